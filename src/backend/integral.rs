@@ -1,0 +1,235 @@
+//! Box blur of any per-pixel radius from summed-area tables: O(1) per pixel.
+//!
+//! Each strip of output rows gets a table of its rows plus the halo its
+//! largest radius needs. A fractional radius r = n + f is the blend
+//! (1 - f) box(n) + f box(n + 1) per axis, so a pixel reads up to four
+//! rectangles. Integer samples use integer tables (u32 when the band's
+//! total fits, else u64): window sums are exact.
+
+use std::ops::Range;
+
+use ndarray::{ArrayView2, ArrayViewMut3, Axis};
+
+use crate::border::{Border, window_terms};
+use crate::error::Error;
+use crate::filter::{Filter, Job, Params, Request, Support};
+use crate::kernel::{BoxTaps, Kernel, Size};
+use crate::sample::Sample;
+use crate::strips::{band_rows, for_each_strip, strip_rows};
+use crate::table::{SummedArea, TableValue};
+
+/// Exact box blur via summed-area tables; any per-pixel radius.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Integral;
+
+/// Largest table entry (per channel) that a `u32` table holds without wrapping.
+const U32_LIMIT: f64 = u32::MAX as f64;
+/// Likewise for `u64`.
+const U64_LIMIT: f64 = u64::MAX as f64;
+
+/// One axis of one pixel's window: positions `first..=last`.
+#[derive(Clone, Copy)]
+struct AxisWindow {
+    first: i64,
+    last: i64,
+    /// Prefix indices of the in-image part: `inside_start..inside_end`.
+    inside_start: usize,
+    inside_end: usize,
+    /// Whether positions outside the image read image pixels.
+    extended: bool,
+    /// Whether every position lies inside the image.
+    within: bool,
+}
+
+impl AxisWindow {
+    #[inline(always)]
+    fn new(centre: usize, half_width: i64, len: usize, border: Border) -> Self {
+        let first = centre as i64 - half_width;
+        let last = centre as i64 + half_width;
+        let within = first >= 0 && last < len as i64;
+        AxisWindow {
+            first,
+            last,
+            inside_start: first.max(0) as usize,
+            inside_end: (last + 1).min(len as i64) as usize,
+            extended: border.reads_outside() && !within,
+            within,
+        }
+    }
+
+    fn full(&self) -> f64 {
+        (self.last - self.first + 1) as f64
+    }
+
+    #[inline(always)]
+    fn inside(&self) -> Range<usize> {
+        self.inside_start..self.inside_end
+    }
+
+    #[inline(always)]
+    fn in_count(&self) -> f64 {
+        (self.inside_end - self.inside_start) as f64
+    }
+}
+
+/// The largest window half-width over `rows` of the size map.
+fn rows_extent(size: &Size<'_>, rows: Range<usize>) -> usize {
+    let max = match size {
+        Size::Uniform(v) => *v,
+        Size::Map(map) => map
+            .slice(ndarray::s![rows, ..])
+            .iter()
+            .copied()
+            .fold(0.0, f32::max),
+    };
+    BoxTaps::new(max).extent() as usize
+}
+
+/// Weighted window sum and weight of one pixel, channel `ch`, from the
+/// blend of the box windows `y_windows` x `x_windows`.
+#[inline(always)]
+fn blended_mean<A: TableValue>(
+    table: &SummedArea<A>,
+    border: Border,
+    size: (usize, usize),
+    y_windows: &[(f64, AxisWindow)],
+    x_windows: &[(f64, AxisWindow)],
+    ch: usize,
+) -> f64 {
+    let (height, width) = size;
+    let mut num = 0.0;
+    let mut den = 0.0;
+    for (weight_y, wy) in y_windows {
+        for (weight_x, wx) in x_windows {
+            let weight = weight_y * weight_x;
+            let sum = if wy.extended || wx.extended {
+                let row_terms = window_terms(border, wy.first, wy.last, height);
+                let col_terms = window_terms(border, wx.first, wx.last, width);
+                table.rect_terms(&row_terms, &col_terms, ch)
+            } else {
+                table.rect(wy.inside(), wx.inside(), ch).to_f64()
+            };
+            let inside = wy.in_count() * wx.in_count();
+            let full = wy.full() * wx.full();
+            num += weight
+                * match border {
+                    Border::Constant(value) => sum + value * (full - inside),
+                    _ => sum,
+                };
+            den += weight * if border.is_clip() { inside } else { full };
+        }
+    }
+    num / den
+}
+
+/// Computes output row `y` into `out_row` (width x channels, row-major).
+fn filter_row<T: Sample, A: TableValue>(
+    table: &SummedArea<A>,
+    params: &Params<'_>,
+    shape: [usize; 3],
+    y: usize,
+    size_row: Option<ArrayView2<'_, f32>>,
+    out_row: &mut [T],
+) {
+    let [height, width, channels] = shape;
+    let border = params.border;
+    let row_size = |x: usize| match &size_row {
+        Some(map) => map[[0, x]],
+        None => params.size.at(0, 0),
+    };
+    for (x, out_px) in out_row.chunks_exact_mut(channels).enumerate() {
+        let taps = BoxTaps::new(row_size(x));
+        let n = taps.inner;
+        let wy = AxisWindow::new(y, n, height, border);
+        let wx = AxisWindow::new(x, n, width, border);
+        if taps.edge_weight == 0.0 && (border.is_clip() || (wy.within && wx.within)) {
+            // Integer radius, no border terms: one rectangle, exact integer sum.
+            let count = wy.in_count() * wx.in_count();
+            for (ch, out) in out_px.iter_mut().enumerate() {
+                let sum = table.rect(wy.inside(), wx.inside(), ch);
+                *out = T::from_f64(sum.to_f64() / count);
+            }
+            continue;
+        }
+        let f = taps.edge_weight;
+        let mut y_windows = [(1.0 - f, wy), (f, wy)];
+        let mut x_windows = [(1.0 - f, wx), (f, wx)];
+        let blended = if f > 0.0 {
+            y_windows[1].1 = AxisWindow::new(y, n + 1, height, border);
+            x_windows[1].1 = AxisWindow::new(x, n + 1, width, border);
+            2
+        } else {
+            1
+        };
+        for (ch, out) in out_px.iter_mut().enumerate() {
+            let mean = blended_mean(
+                table,
+                border,
+                (height, width),
+                &y_windows[..blended],
+                &x_windows[..blended],
+                ch,
+            );
+            *out = T::from_f64(mean);
+        }
+    }
+}
+
+fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize) {
+    let input = job.input();
+    let params = job.params();
+    let shape = job.shape();
+    let [height, width, channels] = shape;
+    for_each_strip(out, strip, |rows, mut out_strip| {
+        let halo = rows_extent(&params.size, rows.clone());
+        let table = SummedArea::<A>::build(&input, band_rows(&rows, halo, height));
+        let mut out_row = vec![T::default(); width * channels];
+        for (y, mut out_view) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
+            let size_row = match &params.size {
+                Size::Map(map) => Some(map.slice(ndarray::s![y..y + 1, ..])),
+                _ => None,
+            };
+            filter_row(&table, params, shape, y, size_row, &mut out_row);
+            let values = ArrayView2::from_shape((width, channels), &out_row).expect("row buffer has the row's shape");
+            out_view.assign(&values);
+        }
+    });
+}
+
+impl Filter for Integral {
+    fn name(&self) -> &'static str {
+        "integral"
+    }
+
+    fn support(&self, request: &Request) -> Support {
+        match request.kernel {
+            Kernel::Box => Support::Exact,
+            Kernel::Gaussian => Support::Unsupported("summed-area tables compute box kernels only"),
+        }
+    }
+
+    fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        let [height, width, _] = job.shape();
+        let halo = rows_extent(&job.params().size, 0..height).min(height);
+        let strip = strip_rows(height, halo);
+        if !T::TYPE.is_integer() {
+            run_with::<T, f64>(job, out, strip);
+            return Ok(());
+        }
+        // Largest entry of a band's table: every sample of the band at the maximum.
+        let band = (strip + 2 * halo).min(height);
+        let largest = band as f64 * width as f64 * T::MAX;
+        if largest <= U32_LIMIT {
+            run_with::<T, u32>(job, out, strip);
+        } else if largest <= U64_LIMIT {
+            run_with::<T, u64>(job, out, strip);
+        } else {
+            return Err(Error::TooLarge {
+                height,
+                width,
+                reason: "an exact u64 summed-area table of a strip would overflow",
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,64 @@
+//! The backends, one module each, and [`Backend`], which lists them all.
+
+mod auto;
+mod integral;
+mod naive;
+
+pub use auto::Auto;
+pub use integral::Integral;
+pub use naive::Naive;
+
+use ndarray::ArrayViewMut3;
+
+use crate::error::Error;
+use crate::filter::{Filter, Job, Request, Support};
+use crate::sample::Sample;
+
+/// Every built-in backend, as one value, so tests and benches can loop over
+/// [`Backend::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// [`Naive`], the exact reference.
+    Naive,
+    /// [`Integral`], summed-area tables.
+    Integral,
+    /// [`Auto`], the fastest exact backend for each request.
+    Auto,
+}
+
+impl Backend {
+    /// Every built-in backend.
+    pub const ALL: [Backend; 3] = [Backend::Naive, Backend::Integral, Backend::Auto];
+
+    /// The backend of this name (as [`Filter::name`] gives it), if any.
+    pub fn from_name(name: &str) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+impl Filter for Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Naive => Naive.name(),
+            Backend::Integral => Integral.name(),
+            Backend::Auto => Auto.name(),
+        }
+    }
+
+    fn support(&self, request: &Request) -> Support {
+        match self {
+            Backend::Naive => Naive.support(request),
+            Backend::Integral => Integral.support(request),
+            Backend::Auto => Auto.support(request),
+        }
+    }
+
+    fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        match self {
+            Backend::Naive => Naive.run(job, out),
+            Backend::Integral => Integral.run(job, out),
+            Backend::Auto => Auto.run(job, out),
+        }
+    }
+}

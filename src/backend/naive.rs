@@ -1,0 +1,152 @@
+//! The reference: SPEC section 2 evaluated directly, accumulated in `f64`.
+//!
+//! It uses only the shared definitions (kernel taps, [`Border::map_index`]
+//! through [`fold_interval`], [`Sample::from_f64`]) and none of the tables,
+//! strips or SIMD code of the fast backends, so a bug there cannot hide in
+//! both the oracle and the backend it checks.
+#![forbid(unsafe_code)]
+
+use std::ops::Range;
+
+use ndarray::{Array3, ArrayView3, ArrayViewMut3, Axis};
+use rayon::prelude::*;
+
+use crate::border::{Border, fold_interval};
+use crate::error::Error;
+use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, validate};
+use crate::kernel::{BoxTaps, GaussianTaps, Kernel};
+use crate::sample::Sample;
+
+/// The exact reference backend: O(r^2) per pixel (more precisely, the
+/// number of image pixels its window reads), every kernel and border.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Naive;
+
+/// The weights of one axis for one output position, folded onto the image:
+/// `folded[m]` is the total weight of the window positions that read pixel m.
+struct AxisWeights {
+    folded: Vec<f64>,
+    /// Sum of the weights of every window position, inside the image or not.
+    full: f64,
+}
+
+impl AxisWeights {
+    fn new(kernel: Kernel, size: f32, centre: usize, len: usize, border: Border) -> Self {
+        let mut folded = vec![0.0; len];
+        let p = centre as i64;
+        let full = match kernel {
+            Kernel::Box => {
+                let taps = BoxTaps::new(size);
+                let n = taps.inner;
+                fold_interval(border, p - n, p + n, 1.0, &mut folded);
+                if taps.edge_weight > 0.0 {
+                    fold_interval(border, p - n - 1, p - n - 1, taps.edge_weight, &mut folded);
+                    fold_interval(border, p + n + 1, p + n + 1, taps.edge_weight, &mut folded);
+                }
+                (2 * n + 1) as f64 + 2.0 * taps.edge_weight
+            }
+            Kernel::Gaussian => {
+                let taps = GaussianTaps::new(size);
+                let mut full = 0.0;
+                for d in -taps.extent()..=taps.extent() {
+                    let weight = taps.weight(d);
+                    fold_interval(border, p + d, p + d, weight, &mut folded);
+                    full += weight;
+                }
+                full
+            }
+        };
+        AxisWeights { folded, full }
+    }
+
+    /// Indices with non-zero weight (zero weights must not read the pixel:
+    /// 0 * NaN would spread a NaN the kernel does not reach).
+    fn nonzero(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.folded.iter().copied().enumerate().filter(|(_, w)| *w != 0.0)
+    }
+
+    fn inside(&self) -> f64 {
+        self.folded.iter().sum()
+    }
+}
+
+/// Computes output pixel (row, col) of every channel into `out`.
+fn pixel<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>, row: usize, col: usize, out: &mut [T]) {
+    let (h, w, _) = input.dim();
+    let size = params.size.at(row, col);
+    let wy = AxisWeights::new(params.kernel, size, row, h, params.border);
+    let wx = AxisWeights::new(params.kernel, size, col, w, params.border);
+    let inside = wy.inside() * wx.inside();
+    let full = wy.full * wx.full;
+    let den = if params.border.is_clip() { inside } else { full };
+    for (ch, out) in out.iter_mut().enumerate() {
+        let mut num = 0.0;
+        for (i, weight_y) in wy.nonzero() {
+            let mut row_sum = 0.0;
+            for (j, weight_x) in wx.nonzero() {
+                row_sum += weight_x * input[[i, j, ch]].to_f64();
+            }
+            num += weight_y * row_sum;
+        }
+        if let Border::Constant(value) = params.border {
+            num += value * (full - inside);
+        }
+        *out = T::from_f64(num / den);
+    }
+}
+
+fn fill<T: Sample>(input: ArrayView3<'_, T>, params: &Params<'_>, rows: Range<usize>, cols: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(rows)
+        .for_each(|(mut out_row, row)| {
+            let mut values = vec![T::default(); input.dim().2];
+            for (mut out_px, col) in out_row.axis_iter_mut(Axis(0)).zip(cols.clone()) {
+                pixel(&input, params, row, col, &mut values);
+                out_px.iter_mut().zip(&values).for_each(|(o, v)| *o = *v);
+            }
+        });
+}
+
+impl Naive {
+    /// Computes only the output pixels in `rows` x `cols` of a whole-image
+    /// blur of `input` (e.g. to check a fast backend on a crop of a large image).
+    /// The result has shape (rows.len(), cols.len(), channels).
+    pub fn apply_region<T: Sample, D: ImageDim>(
+        &self,
+        input: ndarray::ArrayView<'_, T, D>,
+        params: &Params<'_>,
+        rows: Range<usize>,
+        cols: Range<usize>,
+    ) -> Result<Array3<T>, Error> {
+        let input = D::view3(input);
+        let (h, w, c) = input.dim();
+        if rows.end > h || cols.end > w || rows.start > rows.end || cols.start > cols.end {
+            return Err(Error::ShapeMismatch {
+                what: "region",
+                expected: vec![h, w],
+                found: vec![rows.end, cols.end],
+            });
+        }
+        validate(&input, params, input.shape())?;
+        let mut out = Array3::from_elem((rows.len(), cols.len(), c), T::default());
+        fill(input, params, rows, cols, out.view_mut());
+        Ok(out)
+    }
+}
+
+impl Filter for Naive {
+    fn name(&self) -> &'static str {
+        "naive"
+    }
+
+    fn support(&self, _request: &Request) -> Support {
+        Support::Exact
+    }
+
+    fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        let [h, w, _] = job.shape();
+        fill(job.input(), job.params(), 0..h, 0..w, out);
+        Ok(())
+    }
+}

@@ -1,0 +1,269 @@
+//! The [`Filter`] trait every backend implements, the request it is asked
+//! about, and the one validation step every call goes through.
+
+use ndarray::{Array, ArrayView, ArrayView3, ArrayViewMut, ArrayViewMut3, Axis, Dimension, Ix2, Ix3};
+
+use crate::border::Border;
+use crate::error::Error;
+use crate::kernel::{Kernel, Size};
+use crate::sample::{Sample, SampleType};
+
+/// Most channels an image may have.
+pub const MAX_CHANNELS: usize = 16;
+
+/// What to compute: kernel, per-pixel size and border.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params<'a> {
+    /// The kernel shape.
+    pub kernel: Kernel,
+    /// The radius (box) or sigma (Gaussian) of every pixel.
+    pub size: Size<'a>,
+    /// What positions outside the image contribute.
+    pub border: Border,
+}
+
+impl<'a> Params<'a> {
+    /// `kernel` with `size`, and the default border ([`Border::Clip`]).
+    pub fn new(kernel: Kernel, size: Size<'a>) -> Self {
+        Params {
+            kernel,
+            size,
+            border: Border::default(),
+        }
+    }
+
+    /// The same parameters, borrowed for a shorter lifetime (`Size` holds an
+    /// `ArrayView`, which does not shorten on its own).
+    pub fn reborrow(&self) -> Params<'_> {
+        Params {
+            kernel: self.kernel,
+            size: self.size.reborrow(),
+            border: self.border,
+        }
+    }
+
+    /// The same parameters with another border.
+    pub fn with_border(self, border: Border) -> Self {
+        Params { border, ..self }
+    }
+}
+
+/// A summary of one call, for [`Filter::support`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Request {
+    /// The kernel shape.
+    pub kernel: Kernel,
+    /// True when one size serves every pixel.
+    pub uniform_size: bool,
+    /// The border mode.
+    pub border: Border,
+    /// The sample type.
+    pub sample: SampleType,
+    /// Image (height, width, channels).
+    pub shape: [usize; 3],
+}
+
+impl Request {
+    /// The request that `params` on an image of `shape` and sample type `T` makes.
+    pub fn new<T: Sample>(params: &Params<'_>, shape: [usize; 3]) -> Self {
+        Request {
+            kernel: params.kernel,
+            uniform_size: params.size.is_uniform(),
+            border: params.border,
+            sample: T::TYPE,
+            shape,
+        }
+    }
+}
+
+impl std::fmt::Display for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [h, w, c] = self.shape;
+        let size = if self.uniform_size { "uniform" } else { "per-pixel" };
+        write!(
+            f,
+            "{:?} kernel with {size} size, {:?} border, {:?} {h} x {w} x {c}",
+            self.kernel, self.border, self.sample
+        )
+    }
+}
+
+/// How a backend serves a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// Results meet the exactness bounds of SPEC section 4 against `Naive`.
+    Exact,
+    /// Results approximate the definition; the text states the error.
+    Approximate(&'static str),
+    /// The request is refused with [`Error::Unsupported`]; the text says why.
+    Unsupported(&'static str),
+}
+
+/// Image arrays the crate accepts: (height, width) for one channel, or
+/// (height, width, channels). Sealed.
+pub trait ImageDim: Dimension + private::Sealed {
+    /// Views an image of this dimensionality as (height, width, channels).
+    fn view3<T>(image: ArrayView<'_, T, Self>) -> ArrayView3<'_, T>;
+    /// Views a mutable image of this dimensionality as (height, width, channels).
+    fn view3_mut<T>(image: ArrayViewMut<'_, T, Self>) -> ArrayViewMut3<'_, T>;
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for ndarray::Ix2 {}
+    impl Sealed for ndarray::Ix3 {}
+}
+
+impl ImageDim for Ix2 {
+    fn view3<T>(image: ArrayView<'_, T, Self>) -> ArrayView3<'_, T> {
+        image.insert_axis(Axis(2))
+    }
+    fn view3_mut<T>(image: ArrayViewMut<'_, T, Self>) -> ArrayViewMut3<'_, T> {
+        image.insert_axis(Axis(2))
+    }
+}
+
+impl ImageDim for Ix3 {
+    fn view3<T>(image: ArrayView<'_, T, Self>) -> ArrayView3<'_, T> {
+        image
+    }
+    fn view3_mut<T>(image: ArrayViewMut<'_, T, Self>) -> ArrayViewMut3<'_, T> {
+        image
+    }
+}
+
+/// A validated call: the input image as (height, width, channels) and the
+/// parameters, checked against each other. Only [`Filter::apply_into`]
+/// makes one, so a backend never sees an unchecked request.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a, T> {
+    input: ArrayView3<'a, T>,
+    params: Params<'a>,
+}
+
+impl<'a, T: Sample> Job<'a, T> {
+    /// The input image, (height, width, channels), any strides, not empty.
+    pub fn input(&self) -> ArrayView3<'a, T> {
+        self.input
+    }
+    /// The parameters: sizes are finite and >= 0, a size map has the image's shape.
+    pub fn params(&self) -> &Params<'a> {
+        &self.params
+    }
+    /// (height, width, channels).
+    pub fn shape(&self) -> [usize; 3] {
+        let (h, w, c) = self.input.dim();
+        [h, w, c]
+    }
+}
+
+/// Checks everything that does not depend on the backend: shapes, channel
+/// count, size values, border value.
+pub(crate) fn validate<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>, out_shape: &[usize]) -> Result<(), Error> {
+    let (h, w, c) = input.dim();
+    if out_shape != input.shape() {
+        return Err(Error::ShapeMismatch {
+            what: "output",
+            expected: input.shape().to_vec(),
+            found: out_shape.to_vec(),
+        });
+    }
+    if c > MAX_CHANNELS {
+        return Err(Error::TooManyChannels {
+            channels: c,
+            max: MAX_CHANNELS,
+        });
+    }
+    let valid = |v: f32| v.is_finite() && v >= 0.0;
+    match &params.size {
+        Size::Uniform(v) => {
+            if !valid(*v) {
+                return Err(Error::InvalidSize {
+                    position: None,
+                    value: *v,
+                });
+            }
+        }
+        Size::Map(map) => {
+            if map.dim() != (h, w) {
+                return Err(Error::ShapeMismatch {
+                    what: "size map",
+                    expected: vec![h, w],
+                    found: map.shape().to_vec(),
+                });
+            }
+            if let Some(((row, col), &value)) = map.indexed_iter().find(|(_, v)| !valid(**v)) {
+                return Err(Error::InvalidSize {
+                    position: Some((row, col)),
+                    value,
+                });
+            }
+        }
+    }
+    if let Border::Constant(value) = params.border {
+        if !value.is_finite() {
+            return Err(Error::InvalidBorder { value });
+        }
+    }
+    Ok(())
+}
+
+/// A spatially variable blur algorithm.
+///
+/// Implement [`Filter::name`], [`Filter::support`] and [`Filter::run`];
+/// callers use [`Filter::apply`] or [`Filter::apply_into`], which validate
+/// the request once and then call `run`.
+pub trait Filter: Send + Sync {
+    /// Short lowercase name, e.g. `"integral"`.
+    fn name(&self) -> &'static str;
+
+    /// Whether this backend serves `request` exactly, approximately, or not at all.
+    fn support(&self, request: &Request) -> Support;
+
+    /// Computes `job` into `out` (same shape as the input, any strides).
+    ///
+    /// The job is validated and not empty, and the backend has answered
+    /// [`Support::Exact`] or [`Support::Approximate`] for it. A backend that
+    /// can still fail (e.g. [`Error::TooLarge`]) must do so before it
+    /// writes to `out`.
+    fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error>;
+
+    /// Blurs `input` into `out`, which must have the input's shape (any strides).
+    /// On error `out` is left untouched.
+    fn apply_into<T: Sample, D: ImageDim>(
+        &self,
+        input: ArrayView<'_, T, D>,
+        params: &Params<'_>,
+        out: ArrayViewMut<'_, T, D>,
+    ) -> Result<(), Error> {
+        let input = D::view3(input);
+        let out = D::view3_mut(out);
+        validate(&input, params, out.shape())?;
+        let (h, w, c) = input.dim();
+        let request = Request::new::<T>(params, [h, w, c]);
+        if let Support::Unsupported(reason) = self.support(&request) {
+            return Err(Error::Unsupported {
+                backend: self.name(),
+                request: request.to_string(),
+                reason,
+            });
+        }
+        if h == 0 || w == 0 || c == 0 {
+            return Ok(());
+        }
+        self.run(
+            Job {
+                input: input.reborrow(),
+                params: params.reborrow(),
+            },
+            out,
+        )
+    }
+
+    /// Blurs `input` into a new array of the same shape.
+    fn apply<T: Sample, D: ImageDim>(&self, input: ArrayView<'_, T, D>, params: &Params<'_>) -> Result<Array<T, D>, Error> {
+        let mut out = Array::from_elem(input.raw_dim(), T::default());
+        self.apply_into(input, params, out.view_mut())?;
+        Ok(out)
+    }
+}

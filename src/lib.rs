@@ -1,0 +1,33 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+pub mod backend;
+pub mod border;
+pub mod error;
+pub mod filter;
+pub mod kernel;
+pub mod sample;
+mod strips;
+mod table;
+
+pub use backend::{Auto, Backend, Integral, Naive};
+pub use border::Border;
+pub use error::Error;
+pub use filter::{Filter, ImageDim, Job, MAX_CHANNELS, Params, Request, Support};
+pub use kernel::{Kernel, Size};
+pub use sample::{Sample, SampleType};
+
+use ndarray::{Array, ArrayBase, Data};
+
+/// Blurs `image` with `kernel` of per-pixel `size`, Clip border, with the
+/// fastest exact backend ([`Auto`]), into a new array of the image's shape.
+///
+/// `image` is (height, width) or (height, width, channels), any strides.
+pub fn blur<S, T, D>(image: &ArrayBase<S, D>, size: Size<'_>, kernel: Kernel) -> Result<Array<T, D>, Error>
+where
+    S: Data<Elem = T>,
+    T: Sample,
+    D: ImageDim,
+{
+    Auto.apply(image.view(), &Params::new(kernel, size))
+}

@@ -1,0 +1,169 @@
+//! Pixel sample types: the sealed [`Sample`] trait over `u8`, `u16`, `f32`, `f64`.
+
+use num_traits::AsPrimitive;
+use std::fmt::Debug;
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// Which sample type an image holds, for describing a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SampleType {
+    /// 8-bit unsigned integer samples.
+    U8,
+    /// 16-bit unsigned integer samples.
+    U16,
+    /// 32-bit float samples.
+    F32,
+    /// 64-bit float samples.
+    F64,
+}
+
+impl SampleType {
+    /// True for the integer types.
+    pub const fn is_integer(self) -> bool {
+        matches!(self, SampleType::U8 | SampleType::U16)
+    }
+}
+
+/// A sample (one channel of one pixel) the crate can filter.
+///
+/// Sealed: implemented for `u8`, `u16`, `f32` and `f64` only. Backends work
+/// in `f64` for the final weighted mean and convert back with
+/// [`Sample::from_f64`], which applies the crate's one rounding rule.
+pub trait Sample:
+    private::Sealed
+    + Copy
+    + Default
+    + PartialEq
+    + PartialOrd
+    + Debug
+    + Send
+    + Sync
+    + 'static
+    + num_traits::NumCast
+    + AsPrimitive<f64>
+    + AsPrimitive<u32>
+    + AsPrimitive<u64>
+{
+    /// The type tag.
+    const TYPE: SampleType;
+    /// Largest value of an integer type (`255`, `65535`); for floats, `f64::INFINITY`.
+    const MAX: f64;
+
+    /// The sample as `f64` (exact for every type).
+    fn to_f64(self) -> f64;
+
+    /// Converts an exact real result back to the sample type: integers round
+    /// to nearest with ties away from zero and clamp to the type's range (NaN
+    /// gives 0); floats convert with the usual IEEE rounding.
+    fn from_f64(value: f64) -> Self;
+}
+
+/// Rounds to nearest, ties away from zero, and clamps into `0..=max`.
+/// Uses only truncating conversions, which are exact for values below `max`.
+#[inline(always)]
+fn round_clamp_unsigned(value: f64, max: u32) -> u32 {
+    // `!(value > 0)` also catches NaN.
+    if !(value > 0.0) {
+        0
+    } else if value >= max as f64 {
+        max
+    } else {
+        let whole = value as u32;
+        if value - whole as f64 >= 0.5 {
+            whole + 1
+        } else {
+            whole
+        }
+    }
+}
+
+impl Sample for u8 {
+    const TYPE: SampleType = SampleType::U8;
+    const MAX: f64 = u8::MAX as f64;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn from_f64(value: f64) -> Self {
+        round_clamp_unsigned(value, u8::MAX as u32) as u8
+    }
+}
+
+impl Sample for u16 {
+    const TYPE: SampleType = SampleType::U16;
+    const MAX: f64 = u16::MAX as f64;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn from_f64(value: f64) -> Self {
+        round_clamp_unsigned(value, u16::MAX as u32) as u16
+    }
+}
+
+impl Sample for f32 {
+    const TYPE: SampleType = SampleType::F32;
+    const MAX: f64 = f64::INFINITY;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn from_f64(value: f64) -> Self {
+        value as f32
+    }
+}
+
+impl Sample for f64 {
+    const TYPE: SampleType = SampleType::F64;
+    const MAX: f64 = f64::INFINITY;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn from_f64(value: f64) -> Self {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_rounding_is_half_away_from_zero_and_clamps() {
+        assert_eq!(u8::from_f64(2.5), 3);
+        assert_eq!(u8::from_f64(2.4999999), 2);
+        assert_eq!(u8::from_f64(3.5), 4);
+        assert_eq!(u8::from_f64(-0.4), 0);
+        assert_eq!(u8::from_f64(-7.0), 0);
+        assert_eq!(u8::from_f64(254.5), 255);
+        assert_eq!(u8::from_f64(1e300), 255);
+        assert_eq!(u8::from_f64(f64::NAN), 0);
+        assert_eq!(u16::from_f64(65534.5), 65535);
+        assert_eq!(u16::from_f64(70000.0), 65535);
+        assert_eq!(u16::from_f64(1000.5), 1001);
+    }
+
+    #[test]
+    fn integer_rounding_matches_f64_round_on_a_dense_grid() {
+        // Every quarter step and the neighbours of every half step in range.
+        for k in 0..=(4 * 65535u32) {
+            let v = k as f64 / 4.0;
+            for x in [v, v.next_up(), v.next_down()] {
+                let expect = x.round().clamp(0.0, 65535.0) as u16;
+                assert_eq!(u16::from_f64(x), expect, "value {x}");
+            }
+        }
+    }
+}

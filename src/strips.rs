@@ -1,0 +1,42 @@
+//! Strip scheduling: output rows in horizontal strips, each computed from
+//! its own rows plus the halo its windows need, strips in parallel.
+
+use std::ops::Range;
+
+use ndarray::{ArrayViewMut3, Axis};
+use rayon::prelude::*;
+
+/// Fewest and most output rows per strip.
+const MIN_STRIP_ROWS: usize = 64;
+const MAX_STRIP_ROWS: usize = 512;
+
+/// Output rows per strip for an image of `height` rows whose windows reach
+/// `halo` rows up and down. Twice the halo keeps the rows a strip reads to
+/// at most about twice the rows it writes. It depends on the request only,
+/// never on the thread count, so results are the same for any thread count.
+pub(crate) fn strip_rows(height: usize, halo: usize) -> usize {
+    halo.saturating_mul(2)
+        .clamp(MIN_STRIP_ROWS, MAX_STRIP_ROWS)
+        .min(height.max(1))
+}
+
+/// The input rows a strip of output `rows` reads, for windows reaching
+/// `halo` rows, clamped to an image of `height` rows.
+pub(crate) fn band_rows(rows: &Range<usize>, halo: usize, height: usize) -> Range<usize> {
+    rows.start.saturating_sub(halo)..rows.end.saturating_add(halo).min(height)
+}
+
+/// Calls `work(rows, out_strip)` for every strip of `strip_rows` output rows, in parallel.
+pub(crate) fn for_each_strip<T: Send + Sync>(
+    mut out: ArrayViewMut3<'_, T>,
+    strip_rows: usize,
+    work: impl Fn(Range<usize>, ArrayViewMut3<'_, T>) + Sync,
+) {
+    out.axis_chunks_iter_mut(Axis(0), strip_rows)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(index, strip)| {
+            let first = index * strip_rows;
+            work(first..first + strip.len_of(Axis(0)), strip)
+        });
+}

@@ -1,0 +1,178 @@
+//! Summed-area tables over a band of image rows, exact for integer samples.
+
+use std::ops::Range;
+
+use ndarray::{ArrayView3, Axis};
+use num_traits::AsPrimitive;
+
+use crate::border::Terms;
+use crate::sample::Sample;
+
+/// An element of a summed-area table: `u32` or `u64` (wrapping, exact while
+/// the table's largest entry fits) for integer samples, `f64` for floats.
+pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
+    /// Wide accumulator for sums with large coefficients (`i128` or `f64`).
+    type Wide: Copy;
+    /// The sample as a table value.
+    fn from_sample<T: Sample>(sample: T) -> Self;
+    /// Table addition (wrapping for integers).
+    fn add(self, other: Self) -> Self;
+    /// Table subtraction (wrapping for integers).
+    fn sub(self, other: Self) -> Self;
+    /// The value as `f64`.
+    fn to_f64(self) -> f64;
+    /// `acc + self * coeff` in the wide type.
+    fn wide_mul_add(self, coeff: i64, acc: Self::Wide) -> Self::Wide;
+    /// Zero in the wide type.
+    fn wide_zero() -> Self::Wide;
+    /// The wide value as `f64`.
+    fn wide_to_f64(wide: Self::Wide) -> f64;
+}
+
+macro_rules! integer_table_value {
+    ($t:ty) => {
+        impl TableValue for $t {
+            type Wide = i128;
+            #[inline(always)]
+            fn from_sample<T: Sample>(sample: T) -> Self {
+                AsPrimitive::<$t>::as_(sample)
+            }
+            #[inline(always)]
+            fn add(self, other: Self) -> Self {
+                self.wrapping_add(other)
+            }
+            #[inline(always)]
+            fn sub(self, other: Self) -> Self {
+                self.wrapping_sub(other)
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn wide_mul_add(self, coeff: i64, acc: i128) -> i128 {
+                // Intermediate sums may leave i128; the exact result does not,
+                // and wrapping arithmetic is exact modulo 2^128.
+                acc.wrapping_add((self as i128).wrapping_mul(coeff as i128))
+            }
+            #[inline(always)]
+            fn wide_zero() -> i128 {
+                0
+            }
+            #[inline(always)]
+            fn wide_to_f64(wide: i128) -> f64 {
+                wide as f64
+            }
+        }
+    };
+}
+integer_table_value!(u32);
+integer_table_value!(u64);
+
+impl TableValue for f64 {
+    type Wide = f64;
+    #[inline(always)]
+    fn from_sample<T: Sample>(sample: T) -> Self {
+        sample.to_f64()
+    }
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self + other
+    }
+    #[inline(always)]
+    fn sub(self, other: Self) -> Self {
+        self - other
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn wide_mul_add(self, coeff: i64, acc: f64) -> f64 {
+        acc + self * coeff as f64
+    }
+    #[inline(always)]
+    fn wide_zero() -> f64 {
+        0.0
+    }
+    #[inline(always)]
+    fn wide_to_f64(wide: f64) -> f64 {
+        wide
+    }
+}
+
+/// Summed-area table of image rows `first_row..first_row + rows`:
+/// entry (j, i, ch) is the sum of channel ch over rows first_row..first_row + j
+/// and columns 0..i. Lookups take image prefix indices (row j means "above
+/// image row j"); only differences are meaningful, so the band's origin cancels.
+pub(crate) struct SummedArea<A> {
+    data: Vec<A>,
+    first_row: usize,
+    row_stride: usize,
+    channels: usize,
+}
+
+impl<A: TableValue> SummedArea<A> {
+    /// Builds the table of `rows` of `input` (height, width, channels).
+    pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>) -> Self {
+        let (_, width, channels) = input.dim();
+        let row_stride = (width + 1) * channels;
+        let mut data = vec![A::default(); (rows.len() + 1) * row_stride];
+        let mut scratch = Vec::new();
+        let mut running = [A::default(); crate::MAX_CHANNELS];
+        for (j, y) in rows.clone().enumerate() {
+            let row = input.index_axis(Axis(0), y);
+            let pixels: &[T] = match row.as_slice() {
+                Some(slice) => slice,
+                None => {
+                    scratch.clear();
+                    scratch.extend(row.iter().copied());
+                    &scratch
+                }
+            };
+            let (above, below) = data.split_at_mut((j + 1) * row_stride);
+            let above = &above[j * row_stride..];
+            let current = &mut below[..row_stride];
+            running[..channels].fill(A::default());
+            for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
+                let at = (i + 1) * channels;
+                for (ch, &sample) in pixel.iter().enumerate() {
+                    running[ch] = running[ch].add(A::from_sample(sample));
+                    current[at + ch] = above[at + ch].add(running[ch]);
+                }
+            }
+        }
+        SummedArea {
+            data,
+            first_row: rows.start,
+            row_stride,
+            channels,
+        }
+    }
+
+    /// Entry at image prefix row `row` and prefix column `col`.
+    #[inline(always)]
+    fn at(&self, row: usize, col: usize, ch: usize) -> A {
+        self.data[(row - self.first_row) * self.row_stride + col * self.channels + ch]
+    }
+
+    /// Sum over image rows `rows` and columns `cols` (both within the table's band).
+    #[inline(always)]
+    pub(crate) fn rect(&self, rows: Range<usize>, cols: Range<usize>, ch: usize) -> A {
+        let bottom = self.at(rows.end, cols.end, ch).sub(self.at(rows.end, cols.start, ch));
+        let top = self.at(rows.start, cols.end, ch).sub(self.at(rows.start, cols.start, ch));
+        bottom.sub(top)
+    }
+
+    /// Sum of `row_terms` x `col_terms` (border-extended windows): the
+    /// coefficients may be large, so it accumulates in the wide type.
+    pub(crate) fn rect_terms(&self, row_terms: &Terms, col_terms: &Terms, ch: usize) -> f64 {
+        let mut acc = A::wide_zero();
+        for (row, row_coeff) in row_terms.iter() {
+            for (col, col_coeff) in col_terms.iter() {
+                acc = self.at(row, col, ch).wide_mul_add(row_coeff * col_coeff, acc);
+            }
+        }
+        A::wide_to_f64(acc)
+    }
+}
