@@ -46,7 +46,6 @@ pub trait Sample:
     + Send
     + Sync
     + 'static
-    + num_traits::NumCast
     + AsPrimitive<f64>
     + AsPrimitive<u32>
     + AsPrimitive<u64>
