@@ -192,7 +192,14 @@ pub(crate) fn validate<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>
                     found: map.shape().to_vec(),
                 });
             }
-            if let Some(((row, col), &value)) = map.indexed_iter().find(|(_, v)| !valid(**v)) {
+            // Row by row: a row's slice is scanned fast, and the first bad
+            // row is then searched for the exact position.
+            for (row, values) in map.rows().into_iter().enumerate() {
+                // No early exit, so the scan vectorises.
+                if values.fold(true, |ok, &v| ok & (v >= 0.0) & (v <= f32::MAX)) {
+                    continue;
+                }
+                let (col, &value) = values.iter().enumerate().find(|(_, v)| !valid(**v)).expect("row has an invalid value");
                 return Err(Error::InvalidSize {
                     position: Some((row, col)),
                     value,

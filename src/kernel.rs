@@ -94,10 +94,12 @@ impl BoxTaps {
                 edge_weight: 0.0,
             };
         }
-        let inner = radius.floor();
+        // Truncation is floor for radius >= 0, and needs no libm call on
+        // targets without SSE4.1.
+        let inner = radius as i64;
         BoxTaps {
-            inner: inner as i64,
-            edge_weight: radius - inner,
+            inner,
+            edge_weight: radius - inner as f64,
         }
     }
 

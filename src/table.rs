@@ -150,6 +150,22 @@ impl<A: TableValue> SummedArea<A> {
         }
     }
 
+    /// The entries, row-major: (prefix row - first row, prefix column, channel).
+    #[inline(always)]
+    pub(crate) fn values(&self) -> &[A] {
+        &self.data
+    }
+
+    /// Image row of the first prefix row.
+    pub(crate) fn first_row(&self) -> usize {
+        self.first_row
+    }
+
+    /// Entries per prefix row.
+    pub(crate) fn row_stride(&self) -> usize {
+        self.row_stride
+    }
+
     /// Entry at image prefix row `row` and prefix column `col`.
     #[inline(always)]
     fn at(&self, row: usize, col: usize, ch: usize) -> A {

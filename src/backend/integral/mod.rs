@@ -10,9 +10,13 @@ use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 
+mod row_plan;
+
+use row_plan::{Geometry, RowPlan};
+
 use crate::border::{Border, window_terms};
 use crate::error::Error;
-use crate::filter::{Filter, Job, Params, Request, Support};
+use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, Size};
 use crate::sample::Sample;
 use crate::strips::{band_rows, for_each_strip, strip_rows};
@@ -37,8 +41,6 @@ struct AxisWindow {
     inside_end: usize,
     /// Whether positions outside the image read image pixels.
     extended: bool,
-    /// Whether every position lies inside the image.
-    within: bool,
 }
 
 impl AxisWindow {
@@ -53,7 +55,6 @@ impl AxisWindow {
             inside_start: first.max(0) as usize,
             inside_end: (last + 1).min(len as i64) as usize,
             extended: border.reads_outside() && !within,
-            within,
         }
     }
 
@@ -76,11 +77,11 @@ impl AxisWindow {
 fn rows_extent(size: &Size<'_>, rows: Range<usize>) -> usize {
     let max = match size {
         Size::Uniform(v) => *v,
+        // Sizes are validated (no NaN), so a plain comparison finds the
+        // maximum and vectorises.
         Size::Map(map) => map
             .slice(ndarray::s![rows, ..])
-            .iter()
-            .copied()
-            .fold(0.0, f32::max),
+            .fold(0.0, |max, &v| if v > max { v } else { max }),
     };
     BoxTaps::new(max).extent() as usize
 }
@@ -122,35 +123,47 @@ fn blended_mean<A: TableValue>(
     num / den
 }
 
-/// Computes output row `y` into `out_row` (width x channels, row-major).
+/// Computes output row `y` into `out_row` (width x channels, row-major)
+/// from the row's sizes. `plan` and `sums` are scratch space.
+#[allow(clippy::too_many_arguments)]
 fn filter_row<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
-    params: &Params<'_>,
+    border: Border,
     shape: [usize; 3],
     y: usize,
-    size_row: Option<ArrayView2<'_, f32>>,
+    sizes: &[f32],
     out_row: &mut [T],
+    plan: &mut RowPlan,
+    sums: &mut Vec<A>,
 ) {
     let [height, width, channels] = shape;
-    let border = params.border;
-    let row_size = |x: usize| match &size_row {
-        Some(map) => map[[0, x]],
-        None => params.size.at(0, 0),
-    };
-    for (x, out_px) in out_row.chunks_exact_mut(channels).enumerate() {
-        let taps = BoxTaps::new(row_size(x));
+    if Geometry::fits(table.values().len(), height, width) {
+        let geometry = Geometry {
+            y: y as i32,
+            height: height as i32,
+            width: width as i32,
+            channels: channels as i32,
+            first_row: table.first_row() as i32,
+            row_stride: table.row_stride() as i32,
+            clip: border.is_clip(),
+        };
+        plan.plan(sizes, &geometry);
+    } else {
+        plan.plan_none(width);
+    }
+    // Pixels outside the plan: fractional radii, border terms.
+    let unplanned = plan.weight.iter().fold(false, |any, &w| any | (w == 0));
+    for (x, (out_px, &size)) in out_row.chunks_exact_mut(channels).zip(sizes).enumerate() {
+        if !unplanned {
+            break;
+        }
+        if plan.weight[x] != 0 {
+            continue;
+        }
+        let taps = BoxTaps::new(size);
         let n = taps.inner;
         let wy = AxisWindow::new(y, n, height, border);
         let wx = AxisWindow::new(x, n, width, border);
-        if taps.edge_weight == 0.0 && (border.is_clip() || (wy.within && wx.within)) {
-            // Integer radius, no border terms: one rectangle, exact integer sum.
-            let count = wy.in_count() * wx.in_count();
-            for (ch, out) in out_px.iter_mut().enumerate() {
-                let sum = table.rect(wy.inside(), wx.inside(), ch);
-                *out = T::from_f64(sum.to_f64() / count);
-            }
-            continue;
-        }
         let f = taps.edge_weight;
         let mut y_windows = [(1.0 - f, wy), (f, wy)];
         let mut x_windows = [(1.0 - f, wx), (f, wx)];
@@ -173,6 +186,33 @@ fn filter_row<T: Sample, A: TableValue>(
             *out = T::from_f64(mean);
         }
     }
+    // The planned pixels: exact rectangle sums first, in a loop of reads
+    // alone, then one division and rounding per sample.
+    let values = table.values();
+    sums.resize(width * channels, A::default());
+    let corners = plan
+        .bottom_right
+        .iter()
+        .zip(&plan.bottom_left)
+        .zip(plan.top_right.iter().zip(&plan.top_left));
+    for ((pixel_sums, &weight), ((&br, &bl), (&tr, &tl))) in sums.chunks_exact_mut(channels).zip(&plan.weight).zip(corners) {
+        if weight == 0 {
+            continue;
+        }
+        let [br, bl, tr, tl] = [br, bl, tr, tl].map(|c| c as usize);
+        for (ch, sum) in pixel_sums.iter_mut().enumerate() {
+            *sum = values[br + ch].sub(values[bl + ch]).sub(values[tr + ch].sub(values[tl + ch]));
+        }
+    }
+    for ((out_px, pixel_sums), &weight) in out_row.chunks_exact_mut(channels).zip(sums.chunks_exact(channels)).zip(&plan.weight) {
+        if weight == 0 {
+            continue;
+        }
+        let weight = weight as f64;
+        for (out, sum) in out_px.iter_mut().zip(pixel_sums) {
+            *out = T::from_f64(sum.to_f64() / weight);
+        }
+    }
 }
 
 fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize) {
@@ -183,15 +223,32 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     for_each_strip(out, strip, |rows, mut out_strip| {
         let halo = rows_extent(&params.size, rows.clone());
         let table = SummedArea::<A>::build(&input, band_rows(&rows, halo, height));
-        let mut out_row = vec![T::default(); width * channels];
+        let mut row_buffer = vec![T::default(); width * channels];
+        let mut size_buffer = vec![params.size.at(0, 0); width];
+        let mut plan = RowPlan::default();
+        let mut sums = Vec::with_capacity(width * channels);
         for (y, mut out_view) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
-            let size_row = match &params.size {
-                Size::Map(map) => Some(map.slice(ndarray::s![y..y + 1, ..])),
-                _ => None,
+            let sizes: &[f32] = match &params.size {
+                Size::Map(map) => {
+                    let row = map.row(y);
+                    match row.to_slice() {
+                        Some(slice) => slice,
+                        None => {
+                            size_buffer.iter_mut().zip(row).for_each(|(s, v)| *s = *v);
+                            &size_buffer
+                        }
+                    }
+                }
+                _ => &size_buffer,
             };
-            filter_row(&table, params, shape, y, size_row, &mut out_row);
-            let values = ArrayView2::from_shape((width, channels), &out_row).expect("row buffer has the row's shape");
-            out_view.assign(&values);
+            match out_view.as_slice_mut() {
+                Some(out_row) => filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums),
+                None => {
+                    filter_row(&table, params.border, shape, y, sizes, &mut row_buffer, &mut plan, &mut sums);
+                    let values = ArrayView2::from_shape((width, channels), &row_buffer).expect("row buffer has the row's shape");
+                    out_view.assign(&values);
+                }
+            }
         }
     });
 }

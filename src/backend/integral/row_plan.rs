@@ -1,0 +1,213 @@
+//! The plan of one output row for the common case: every pixel whose window
+//! is a single rectangle of the table (integer radius, and the window inside
+//! the image or clipped by `Border::Clip`) gets its four corner offsets and
+//! its weight; the others are marked for the general path.
+//!
+//! Computing the plan apart from the table reads keeps the loop that reads
+//! small, so many reads are in flight at once. The plan has a scalar and a
+//! `wide` (8 pixels at a time) form that give identical plans; a test
+//! compares them.
+
+use wide::{f32x8, i32x8};
+
+use crate::kernel::MAX_EXTENT;
+
+/// Where a row lies and how the table is laid out, in `i32`: the plan is
+/// used only when every offset and weight fits (see [`Geometry::fits`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Geometry {
+    /// Output row.
+    pub y: i32,
+    pub height: i32,
+    pub width: i32,
+    pub channels: i32,
+    /// Image row of the table's first prefix row.
+    pub first_row: i32,
+    /// Table elements per prefix row.
+    pub row_stride: i32,
+    /// Windows that leave the image are clipped (Border::Clip).
+    pub clip: bool,
+}
+
+impl Geometry {
+    /// Whether offsets into a table of `table_len` elements, weights and
+    /// window ends all fit in `i32`.
+    pub(crate) fn fits(table_len: usize, height: usize, width: usize) -> bool {
+        let limit = i32::MAX as usize;
+        table_len < limit && height < (MAX_EXTENT as usize) && width < (MAX_EXTENT as usize)
+    }
+}
+
+/// Corner offsets (channel 0) of each pixel's rectangle and its weight
+/// (pixel count); weight 0 marks a pixel for the general path.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct RowPlan {
+    pub bottom_right: Vec<i32>,
+    pub bottom_left: Vec<i32>,
+    pub top_right: Vec<i32>,
+    pub top_left: Vec<i32>,
+    pub weight: Vec<i32>,
+}
+
+impl RowPlan {
+    /// Sizes the plan for `width` pixels; entries keep stale values, which
+    /// planning overwrites (every weight, and the corners of planned pixels).
+    fn reset(&mut self, width: usize) {
+        for v in [
+            &mut self.bottom_right,
+            &mut self.bottom_left,
+            &mut self.top_right,
+            &mut self.top_left,
+            &mut self.weight,
+        ] {
+            v.resize(width, 0);
+        }
+    }
+
+    /// Plans the row of `sizes` (one per pixel), 8 pixels at a time with
+    /// `wide` and the remainder with the scalar code.
+    pub(crate) fn plan(&mut self, sizes: &[f32], geometry: &Geometry) {
+        self.reset(sizes.len());
+        let lanes = sizes.len() / 8 * 8;
+        for x in (0..lanes).step_by(8) {
+            self.plan_eight(sizes, x, geometry);
+        }
+        for x in lanes..sizes.len() {
+            self.plan_one(sizes[x], x, geometry);
+        }
+    }
+
+    /// Plans no pixel: all take the general path.
+    pub(crate) fn plan_none(&mut self, width: usize) {
+        self.reset(width);
+        self.weight.fill(0);
+    }
+
+    /// Plans the row with the scalar code alone (the reference for the SIMD path).
+    #[cfg(test)]
+    pub(crate) fn plan_scalar(&mut self, sizes: &[f32], geometry: &Geometry) {
+        self.reset(sizes.len());
+        for (x, &size) in sizes.iter().enumerate() {
+            self.plan_one(size, x, geometry);
+        }
+    }
+
+    #[inline(always)]
+    fn plan_one(&mut self, size: f32, x: usize, g: &Geometry) {
+        self.weight[x] = 0;
+        let whole = size as i32;
+        // An integer below MAX_EXTENT (where BoxTaps would clamp).
+        if whole as f32 != size || whole as i64 >= MAX_EXTENT {
+            return;
+        }
+        let (n, x) = (whole, x as i32);
+        let (top, bottom) = ((g.y - n).max(0), (g.y + n + 1).min(g.height));
+        let (left, right) = ((x - n).max(0), (x + n + 1).min(g.width));
+        let (rows, cols) = (bottom - top, right - left);
+        if !g.clip && (rows != 2 * n + 1 || cols != 2 * n + 1) {
+            return;
+        }
+        let top = (top - g.first_row) * g.row_stride;
+        let bottom = (bottom - g.first_row) * g.row_stride;
+        let (left, right) = (left * g.channels, right * g.channels);
+        let x = x as usize;
+        self.bottom_right[x] = bottom + right;
+        self.bottom_left[x] = bottom + left;
+        self.top_right[x] = top + right;
+        self.top_left[x] = top + left;
+        self.weight[x] = rows * cols;
+    }
+
+    #[inline(always)]
+    fn plan_eight(&mut self, sizes: &[f32], x: usize, g: &Geometry) {
+        let size = f32x8::from(&sizes[x..x + 8]);
+        // Sizes at or above MAX_EXTENT leave the plan; clamping first keeps
+        // the integer arithmetic of those lanes in range.
+        let below_max = size.simd_lt(f32x8::splat(MAX_EXTENT as f32));
+        let whole = size.min(f32x8::splat(MAX_EXTENT as f32)).trunc_int();
+        let integer: i32x8 = bytemuck::cast(whole.round_float().simd_eq(size) & below_max);
+        let n = whole;
+        let xs = i32x8::splat(x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
+        let zero = i32x8::splat(0);
+        let one = i32x8::splat(1);
+        let y = i32x8::splat(g.y);
+        let top = (y - n).max(zero);
+        let bottom = (y + n + one).min(i32x8::splat(g.height));
+        let left = (xs - n).max(zero);
+        let right = (xs + n + one).min(i32x8::splat(g.width));
+        let (rows, cols) = (bottom - top, right - left);
+        let planned = if g.clip {
+            integer
+        } else {
+            let span = n + n + one;
+            integer & rows.simd_eq(span) & cols.simd_eq(span)
+        };
+        let first_row = i32x8::splat(g.first_row);
+        let stride = i32x8::splat(g.row_stride);
+        let channels = i32x8::splat(g.channels);
+        let top = (top - first_row) * stride;
+        let bottom = (bottom - first_row) * stride;
+        let (left, right) = (left * channels, right * channels);
+        // Whole lanes are stored; unplanned ones get weight 0, which alone
+        // decides, so their corners are never read.
+        let weight = (rows * cols) & planned;
+        let lanes = x..x + 8;
+        self.bottom_right[lanes.clone()].copy_from_slice(&(bottom + right).to_array());
+        self.bottom_left[lanes.clone()].copy_from_slice(&(bottom + left).to_array());
+        self.top_right[lanes.clone()].copy_from_slice(&(top + right).to_array());
+        self.top_left[lanes.clone()].copy_from_slice(&(top + left).to_array());
+        self.weight[lanes].copy_from_slice(&weight.to_array());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sizes that hit every branch: integers, fractions, zero, huge, and
+    /// values around MAX_EXTENT.
+    fn sizes(len: usize, seed: u32) -> Vec<f32> {
+        let specials = [0.0, 1.0, 2.5, 7.0, 300.0, 1e9, 1e30, (MAX_EXTENT - 64) as f32, MAX_EXTENT as f32, 0.25];
+        (0..len as u32)
+            .map(|i| {
+                let h = (i.wrapping_mul(2_654_435_761) ^ seed).rotate_left(7);
+                if h % 3 == 0 { specials[(h / 3) as usize % specials.len()] } else { (h % 40) as f32 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn simd_plan_equals_scalar_plan() {
+        for width in [0usize, 1, 7, 8, 9, 16, 23, 61] {
+            for (height, y, first_row) in [(1, 0, 0), (50, 0, 0), (50, 25, 3), (50, 49, 10)] {
+                for clip in [true, false] {
+                    for channels in [1, 3] {
+                        let geometry = Geometry {
+                            y,
+                            height,
+                            width: width as i32,
+                            channels,
+                            first_row,
+                            row_stride: (width as i32 + 1) * channels,
+                            clip,
+                        };
+                        let row = sizes(width, (y * 31 + width as i32) as u32);
+                        let (mut simd, mut scalar) = (RowPlan::default(), RowPlan::default());
+                        simd.plan(&row, &geometry);
+                        scalar.plan_scalar(&row, &geometry);
+                        assert_eq!(simd.weight, scalar.weight, "{geometry:?} {row:?}");
+                        for (x, &weight) in scalar.weight.iter().enumerate() {
+                            if weight != 0 {
+                                let corners = |p: &RowPlan| [p.bottom_right[x], p.bottom_left[x], p.top_right[x], p.top_left[x]];
+                                assert_eq!(corners(&simd), corners(&scalar), "pixel {x} of {geometry:?}");
+                            }
+                        }
+                        if clip && width > 0 {
+                            assert!(scalar.weight.iter().any(|&w| w > 0), "nothing planned");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
