@@ -46,7 +46,11 @@ fn b1(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(32 * 32));
     group.bench_function("naive crop 32x32", |b| {
-        b.iter(|| Naive.apply_region(black_box(image.view()), &params, 496..528, 496..528).unwrap())
+        b.iter(|| {
+            Naive
+                .apply_region(black_box(image.view()), &params, 496..528, 496..528)
+                .unwrap()
+        })
     });
     group.finish();
 }

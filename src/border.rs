@@ -184,12 +184,7 @@ pub fn window_terms(border: Border, first: i64, last: i64, len: usize) -> Terms 
 mod tests {
     use super::*;
 
-    const BORDERS: [Border; 4] = [
-        Border::Clip,
-        Border::Replicate,
-        Border::Reflect,
-        Border::Constant(0.0),
-    ];
+    const BORDERS: [Border; 4] = [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(0.0)];
 
     #[test]
     fn map_index_examples() {

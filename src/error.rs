@@ -63,25 +63,16 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::ShapeMismatch {
-                what,
-                expected,
-                found,
-            } => write!(
-                f,
-                "{what} has shape {found:?} but the image needs {expected:?}"
-            ),
+            Error::ShapeMismatch { what, expected, found } => {
+                write!(f, "{what} has shape {found:?} but the image needs {expected:?}")
+            }
             Error::InvalidSize {
                 position: Some((row, col)),
                 value,
-            } => write!(
-                f,
-                "size value {value} at (row {row}, col {col}) is not finite and >= 0"
-            ),
-            Error::InvalidSize {
-                position: None,
-                value,
-            } => write!(f, "uniform size value {value} is not finite and >= 0"),
+            } => write!(f, "size value {value} at (row {row}, col {col}) is not finite and >= 0"),
+            Error::InvalidSize { position: None, value } => {
+                write!(f, "uniform size value {value} is not finite and >= 0")
+            }
             Error::InvalidBorder { value } => {
                 write!(f, "constant border value {value} is not finite")
             }
@@ -93,11 +84,9 @@ impl fmt::Display for Error {
             Error::TooManyChannels { channels, max } => {
                 write!(f, "image has {channels} channels; at most {max} are supported")
             }
-            Error::TooLarge {
-                height,
-                width,
-                reason,
-            } => write!(f, "image of {height} x {width} is too large: {reason}"),
+            Error::TooLarge { height, width, reason } => {
+                write!(f, "image of {height} x {width} is too large: {reason}")
+            }
         }
     }
 }

@@ -159,7 +159,11 @@ impl<'a, T: Sample> Job<'a, T> {
 
 /// Checks everything that does not depend on the backend: shapes, channel
 /// count, size values, border value.
-pub(crate) fn validate<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>, out_shape: &[usize]) -> Result<(), Error> {
+pub(crate) fn validate<T: Sample>(
+    input: &ArrayView3<'_, T>,
+    params: &Params<'_>,
+    out_shape: &[usize],
+) -> Result<(), Error> {
     let (h, w, c) = input.dim();
     if out_shape != input.shape() {
         return Err(Error::ShapeMismatch {
@@ -196,10 +200,14 @@ pub(crate) fn validate<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>
             // row is then searched for the exact position.
             for (row, values) in map.rows().into_iter().enumerate() {
                 // No early exit, so the scan vectorises.
-                if values.fold(true, |ok, &v| ok & (v >= 0.0) & (v <= f32::MAX)) {
+                if values.fold(true, |ok, &v| ok & (0.0..=f32::MAX).contains(&v)) {
                     continue;
                 }
-                let (col, &value) = values.iter().enumerate().find(|(_, v)| !valid(**v)).expect("row has an invalid value");
+                let (col, &value) = values
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| !valid(**v))
+                    .expect("row has an invalid value");
                 return Err(Error::InvalidSize {
                     position: Some((row, col)),
                     value,
@@ -207,10 +215,10 @@ pub(crate) fn validate<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>
             }
         }
     }
-    if let Border::Constant(value) = params.border {
-        if !value.is_finite() {
-            return Err(Error::InvalidBorder { value });
-        }
+    if let Border::Constant(value) = params.border
+        && !value.is_finite()
+    {
+        return Err(Error::InvalidBorder { value });
     }
     Ok(())
 }
@@ -268,7 +276,11 @@ pub trait Filter: Send + Sync {
     }
 
     /// Blurs `input` into a new array of the same shape.
-    fn apply<T: Sample, D: ImageDim>(&self, input: ArrayView<'_, T, D>, params: &Params<'_>) -> Result<Array<T, D>, Error> {
+    fn apply<T: Sample, D: ImageDim>(
+        &self,
+        input: ArrayView<'_, T, D>,
+        params: &Params<'_>,
+    ) -> Result<Array<T, D>, Error> {
         let mut out = Array::from_elem(input.raw_dim(), T::default());
         self.apply_into(input, params, out.view_mut())?;
         Ok(out)

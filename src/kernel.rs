@@ -192,7 +192,10 @@ mod tests {
         assert!((taps.weight(-2) - (-2.0f64).exp()).abs() < 1e-15);
         assert_eq!(taps.weight(5), 0.0);
         let identity = GaussianTaps::new(0.0);
-        assert_eq!((identity.extent(), identity.weight(0), identity.weight(1)), (0, 1.0, 0.0));
+        assert_eq!(
+            (identity.extent(), identity.weight(0), identity.weight(1)),
+            (0, 1.0, 0.0)
+        );
         assert_eq!(GaussianTaps::new(0.3).extent(), 2);
     }
 }

@@ -176,7 +176,9 @@ impl<A: TableValue> SummedArea<A> {
     #[inline(always)]
     pub(crate) fn rect(&self, rows: Range<usize>, cols: Range<usize>, ch: usize) -> A {
         let bottom = self.at(rows.end, cols.end, ch).sub(self.at(rows.end, cols.start, ch));
-        let top = self.at(rows.start, cols.end, ch).sub(self.at(rows.start, cols.start, ch));
+        let top = self
+            .at(rows.start, cols.end, ch)
+            .sub(self.at(rows.start, cols.start, ch));
         bottom.sub(top)
     }
 

@@ -23,7 +23,11 @@ fn case<T: TestSample>(integer_only: bool) -> impl Strategy<Value = (Image<T>, S
     })
 }
 
-fn check_box_all_backends<T: TestSample>(image: &Image<T>, size: &SizeCase, border: varblur::Border) -> Result<(), TestCaseError> {
+fn check_box_all_backends<T: TestSample>(
+    image: &Image<T>,
+    size: &SizeCase,
+    border: varblur::Border,
+) -> Result<(), TestCaseError> {
     for backend in Backend::ALL {
         check_against_naive(&backend, image, size, border, Kernel::Box)?;
     }

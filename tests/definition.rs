@@ -58,11 +58,26 @@ fn borders_at_the_corner() {
     let size = Size::Uniform(1.0);
     // Replicate: rows (-1, 0, 1) read (0, 0, 1), columns likewise:
     // 4*1 + 2*2 + 2*4 + 5 = 21 over 9.
-    assert_pixel(&nine(), &Params::new(Kernel::Box, size).with_border(Border::Replicate), (0, 0), 21.0 / 9.0);
+    assert_pixel(
+        &nine(),
+        &Params::new(Kernel::Box, size).with_border(Border::Replicate),
+        (0, 0),
+        21.0 / 9.0,
+    );
     // Reflect: rows (-1, 0, 1) read (1, 0, 1): 4*5 + 2*4 + 2*2 + 1 = 33 over 9.
-    assert_pixel(&nine(), &Params::new(Kernel::Box, size).with_border(Border::Reflect), (0, 0), 33.0 / 9.0);
+    assert_pixel(
+        &nine(),
+        &Params::new(Kernel::Box, size).with_border(Border::Reflect),
+        (0, 0),
+        33.0 / 9.0,
+    );
     // Constant 10: 1 + 2 + 4 + 5 inside, five positions of 10 outside.
-    assert_pixel(&nine(), &Params::new(Kernel::Box, size).with_border(Border::Constant(10.0)), (0, 0), 62.0 / 9.0);
+    assert_pixel(
+        &nine(),
+        &Params::new(Kernel::Box, size).with_border(Border::Constant(10.0)),
+        (0, 0),
+        62.0 / 9.0,
+    );
 }
 
 #[test]
@@ -117,7 +132,9 @@ fn gaussian_of_an_impulse_is_the_normalised_kernel() {
     let sigma = 1.5f64;
     let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma as f32)).with_border(Border::Constant(0.0));
     // Taps |d| <= ceil(4 sigma) = 6; the 2-D weight sum is the square of the 1-D one.
-    let one_d: f64 = (-6..=6).map(|d: i32| (-(d * d) as f64 / (2.0 * sigma * sigma)).exp()).sum();
+    let one_d: f64 = (-6..=6)
+        .map(|d: i32| (-(d * d) as f64 / (2.0 * sigma * sigma)).exp())
+        .sum();
     for (dy, dx) in [(0i32, 0i32), (1, 0), (2, 3), (6, 6), (-4, 5)] {
         let expected = (-((dx * dx + dy * dy) as f64) / (2.0 * sigma * sigma)).exp() / (one_d * one_d);
         assert_pixel(&image, &params, ((10 + dy) as usize, (10 + dx) as usize), expected);
@@ -151,7 +168,9 @@ fn empty_images_give_empty_results() {
     for shape in [(0, 5), (5, 0), (0, 0)] {
         let image = Array2::<u8>::zeros(shape);
         for backend in Backend::ALL {
-            let out = backend.apply(image.view(), &Params::new(Kernel::Box, Size::Uniform(3.0))).unwrap();
+            let out = backend
+                .apply(image.view(), &Params::new(Kernel::Box, Size::Uniform(3.0)))
+                .unwrap();
             assert_eq!(out.dim(), shape);
         }
     }

@@ -15,7 +15,11 @@ fn errors_of(image: &Array3<u16>, params: &Params<'_>, out_shape: (usize, usize,
             let err = backend
                 .apply_into(image.view(), params, out.view_mut())
                 .expect_err("request must be refused");
-            assert!(out.iter().all(|&v| v == SENTINEL), "{} wrote before failing", backend.name());
+            assert!(
+                out.iter().all(|&v| v == SENTINEL),
+                "{} wrote before failing",
+                backend.name()
+            );
             err
         })
         .collect()
@@ -65,7 +69,11 @@ fn invalid_size_values_name_the_first_position_and_value() {
             assert!(err.to_string().contains("row 2, col 3"), "{err}");
         }
         let uniform = errors_of(&image, &Params::new(Kernel::Gaussian, Size::Uniform(bad)), (4, 5, 1));
-        assert!(uniform.iter().all(|e| matches!(e, Error::InvalidSize { position: None, .. })));
+        assert!(
+            uniform
+                .iter()
+                .all(|e| matches!(e, Error::InvalidSize { position: None, .. }))
+        );
     }
 }
 
@@ -81,7 +89,11 @@ fn non_finite_constant_border_is_refused() {
 #[test]
 fn too_many_channels_is_refused() {
     let image = Array3::<u16>::ones((2, 2, MAX_CHANNELS + 1));
-    for err in errors_of(&image, &Params::new(Kernel::Box, Size::Uniform(1.0)), (2, 2, MAX_CHANNELS + 1)) {
+    for err in errors_of(
+        &image,
+        &Params::new(Kernel::Box, Size::Uniform(1.0)),
+        (2, 2, MAX_CHANNELS + 1),
+    ) {
         assert_eq!(
             err,
             Error::TooManyChannels {
@@ -98,7 +110,16 @@ fn unsupported_kernel_names_backend_and_request() {
     let mut out = Array3::from_elem((3, 3, 1), SENTINEL);
     let params = Params::new(Kernel::Gaussian, Size::Uniform(1.0));
     let err = Integral.apply_into(image.view(), &params, out.view_mut()).unwrap_err();
-    assert!(matches!(err, Error::Unsupported { backend: "integral", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                backend: "integral",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let text = err.to_string();
     assert!(text.contains("integral") && text.contains("Gaussian"), "{text}");
     assert!(out.iter().all(|&v| v == SENTINEL));

@@ -11,7 +11,10 @@ fn assert_all_max<T: Sample>(height: usize, width: usize, border: Border, radius
     let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
     let out = Integral.apply(image.view(), &params).unwrap();
     let wrong = out.iter().filter(|&&v| v != max).count();
-    assert_eq!(wrong, 0, "{height} x {width} {border:?} radius {radius}: {wrong} pixels differ from {max:?}");
+    assert_eq!(
+        wrong, 0,
+        "{height} x {width} {border:?} radius {radius}: {wrong} pixels differ from {max:?}"
+    );
 }
 
 #[test]
@@ -47,6 +50,10 @@ fn float_tables_keep_large_images_accurate() {
     let image = Array2::from_shape_fn((2048, 2048), |(y, x)| ((y * 7 + x * 13) % 1000) as f32 / 1000.0);
     let params = Params::new(Kernel::Box, Size::Uniform(0.0));
     let out = Integral.apply(image.view(), &params).unwrap();
-    let worst = out.iter().zip(&image).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let worst = out
+        .iter()
+        .zip(&image)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
     assert!(worst <= 1e-6, "worst difference {worst}");
 }

@@ -4,7 +4,11 @@ use ndarray::{Array2, Array3};
 use varblur::{Backend, Border, Filter, Kernel, Params, Sample, Size};
 
 fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
 }
 
 fn check<T: Sample>(image: &Array3<T>, params: &Params<'_>) {
@@ -13,7 +17,10 @@ fn check<T: Sample>(image: &Array3<T>, params: &Params<'_>) {
         for threads in [2, 3, 7] {
             let many = with_threads(threads, || backend.apply(image.view(), params).unwrap());
             // Bitwise, floats included.
-            let same = one.iter().zip(&many).all(|(a, b)| a.to_f64().to_bits() == b.to_f64().to_bits());
+            let same = one
+                .iter()
+                .zip(&many)
+                .all(|(a, b)| a.to_f64().to_bits() == b.to_f64().to_bits());
             assert!(same, "{} differs between 1 and {threads} threads", backend.name());
         }
     }

@@ -95,7 +95,13 @@ fn pixel<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>, row: usize, 
     }
 }
 
-fn fill<T: Sample>(input: ArrayView3<'_, T>, params: &Params<'_>, rows: Range<usize>, cols: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
+fn fill<T: Sample>(
+    input: ArrayView3<'_, T>,
+    params: &Params<'_>,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    mut out: ArrayViewMut3<'_, T>,
+) {
     out.axis_iter_mut(Axis(0))
         .into_par_iter()
         .zip(rows)

@@ -58,8 +58,15 @@ impl<T: Sample> Image<T> {
 
 /// Images with sides 0..=max_side, 1..=4 channels, contiguous or strided.
 pub fn images<T: TestSample>(max_side: usize) -> impl Strategy<Value = Image<T>> {
-    (0..=max_side, 0..=max_side, 1..=4usize, 1..=2usize, 1..=2usize, any::<bool>()).prop_flat_map(
-        |(h, w, c, row_step, col_step, reversed)| {
+    (
+        0..=max_side,
+        0..=max_side,
+        1..=4usize,
+        1..=2usize,
+        1..=2usize,
+        any::<bool>(),
+    )
+        .prop_flat_map(|(h, w, c, row_step, col_step, reversed)| {
             let shape = (h * row_step, w * col_step, c);
             proptest::collection::vec(T::values(), shape.0 * shape.1 * shape.2).prop_map(move |data| Image {
                 storage: Array3::from_shape_vec(shape, data).unwrap(),
@@ -67,8 +74,7 @@ pub fn images<T: TestSample>(max_side: usize) -> impl Strategy<Value = Image<T>>
                 col_step,
                 reversed,
             })
-        },
-    )
+        })
 }
 
 /// A size description that the test turns into a `Size` for a given shape.
@@ -192,7 +198,9 @@ pub fn check_against_naive<T: Sample, F: Filter>(
         let (h, w, c) = view.dim();
         [h, w, c]
     });
-    let expected = Naive.apply(view, &params).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let expected = Naive
+        .apply(view, &params)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let (h, w, c) = view.dim();
     let mut storage = Array3::from_elem((h, w * 2, c), T::default());
     let out: ArrayViewMut3<'_, T> = storage.slice_mut(s![.., ..;2, ..]);

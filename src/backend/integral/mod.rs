@@ -195,16 +195,24 @@ fn filter_row<T: Sample, A: TableValue>(
         .iter()
         .zip(&plan.bottom_left)
         .zip(plan.top_right.iter().zip(&plan.top_left));
-    for ((pixel_sums, &weight), ((&br, &bl), (&tr, &tl))) in sums.chunks_exact_mut(channels).zip(&plan.weight).zip(corners) {
+    for ((pixel_sums, &weight), ((&br, &bl), (&tr, &tl))) in
+        sums.chunks_exact_mut(channels).zip(&plan.weight).zip(corners)
+    {
         if weight == 0 {
             continue;
         }
         let [br, bl, tr, tl] = [br, bl, tr, tl].map(|c| c as usize);
         for (ch, sum) in pixel_sums.iter_mut().enumerate() {
-            *sum = values[br + ch].sub(values[bl + ch]).sub(values[tr + ch].sub(values[tl + ch]));
+            *sum = values[br + ch]
+                .sub(values[bl + ch])
+                .sub(values[tr + ch].sub(values[tl + ch]));
         }
     }
-    for ((out_px, pixel_sums), &weight) in out_row.chunks_exact_mut(channels).zip(sums.chunks_exact(channels)).zip(&plan.weight) {
+    for ((out_px, pixel_sums), &weight) in out_row
+        .chunks_exact_mut(channels)
+        .zip(sums.chunks_exact(channels))
+        .zip(&plan.weight)
+    {
         if weight == 0 {
             continue;
         }
@@ -244,8 +252,18 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             match out_view.as_slice_mut() {
                 Some(out_row) => filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums),
                 None => {
-                    filter_row(&table, params.border, shape, y, sizes, &mut row_buffer, &mut plan, &mut sums);
-                    let values = ArrayView2::from_shape((width, channels), &row_buffer).expect("row buffer has the row's shape");
+                    filter_row(
+                        &table,
+                        params.border,
+                        shape,
+                        y,
+                        sizes,
+                        &mut row_buffer,
+                        &mut plan,
+                        &mut sums,
+                    );
+                    let values =
+                        ArrayView2::from_shape((width, channels), &row_buffer).expect("row buffer has the row's shape");
                     out_view.assign(&values);
                 }
             }

@@ -72,8 +72,8 @@ impl RowPlan {
         for x in (0..lanes).step_by(8) {
             self.plan_eight(sizes, x, geometry);
         }
-        for x in lanes..sizes.len() {
-            self.plan_one(sizes[x], x, geometry);
+        for (x, &size) in sizes.iter().enumerate().skip(lanes) {
+            self.plan_one(size, x, geometry);
         }
     }
 
@@ -167,11 +167,26 @@ mod tests {
     /// Sizes that hit every branch: integers, fractions, zero, huge, and
     /// values around MAX_EXTENT.
     fn sizes(len: usize, seed: u32) -> Vec<f32> {
-        let specials = [0.0, 1.0, 2.5, 7.0, 300.0, 1e9, 1e30, (MAX_EXTENT - 64) as f32, MAX_EXTENT as f32, 0.25];
+        let specials = [
+            0.0,
+            1.0,
+            2.5,
+            7.0,
+            300.0,
+            1e9,
+            1e30,
+            (MAX_EXTENT - 64) as f32,
+            MAX_EXTENT as f32,
+            0.25,
+        ];
         (0..len as u32)
             .map(|i| {
                 let h = (i.wrapping_mul(2_654_435_761) ^ seed).rotate_left(7);
-                if h % 3 == 0 { specials[(h / 3) as usize % specials.len()] } else { (h % 40) as f32 }
+                if h.is_multiple_of(3) {
+                    specials[(h / 3) as usize % specials.len()]
+                } else {
+                    (h % 40) as f32
+                }
             })
             .collect()
     }
@@ -198,7 +213,8 @@ mod tests {
                         assert_eq!(simd.weight, scalar.weight, "{geometry:?} {row:?}");
                         for (x, &weight) in scalar.weight.iter().enumerate() {
                             if weight != 0 {
-                                let corners = |p: &RowPlan| [p.bottom_right[x], p.bottom_left[x], p.top_right[x], p.top_left[x]];
+                                let corners =
+                                    |p: &RowPlan| [p.bottom_right[x], p.bottom_left[x], p.top_right[x], p.top_left[x]];
                                 assert_eq!(corners(&simd), corners(&scalar), "pixel {x} of {geometry:?}");
                             }
                         }
