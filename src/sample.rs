@@ -75,57 +75,43 @@ fn round_clamp_unsigned(value: f64, max: u32) -> u32 {
     whole + u32::from(clamped - whole as f64 >= 0.5)
 }
 
-impl Sample for u8 {
-    const TYPE: SampleType = SampleType::U8;
-    const MAX: f64 = u8::MAX as f64;
-    #[inline(always)]
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    #[inline(always)]
-    fn from_f64(value: f64) -> Self {
-        round_clamp_unsigned(value, u8::MAX as u32) as u8
-    }
+macro_rules! integer_sample {
+    ($t:ty, $tag:ident) => {
+        impl Sample for $t {
+            const TYPE: SampleType = SampleType::$tag;
+            const MAX: f64 = <$t>::MAX as f64;
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn from_f64(value: f64) -> Self {
+                round_clamp_unsigned(value, <$t>::MAX as u32) as $t
+            }
+        }
+    };
 }
+integer_sample!(u8, U8);
+integer_sample!(u16, U16);
 
-impl Sample for u16 {
-    const TYPE: SampleType = SampleType::U16;
-    const MAX: f64 = u16::MAX as f64;
-    #[inline(always)]
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    #[inline(always)]
-    fn from_f64(value: f64) -> Self {
-        round_clamp_unsigned(value, u16::MAX as u32) as u16
-    }
+macro_rules! float_sample {
+    ($t:ty, $tag:ident) => {
+        impl Sample for $t {
+            const TYPE: SampleType = SampleType::$tag;
+            const MAX: f64 = f64::INFINITY;
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn from_f64(value: f64) -> Self {
+                value as $t
+            }
+        }
+    };
 }
-
-impl Sample for f32 {
-    const TYPE: SampleType = SampleType::F32;
-    const MAX: f64 = f64::INFINITY;
-    #[inline(always)]
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    #[inline(always)]
-    fn from_f64(value: f64) -> Self {
-        value as f32
-    }
-}
-
-impl Sample for f64 {
-    const TYPE: SampleType = SampleType::F64;
-    const MAX: f64 = f64::INFINITY;
-    #[inline(always)]
-    fn to_f64(self) -> f64 {
-        self
-    }
-    #[inline(always)]
-    fn from_f64(value: f64) -> Self {
-        value
-    }
-}
+float_sample!(f32, F32);
+float_sample!(f64, F64);
 
 #[cfg(test)]
 mod tests {
