@@ -26,10 +26,35 @@ use crate::table::{SummedArea, TableValue};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Integral;
 
-/// Largest table entry (per channel) that a `u32` table holds without wrapping.
-const U32_LIMIT: f64 = u32::MAX as f64;
-/// Likewise for `u64`.
-const U64_LIMIT: f64 = u64::MAX as f64;
+/// The element type of a strip's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableKind {
+    /// `f64`, for float samples.
+    Float,
+    /// `u32`, for integer samples while every entry fits.
+    U32,
+    /// `u64`, likewise.
+    U64,
+}
+
+impl TableKind {
+    /// The narrowest exact table for `band` rows of `width` samples of type
+    /// `T` (per channel), or `None` when even `u64` entries could overflow.
+    fn for_band<T: Sample>(band: usize, width: usize) -> Option<TableKind> {
+        if !T::TYPE.is_integer() {
+            return Some(TableKind::Float);
+        }
+        // The largest entry: every sample of the band at the type's maximum.
+        let largest = band as u128 * width as u128 * T::MAX as u128;
+        if largest <= u32::MAX as u128 {
+            Some(TableKind::U32)
+        } else if largest <= u64::MAX as u128 {
+            Some(TableKind::U64)
+        } else {
+            None
+        }
+    }
+}
 
 /// One axis of one pixel's window: positions `first..=last`.
 #[derive(Clone, Copy)]
@@ -307,24 +332,41 @@ impl Filter for Integral {
         let [height, width, _] = job.shape();
         let halo = rows_extent(&job.params().size, 0..height).min(height);
         let strip = strip_rows(height, halo);
-        if !T::TYPE.is_integer() {
-            run_with::<T, f64>(job, out, strip);
-            return Ok(());
-        }
-        // Largest entry of a band's table: every sample of the band at the maximum.
         let band = (strip + 2 * halo).min(height);
-        let largest = band as f64 * width as f64 * T::MAX;
-        if largest <= U32_LIMIT {
-            run_with::<T, u32>(job, out, strip);
-        } else if largest <= U64_LIMIT {
-            run_with::<T, u64>(job, out, strip);
-        } else {
-            return Err(Error::TooLarge {
-                height,
-                width,
-                reason: "an exact u64 summed-area table of a strip would overflow",
-            });
+        match TableKind::for_band::<T>(band, width) {
+            Some(TableKind::Float) => run_with::<T, f64>(job, out, strip),
+            Some(TableKind::U32) => run_with::<T, u32>(job, out, strip),
+            Some(TableKind::U64) => run_with::<T, u64>(job, out, strip),
+            None => {
+                return Err(Error::TooLarge {
+                    height,
+                    width,
+                    reason: "an exact u64 summed-area table of a strip would overflow",
+                });
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_kind_switches_exactly_at_the_integer_limits() {
+        // 16_843_009 * 255 = u32::MAX.
+        assert_eq!(TableKind::for_band::<u8>(1, 16_843_009), Some(TableKind::U32));
+        assert_eq!(TableKind::for_band::<u8>(1, 16_843_010), Some(TableKind::U64));
+        // 65_537 * 65_535 = u32::MAX.
+        assert_eq!(TableKind::for_band::<u16>(65_537, 1), Some(TableKind::U32));
+        assert_eq!(TableKind::for_band::<u16>(65_538, 1), Some(TableKind::U64));
+        // u64::MAX = 65535 * 281_479_271_743_489.
+        assert_eq!(TableKind::for_band::<u16>(1, 281_479_271_743_489), Some(TableKind::U64));
+        assert_eq!(TableKind::for_band::<u16>(2, 281_479_271_743_489), None);
+        assert_eq!(
+            TableKind::for_band::<f32>(usize::MAX, usize::MAX),
+            Some(TableKind::Float)
+        );
     }
 }
