@@ -51,43 +51,53 @@ impl Border {
 }
 
 /// Adds `weight` to `folded[m]` for every position q in `first..=last` that
-/// reads pixel m under `border` (axis length `folded.len()` > 0).
+/// reads pixel m under `border` (axis length `folded.len()` > 0), and
+/// returns the smallest and largest m it added to (`None` if none).
 ///
 /// Work is bounded by the axis length, not the interval length: whole
 /// periods of `Reflect` and the runs past the edges of `Replicate` are
 /// counted, not walked.
-pub fn fold_interval(border: Border, first: i64, last: i64, weight: f64, folded: &mut [f64]) {
+pub fn fold_interval(border: Border, first: i64, last: i64, weight: f64, folded: &mut [f64]) -> Option<(usize, usize)> {
     if first > last {
-        return;
+        return None;
     }
     let len = folded.len();
     let end = len as i64 - 1;
-    let inside = first.max(0)..=last.min(end);
+    let mut touched: Option<(usize, usize)> = None;
+    let mut add = |m: usize, w: f64| {
+        folded[m] += w;
+        touched = Some(touched.map_or((m, m), |(lo, hi)| (lo.min(m), hi.max(m))));
+    };
     match border {
-        Border::Clip | Border::Constant(_) => {}
-        Border::Replicate => {
-            let below = (last.min(-1) - first + 1).max(0);
-            let above = (last - first.max(len as i64) + 1).max(0);
-            folded[0] += weight * below as f64;
-            folded[len - 1] += weight * above as f64;
+        Border::Clip | Border::Constant(_) | Border::Replicate => {
+            if border == Border::Replicate {
+                let below = (last.min(-1) - first + 1).max(0);
+                let above = (last - first.max(len as i64) + 1).max(0);
+                if below > 0 {
+                    add(0, weight * below as f64);
+                }
+                if above > 0 {
+                    add(len - 1, weight * above as f64);
+                }
+            }
+            for q in first.max(0)..=last.min(end) {
+                add(q as usize, weight);
+            }
         }
         Border::Reflect => {
             let period = (2 * end).max(1);
             let whole = (last - first + 1) / period;
             if whole > 0 {
                 for q in first..first + period {
-                    folded[border.map_index(q, len).unwrap_or(0)] += weight * whole as f64;
+                    add(border.map_index(q, len).unwrap_or(0), weight * whole as f64);
                 }
             }
             for q in first + whole * period..=last {
-                folded[border.map_index(q, len).unwrap_or(0)] += weight;
+                add(border.map_index(q, len).unwrap_or(0), weight);
             }
-            return;
         }
     }
-    for q in inside {
-        folded[q as usize] += weight;
-    }
+    touched
 }
 
 /// Most terms a window sum needs (after merging equal indices).
@@ -217,9 +227,12 @@ mod tests {
                 for first in -30..20i64 {
                     for last in first - 1..first + 45 {
                         let mut folded = vec![0.0; len];
-                        fold_interval(border, first, last, 1.0, &mut folded);
+                        let span = fold_interval(border, first, last, 1.0, &mut folded);
                         let walked = fold_by_walking(border, first, last, len);
                         assert_eq!(folded, walked, "{border:?} len {len} [{first}, {last}]");
+                        let nonzero: Vec<usize> = (0..len).filter(|&m| walked[m] != 0.0).collect();
+                        let expected = nonzero.first().map(|&lo| (lo, *nonzero.last().unwrap()));
+                        assert_eq!(span, expected, "{border:?} len {len} [{first}, {last}]");
                     }
                 }
             }

@@ -17,31 +17,41 @@ use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, validate};
 use crate::kernel::{BoxTaps, GaussianTaps, Kernel};
 use crate::sample::Sample;
 
-/// The exact reference backend: O(r^2) per pixel (more precisely, the
-/// number of image pixels its window reads), every kernel and border.
+/// The exact reference backend, every kernel and border. Its cost per pixel
+/// is the number of image pixels the window reads (O(r^2)), plus O(r) per
+/// axis for the Gaussian's taps.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Naive;
 
 /// The weights of one axis for one output position, folded onto the image:
 /// `folded[m]` is the total weight of the window positions that read pixel m.
 struct AxisWeights {
+    /// Image-length buffer, zero outside `span`.
     folded: Vec<f64>,
+    /// The indices that received weight (`lo..=hi`), if any.
+    span: Option<(usize, usize)>,
     /// Sum of the weights of every window position, inside the image or not.
     full: f64,
 }
 
 impl AxisWeights {
-    fn new(kernel: Kernel, size: f32, centre: usize, len: usize, border: Border) -> Self {
-        let mut folded = vec![0.0; len];
+    /// Folds the window onto `buffer` (the axis length, all zero).
+    fn new(kernel: Kernel, size: f32, centre: usize, border: Border, mut folded: Vec<f64>) -> Self {
         let p = centre as i64;
+        let mut span = None;
+        let mut fold = |first: i64, last: i64, weight: f64, folded: &mut [f64]| {
+            if let Some((lo, hi)) = fold_interval(border, first, last, weight, folded) {
+                span = Some(span.map_or((lo, hi), |(a, b): (usize, usize)| (a.min(lo), b.max(hi))));
+            }
+        };
         let full = match kernel {
             Kernel::Box => {
                 let taps = BoxTaps::new(size);
                 let n = taps.inner;
-                fold_interval(border, p - n, p + n, 1.0, &mut folded);
+                fold(p - n, p + n, 1.0, &mut folded);
                 if taps.edge_weight > 0.0 {
-                    fold_interval(border, p - n - 1, p - n - 1, taps.edge_weight, &mut folded);
-                    fold_interval(border, p + n + 1, p + n + 1, taps.edge_weight, &mut folded);
+                    fold(p - n - 1, p - n - 1, taps.edge_weight, &mut folded);
+                    fold(p + n + 1, p + n + 1, taps.edge_weight, &mut folded);
                 }
                 (2 * n + 1) as f64 + 2.0 * taps.edge_weight
             }
@@ -50,32 +60,48 @@ impl AxisWeights {
                 let mut full = 0.0;
                 for d in -taps.extent()..=taps.extent() {
                     let weight = taps.weight(d);
-                    fold_interval(border, p + d, p + d, weight, &mut folded);
+                    fold(p + d, p + d, weight, &mut folded);
                     full += weight;
                 }
                 full
             }
         };
-        AxisWeights { folded, full }
+        AxisWeights { folded, span, full }
     }
 
     /// Indices with non-zero weight (zero weights must not read the pixel:
     /// 0 * NaN would spread a NaN the kernel does not reach).
     fn nonzero(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
-        self.folded.iter().copied().enumerate().filter(|(_, w)| *w != 0.0)
+        let (lo, hi) = self.span.unwrap_or((1, 0));
+        (lo..=hi).map(|m| (m, self.folded[m])).filter(|(_, w)| *w != 0.0)
     }
 
     fn inside(&self) -> f64 {
-        self.folded.iter().sum()
+        self.nonzero().map(|(_, w)| w).sum()
+    }
+
+    /// The buffer, zeroed again for the next pixel.
+    fn into_buffer(mut self) -> Vec<f64> {
+        if let Some((lo, hi)) = self.span {
+            self.folded[lo..=hi].fill(0.0);
+        }
+        self.folded
     }
 }
 
-/// Computes output pixel (row, col) of every channel into `out`.
-fn pixel<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>, row: usize, col: usize, out: &mut [T]) {
-    let (h, w, _) = input.dim();
+/// Computes output pixel (row, col) of every channel into `out`. The axis
+/// buffers have the image's height and width and are all zero, and are
+/// left so.
+fn pixel<T: Sample>(
+    input: &ArrayView3<'_, T>,
+    params: &Params<'_>,
+    (row, col): (usize, usize),
+    buffers: &mut (Vec<f64>, Vec<f64>),
+    out: &mut [T],
+) {
     let size = params.size.at(row, col);
-    let wy = AxisWeights::new(params.kernel, size, row, h, params.border);
-    let wx = AxisWeights::new(params.kernel, size, col, w, params.border);
+    let wy = AxisWeights::new(params.kernel, size, row, params.border, std::mem::take(&mut buffers.0));
+    let wx = AxisWeights::new(params.kernel, size, col, params.border, std::mem::take(&mut buffers.1));
     let inside = wy.inside() * wx.inside();
     let full = wy.full * wx.full;
     let den = if params.border.is_clip() { inside } else { full };
@@ -93,6 +119,7 @@ fn pixel<T: Sample>(input: &ArrayView3<'_, T>, params: &Params<'_>, row: usize, 
         }
         *out = T::from_f64(num / den);
     }
+    *buffers = (wy.into_buffer(), wx.into_buffer());
 }
 
 fn fill<T: Sample>(
@@ -106,9 +133,11 @@ fn fill<T: Sample>(
         .into_par_iter()
         .zip(rows)
         .for_each(|(mut out_row, row)| {
-            let mut values = vec![T::default(); input.dim().2];
+            let (h, w, c) = input.dim();
+            let mut values = vec![T::default(); c];
+            let mut buffers = (vec![0.0; h], vec![0.0; w]);
             for (mut out_px, col) in out_row.axis_iter_mut(Axis(0)).zip(cols.clone()) {
-                pixel(&input, params, row, col, &mut values);
+                pixel(&input, params, (row, col), &mut buffers, &mut values);
                 out_px.iter_mut().zip(&values).for_each(|(o, v)| *o = *v);
             }
         });
