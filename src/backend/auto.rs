@@ -2,16 +2,26 @@
 
 use ndarray::ArrayViewMut3;
 
-use super::{Integral, Naive};
+use super::Backend;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::Kernel;
 use crate::sample::Sample;
 
 /// Picks, per request, the fastest backend that is exact for it:
-/// [`Integral`] for the box kernel, [`Naive`] for the Gaussian.
+/// [`super::Integral`] for the box kernel, [`super::Naive`] for the Gaussian.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
+
+impl Auto {
+    /// The backend `Auto` runs for `request`.
+    pub fn choice(&self, request: &Request) -> Backend {
+        match request.kernel {
+            Kernel::Box => Backend::Integral,
+            Kernel::Gaussian => Backend::Naive,
+        }
+    }
+}
 
 impl Filter for Auto {
     fn name(&self) -> &'static str {
@@ -19,16 +29,12 @@ impl Filter for Auto {
     }
 
     fn support(&self, request: &Request) -> Support {
-        match request.kernel {
-            Kernel::Box => Integral.support(request),
-            Kernel::Gaussian => Naive.support(request),
-        }
+        self.choice(request).support(request)
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
-        match job.params().kernel {
-            Kernel::Box => Integral.run(job, out),
-            Kernel::Gaussian => Naive.run(job, out),
-        }
+        // `choice` never answers `Auto`, so this does not recurse.
+        let request = Request::new::<T>(job.params(), job.shape());
+        self.choice(&request).run(job, out)
     }
 }
