@@ -27,6 +27,25 @@ pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
     fn wide_zero() -> Self::Wide;
     /// The wide value as `f64`.
     fn wide_to_f64(wide: Self::Wide) -> f64;
+    /// Runs `f` on this thread's spare table buffer of this type.
+    fn with_spare<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
+}
+
+/// Largest table buffer, in bytes, that a thread keeps for its next table.
+/// Reusing it saves the page faults of a fresh allocation on every call
+/// (measured about 2 ms of the 10 to 15 ms of B1 on 2 threads); larger
+/// buffers are freed after use, so idle memory stays bounded.
+const SPARE_BYTES: usize = 64 << 20;
+
+macro_rules! spare_buffer {
+    ($t:ty) => {
+        fn with_spare<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R {
+            thread_local! {
+                static SPARE: std::cell::RefCell<Vec<$t>> = const { std::cell::RefCell::new(Vec::new()) };
+            }
+            SPARE.with_borrow_mut(f)
+        }
+    };
 }
 
 macro_rules! integer_table_value {
@@ -63,6 +82,7 @@ macro_rules! integer_table_value {
             fn wide_to_f64(wide: i128) -> f64 {
                 wide as f64
             }
+            spare_buffer!($t);
         }
     };
 }
@@ -99,13 +119,24 @@ impl TableValue for f64 {
     fn wide_to_f64(wide: f64) -> f64 {
         wide
     }
+    spare_buffer!(f64);
+}
+
+impl<A: TableValue> Drop for SummedArea<A> {
+    /// Hands the buffer back to this thread for its next table.
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        if data.capacity() * std::mem::size_of::<A>() <= SPARE_BYTES {
+            A::with_spare(|spare| *spare = data);
+        }
+    }
 }
 
 /// Summed-area table of image rows `first_row..first_row + rows`:
 /// entry (j, i, ch) is the sum of channel ch over rows first_row..first_row + j
 /// and columns 0..i. Lookups take image prefix indices (row j means "above
 /// image row j"); only differences are meaningful, so the band's origin cancels.
-pub(crate) struct SummedArea<A> {
+pub(crate) struct SummedArea<A: TableValue> {
     data: Vec<A>,
     first_row: usize,
     row_stride: usize,
@@ -117,7 +148,10 @@ impl<A: TableValue> SummedArea<A> {
     pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>) -> Self {
         let (_, width, channels) = input.dim();
         let row_stride = (width + 1) * channels;
-        let mut data = vec![A::default(); (rows.len() + 1) * row_stride];
+        // Row 0 and column 0 must be zero; the rest is overwritten below.
+        let mut data = A::with_spare(std::mem::take);
+        data.clear();
+        data.resize((rows.len() + 1) * row_stride, A::default());
         let mut scratch = Vec::new();
         let mut running = [A::default(); crate::MAX_CHANNELS];
         for (j, y) in rows.clone().enumerate() {
