@@ -3,6 +3,8 @@
 
 pub mod backend;
 pub mod border;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 pub mod filter;
 pub mod kernel;

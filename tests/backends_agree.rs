@@ -1,58 +1,27 @@
-//! Every backend against the `Naive` reference, over random shapes (sides
-//! 0..=40, non-square, strided and reversed views), channels 1..=4, all
-//! sample types, all borders, and uniform / random / smooth / fractional /
-//! huge size maps.
+//! Every built-in backend against the `Naive` reference, through the public
+//! conformance kit (`varblur::conformance`): random shapes (sides 0..=40,
+//! non-square, strided and reversed views), channels 1..=4, all sample
+//! types, all borders, box and Gaussian kernels, and uniform / random /
+//! smooth / fractional / huge size maps. A new backend is one more line in
+//! `Backend::ALL`.
 
-mod common;
+use varblur::Backend;
+use varblur::conformance::{Options, check};
 
-use common::*;
-use proptest::prelude::*;
-use varblur::{Backend, Kernel};
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 96,
-        ..ProptestConfig::default()
-    }
-}
-
-fn case<T: TestSample>(integer_only: bool) -> impl Strategy<Value = (Image<T>, SizeCase, varblur::Border)> {
-    images::<T>(40).prop_flat_map(move |image| {
-        let (h, w, _) = image.dim();
-        (Just(image), sizes(h, w, integer_only), borders::<T>())
-    })
-}
-
-fn check_box_all_backends<T: TestSample>(
-    image: &Image<T>,
-    size: &SizeCase,
-    border: varblur::Border,
-) -> Result<(), TestCaseError> {
-    for backend in Backend::ALL {
-        check_against_naive(&backend, image, size, border, Kernel::Box)?;
-    }
-    Ok(())
-}
-
-macro_rules! box_agrees {
-    ($name_int:ident, $name_any:ident, $t:ty) => {
-        proptest! {
-            #![proptest_config(config())]
-            /// Integer radii: bit-identical for integer samples.
-            #[test]
-            fn $name_int((image, size, border) in case::<$t>(true)) {
-                check_box_all_backends(&image, &size, border)?;
-            }
-            /// Any radii, fractional included.
-            #[test]
-            fn $name_any((image, size, border) in case::<$t>(false)) {
-                check_box_all_backends(&image, &size, border)?;
-            }
-        }
+#[test]
+fn every_builtin_backend_agrees_with_naive() {
+    let options = Options {
+        cases: 64,
+        ..Options::default()
     };
+    for backend in Backend::ALL {
+        match check(&backend, &options) {
+            Ok(summary) => {
+                // Each backend serves at least the box kernel exactly.
+                assert!(summary.exact > 0, "{backend:?}: {summary:?}");
+                assert_eq!(summary.approximate, 0, "{backend:?} claims approximate answers");
+            }
+            Err(failure) => panic!("{failure}"),
+        }
+    }
 }
-
-box_agrees!(box_u8_integer_radii, box_u8_any_radii, u8);
-box_agrees!(box_u16_integer_radii, box_u16_any_radii, u16);
-box_agrees!(box_f32_integer_radii, box_f32_any_radii, f32);
-box_agrees!(box_f64_integer_radii, box_f64_any_radii, f64);
