@@ -722,11 +722,15 @@ fn best_of<T: Sample, F: Filter>(backend: &F, image: &Array3<T>, params: &Params
         .flatten()
 }
 
+/// Side of the crop on which [`bench`] times `Naive`.
+const NAIVE_CROP: usize = 32;
+
 /// Times `backend` beside every built-in backend on the SPEC benchmark
 /// cases B1, B2, B4 and B5 (B3, 15000 x 15000, is left to `examples/`),
 /// with image sides multiplied by `scale` (1.0 for the SPEC sizes), best of
-/// `runs` runs each. `Naive`, and `Auto` where it would run `Naive`, are
-/// left out: they take minutes at these sizes.
+/// `runs` runs each. `Naive`, and `Auto` where it would run `Naive`, would
+/// take minutes at these sizes: `Naive` is timed on a 32 x 32 crop of each
+/// case instead, and `Auto` left out where it would run `Naive`.
 pub fn bench<F: Filter>(backend: &F, scale: f64, runs: usize) -> Vec<BenchRow> {
     let side = |n: usize| ((n as f64 * scale).round() as usize).max(1);
     let mut rows = Vec::new();
@@ -753,6 +757,21 @@ pub fn bench<F: Filter>(backend: &F, scale: f64, runs: usize) -> Vec<BenchRow> {
                 }
             }
             record(&$name, backend.name(), best_of(backend, &image, &params, runs), h * w);
+            // The reference's cost per pixel, on a crop of the same request.
+            let side = NAIVE_CROP.min(h).min(w);
+            let (rows, cols) = ((h - side) / 2.., (w - side) / 2..);
+            let (rows, cols) = (rows.start..rows.start + side, cols.start..cols.start + side);
+            let naive = (0..runs)
+                .map(|_| {
+                    let start = Instant::now();
+                    Naive
+                        .apply_region(image.view(), &params, rows.clone(), cols.clone())
+                        .ok()?;
+                    Some(start.elapsed())
+                })
+                .min()
+                .flatten();
+            record(&$name, "naive (32x32 crop)", naive, side * side);
         }};
     }
     // B1: the seed's case.
@@ -814,7 +833,7 @@ pub fn bench_table(rows: &[BenchRow]) -> String {
     let mut table = format!("{:<48} {:<24} {:>12} {:>10}\n", "case", "backend", "time (ms)", "Mpx/s");
     for row in rows {
         let (time, mpx) = match (row.time, row.mpx_per_s) {
-            (Some(t), Some(m)) => (format!("{:.2}", t.as_secs_f64() * 1e3), format!("{m:.1}")),
+            (Some(t), Some(m)) => (format!("{:.2}", t.as_secs_f64() * 1e3), format!("{m:.3}")),
             _ => ("unsupported".to_string(), "-".to_string()),
         };
         table += &format!("{:<48} {:<24} {:>12} {:>10}\n", row.case, row.backend, time, mpx);
