@@ -40,7 +40,7 @@ runs, I/O excluded) and mpx_per_s. Defaults: --backend auto, --border clip,
 --repeat 1, rayon's default thread count. Bad input exits with status 2.";
 
 /// Backends the command line names that this version of the crate lacks.
-const NOT_BUILT: [&str; 2] = ["running-sum", "iterated-box"];
+const NOT_BUILT: [&str; 1] = ["iterated-box"];
 
 /// The command line, parsed.
 #[derive(Debug)]

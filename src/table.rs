@@ -21,6 +21,8 @@ pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
     fn sub(self, other: Self) -> Self;
     /// The value as `f64`.
     fn to_f64(self) -> f64;
+    /// `self * count` (wrapping for integers).
+    fn times(self, count: u64) -> Self;
     /// `acc + self * coeff` in the wide type.
     fn wide_mul_add(self, coeff: i64, acc: Self::Wide) -> Self::Wide;
     /// Zero in the wide type.
@@ -29,6 +31,36 @@ pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
     fn wide_to_f64(wide: Self::Wide) -> f64;
     /// Runs `f` on this thread's spare table buffer of this type.
     fn with_spare<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
+}
+
+/// The element type of a table or running sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TableKind {
+    /// `f64`, for float samples.
+    Float,
+    /// `u32`, for integer samples while every entry fits.
+    U32,
+    /// `u64`, likewise.
+    U64,
+}
+
+impl TableKind {
+    /// The narrowest exact element for sums of up to `count` samples of type
+    /// `T` (every sample at the type's maximum), or `None` when even `u64`
+    /// could overflow.
+    pub(crate) fn for_sum<T: Sample>(count: u128) -> Option<TableKind> {
+        if !T::TYPE.is_integer() {
+            return Some(TableKind::Float);
+        }
+        let largest = count.saturating_mul(T::MAX as u128);
+        if largest <= u32::MAX as u128 {
+            Some(TableKind::U32)
+        } else if largest <= u64::MAX as u128 {
+            Some(TableKind::U64)
+        } else {
+            None
+        }
+    }
 }
 
 /// Largest table buffer, in bytes, that a thread keeps for its next table.
@@ -69,6 +101,10 @@ macro_rules! integer_table_value {
                 self as f64
             }
             #[inline(always)]
+            fn times(self, count: u64) -> Self {
+                self.wrapping_mul(count as $t)
+            }
+            #[inline(always)]
             fn wide_mul_add(self, coeff: i64, acc: i128) -> i128 {
                 // Intermediate sums may leave i128; the exact result does not,
                 // and wrapping arithmetic is exact modulo 2^128.
@@ -106,6 +142,10 @@ impl TableValue for f64 {
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn times(self, count: u64) -> Self {
+        self * count as f64
     }
     #[inline(always)]
     fn wide_mul_add(self, coeff: i64, acc: f64) -> f64 {
@@ -226,5 +266,24 @@ impl<A: TableValue> SummedArea<A> {
             }
         }
         A::wide_to_f64(acc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_kind_switches_exactly_at_the_integer_limits() {
+        // 16_843_009 * 255 = u32::MAX.
+        assert_eq!(TableKind::for_sum::<u8>(16_843_009), Some(TableKind::U32));
+        assert_eq!(TableKind::for_sum::<u8>(16_843_010), Some(TableKind::U64));
+        // 65_537 * 65_535 = u32::MAX.
+        assert_eq!(TableKind::for_sum::<u16>(65_537), Some(TableKind::U32));
+        assert_eq!(TableKind::for_sum::<u16>(65_538), Some(TableKind::U64));
+        // u64::MAX = 65535 * 281_479_271_743_489.
+        assert_eq!(TableKind::for_sum::<u16>(281_479_271_743_489), Some(TableKind::U64));
+        assert_eq!(TableKind::for_sum::<u16>(2 * 281_479_271_743_489), None);
+        assert_eq!(TableKind::for_sum::<f32>(u128::MAX), Some(TableKind::Float));
     }
 }

@@ -9,16 +9,18 @@ use crate::kernel::Kernel;
 use crate::sample::Sample;
 
 /// Picks, per request, the fastest backend that is exact for it:
-/// [`super::Integral`] for the box kernel, [`super::Naive`] for the Gaussian.
+/// [`super::RunningSum`] for a box of uniform radius, [`super::Integral`] for
+/// a box of per-pixel radius, [`super::Naive`] for the Gaussian.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
 
 impl Auto {
     /// The backend `Auto` runs for `request`.
     pub fn choice(&self, request: &Request) -> Backend {
-        match request.kernel {
-            Kernel::Box => Backend::Integral,
-            Kernel::Gaussian => Backend::Naive,
+        match (request.kernel, request.uniform_size) {
+            (Kernel::Box, true) => Backend::RunningSum,
+            (Kernel::Box, false) => Backend::Integral,
+            (Kernel::Gaussian, _) => Backend::Naive,
         }
     }
 }

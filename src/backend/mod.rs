@@ -3,10 +3,12 @@
 mod auto;
 mod integral;
 mod naive;
+mod running_sum;
 
 pub use auto::Auto;
 pub use integral::Integral;
 pub use naive::Naive;
+pub use running_sum::RunningSum;
 
 use ndarray::ArrayViewMut3;
 
@@ -23,13 +25,15 @@ pub enum Backend {
     Naive,
     /// [`Integral`], summed-area tables.
     Integral,
+    /// [`RunningSum`], separable running sums for a uniform radius.
+    RunningSum,
     /// [`Auto`], the fastest exact backend for each request.
     Auto,
 }
 
 impl Backend {
     /// Every built-in backend.
-    pub const ALL: [Backend; 3] = [Backend::Naive, Backend::Integral, Backend::Auto];
+    pub const ALL: [Backend; 4] = [Backend::Naive, Backend::Integral, Backend::RunningSum, Backend::Auto];
 
     /// The backend of this name (as [`Filter::name`] gives it), if any.
     pub fn from_name(name: &str) -> Option<Backend> {
@@ -42,6 +46,7 @@ impl Filter for Backend {
         match self {
             Backend::Naive => Naive.name(),
             Backend::Integral => Integral.name(),
+            Backend::RunningSum => RunningSum.name(),
             Backend::Auto => Auto.name(),
         }
     }
@@ -50,6 +55,7 @@ impl Filter for Backend {
         match self {
             Backend::Naive => Naive.support(request),
             Backend::Integral => Integral.support(request),
+            Backend::RunningSum => RunningSum.support(request),
             Backend::Auto => Auto.support(request),
         }
     }
@@ -58,6 +64,7 @@ impl Filter for Backend {
         match self {
             Backend::Naive => Naive.run(job, out),
             Backend::Integral => Integral.run(job, out),
+            Backend::RunningSum => RunningSum.run(job, out),
             Backend::Auto => Auto.run(job, out),
         }
     }

@@ -20,41 +20,11 @@ use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, Size};
 use crate::sample::Sample;
 use crate::strips::{band_rows, for_each_strip, strip_rows};
-use crate::table::{SummedArea, TableValue};
+use crate::table::{SummedArea, TableKind, TableValue};
 
 /// Exact box blur via summed-area tables; any per-pixel radius.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Integral;
-
-/// The element type of a strip's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TableKind {
-    /// `f64`, for float samples.
-    Float,
-    /// `u32`, for integer samples while every entry fits.
-    U32,
-    /// `u64`, likewise.
-    U64,
-}
-
-impl TableKind {
-    /// The narrowest exact table for `band` rows of `width` samples of type
-    /// `T` (per channel), or `None` when even `u64` entries could overflow.
-    fn for_band<T: Sample>(band: usize, width: usize) -> Option<TableKind> {
-        if !T::TYPE.is_integer() {
-            return Some(TableKind::Float);
-        }
-        // The largest entry: every sample of the band at the type's maximum.
-        let largest = band as u128 * width as u128 * T::MAX as u128;
-        if largest <= u32::MAX as u128 {
-            Some(TableKind::U32)
-        } else if largest <= u64::MAX as u128 {
-            Some(TableKind::U64)
-        } else {
-            None
-        }
-    }
-}
 
 /// One axis of one pixel's window: positions `first..=last`.
 #[derive(Clone, Copy)]
@@ -333,7 +303,7 @@ impl Filter for Integral {
         let halo = rows_extent(&job.params().size, 0..height).min(height);
         let strip = strip_rows(height, halo);
         let band = (strip + 2 * halo).min(height);
-        match TableKind::for_band::<T>(band, width) {
+        match TableKind::for_sum::<T>(band as u128 * width as u128) {
             Some(TableKind::Float) => run_with::<T, f64>(job, out, strip),
             Some(TableKind::U32) => run_with::<T, u32>(job, out, strip),
             Some(TableKind::U64) => run_with::<T, u64>(job, out, strip),
@@ -346,27 +316,5 @@ impl Filter for Integral {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_kind_switches_exactly_at_the_integer_limits() {
-        // 16_843_009 * 255 = u32::MAX.
-        assert_eq!(TableKind::for_band::<u8>(1, 16_843_009), Some(TableKind::U32));
-        assert_eq!(TableKind::for_band::<u8>(1, 16_843_010), Some(TableKind::U64));
-        // 65_537 * 65_535 = u32::MAX.
-        assert_eq!(TableKind::for_band::<u16>(65_537, 1), Some(TableKind::U32));
-        assert_eq!(TableKind::for_band::<u16>(65_538, 1), Some(TableKind::U64));
-        // u64::MAX = 65535 * 281_479_271_743_489.
-        assert_eq!(TableKind::for_band::<u16>(1, 281_479_271_743_489), Some(TableKind::U64));
-        assert_eq!(TableKind::for_band::<u16>(2, 281_479_271_743_489), None);
-        assert_eq!(
-            TableKind::for_band::<f32>(usize::MAX, usize::MAX),
-            Some(TableKind::Float)
-        );
     }
 }
