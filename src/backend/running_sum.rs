@@ -324,8 +324,9 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             }
         }
         let mut row_buffer = vec![T::default(); row_len];
-        // Per-column blended in-image weights, the same for every row.
-        let in_cols: Vec<f64> = (0..width).map(|x| in_axis(&cols_slide, x)).collect();
+        // Per-sample blended in-image column weights, the same for every row.
+        let in_cols: Vec<f64> = (0..row_len).map(|i| in_axis(&cols_slide, i / channels)).collect();
+        let (mut num_row, mut den_row) = (vec![0.0; row_len], vec![0.0; row_len]);
         for (y, mut out_view) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
             if y > rows.start {
                 let (enter, leave) = rows_slide.step(y);
@@ -343,41 +344,44 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 }
             }
             let in_y = in_axis(&rows_slide, y);
-            let (top, bottom) = rows_slide.outer(y);
+            // Numerators: the blend of the window sums (exact integers for
+            // an integer radius), in f64.
+            for (num, a) in num_row.iter_mut().zip(&acc_inner) {
+                *num = a.to_f64();
+            }
+            if fractional {
+                // The vertical n + 1 sums are the n sums plus the two edge rows.
+                let (top, bottom) = rows_slide.outer(y);
+                let edge_rows = [top, bottom].map(|m| m.map(|m| (sums.inner_row(m), sums.outer_row(m))));
+                for (i, (num, outer)) in num_row.iter_mut().zip(&acc_outer).enumerate() {
+                    let (nn, n_wide) = (*num, outer.to_f64());
+                    let (mut wide_n, mut wide_wide) = (nn, n_wide);
+                    for (inner_row, outer_row) in edge_rows.iter().flatten() {
+                        wide_n += inner_row[i].to_f64();
+                        wide_wide += outer_row[i].to_f64();
+                    }
+                    *num = (1.0 - f) * (1.0 - f) * nn + (1.0 - f) * f * (n_wide + wide_n) + f * f * wide_wide;
+                }
+            }
+            // Denominators: the in-image weight (Clip) or the full weight.
+            let full = full_axis * full_axis;
+            match border {
+                Border::Clip => den_row.iter_mut().zip(&in_cols).for_each(|(d, in_x)| *d = in_y * in_x),
+                Border::Constant(value) => {
+                    for ((num, d), in_x) in num_row.iter_mut().zip(den_row.iter_mut()).zip(&in_cols) {
+                        *num += value * (full - in_y * in_x);
+                        *d = full;
+                    }
+                }
+                _ => den_row.fill(full),
+            }
             let contiguous = out_view.is_standard_layout();
             let out_row: &mut [T] = match out_view.as_slice_mut() {
                 Some(slice) => slice,
                 None => &mut row_buffer,
             };
-            for (x, (out_px, &in_x)) in out_row.chunks_exact_mut(channels).zip(&in_cols).enumerate() {
-                let (inside, full) = (in_y * in_x, full_axis * full_axis);
-                for (ch, out) in out_px.iter_mut().enumerate() {
-                    let i = x * channels + ch;
-                    let mut num = if fractional {
-                        // Vertical n + 1 sums: the n sums plus the two edge rows.
-                        let edges = |rows_of: &dyn Fn(usize) -> A| {
-                            [top, bottom]
-                                .into_iter()
-                                .flatten()
-                                .fold(0.0, |s, m| s + rows_of(m).to_f64())
-                        };
-                        let (nn, n_wide) = (acc_inner[i].to_f64(), acc_outer[i].to_f64());
-                        let wide_n = nn + edges(&|m| sums.inner_row(m)[i]);
-                        let wide_wide = n_wide + edges(&|m| sums.outer_row(m)[i]);
-                        (1.0 - f) * (1.0 - f) * nn + (1.0 - f) * f * (n_wide + wide_n) + f * f * wide_wide
-                    } else {
-                        acc_inner[i].to_f64()
-                    };
-                    let den = match border {
-                        Border::Clip => inside,
-                        Border::Constant(value) => {
-                            num += value * (full - inside);
-                            full
-                        }
-                        _ => full,
-                    };
-                    *out = T::from_f64(num / den);
-                }
+            for ((out, num), den) in out_row.iter_mut().zip(&num_row).zip(&den_row) {
+                *out = T::from_f64(num / den);
             }
             if !contiguous {
                 let values =
