@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use ndarray::{ArrayViewMut3, Axis};
+use ndarray::{ArrayView, ArrayViewMut3, Axis, Dimension};
 use rayon::prelude::*;
 
 /// Fewest and most output rows per strip.
@@ -39,4 +39,17 @@ pub(crate) fn for_each_strip<T: Send + Sync>(
             let first = index * strip_rows;
             work(first..first + strip.len_of(Axis(0)), strip)
         });
+}
+
+/// The elements of `view` in logical order as one slice: the view's own
+/// memory when it is contiguous, else a copy in `scratch`.
+pub(crate) fn as_contiguous<'a, T: Copy, D: Dimension>(view: ArrayView<'a, T, D>, scratch: &'a mut Vec<T>) -> &'a [T] {
+    match view.to_slice() {
+        Some(slice) => slice,
+        None => {
+            scratch.clear();
+            scratch.extend(view.iter().copied());
+            scratch
+        }
+    }
 }

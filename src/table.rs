@@ -7,6 +7,7 @@ use num_traits::AsPrimitive;
 
 use crate::border::Terms;
 use crate::sample::Sample;
+use crate::strips::as_contiguous;
 
 /// An element of a summed-area table: `u32` or `u64` (wrapping, exact while
 /// the table's largest entry fits) for integer samples, `f64` for floats.
@@ -195,15 +196,7 @@ impl<A: TableValue> SummedArea<A> {
         let mut scratch = Vec::new();
         let mut running = [A::default(); crate::MAX_CHANNELS];
         for (j, y) in rows.clone().enumerate() {
-            let row = input.index_axis(Axis(0), y);
-            let pixels: &[T] = match row.as_slice() {
-                Some(slice) => slice,
-                None => {
-                    scratch.clear();
-                    scratch.extend(row.iter().copied());
-                    &scratch
-                }
-            };
+            let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
             let current = &mut below[..row_stride];

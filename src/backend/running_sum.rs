@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel};
 use crate::sample::Sample;
-use crate::strips::{band_rows, for_each_strip, strip_rows};
+use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{TableKind, TableValue};
 
 /// Exact box blur of a uniform radius by separable running sums.
@@ -98,6 +98,30 @@ fn sub_row<A: TableValue>(acc: &mut [A], row: &[A]) {
     acc.iter_mut().zip(row).for_each(|(a, &r)| *a = a.sub(r));
 }
 
+/// A channel count: a constant for the common counts, so that loops over
+/// channels unroll and the accumulators live in registers (the running sum
+/// of a gray row ran about 2x faster so), or a runtime value for the rest.
+trait Channels: Copy {
+    fn count(self) -> usize;
+}
+
+#[derive(Clone, Copy)]
+struct Fixed<const C: usize>;
+
+impl<const C: usize> Channels for Fixed<C> {
+    #[inline(always)]
+    fn count(self) -> usize {
+        C
+    }
+}
+
+impl Channels for usize {
+    #[inline(always)]
+    fn count(self) -> usize {
+        self
+    }
+}
+
 /// The horizontal pass over one image row: window sums of half-width n
 /// (`inner`) and, for a fractional radius, n + 1 (`outer`), per pixel and channel.
 fn horizontal<T: Sample, A: TableValue>(
@@ -107,26 +131,28 @@ fn horizontal<T: Sample, A: TableValue>(
     inner: &mut [A],
     outer: Option<&mut [A]>,
 ) {
-    // The channel count as a constant lets the accumulators live in
-    // registers: the running sum of a gray row ran about 2x faster so.
     match channels {
-        1 => horizontal_channels::<T, A, 1>(pixels, slide, inner, outer),
-        2 => horizontal_channels::<T, A, 2>(pixels, slide, inner, outer),
-        3 => horizontal_channels::<T, A, 3>(pixels, slide, inner, outer),
-        4 => horizontal_channels::<T, A, 4>(pixels, slide, inner, outer),
-        _ => horizontal_any(pixels, slide, channels, inner, outer),
+        1 => horizontal_with(pixels, slide, Fixed::<1>, inner, outer),
+        2 => horizontal_with(pixels, slide, Fixed::<2>, inner, outer),
+        3 => horizontal_with(pixels, slide, Fixed::<3>, inner, outer),
+        4 => horizontal_with(pixels, slide, Fixed::<4>, inner, outer),
+        _ => horizontal_with(pixels, slide, channels, inner, outer),
     }
 }
 
-/// [`horizontal`] for `C` channels.
-fn horizontal_channels<T: Sample, A: TableValue, const C: usize>(
+/// [`horizontal`] for `channels` channels.
+#[inline(always)]
+fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     pixels: &[T],
     slide: &Slide,
+    channels: K,
     inner: &mut [A],
     outer: Option<&mut [A]>,
 ) {
-    let sample = |m: usize, ch: usize| A::from_sample(pixels[m * C + ch]);
-    let mut acc = [A::default(); C];
+    let c = channels.count();
+    let sample = |m: usize, ch: usize| A::from_sample(pixels[m * c + ch]);
+    let mut acc_storage = [A::default(); crate::MAX_CHANNELS];
+    let acc = &mut acc_storage[..c];
     for (m, count) in slide.counts(0) {
         for (ch, a) in acc.iter_mut().enumerate() {
             *a = a.add(sample(m, ch).times(count));
@@ -137,7 +163,7 @@ fn horizontal_channels<T: Sample, A: TableValue, const C: usize>(
     // lie in the image need no border rule.
     let plain = ((n + 1) as usize).min(slide.len)..(slide.len as i64 - n).max(0) as usize;
     let plain = plain.start..plain.end.max(plain.start);
-    let step = |x: usize, acc: &mut [A; C]| {
+    let step = |x: usize, acc: &mut [A]| {
         let (enter, leave) = slide.step(x);
         for (ch, a) in acc.iter_mut().enumerate() {
             if let Some(m) = enter {
@@ -148,84 +174,39 @@ fn horizontal_channels<T: Sample, A: TableValue, const C: usize>(
             }
         }
     };
-    let (head, rest) = inner.split_at_mut(plain.start * C);
-    let (middle, tail) = rest.split_at_mut(plain.len() * C);
-    for (x, out) in head.chunks_exact_mut(C).enumerate() {
+    let (head, rest) = inner.split_at_mut(plain.start * c);
+    let (middle, tail) = rest.split_at_mut(plain.len() * c);
+    for (x, out) in head.chunks_exact_mut(c).enumerate() {
         if x > 0 {
-            step(x, &mut acc);
+            step(x, acc);
         }
-        out.copy_from_slice(&acc);
+        out.copy_from_slice(acc);
     }
     // Empty when `plain` is: then the loop below does nothing.
-    let entering = pixels[((plain.start + n as usize) * C).min(pixels.len())..].chunks_exact(C);
-    let leaving = pixels[(plain.start.saturating_sub(n as usize + 1) * C).min(pixels.len())..].chunks_exact(C);
-    for ((out, enter), leave) in middle.chunks_exact_mut(C).zip(entering).zip(leaving) {
-        for ch in 0..C {
+    let entering = pixels[((plain.start + n as usize) * c).min(pixels.len())..].chunks_exact(c);
+    let leaving = pixels[(plain.start.saturating_sub(n as usize + 1) * c).min(pixels.len())..].chunks_exact(c);
+    for ((out, enter), leave) in middle.chunks_exact_mut(c).zip(entering).zip(leaving) {
+        for ch in 0..c {
             acc[ch] = acc[ch].add(A::from_sample(enter[ch])).sub(A::from_sample(leave[ch]));
         }
-        out.copy_from_slice(&acc);
+        out.copy_from_slice(acc);
     }
-    for (i, out) in tail.chunks_exact_mut(C).enumerate() {
+    for (i, out) in tail.chunks_exact_mut(c).enumerate() {
         let x = plain.end + i;
         if x > 0 {
-            step(x, &mut acc);
+            step(x, acc);
         }
-        out.copy_from_slice(&acc);
+        out.copy_from_slice(acc);
     }
     if let Some(outer) = outer {
-        for (x, (out, sums)) in outer.chunks_exact_mut(C).zip(inner.chunks_exact(C)).enumerate() {
+        for (x, (out, sums)) in outer.chunks_exact_mut(c).zip(inner.chunks_exact(c)).enumerate() {
             let (left, right) = slide.outer(x);
-            for ch in 0..C {
+            for ch in 0..c {
                 let mut sum = sums[ch];
                 for m in [left, right].into_iter().flatten() {
                     sum = sum.add(sample(m, ch));
                 }
                 out[ch] = sum;
-            }
-        }
-    }
-}
-
-/// [`horizontal`] for any channel count.
-fn horizontal_any<T: Sample, A: TableValue>(
-    pixels: &[T],
-    slide: &Slide,
-    channels: usize,
-    inner: &mut [A],
-    outer: Option<&mut [A]>,
-) {
-    let sample = |m: usize, ch: usize| A::from_sample(pixels[m * channels + ch]);
-    let mut acc = [A::default(); crate::MAX_CHANNELS];
-    for (m, count) in slide.counts(0) {
-        for (ch, a) in acc[..channels].iter_mut().enumerate() {
-            *a = a.add(sample(m, ch).times(count));
-        }
-    }
-    for x in 0..slide.len {
-        if x > 0 {
-            let (enter, leave) = slide.step(x);
-            for (ch, a) in acc[..channels].iter_mut().enumerate() {
-                if let Some(m) = enter {
-                    *a = a.add(sample(m, ch));
-                }
-                if let Some(m) = leave {
-                    *a = a.sub(sample(m, ch));
-                }
-            }
-        }
-        for (ch, &a) in acc[..channels].iter().enumerate() {
-            inner[x * channels + ch] = a;
-        }
-    }
-    if let Some(outer) = outer {
-        for x in 0..slide.len {
-            let (left, right) = slide.outer(x);
-            for ch in 0..channels {
-                let mut sum = inner[x * channels + ch];
-                for m in [left, right].into_iter().flatten() {
-                    sum = sum.add(sample(m, ch));
-                }
-                outer[x * channels + ch] = sum;
             }
         }
     }
@@ -247,15 +228,7 @@ impl<A: TableValue> RowSums<A> {
         let mut outer = vec![A::default(); if fractional { band.len() * row_len } else { 0 }];
         let mut scratch = Vec::new();
         for (j, y) in band.clone().enumerate() {
-            let row = input.index_axis(Axis(0), y);
-            let pixels: &[T] = match row.as_slice() {
-                Some(slice) => slice,
-                None => {
-                    scratch.clear();
-                    scratch.extend(row.iter().copied());
-                    &scratch
-                }
-            };
+            let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
             let rows = j * row_len..(j + 1) * row_len;
             let outer_row = fractional.then(|| &mut outer[rows.clone()]);
             horizontal(pixels, slide, channels, &mut inner[rows], outer_row);

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, Size};
 use crate::sample::Sample;
-use crate::strips::{band_rows, for_each_strip, strip_rows};
+use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{SummedArea, TableKind, TableValue};
 
 /// Exact box blur via summed-area tables; any per-pixel radius.
@@ -247,22 +247,14 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let halo = rows_extent(&params.size, rows.clone());
         let table = SummedArea::<A>::build(&input, band_rows(&rows, halo, height));
         let mut row_buffer = vec![T::default(); width * channels];
-        let mut size_buffer = vec![params.size.at(0, 0); width];
+        let uniform_sizes = vec![params.size.at(0, 0); width];
+        let mut size_buffer = Vec::new();
         let mut plan = RowPlan::default();
         let mut sums = Vec::with_capacity(width * channels);
         for (y, mut out_view) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
             let sizes: &[f32] = match &params.size {
-                Size::Map(map) => {
-                    let row = map.row(y);
-                    match row.to_slice() {
-                        Some(slice) => slice,
-                        None => {
-                            size_buffer.iter_mut().zip(row).for_each(|(s, v)| *s = *v);
-                            &size_buffer
-                        }
-                    }
-                }
-                _ => &size_buffer,
+                Size::Map(map) => as_contiguous(map.row(y), &mut size_buffer),
+                _ => &uniform_sizes,
             };
             match out_view.as_slice_mut() {
                 Some(out_row) => filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums),
