@@ -667,15 +667,6 @@ pub fn check<F: Filter>(backend: &F, options: &Options) -> Result<Summary, Box<F
     Ok(summary)
 }
 
-/// One benchmark case of SPEC section 8, at some scale.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BenchCase {
-    /// SPEC id and description, e.g. `"B1 1024x1024 u8 random radius 1..=256 box"`.
-    pub name: String,
-    /// The kernel.
-    pub kernel: Kernel,
-}
-
 /// One timing of [`bench`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchRow {

@@ -157,15 +157,6 @@ impl GaussianTaps {
     }
 }
 
-/// Largest window half-width over the whole image for `kernel` and `size`.
-pub fn max_extent(kernel: Kernel, size: &Size<'_>) -> i64 {
-    let max = size.max_value();
-    match kernel {
-        Kernel::Box => BoxTaps::new(max).extent(),
-        Kernel::Gaussian => GaussianTaps::new(max).extent(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,12 +87,13 @@ impl Slide {
     }
 }
 
-/// Adds `weight` copies of `row` to `acc` (or subtracts them).
+/// Adds `row` to `acc`, element by element.
 #[inline(always)]
 fn add_row<A: TableValue>(acc: &mut [A], row: &[A]) {
     acc.iter_mut().zip(row).for_each(|(a, &r)| *a = a.add(r));
 }
 
+/// Subtracts `row` from `acc`, element by element.
 #[inline(always)]
 fn sub_row<A: TableValue>(acc: &mut [A], row: &[A]) {
     acc.iter_mut().zip(row).for_each(|(a, &r)| *a = a.sub(r));
