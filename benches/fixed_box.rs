@@ -1,7 +1,9 @@
-//! B4 of SPEC section 8, our side: 4096 x 4096, one radius for the whole
-//! image, box kernel, Clip border: `RunningSum` and `Integral` on u8 gray,
-//! u8 RGB and f32 gray at radius 16, and u8 gray at radii 1, 4, 16.5 and 64
-//! to show the cost does not grow with the radius.
+//! B4 of SPEC section 8: 4096 x 4096, one radius for the whole image, box
+//! kernel: `RunningSum` and `Integral` beside the peers `libblur` (box_blur,
+//! box_blur_f32) and `imageproc` (box_filter, gray u8 only), on u8 gray, u8
+//! RGB and f32 gray at radius 16, and u8 gray at radii 1, 4, 16.5 and 64 to
+//! show the cost does not grow with the radius. Ours use `Border::Replicate`,
+//! the edge rule of both peers. Peers take integer radii only.
 //!
 //! Run: `cargo bench --bench fixed_box` (add `RAYON_NUM_THREADS=1` for one
 //! thread, `RUSTFLAGS="-C target-cpu=native"` for a native build).
@@ -9,7 +11,55 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{Array3, ArrayView3};
 use std::hint::black_box;
-use varblur::{Filter, Integral, Kernel, Params, RunningSum, Sample, Size};
+use varblur::{Border, Filter, Integral, Kernel, Params, RunningSum, Sample, Size};
+
+/// A peer's box blur of one image, for the sample type it serves.
+trait Peers: Sample {
+    fn libblur(image: &[Self], out: &mut [Self], width: u32, height: u32, channels: usize, radius: u32);
+    /// The image as imageproc's gray `u8` image, where it serves the type.
+    fn gray_image(_image: &[Self], _width: u32, _height: u32) -> Option<image::GrayImage> {
+        None
+    }
+}
+
+fn layout(channels: usize) -> libblur::FastBlurChannels {
+    match channels {
+        1 => libblur::FastBlurChannels::Plane,
+        3 => libblur::FastBlurChannels::Channels3,
+        _ => libblur::FastBlurChannels::Channels4,
+    }
+}
+
+/// libblur's thread policy matching rayon's thread count here.
+fn policy() -> libblur::ThreadingPolicy {
+    if rayon::current_num_threads() == 1 {
+        libblur::ThreadingPolicy::Single
+    } else {
+        libblur::ThreadingPolicy::Adaptive
+    }
+}
+
+impl Peers for u8 {
+    fn libblur(image: &[u8], out: &mut [u8], width: u32, height: u32, channels: usize, radius: u32) {
+        let source = libblur::BlurImage::borrow(image, width, height, layout(channels));
+        let mut target = libblur::BlurImageMut::borrow(out, width, height, layout(channels));
+        let parameters = libblur::BoxBlurParameters::new(2 * radius + 1);
+        libblur::box_blur(&source, &mut target, parameters, policy()).unwrap();
+    }
+
+    fn gray_image(image: &[u8], width: u32, height: u32) -> Option<image::GrayImage> {
+        image::GrayImage::from_raw(width, height, image.to_vec())
+    }
+}
+
+impl Peers for f32 {
+    fn libblur(image: &[f32], out: &mut [f32], width: u32, height: u32, channels: usize, radius: u32) {
+        let source = libblur::BlurImage::borrow(image, width, height, layout(channels));
+        let mut target = libblur::BlurImageMut::borrow(out, width, height, layout(channels));
+        let parameters = libblur::BoxBlurParameters::new(2 * radius + 1);
+        libblur::box_blur_f32(&source, &mut target, parameters, policy()).unwrap();
+    }
+}
 
 const SIDE: usize = 4096;
 
@@ -19,12 +69,12 @@ fn picture<T: Sample>(channels: usize) -> Array3<T> {
     })
 }
 
-fn bench_case<T: Sample>(c: &mut Criterion, name: &str, image: ArrayView3<'_, T>, radius: f32) {
+fn bench_case<T: Peers>(c: &mut Criterion, name: &str, image: ArrayView3<'_, T>, radius: f32) {
     let threads = rayon::current_num_threads();
     let mut group = c.benchmark_group(format!("B4 {name} radius {radius}, {threads} threads"));
     group.sample_size(10);
     group.throughput(Throughput::Elements((SIDE * SIDE) as u64));
-    let params = Params::new(Kernel::Box, Size::Uniform(radius));
+    let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(Border::Replicate);
     let mut out = Array3::from_elem(image.raw_dim(), T::default());
     group.bench_function("running-sum", |b| {
         b.iter(|| {
@@ -36,6 +86,20 @@ fn bench_case<T: Sample>(c: &mut Criterion, name: &str, image: ArrayView3<'_, T>
     group.bench_function("integral", |b| {
         b.iter(|| Integral.apply_into(black_box(image), &params, out.view_mut()).unwrap())
     });
+    if radius.fract() == 0.0 {
+        let (height, width, channels) = image.dim();
+        let (w, h, r) = (width as u32, height as u32, radius as u32);
+        let pixels = image.as_slice().expect("contiguous image");
+        let out = out.as_slice_mut().expect("contiguous output");
+        group.bench_function("libblur", |b| {
+            b.iter(|| T::libblur(black_box(pixels), out, w, h, channels, r))
+        });
+        if let Some(gray) = T::gray_image(pixels, w, h).filter(|_| channels == 1) {
+            group.bench_function("imageproc (1 thread)", |b| {
+                b.iter(|| imageproc::filter::box_filter(black_box(&gray), r, r))
+            });
+        }
+    }
     group.finish();
 }
 
