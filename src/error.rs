@@ -58,6 +58,13 @@ pub enum Error {
         /// Which limit was passed.
         reason: &'static str,
     },
+    /// `IteratedBox::new` was asked for a number of boxes it does not offer.
+    InvalidBoxCount {
+        /// The number asked for.
+        boxes: usize,
+        /// The numbers offered.
+        supported: std::ops::RangeInclusive<usize>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -87,6 +94,12 @@ impl fmt::Display for Error {
             Error::TooLarge { height, width, reason } => {
                 write!(f, "image of {height} x {width} is too large: {reason}")
             }
+            Error::InvalidBoxCount { boxes, supported } => write!(
+                f,
+                "{boxes} boxes per axis asked; {}..={} are supported",
+                supported.start(),
+                supported.end()
+            ),
         }
     }
 }

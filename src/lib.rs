@@ -12,7 +12,7 @@ pub mod sample;
 mod strips;
 mod table;
 
-pub use backend::{Auto, Backend, Integral, Naive, RunningSum};
+pub use backend::{Auto, Backend, Integral, IteratedBox, Naive, RunningSum};
 pub use border::Border;
 pub use error::Error;
 pub use filter::{Filter, ImageDim, Job, MAX_CHANNELS, Params, Request, Support};

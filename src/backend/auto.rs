@@ -10,7 +10,8 @@ use crate::sample::Sample;
 
 /// Picks, per request, the fastest backend that is exact for it:
 /// [`super::RunningSum`] for a box of uniform radius, [`super::Integral`] for
-/// a box of per-pixel radius, [`super::Naive`] for the Gaussian.
+/// a box of per-pixel radius; for the Gaussian, [`super::IteratedBox`]
+/// (approximate, O(1) per pixel).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
 
@@ -20,7 +21,7 @@ impl Auto {
         match (request.kernel, request.uniform_size) {
             (Kernel::Box, true) => Backend::RunningSum,
             (Kernel::Box, false) => Backend::Integral,
-            (Kernel::Gaussian, _) => Backend::Naive,
+            (Kernel::Gaussian, _) => Backend::IteratedBox,
         }
     }
 }

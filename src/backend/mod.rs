@@ -2,11 +2,13 @@
 
 mod auto;
 mod integral;
+mod iterated_box;
 mod naive;
 mod running_sum;
 
 pub use auto::Auto;
 pub use integral::Integral;
+pub use iterated_box::IteratedBox;
 pub use naive::Naive;
 pub use running_sum::RunningSum;
 
@@ -27,13 +29,21 @@ pub enum Backend {
     Integral,
     /// [`RunningSum`], separable running sums for a uniform radius.
     RunningSum,
+    /// [`IteratedBox`], the Gaussian by k boxes (default k).
+    IteratedBox,
     /// [`Auto`], the fastest exact backend for each request.
     Auto,
 }
 
 impl Backend {
     /// Every built-in backend.
-    pub const ALL: [Backend; 4] = [Backend::Naive, Backend::Integral, Backend::RunningSum, Backend::Auto];
+    pub const ALL: [Backend; 5] = [
+        Backend::Naive,
+        Backend::Integral,
+        Backend::RunningSum,
+        Backend::IteratedBox,
+        Backend::Auto,
+    ];
 
     /// The backend of this name (as [`Filter::name`] gives it), if any.
     pub fn from_name(name: &str) -> Option<Backend> {
@@ -47,6 +57,7 @@ impl Filter for Backend {
             Backend::Naive => Naive.name(),
             Backend::Integral => Integral.name(),
             Backend::RunningSum => RunningSum.name(),
+            Backend::IteratedBox => IteratedBox::default().name(),
             Backend::Auto => Auto.name(),
         }
     }
@@ -56,6 +67,7 @@ impl Filter for Backend {
             Backend::Naive => Naive.support(request),
             Backend::Integral => Integral.support(request),
             Backend::RunningSum => RunningSum.support(request),
+            Backend::IteratedBox => IteratedBox::default().support(request),
             Backend::Auto => Auto.support(request),
         }
     }
@@ -65,6 +77,7 @@ impl Filter for Backend {
             Backend::Naive => Naive.run(job, out),
             Backend::Integral => Integral.run(job, out),
             Backend::RunningSum => RunningSum.run(job, out),
+            Backend::IteratedBox => IteratedBox::default().run(job, out),
             Backend::Auto => Auto.run(job, out),
         }
     }

@@ -1,0 +1,443 @@
+//! k-times integrated images (Heckbert 1986): a band of the image summed k
+//! times down the columns and then k times along the rows, so that the
+//! k-fold box of any width around any pixel is a fixed combination of
+//! (k + 1) x (k + 1) table entries.
+//!
+//! With `I` the k-times prefix sum of a sequence x, the k-fold box of
+//! width w = 2n + 1 centred on p is
+//! `sum_i (-1)^i C(k, i) I[p + k n - i w]`, the k-th difference of `I`.
+//! The table is exact modular integer arithmetic (wrapping `u64` or `u128`):
+//! a k-th difference is exact whenever its true value fits the type, however
+//! large the table entries themselves grow. Float samples are first turned
+//! into integers of a fixed scale (see [`Quantizer`]).
+//!
+//! Positions above or left of the band read 0 (the sequence starts there).
+//! Positions below or right of it read the polynomial continuation of the
+//! table for a zero signal there: I_k(last + m) = sum_a C(m + k - a - 1,
+//! k - a) I_a(last), from the lower-order sums at the last row and column,
+//! which the table keeps. So windows reaching any distance past the image
+//! cost the same as any other.
+
+use std::ops::Range;
+
+/// Modular integer arithmetic for the tables.
+pub(crate) trait Wrapping: Copy + Default + Send + Sync + 'static {
+    /// Bits of the type.
+    const BITS: u32;
+    fn add(self, other: Self) -> Self;
+    fn mul(self, other: Self) -> Self;
+    /// The two's complement of `value`.
+    fn from_i64(value: i64) -> Self;
+    /// `value` modulo 2^BITS.
+    fn from_u128(value: u128) -> Self;
+    /// The value read as a two's complement signed integer, as `f64`.
+    fn to_signed_f64(self) -> f64;
+}
+
+impl Wrapping for u64 {
+    const BITS: u32 = 64;
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self.wrapping_add(other)
+    }
+    #[inline(always)]
+    fn mul(self, other: Self) -> Self {
+        self.wrapping_mul(other)
+    }
+    #[inline(always)]
+    fn from_i64(value: i64) -> Self {
+        value as u64
+    }
+    #[inline(always)]
+    fn from_u128(value: u128) -> Self {
+        value as u64
+    }
+    #[inline(always)]
+    fn to_signed_f64(self) -> f64 {
+        self as i64 as f64
+    }
+}
+
+impl Wrapping for u128 {
+    const BITS: u32 = 128;
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self.wrapping_add(other)
+    }
+    #[inline(always)]
+    fn mul(self, other: Self) -> Self {
+        self.wrapping_mul(other)
+    }
+    #[inline(always)]
+    fn from_i64(value: i64) -> Self {
+        value as i128 as u128
+    }
+    #[inline(always)]
+    fn from_u128(value: u128) -> Self {
+        value
+    }
+    #[inline(always)]
+    fn to_signed_f64(self) -> f64 {
+        self as i128 as f64
+    }
+}
+
+/// C(m + j - 1, j): the weight of the order-(k - j) sum in the continuation
+/// of an order-k sum m positions past its last entry. Exact for m < 2^31
+/// and j <= 4 (the products stay below 2^125).
+#[inline]
+pub(crate) fn continuation(m: u64, j: u32) -> u128 {
+    let mut c: u128 = 1;
+    for i in 0..j as u64 {
+        c = c * (m + i) as u128 / (i + 1) as u128;
+    }
+    c
+}
+
+/// (-1)^i C(k, i), i = 0..=k: the k-th difference.
+pub(crate) fn difference_coefficients(k: usize) -> Vec<i64> {
+    let mut c = vec![1i64; k + 1];
+    for i in 1..=k {
+        c[i] = -c[i - 1] * (k + 1 - i) as i64 / i as i64;
+    }
+    c
+}
+
+/// Float samples as integers: round(x * 2^shift), with `shift` chosen so the
+/// band's largest magnitude and every window sum fit the table type. The
+/// error per sample is at most 2^-(shift + 1), and so is the error of any
+/// weighted mean of them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Quantizer {
+    scale: f64,
+    inverse: f64,
+}
+
+impl Quantizer {
+    /// Integers unchanged.
+    pub(crate) fn identity() -> Self {
+        Quantizer {
+            scale: 1.0,
+            inverse: 1.0,
+        }
+    }
+
+    /// For samples of magnitude at most `largest`, whose window sums add up
+    /// at most 2^`sum_bits` samples' worth of weight, in a table of `bits` bits.
+    pub(crate) fn for_floats(largest: f64, sum_bits: f64, bits: u32) -> Self {
+        // Room below the sign bit for the window sums, and at most 2^62 per sample.
+        let room = ((bits - 2) as f64 - sum_bits.ceil()).min(62.0);
+        let magnitude = if largest > 0.0 { largest.log2().ceil() } else { 0.0 };
+        let shift = (room - magnitude).clamp(-1000.0, 1000.0);
+        Quantizer {
+            scale: 2f64.powi(shift as i32),
+            inverse: 2f64.powi(-shift as i32),
+        }
+    }
+
+    /// The integer for a finite sample.
+    #[inline(always)]
+    pub(crate) fn quantize(&self, value: f64) -> i64 {
+        (value * self.scale).round() as i64
+    }
+
+    /// A sum of quantized samples, back in sample units (exact: the scale
+    /// is a power of two).
+    #[inline(always)]
+    pub(crate) fn restore(&self, sum: f64) -> f64 {
+        sum * self.inverse
+    }
+}
+
+/// The k-times integrated image of a band, in both axes.
+pub(crate) struct IntegratedBand<V> {
+    boxes: usize,
+    channels: usize,
+    /// Image position of table entry (0, 0); may be negative where the band
+    /// holds border-padded positions.
+    origin: (i64, i64),
+    rows: usize,
+    cols: usize,
+    /// Entries per table row: `cols` sums, then the k lower-order sums at
+    /// the last column, per channel.
+    stride: usize,
+    /// `rows` table rows, then k rows of the lower-order sums at the last row.
+    values: Vec<V>,
+    coefficients: Vec<V>,
+}
+
+impl<V: Wrapping> IntegratedBand<V> {
+    /// Integrates the positions `rows` x `cols` (image coordinates, possibly
+    /// beyond the image); `fill_row(row, out)` writes the integer samples of
+    /// one row of positions (`cols.len() * channels` values, interleaved).
+    pub(crate) fn build(
+        boxes: usize,
+        channels: usize,
+        rows: Range<i64>,
+        cols: Range<i64>,
+        mut fill_row: impl FnMut(i64, &mut [i64]),
+    ) -> Self {
+        let (height, width) = ((rows.end - rows.start) as usize, (cols.end - cols.start) as usize);
+        let row_len = width * channels;
+        let stride = (width + boxes) * channels;
+        let mut values = vec![V::default(); (height + boxes) * stride];
+        // Running column sums of orders 1..=k.
+        let mut orders = vec![V::default(); boxes * row_len];
+        let mut samples = vec![0i64; row_len];
+        for (j, row) in rows.clone().enumerate() {
+            fill_row(row, &mut samples);
+            let (first, higher) = orders.split_at_mut(row_len);
+            first
+                .iter_mut()
+                .zip(&samples)
+                .for_each(|(a, &s)| *a = a.add(V::from_i64(s)));
+            let mut lower: &[V] = first;
+            for order in higher.chunks_exact_mut(row_len) {
+                order.iter_mut().zip(lower).for_each(|(a, &b)| *a = a.add(b));
+                lower = order;
+            }
+            values[j * stride..j * stride + row_len].copy_from_slice(lower);
+        }
+        for (a, order) in orders.chunks_exact(row_len).enumerate() {
+            let j = height + a;
+            values[j * stride..j * stride + row_len].copy_from_slice(order);
+        }
+        // Every row, k times along the row; the orders reached at the last
+        // column go after it.
+        let mut running = vec![V::default(); boxes];
+        for row in values.chunks_exact_mut(stride) {
+            let (sums, tail) = row.split_at_mut(row_len);
+            for ch in 0..channels {
+                running.fill(V::default());
+                for x in 0..width {
+                    let mut value = sums[x * channels + ch];
+                    for r in running.iter_mut() {
+                        *r = r.add(value);
+                        value = *r;
+                    }
+                    sums[x * channels + ch] = value;
+                }
+                for (b, r) in running.iter().enumerate() {
+                    tail[b * channels + ch] = *r;
+                }
+            }
+        }
+        IntegratedBand {
+            boxes,
+            channels,
+            origin: (rows.start, cols.start),
+            rows: height,
+            cols: width,
+            stride,
+            values,
+            coefficients: difference_coefficients(boxes).into_iter().map(V::from_i64).collect(),
+        }
+    }
+
+    /// Table row `index` (< rows + k) at table column `tx`.
+    #[inline(always)]
+    fn row_entry(&self, index: usize, tx: i64, ch: usize) -> V {
+        let row = &self.values[index * self.stride..(index + 1) * self.stride];
+        if tx < 0 {
+            V::default()
+        } else if (tx as usize) < self.cols {
+            row[tx as usize * self.channels + ch]
+        } else {
+            let m = (tx - self.cols as i64 + 1) as u64;
+            let k = self.boxes;
+            (1..=k).fold(V::default(), |acc, b| {
+                let weight = V::from_u128(continuation(m, (k - b) as u32));
+                acc.add(weight.mul(row[(self.cols + b - 1) * self.channels + ch]))
+            })
+        }
+    }
+
+    /// The table entry at table position (ty, tx), continued past the band.
+    #[inline(always)]
+    fn entry(&self, ty: i64, tx: i64, ch: usize) -> V {
+        if ty < 0 {
+            V::default()
+        } else if (ty as usize) < self.rows {
+            self.row_entry(ty as usize, tx, ch)
+        } else {
+            let m = (ty - self.rows as i64 + 1) as u64;
+            let k = self.boxes;
+            (1..=k).fold(V::default(), |acc, a| {
+                let weight = V::from_u128(continuation(m, (k - a) as u32));
+                acc.add(weight.mul(self.row_entry(self.rows + a - 1, tx, ch)))
+            })
+        }
+    }
+
+    /// The k-fold box of width 2n + 1 (`inner` = n) around image position
+    /// (y, x), channel `ch`, unnormalised: its weights are integers summing
+    /// to (2n + 1)^(2k). `K` is k (a constant, so the (k + 1)^2 reads unroll).
+    #[inline]
+    pub(crate) fn window<const K: usize>(&self, (y, x): (i64, i64), inner: i64, ch: usize) -> V {
+        debug_assert_eq!(K, self.boxes);
+        let k = K as i64;
+        let w = 2 * inner + 1;
+        let top = y + k * inner - self.origin.0;
+        let left = x + k * inner - self.origin.1;
+        let inside = top - k * w >= 0 && (top as usize) < self.rows && left - k * w >= 0 && (left as usize) < self.cols;
+        let c = &self.coefficients[..=K];
+        let mut sum = V::default();
+        if inside {
+            let (top, left, w) = (top as usize, left as usize, w as usize);
+            for (i, &ci) in c.iter().enumerate() {
+                let row = &self.values[(top - i * w) * self.stride..][..self.cols * self.channels];
+                let mut row_sum = V::default();
+                for (j, &cj) in c.iter().enumerate() {
+                    row_sum = row_sum.add(cj.mul(row[(left - j * w) * self.channels + ch]));
+                }
+                sum = sum.add(ci.mul(row_sum));
+            }
+        } else {
+            for (i, &ci) in c.iter().enumerate() {
+                let mut row_sum = V::default();
+                for (j, &cj) in c.iter().enumerate() {
+                    let entry = self.entry(top - i as i64 * w, left - j as i64 * w, ch);
+                    row_sum = row_sum.add(cj.mul(entry));
+                }
+                sum = sum.add(ci.mul(row_sum));
+            }
+        }
+        sum
+    }
+}
+
+/// The weight that the k-fold box of width 2n + 1 (unnormalised, total
+/// (2n + 1)^k) centred on `p` puts on the axis positions 0..len.
+pub(crate) fn axis_mass(boxes: usize, inner: i64, p: i64, len: i64) -> f64 {
+    let k = boxes as i64;
+    let reach = k * inner;
+    if p - reach >= 0 && p + reach < len {
+        return ((2 * inner + 1) as f64).powi(boxes as i32);
+    }
+    // Mass at offsets <= u: the k-th difference of the (k + 1)-times summed
+    // unit impulse, C(m + k, k) at m >= 0. Offsets are clamped to the
+    // kernel's reach, so every term stays within the kernel's span.
+    let coefficients = difference_coefficients(boxes);
+    let w = 2 * inner + 1;
+    let cumulative = |u: i64| -> i128 {
+        let u = u.clamp(-reach - 1, reach);
+        coefficients
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let m = u + reach - i as i64 * w;
+                if m < 0 {
+                    0
+                } else {
+                    c as i128 * continuation(m as u64 + 1, boxes as u32) as i128
+                }
+            })
+            .sum()
+    };
+    (cumulative(len - 1 - p) - cumulative(-1 - p)) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The k-fold box of width w (weights as integers), by repeated convolution.
+    fn kfold_box(boxes: usize, inner: i64) -> Vec<i64> {
+        let w = (2 * inner + 1) as usize;
+        let mut kernel = vec![1i64];
+        for _ in 0..boxes {
+            let mut next = vec![0i64; kernel.len() + w - 1];
+            for (i, &v) in kernel.iter().enumerate() {
+                for t in next[i..i + w].iter_mut() {
+                    *t += v;
+                }
+            }
+            kernel = next;
+        }
+        kernel
+    }
+
+    fn direct_window(image: &[Vec<i64>], boxes: usize, inner: i64, (y, x): (i64, i64)) -> i64 {
+        let kernel = kfold_box(boxes, inner);
+        let reach = boxes as i64 * inner;
+        let mut sum = 0;
+        for dy in -reach..=reach {
+            for dx in -reach..=reach {
+                let (yy, xx) = (y + dy, x + dx);
+                if yy >= 0 && (yy as usize) < image.len() && xx >= 0 && (xx as usize) < image[0].len() {
+                    sum +=
+                        kernel[(dy + reach) as usize] * kernel[(dx + reach) as usize] * image[yy as usize][xx as usize];
+                }
+            }
+        }
+        sum
+    }
+
+    fn check<V: Wrapping>(boxes: usize) {
+        let (h, w) = (9usize, 13usize);
+        let image: Vec<Vec<i64>> = (0..h)
+            .map(|y| (0..w).map(|x| ((y * 31 + x * 17) % 23) as i64 - 5).collect())
+            .collect();
+        let band = IntegratedBand::<V>::build(boxes, 1, 0..h as i64, 0..w as i64, |row, out| {
+            out.copy_from_slice(&image[row as usize])
+        });
+        for inner in 0..6 {
+            for y in 0..h as i64 {
+                for x in 0..w as i64 {
+                    let expect = direct_window(&image, boxes, inner, (y, x));
+                    let got = match boxes {
+                        1 => band.window::<1>((y, x), inner, 0),
+                        2 => band.window::<2>((y, x), inner, 0),
+                        3 => band.window::<3>((y, x), inner, 0),
+                        4 => band.window::<4>((y, x), inner, 0),
+                        _ => band.window::<5>((y, x), inner, 0),
+                    }
+                    .to_signed_f64();
+                    assert_eq!(got, expect as f64, "k {boxes} n {inner} at ({y}, {x})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn windows_equal_direct_sums_inside_and_past_every_edge() {
+        for boxes in 1..=5 {
+            check::<u64>(boxes);
+            check::<u128>(boxes);
+        }
+    }
+
+    #[test]
+    fn axis_mass_counts_the_in_axis_weights() {
+        for boxes in 1..=5 {
+            for inner in 0..5 {
+                let kernel = kfold_box(boxes, inner);
+                let reach = boxes as i64 * inner;
+                for len in 1..12i64 {
+                    for p in 0..len {
+                        let expect: i64 = (-reach..=reach)
+                            .filter(|d| (0..len).contains(&(p + d)))
+                            .map(|d| kernel[(d + reach) as usize])
+                            .sum();
+                        assert_eq!(
+                            axis_mass(boxes, inner, p, len),
+                            expect as f64,
+                            "k {boxes} n {inner} p {p} len {len}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn continuation_is_the_binomial() {
+        assert_eq!(continuation(5, 0), 1);
+        assert_eq!(continuation(5, 1), 5);
+        assert_eq!(continuation(5, 2), 15);
+        assert_eq!(continuation(1, 4), 1);
+        let m = (1u64 << 31) - 1;
+        let expect = (m as u128) * (m as u128 + 1) * (m as u128 + 2) / 6 * (m as u128 + 3) / 4;
+        assert_eq!(continuation(m, 4), expect);
+    }
+}
