@@ -168,10 +168,36 @@ fn empty_images_give_empty_results() {
     for shape in [(0, 5), (5, 0), (0, 0)] {
         let image = Array2::<u8>::zeros(shape);
         for backend in Backend::ALL {
-            let out = backend
-                .apply(image.view(), &Params::new(Kernel::Box, Size::Uniform(3.0)))
-                .unwrap();
-            assert_eq!(out.dim(), shape);
+            for kernel in [Kernel::Box, Kernel::Gaussian] {
+                let params = Params::new(kernel, Size::Uniform(3.0));
+                let request = Request::new::<u8>(&params, [shape.0, shape.1, 1]);
+                let result = backend.apply(image.view(), &params);
+                match backend.support(&request) {
+                    Support::Unsupported(_) => assert!(result.is_err(), "{backend:?} {kernel:?}"),
+                    _ => assert_eq!(result.unwrap().dim(), shape),
+                }
+            }
         }
     }
+}
+
+#[test]
+fn gaussian_on_three_pixels_clip_and_reflect() {
+    // 1 x 3 image [1, 2, 4], sigma 1: taps |d| <= 4, weights e^(-d^2 / 2).
+    let image = array![[1.0, 2.0, 4.0]];
+    let g = |d: f64| (-d * d / 2.0).exp();
+    let clip = Params::new(Kernel::Gaussian, Size::Uniform(1.0));
+    // Clip, pixel 0: in-image offsets 0, 1, 2.
+    let expected = (1.0 + 2.0 * g(1.0) + 4.0 * g(2.0)) / (1.0 + g(1.0) + g(2.0));
+    assert_pixel(&image, &clip, (0, 0), expected);
+    // Clip, pixel 1: offsets -1, 0, 1.
+    let expected = (g(1.0) + 2.0 + 4.0 * g(1.0)) / (1.0 + 2.0 * g(1.0));
+    assert_pixel(&image, &clip, (0, 1), expected);
+    // Reflect (period 4: ... 4 2 | 1 2 4 | 2 1 ...), pixel 0: offsets -4..=4
+    // read pixels 0, 1, 2, 1, [0], 1, 2, 1, 0.
+    let reflect = clip.with_border(Border::Reflect);
+    let all: f64 = (-4..=4).map(|d| g(d as f64)).sum();
+    let expected =
+        (1.0 * (1.0 + 2.0 * g(4.0)) + 2.0 * (2.0 * g(1.0) + 2.0 * g(3.0)) + 4.0 * (2.0 * g(2.0))) / all;
+    assert_pixel(&image, &reflect, (0, 0), expected);
 }

@@ -1,0 +1,166 @@
+//! `IteratedBox`: the properties its approximation promises (variance,
+//! mass, continuity in sigma, uniform and per-pixel paths), beyond the
+//! conformance kit's comparison with `Naive` in `backends_agree.rs`.
+
+use ndarray::{Array2, ArrayView2};
+use varblur::{Border, Error, Filter, IteratedBox, Kernel, Params, Size};
+
+/// Mass and per-axis variance of the response to a unit impulse at the centre.
+fn impulse_moments(response: ArrayView2<'_, f64>) -> (f64, f64, f64) {
+    let (h, w) = response.dim();
+    let (cy, cx) = ((h / 2) as f64, (w / 2) as f64);
+    let mass: f64 = response.sum();
+    let (mut vy, mut vx) = (0.0, 0.0);
+    for ((y, x), v) in response.indexed_iter() {
+        vy += (y as f64 - cy).powi(2) * v;
+        vx += (x as f64 - cx).powi(2) * v;
+    }
+    (mass, vy / mass, vx / mass)
+}
+
+fn noise(h: usize, w: usize, seed: u64) -> Array2<f64> {
+    let mut state = seed | 1;
+    Array2::from_shape_fn((h, w), |_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+#[test]
+fn impulse_response_has_variance_sigma_squared_and_unit_mass() {
+    for boxes in IteratedBox::BOXES {
+        let backend = IteratedBox::new(boxes).unwrap();
+        for sigma in [1.0f32, 2.5, 3.75, 4.0, 5.5, 7.3, 12.0, 20.25, 33.3] {
+            let side = 2 * (4.0 * sigma).ceil() as usize + 11;
+            let mut image = Array2::<f64>::zeros((side, side));
+            image[(side / 2, side / 2)] = 1.0;
+            for size in [Size::Uniform(sigma), Size::map(&Array2::from_elem((side, side), sigma))] {
+                let params = Params::new(Kernel::Gaussian, size).with_border(Border::Constant(0.0));
+                let response = backend.apply(image.view(), &params).unwrap();
+                let (mass, vy, vx) = impulse_moments(response.view());
+                let s2 = (sigma * sigma) as f64;
+                assert!((mass - 1.0).abs() < 1e-12, "k {boxes} sigma {sigma}: mass {mass}");
+                for v in [vy, vx] {
+                    assert!((v / s2 - 1.0).abs() < 1e-3, "k {boxes} sigma {sigma}: variance {v} vs {s2}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn output_moves_continuously_with_sigma() {
+    // A uniform sigma swept in steps of 0.005 through the exact-taps range,
+    // the blend with the boxes (3.5..4) and many box-width changes: no step
+    // may jump by more than the kernel's own change can explain.
+    let image = noise(24, 24, 7);
+    let backend = IteratedBox::default();
+    let run = |sigma: f32| {
+        let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma)).with_border(Border::Reflect);
+        backend.apply(image.view(), &params).unwrap()
+    };
+    let mut previous = run(1.0);
+    let mut largest = 0.0f64;
+    for i in 1..=1800 {
+        let sigma = 1.0 + i as f32 * 0.005;
+        let current = run(sigma);
+        let step = (&current - &previous).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        largest = largest.max(step);
+        previous = current;
+    }
+    println!("largest change per 0.005 sigma: {largest}");
+    // Samples lie in [0, 1]; a jump between kernels (e.g. exact taps to
+    // boxes, or one box width to the next) would show as 1e-2 or more.
+    assert!(largest < 2e-3, "largest change for a sigma step of 0.005: {largest}");
+}
+
+#[test]
+fn uniform_sigma_and_a_uniform_map_agree() {
+    let image = noise(70, 90, 3);
+    let backend = IteratedBox::default();
+    for sigma in [0.7f32, 3.8, 6.0, 13.5] {
+        for border in [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(0.25)] {
+            let uniform = Params::new(Kernel::Gaussian, Size::Uniform(sigma)).with_border(border);
+            let map = Array2::from_elem(image.dim(), sigma);
+            let per_pixel = Params::new(Kernel::Gaussian, Size::map(&map)).with_border(border);
+            let a = backend.apply(image.view(), &uniform).unwrap();
+            let b = backend.apply(image.view(), &per_pixel).unwrap();
+            let largest = (&a - &b).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(largest <= UNIFORM_PATHS_TOLERANCE, "sigma {sigma} {border:?}: {largest}");
+        }
+    }
+}
+
+/// The uniform-sigma and per-pixel paths compute the same kernel; they
+/// differ by rounding only.
+const UNIFORM_PATHS_TOLERANCE: f64 = 1e-9;
+
+#[test]
+fn huge_sigma_is_the_mean_with_clip_and_costs_no_more() {
+    let image = noise(256, 256, 11);
+    let mean = image.mean().unwrap();
+    let params = Params::new(Kernel::Gaussian, Size::Uniform(1e6));
+    let out = IteratedBox::default().apply(image.view(), &params).unwrap();
+    // Sigma acts as 32 x 256 + 32: flat over the image within 1 / 2048.
+    let largest = out.iter().fold(0.0f64, |m, v| m.max((v - mean).abs()));
+    assert!(largest < 1e-3, "{largest}");
+}
+
+#[test]
+fn box_counts_outside_two_to_five_are_refused() {
+    for boxes in [0, 1, 6, 100] {
+        assert!(matches!(IteratedBox::new(boxes), Err(Error::InvalidBoxCount { .. })));
+    }
+    assert_eq!(IteratedBox::default().boxes(), 3);
+}
+
+#[test]
+fn box_kernel_requests_get_a_typed_error_and_leave_the_output_untouched() {
+    let image = noise(5, 6, 1);
+    let mut out = Array2::from_elem((5, 6), -1.0);
+    let params = Params::new(Kernel::Box, Size::Uniform(2.0));
+    let err = IteratedBox::default().apply_into(image.view(), &params, out.view_mut());
+    assert!(matches!(err, Err(Error::Unsupported { backend: "iterated-box", .. })));
+    assert!(out.iter().all(|&v| v == -1.0));
+}
+
+#[test]
+fn integer_images_use_exact_tables() {
+    // u16 at its maximum everywhere: every normalised mean is exactly 65535.
+    let image = Array2::<u16>::from_elem((300, 200), 65535);
+    let sigma = Array2::from_shape_fn((300, 200), |(y, x)| (y + x) as f32 * 0.2);
+    for border in [Border::Clip, Border::Reflect, Border::Replicate] {
+        let params = Params::new(Kernel::Gaussian, Size::map(&sigma)).with_border(border);
+        let out = IteratedBox::default().apply(image.view(), &params).unwrap();
+        assert!(out.iter().all(|&v| v == 65535), "{border:?}");
+    }
+}
+
+#[test]
+fn non_finite_samples_reach_only_the_pixels_whose_kernel_covers_them() {
+    let mut image = noise(40, 40, 5);
+    image[(20, 20)] = f64::NAN;
+    image[(5, 35)] = f64::INFINITY;
+    let sigma = 6.0f32;
+    let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma));
+    let out = IteratedBox::default().apply(image.view(), &params).unwrap();
+    // k = 3 boxes around sigma 6 reach at most 3 (n + 1) = 21 with n = 6.
+    assert!(out[(20, 20)].is_nan());
+    assert_eq!(out[(0, 39)], f64::INFINITY);
+    let clean = {
+        let mut clean = image.clone();
+        clean[(20, 20)] = 0.5;
+        clean[(5, 35)] = 0.5;
+        IteratedBox::default().apply(clean.view(), &params).unwrap()
+    };
+    let mut finite = 0;
+    for ((y, x), v) in out.indexed_iter() {
+        if v.is_finite() {
+            finite += 1;
+            assert!((v - clean[(y, x)]).abs() < 1.0, "({y}, {x})");
+        }
+    }
+    assert!(finite > 0);
+}
