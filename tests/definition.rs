@@ -197,7 +197,6 @@ fn gaussian_on_three_pixels_clip_and_reflect() {
     // read pixels 0, 1, 2, 1, [0], 1, 2, 1, 0.
     let reflect = clip.with_border(Border::Reflect);
     let all: f64 = (-4..=4).map(|d| g(d as f64)).sum();
-    let expected =
-        (1.0 * (1.0 + 2.0 * g(4.0)) + 2.0 * (2.0 * g(1.0) + 2.0 * g(3.0)) + 4.0 * (2.0 * g(2.0))) / all;
+    let expected = (1.0 * (1.0 + 2.0 * g(4.0)) + 2.0 * (2.0 * g(1.0) + 2.0 * g(3.0)) + 4.0 * (2.0 * g(2.0))) / all;
     assert_pixel(&image, &reflect, (0, 0), expected);
 }

@@ -43,7 +43,10 @@ fn impulse_response_has_variance_sigma_squared_and_unit_mass() {
                 let s2 = (sigma * sigma) as f64;
                 assert!((mass - 1.0).abs() < 1e-12, "k {boxes} sigma {sigma}: mass {mass}");
                 for v in [vy, vx] {
-                    assert!((v / s2 - 1.0).abs() < 1e-3, "k {boxes} sigma {sigma}: variance {v} vs {s2}");
+                    assert!(
+                        (v / s2 - 1.0).abs() < 1e-3,
+                        "k {boxes} sigma {sigma}: variance {v} vs {s2}"
+                    );
                 }
             }
         }
@@ -70,10 +73,32 @@ fn output_moves_continuously_with_sigma() {
         largest = largest.max(step);
         previous = current;
     }
-    println!("largest change per 0.005 sigma: {largest}");
     // Samples lie in [0, 1]; a jump between kernels (e.g. exact taps to
     // boxes, or one box width to the next) would show as 1e-2 or more.
     assert!(largest < 2e-3, "largest change for a sigma step of 0.005: {largest}");
+}
+
+#[test]
+fn no_jump_where_the_kernel_changes_regime() {
+    // Where the exact taps fade into the boxes (sigma 3.5 and 4) and where
+    // the mix of box widths moves on to the next pair (k n (n + 1) / 3 =
+    // sigma^2, n = 4..8 for k = 3), sigma +- 1e-4 must give nearly the same
+    // output. A switch between kernels there would move it by about the
+    // approximation's error (~3e-3 on this image); the definition's own
+    // truncation at ceil(4 sigma) moves it by < 2e-4.
+    let image = noise(40, 40, 9);
+    let backend = IteratedBox::default();
+    let run = |sigma: f64| {
+        let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma as f32)).with_border(Border::Replicate);
+        backend.apply(image.view(), &params).unwrap()
+    };
+    let mut points = vec![3.5, 4.0];
+    points.extend((4..=8).map(|n| ((n * (n + 1)) as f64).sqrt()));
+    for sigma in points {
+        let (below, above) = (run(sigma - 1e-4), run(sigma + 1e-4));
+        let change = (&above - &below).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(change < 5e-4, "sigma {sigma}: output moves by {change}");
+    }
 }
 
 #[test]
@@ -88,7 +113,10 @@ fn uniform_sigma_and_a_uniform_map_agree() {
             let a = backend.apply(image.view(), &uniform).unwrap();
             let b = backend.apply(image.view(), &per_pixel).unwrap();
             let largest = (&a - &b).iter().fold(0.0f64, |m, d| m.max(d.abs()));
-            assert!(largest <= UNIFORM_PATHS_TOLERANCE, "sigma {sigma} {border:?}: {largest}");
+            assert!(
+                largest <= UNIFORM_PATHS_TOLERANCE,
+                "sigma {sigma} {border:?}: {largest}"
+            );
         }
     }
 }
@@ -122,7 +150,13 @@ fn box_kernel_requests_get_a_typed_error_and_leave_the_output_untouched() {
     let mut out = Array2::from_elem((5, 6), -1.0);
     let params = Params::new(Kernel::Box, Size::Uniform(2.0));
     let err = IteratedBox::default().apply_into(image.view(), &params, out.view_mut());
-    assert!(matches!(err, Err(Error::Unsupported { backend: "iterated-box", .. })));
+    assert!(matches!(
+        err,
+        Err(Error::Unsupported {
+            backend: "iterated-box",
+            ..
+        })
+    ));
     assert!(out.iter().all(|&v| v == -1.0));
 }
 
