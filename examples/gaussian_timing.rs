@@ -31,6 +31,14 @@ fn main() {
             std::hint::black_box(out);
         }
         let threads = rayon::current_num_threads();
+        let uniform = Params::new(Kernel::Gaussian, Size::Uniform(top / 2.0)).with_border(border);
+        let start = Instant::now();
+        std::hint::black_box(IteratedBox::default().apply(input.view(), &uniform).unwrap());
+        println!(
+            "{n}x{n} f32 uniform sigma {} {border:?}: {:.1} ms, {threads} threads",
+            top / 2.0,
+            start.elapsed().as_secs_f64() * 1e3
+        );
         println!(
             "{n}x{n} f32 ramp 0..{top} {border:?}: best of {runs} {:.1} ms, {:.1} Mpx/s, {threads} threads",
             best * 1e3,

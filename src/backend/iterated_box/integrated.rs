@@ -94,6 +94,31 @@ pub(crate) fn continuation(m: u64, j: u32) -> u128 {
     c
 }
 
+/// Sums `values[0], values[step], ...` k times in place (k = `running.len()`),
+/// and leaves in `running` the sums of orders 1..=k at the last position.
+#[inline]
+fn integrate<V: Wrapping>(values: &mut [V], step: usize, running: &mut [V]) {
+    running.fill(V::default());
+    for value in values.iter_mut().step_by(step) {
+        let mut v = *value;
+        for r in running.iter_mut() {
+            *r = r.add(v);
+            v = *r;
+        }
+        *value = v;
+    }
+}
+
+/// The order-k sum m >= 1 positions past the last one of a sequence that is
+/// zero beyond it, from the orders 1..=k there (`order(b)` for b = 1..=k).
+#[inline]
+fn continued<V: Wrapping>(k: usize, m: u64, order: impl Fn(usize) -> V) -> V {
+    (1..=k).fold(V::default(), |acc, b| {
+        let weight = V::from_u128(continuation(m, (k - b) as u32));
+        acc.add(weight.mul(order(b)))
+    })
+}
+
 /// (-1)^i C(k, i), i = 0..=k: the k-th difference.
 pub(crate) fn difference_coefficients(k: usize) -> Vec<i64> {
     let mut c = vec![1i64; k + 1];
@@ -208,15 +233,7 @@ impl<V: Wrapping> IntegratedBand<V> {
         for row in values.chunks_exact_mut(stride) {
             let (sums, tail) = row.split_at_mut(row_len);
             for ch in 0..channels {
-                running.fill(V::default());
-                for x in 0..width {
-                    let mut value = sums[x * channels + ch];
-                    for r in running.iter_mut() {
-                        *r = r.add(value);
-                        value = *r;
-                    }
-                    sums[x * channels + ch] = value;
-                }
+                integrate(&mut sums[ch..], channels, &mut running);
                 for (b, r) in running.iter().enumerate() {
                     tail[b * channels + ch] = *r;
                 }
@@ -244,11 +261,7 @@ impl<V: Wrapping> IntegratedBand<V> {
             row[tx as usize * self.channels + ch]
         } else {
             let m = (tx - self.cols as i64 + 1) as u64;
-            let k = self.boxes;
-            (1..=k).fold(V::default(), |acc, b| {
-                let weight = V::from_u128(continuation(m, (k - b) as u32));
-                acc.add(weight.mul(row[(self.cols + b - 1) * self.channels + ch]))
-            })
+            continued(self.boxes, m, |b| row[(self.cols + b - 1) * self.channels + ch])
         }
     }
 
@@ -261,11 +274,7 @@ impl<V: Wrapping> IntegratedBand<V> {
             self.row_entry(ty as usize, tx, ch)
         } else {
             let m = (ty - self.rows as i64 + 1) as u64;
-            let k = self.boxes;
-            (1..=k).fold(V::default(), |acc, a| {
-                let weight = V::from_u128(continuation(m, (k - a) as u32));
-                acc.add(weight.mul(self.row_entry(self.rows + a - 1, tx, ch)))
-            })
+            continued(self.boxes, m, |a| self.row_entry(self.rows + a - 1, tx, ch))
         }
     }
 
@@ -303,6 +312,132 @@ impl<V: Wrapping> IntegratedBand<V> {
             }
         }
         sum
+    }
+}
+
+/// The k-times integrated sequence of one line of positions (1-D), for the
+/// separable passes of a uniform sigma.
+pub(crate) struct IntegratedLine<V> {
+    origin: i64,
+    /// The order-k sums, then the orders 1..=k at the last position.
+    values: Vec<V>,
+    len: usize,
+    coefficients: Vec<V>,
+}
+
+impl<V: Wrapping> IntegratedLine<V> {
+    /// An empty line for k boxes, to be filled by [`IntegratedLine::fill`].
+    pub(crate) fn new(boxes: usize) -> Self {
+        IntegratedLine {
+            origin: 0,
+            values: Vec::new(),
+            len: 0,
+            coefficients: difference_coefficients(boxes).into_iter().map(V::from_i64).collect(),
+        }
+    }
+
+    /// Integrates `samples`, the values of positions `origin..`.
+    pub(crate) fn fill(&mut self, origin: i64, samples: impl Iterator<Item = V>) {
+        let k = self.coefficients.len() - 1;
+        self.values.clear();
+        self.values.extend(samples);
+        self.len = self.values.len();
+        self.origin = origin;
+        let mut running = vec![V::default(); k];
+        integrate(&mut self.values, 1, &mut running);
+        self.values.extend(running);
+    }
+
+    #[inline(always)]
+    fn entry(&self, t: i64) -> V {
+        if t < 0 {
+            V::default()
+        } else if (t as usize) < self.len {
+            self.values[t as usize]
+        } else {
+            continued(self.coefficients.len() - 1, (t - self.len as i64 + 1) as u64, |b| {
+                self.values[self.len + b - 1]
+            })
+        }
+    }
+
+    /// The k-fold box of width 2n + 1 (`inner` = n) around position `p`,
+    /// unnormalised (weights sum to (2n + 1)^k).
+    #[inline]
+    pub(crate) fn window<const K: usize>(&self, p: i64, inner: i64) -> V {
+        let k = K as i64;
+        let w = 2 * inner + 1;
+        let last = p + k * inner - self.origin;
+        let c = &self.coefficients[..=K];
+        if last - k * w >= 0 && (last as usize) < self.len {
+            let (last, w) = (last as usize, w as usize);
+            c.iter()
+                .enumerate()
+                .fold(V::default(), |acc, (i, &ci)| acc.add(ci.mul(self.values[last - i * w])))
+        } else {
+            c.iter().enumerate().fold(V::default(), |acc, (i, &ci)| {
+                acc.add(ci.mul(self.entry(last - i as i64 * w)))
+            })
+        }
+    }
+}
+
+/// Rows of positions `origin..` (each `row_len` values), k-times
+/// integrated down the columns in place, for the column pass of a uniform
+/// sigma: whole rows at a time, so the work runs along memory.
+pub(crate) struct IntegratedRows<'a, V> {
+    origin: i64,
+    rows: &'a [V],
+    row_len: usize,
+    /// The orders 1..=k at the last row, one row each.
+    tail: Vec<V>,
+    coefficients: Vec<V>,
+}
+
+impl<'a, V: Wrapping> IntegratedRows<'a, V> {
+    /// Integrates `rows` (a whole number of rows of `row_len`) in place.
+    pub(crate) fn new(boxes: usize, origin: i64, rows: &'a mut [V], row_len: usize) -> Self {
+        let mut tail = vec![V::default(); boxes * row_len];
+        for row in rows.chunks_exact_mut(row_len.max(1)) {
+            let (first, higher) = tail.split_at_mut(row_len);
+            first.iter_mut().zip(row.iter()).for_each(|(a, &s)| *a = a.add(s));
+            let mut lower: &[V] = first;
+            for order in higher.chunks_exact_mut(row_len) {
+                order.iter_mut().zip(lower).for_each(|(a, &b)| *a = a.add(b));
+                lower = order;
+            }
+            row.copy_from_slice(lower);
+        }
+        IntegratedRows {
+            origin,
+            rows,
+            row_len,
+            tail,
+            coefficients: difference_coefficients(boxes).into_iter().map(V::from_i64).collect(),
+        }
+    }
+
+    /// Adds the k-fold box of width 2n + 1 (`inner` = n) down every column
+    /// around row position `p` to `out` (one row), unnormalised.
+    pub(crate) fn window_row(&self, p: i64, inner: i64, out: &mut [V], scratch: &mut Vec<V>) {
+        let k = self.coefficients.len() - 1;
+        let w = 2 * inner + 1;
+        let len = (self.rows.len() / self.row_len.max(1)) as i64;
+        let last = p + k as i64 * inner - self.origin;
+        for (i, &ci) in self.coefficients.iter().enumerate() {
+            let t = last - i as i64 * w;
+            let row: &[V] = if t < 0 {
+                continue;
+            } else if t < len {
+                &self.rows[t as usize * self.row_len..][..self.row_len]
+            } else {
+                let m = (t - len + 1) as u64;
+                scratch.clear();
+                scratch.extend((0..self.row_len).map(|x| continued(k, m, |b| self.tail[(b - 1) * self.row_len + x])));
+                scratch
+            };
+            out.iter_mut().zip(row).for_each(|(o, &v)| *o = o.add(ci.mul(v)));
+        }
     }
 }
 

@@ -22,12 +22,12 @@ use std::ops::Range;
 
 use ndarray::{ArrayView3, ArrayViewMut3, Axis};
 
-use self::integrated::{IntegratedBand, Quantizer, Wrapping, axis_mass};
+use self::integrated::{IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
 use self::plan::{DIRECT_EXTENT, Plan, Planner};
 use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
-use crate::kernel::{GaussianTaps, Kernel};
+use crate::kernel::{GaussianTaps, Kernel, Size};
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 
@@ -181,6 +181,27 @@ impl NonFinite {
     }
 }
 
+/// The 1-D sampled Gaussian of `sigma` (at most [`DIRECT_EXTENT`]) into
+/// `weights[..2e + 1]`, centre at e; returns its extent e.
+fn gaussian_weights(sigma: f32, weights: &mut [f64; 2 * DIRECT_EXTENT as usize + 1]) -> i64 {
+    let taps = GaussianTaps::new(sigma);
+    let e = taps.extent().min(DIRECT_EXTENT);
+    // w(d) = q^(d^2), q = exp(-1 / (2 sigma^2)): one exp, then
+    // w(d + 1) = w(d) q^(2d + 1).
+    weights[e as usize] = 1.0;
+    if e > 0 {
+        let q = taps.weight(1);
+        let (mut w, mut step) = (1.0, q);
+        for d in 1..=e as usize {
+            w *= step;
+            step *= q * q;
+            weights[e as usize + d] = w;
+            weights[e as usize - d] = w;
+        }
+    }
+    e
+}
+
 /// The samples of the positions a strip reads, as `f64`: rows `rows` x
 /// columns `cols` (image coordinates; beyond the image where the border
 /// rule reads image pixels there), channels interleaved.
@@ -233,23 +254,9 @@ impl BandSamples {
     /// into `out`. Positions outside the band lie outside the image (the
     /// band holds every position the kernel reads there).
     fn direct_gather(&self, border: Border, sigma: f32, (y, x): (i64, i64), out: &mut [f64]) {
-        let taps = GaussianTaps::new(sigma);
-        let e = taps.extent();
-        // w(d) = q^(d^2), q = exp(-1 / (2 sigma^2)): one exp, then
-        // w(d + 1) = w(d) q^(2d + 1).
         let mut weights = [0.0f64; 2 * DIRECT_EXTENT as usize + 1];
-        let weights = &mut weights[..(2 * e + 1) as usize];
-        weights[e as usize] = 1.0;
-        if e > 0 {
-            let q = taps.weight(1);
-            let (mut w, mut step) = (1.0, q);
-            for d in 1..=e as usize {
-                w *= step;
-                step *= q * q;
-                weights[e as usize + d] = w;
-                weights[e as usize - d] = w;
-            }
-        }
+        let e = gaussian_weights(sigma, &mut weights);
+        let weights = &weights[..(2 * e + 1) as usize];
         let full: f64 = weights.iter().sum();
         let (r0, r1) = ((y - e).max(self.rows.start), (y + e + 1).min(self.rows.end));
         let (c0, c1) = ((x - e).max(self.cols.start), (x + e + 1).min(self.cols.end));
@@ -319,6 +326,219 @@ impl<T: Sample> Setup<'_, T> {
         (0..2 * self.boxes).fold(1.0, |t, _| t * w)
     }
 
+    /// The positions a strip of output `rows` reads for kernels reaching
+    /// `halo`: the band of rows they reach, padded by the border rule where
+    /// it reads image pixels outside.
+    fn band(&self, rows: &Range<usize>, halo: i64) -> BandSamples {
+        let (height, width, _) = self.input.dim();
+        let (band_y, band_x) = if self.border.reads_outside() {
+            (
+                rows.start as i64 - halo..rows.end as i64 + halo,
+                -halo..width as i64 + halo,
+            )
+        } else {
+            let band = band_rows(rows, halo as usize, height);
+            (band.start as i64..band.end as i64, 0..width as i64)
+        };
+        BandSamples::read(&self.input, self.border, band_y, band_x)
+    }
+
+    /// The integers for the band's samples in tables of `V` whose windows
+    /// reach `widest` (n of the widest box), and whether the band holds
+    /// non-finite samples.
+    fn quantizer<V: Wrapping>(&self, band: &BandSamples, widest: i64) -> (Quantizer, bool) {
+        if T::TYPE.is_integer() {
+            return (Quantizer::identity(), false);
+        }
+        let (mut largest, mut non_finite) = (0.0f64, false);
+        for v in &band.values {
+            if v.is_finite() {
+                largest = largest.max(v.abs());
+            } else {
+                non_finite = true;
+            }
+        }
+        let w = 2 * widest + 1;
+        let bits = axis_weight_bits(self.boxes, w, band.rows.clone().count() as i64)
+            + axis_weight_bits(self.boxes, w, band.cols.clone().count() as i64);
+        (Quantizer::for_floats(largest, bits, V::BITS), non_finite)
+    }
+
+    /// Computes output rows `rows` of a uniform `sigma` into `out`
+    /// separably: each k-fold box is a pass along the rows and one down the
+    /// columns, over k-times integrated lines ([`IntegratedLine`]), so the
+    /// integer window sums are those of [`Setup::strip`]'s tables, at
+    /// 2 (k + 1) reads per box instead of (k + 1)^2.
+    fn strip_uniform<V: Wrapping, const K: usize>(
+        &self,
+        rows: Range<usize>,
+        mut out: ArrayViewMut3<'_, T>,
+        sigma: f32,
+    ) {
+        let (height, width, channels) = self.input.dim();
+        let border = self.border;
+        let padded = border.reads_outside();
+        let plan = self.planner.plan(sigma);
+        let halo = self.planner.extent(&plan, sigma);
+        let band = self.band(&rows, halo);
+        let (band_y, band_x) = (band.rows.clone(), band.cols.clone());
+        let band_height = band_y.clone().count();
+        let row_len = width * channels;
+        let (quantizer, non_finite) = self.quantizer::<V>(&band, plan.widest().unwrap_or(0));
+        let mut boxed = vec![0.0f64; rows.len() * row_len];
+        if plan.direct < 1.0 {
+            let boxes = plan
+                .boxes
+                .map(|(inner, weight)| (inner, weight / self.total_weight(inner)));
+            let mut line = IntegratedLine::<V>::new(self.boxes);
+            let mut passed = vec![V::default(); band_height * row_len];
+            let mut inside = vec![0.0f64; if padded { 0 } else { rows.len() * width }];
+            for &(inner, weight) in boxes.iter().filter(|b| b.1 > 0.0) {
+                // Along the rows.
+                for (j, row) in band_y.clone().enumerate() {
+                    let samples = band.row(row);
+                    for ch in 0..channels {
+                        let values = samples[ch..].iter().step_by(channels);
+                        line.fill(
+                            band_x.start,
+                            values.map(|v| V::from_i64(if v.is_finite() { quantizer.quantize(*v) } else { 0 })),
+                        );
+                        for x in 0..width {
+                            passed[j * row_len + x * channels + ch] = line.window::<K>(x as i64, inner);
+                        }
+                    }
+                }
+                // Down the columns.
+                let restored = quantizer.restore(weight);
+                let columns = IntegratedRows::new(self.boxes, band_y.start, &mut passed, row_len);
+                let (mut sums, mut scratch) = (vec![V::default(); row_len], Vec::new());
+                for (j, y) in rows.clone().enumerate() {
+                    sums.fill(V::default());
+                    columns.window_row(y as i64, inner, &mut sums, &mut scratch);
+                    for (b, s) in boxed[j * row_len..(j + 1) * row_len].iter_mut().zip(&sums) {
+                        *b += restored * s.to_signed_f64();
+                    }
+                }
+                if !padded {
+                    let mass_x: Vec<f64> = (0..width as i64)
+                        .map(|x| axis_mass(self.boxes, inner, x, width as i64))
+                        .collect();
+                    for (j, y) in rows.clone().enumerate() {
+                        let mass_y = weight * axis_mass(self.boxes, inner, y as i64, height as i64);
+                        for (m, mx) in inside[j * width..(j + 1) * width].iter_mut().zip(&mass_x) {
+                            *m += mass_y * mx;
+                        }
+                    }
+                }
+            }
+            for (j, values) in boxed.chunks_exact_mut(row_len).enumerate() {
+                for (x, px) in values.chunks_exact_mut(channels).enumerate() {
+                    for v in px {
+                        *v = match border {
+                            Border::Clip => *v / inside[j * width + x],
+                            Border::Constant(c) => *v + c * (1.0 - inside[j * width + x]),
+                            _ => *v,
+                        };
+                    }
+                }
+            }
+        }
+        let mut direct = vec![0.0f64; if plan.direct > 0.0 { rows.len() * row_len } else { 0 }];
+        if plan.direct > 0.0 {
+            self.separable_gaussian(&band, &rows, sigma, &mut direct);
+        }
+        let counts = non_finite.then(|| {
+            NonFinite::build(band_height, band_x.clone().count(), channels, |j, out| {
+                out.copy_from_slice(band.row(band_y.start + j as i64))
+            })
+        });
+        for (j, y) in rows.clone().enumerate() {
+            for x in 0..width {
+                for ch in 0..channels {
+                    let i = j * row_len + x * channels + ch;
+                    let mut value = if plan.direct == 1.0 {
+                        direct[i]
+                    } else if plan.direct == 0.0 {
+                        boxed[i]
+                    } else {
+                        plan.direct * direct[i] + (1.0 - plan.direct) * boxed[i]
+                    };
+                    if let Some(counts) = &counts {
+                        let (py, px) = (y as i64 - band_y.start, x as i64 - band_x.start);
+                        if let Some(special) = counts.value(py - halo..py + halo + 1, px - halo..px + halo + 1, ch) {
+                            value = special;
+                        }
+                    }
+                    out[[j, x, ch]] = T::from_f64(value);
+                }
+            }
+        }
+    }
+
+    /// The exact sampled Gaussian of a uniform `sigma` (at most
+    /// [`DIRECT_EXTENT`] taps per side) for output `rows`, separably, into
+    /// `out` (rows x width x channels), normalised per the border.
+    fn separable_gaussian(&self, band: &BandSamples, rows: &Range<usize>, sigma: f32, out: &mut [f64]) {
+        let (_, width, channels) = self.input.dim();
+        let mut weights = [0.0f64; 2 * DIRECT_EXTENT as usize + 1];
+        let e = gaussian_weights(sigma, &mut weights);
+        let weights = &weights[..(2 * e + 1) as usize];
+        let full: f64 = weights.iter().sum();
+        let row_len = width * channels;
+        let band_height = band.rows.clone().count();
+        // The in-band taps of position p: the first position and the weights.
+        let taps = |p: i64, span: &Range<i64>| {
+            let (lo, hi) = ((p - e).max(span.start), (p + e + 1).min(span.end));
+            (lo, &weights[(lo - p + e) as usize..(hi - p + e) as usize])
+        };
+        let mut passed = vec![0.0f64; band_height * row_len];
+        for (j, row) in band.rows.clone().enumerate() {
+            let samples = band.row(row);
+            for x in 0..width as i64 {
+                let (first, wx) = taps(x, &band.cols);
+                let start = (first - band.cols.start) as usize * channels;
+                for ch in 0..channels {
+                    let values = samples[start + ch..].iter().step_by(channels);
+                    passed[j * row_len + x as usize * channels + ch] = values.zip(wx).map(|(v, w)| v * w).sum();
+                }
+            }
+        }
+        for (j, y) in rows.clone().enumerate() {
+            let (first, wy) = taps(y as i64, &band.rows);
+            let in_y: f64 = wy.iter().sum();
+            let out_row = &mut out[j * row_len..(j + 1) * row_len];
+            for (k, w) in wy.iter().enumerate() {
+                let start = ((first - band.rows.start) as usize + k) * row_len;
+                for (o, v) in out_row.iter_mut().zip(&passed[start..start + row_len]) {
+                    *o += w * v;
+                }
+            }
+            for x in 0..width {
+                let in_x: f64 = taps(x as i64, &band.cols).1.iter().sum();
+                for o in &mut out_row[x * channels..(x + 1) * channels] {
+                    *o = match self.border {
+                        Border::Clip => *o / (in_y * in_x),
+                        Border::Constant(c) => (*o + c * (full * full - in_y * in_x)) / (full * full),
+                        _ => *o / (full * full),
+                    };
+                }
+            }
+        }
+    }
+
+    /// The separable passes for a uniform sigma, else the per-pixel tables.
+    fn dispatch<V: Wrapping, const K: usize>(
+        &self,
+        rows: Range<usize>,
+        out: ArrayViewMut3<'_, T>,
+        uniform: Option<f32>,
+    ) {
+        match uniform {
+            Some(sigma) => self.strip_uniform::<V, K>(rows, out, sigma),
+            None => self.strip::<V, K>(rows, out),
+        }
+    }
+
     /// Computes output rows `rows` into `out` with tables of type `V`.
     fn strip<V: Wrapping, const K: usize>(&self, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
         let (height, width, channels) = self.input.dim();
@@ -332,38 +552,11 @@ impl<T: Sample> Setup<'_, T> {
             .unwrap_or(0);
         let max_inner = plans.iter().filter_map(Plan::widest).max();
         let padded = border.reads_outside();
-        // The positions the strip reads: the band of rows the kernels reach,
-        // padded by the border rule where it reads image pixels outside.
-        let (band_y, band_x): (Range<i64>, Range<i64>) = if padded {
-            (
-                rows.start as i64 - halo..rows.end as i64 + halo,
-                -halo..width as i64 + halo,
-            )
-        } else {
-            let band = band_rows(&rows, halo as usize, height);
-            (band.start as i64..band.end as i64, 0..width as i64)
-        };
-        let band = BandSamples::read(&self.input, border, band_y.clone(), band_x.clone());
+        let band = self.band(&rows, halo);
+        let (band_y, band_x) = (band.rows.clone(), band.cols.clone());
         let (band_height, band_width) = (band_y.clone().count(), band_x.clone().count());
-        let (mut largest, mut non_finite) = (0.0f64, false);
-        if !T::TYPE.is_integer() {
-            for v in &band.values {
-                if v.is_finite() {
-                    largest = largest.max(v.abs());
-                } else {
-                    non_finite = true;
-                }
-            }
-        }
-        let table = max_inner.map(|max_inner| {
-            let quantizer = if T::TYPE.is_integer() {
-                Quantizer::identity()
-            } else {
-                let w = 2 * max_inner + 1;
-                let bits = axis_weight_bits(self.boxes, w, band_height as i64)
-                    + axis_weight_bits(self.boxes, w, band_width as i64);
-                Quantizer::for_floats(largest, bits, V::BITS)
-            };
+        let (quantizer, non_finite) = self.quantizer::<V>(&band, max_inner.unwrap_or(0));
+        let table = max_inner.map(|_| {
             let table = IntegratedBand::<V>::build(self.boxes, channels, band_y.clone(), band_x.clone(), |row, out| {
                 for (o, v) in out.iter_mut().zip(band.row(row)) {
                     *o = if v.is_finite() { quantizer.quantize(*v) } else { 0 };
@@ -498,15 +691,19 @@ impl Filter for IteratedBox {
             128
         };
         let strip = strip_rows(height, halo as usize);
+        let uniform = match params.size {
+            Size::Uniform(sigma) => Some(sigma),
+            _ => None,
+        };
         for_each_strip(out, strip, |rows, out_strip| match (bits, self.boxes) {
-            (64, 2) => setup.strip::<u64, 2>(rows, out_strip),
-            (64, 3) => setup.strip::<u64, 3>(rows, out_strip),
-            (64, 4) => setup.strip::<u64, 4>(rows, out_strip),
-            (64, _) => setup.strip::<u64, 5>(rows, out_strip),
-            (_, 2) => setup.strip::<u128, 2>(rows, out_strip),
-            (_, 3) => setup.strip::<u128, 3>(rows, out_strip),
-            (_, 4) => setup.strip::<u128, 4>(rows, out_strip),
-            (_, _) => setup.strip::<u128, 5>(rows, out_strip),
+            (64, 2) => setup.dispatch::<u64, 2>(rows, out_strip, uniform),
+            (64, 3) => setup.dispatch::<u64, 3>(rows, out_strip, uniform),
+            (64, 4) => setup.dispatch::<u64, 4>(rows, out_strip, uniform),
+            (64, _) => setup.dispatch::<u64, 5>(rows, out_strip, uniform),
+            (_, 2) => setup.dispatch::<u128, 2>(rows, out_strip, uniform),
+            (_, 3) => setup.dispatch::<u128, 3>(rows, out_strip, uniform),
+            (_, 4) => setup.dispatch::<u128, 4>(rows, out_strip, uniform),
+            (_, _) => setup.dispatch::<u128, 5>(rows, out_strip, uniform),
         });
         Ok(())
     }
