@@ -49,5 +49,12 @@ fn same_result_for_any_thread_count() {
             check(&image_f32, &params);
             check(&image_u8, &params);
         }
+        // Gaussian sigmas a third of the radii (Naive walks 8 sigma per axis).
+        let sigmas = radii.mapv(|r| r / 3.0);
+        for size in [Size::map(&sigmas), Size::Uniform(2.5), Size::Uniform(6.5)] {
+            let params = Params::new(Kernel::Gaussian, size).with_border(border);
+            check(&image_f32, &params);
+            check(&image_u8, &params);
+        }
     }
 }
