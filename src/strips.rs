@@ -20,6 +20,16 @@ pub(crate) fn strip_rows(height: usize, halo: usize) -> usize {
         .min(height.max(1))
 }
 
+/// Output rows per strip as [`strip_rows`], but taller (up to twice the
+/// halo) where a strip's band of input rows, `band_row_bytes` of tables
+/// per row, stays within `budget` bytes: a tall halo then costs fewer
+/// re-read rows. Depends on the request only, never on the thread count.
+pub(crate) fn strip_rows_within(height: usize, halo: usize, band_row_bytes: usize, budget: usize) -> usize {
+    let affordable = (budget / band_row_bytes.max(1)).saturating_sub(halo.saturating_mul(2));
+    let wanted = halo.saturating_mul(2).min(affordable);
+    strip_rows(height, halo).max(wanted).min(height.max(1))
+}
+
 /// The input rows a strip of output `rows` reads, for windows reaching
 /// `halo` rows, clamped to an image of `height` rows.
 pub(crate) fn band_rows(rows: &Range<usize>, halo: usize, height: usize) -> Range<usize> {

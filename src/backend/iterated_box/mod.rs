@@ -29,7 +29,7 @@ use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{GaussianTaps, Kernel, Size};
 use crate::sample::Sample;
-use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
+use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows_within};
 
 /// The Gaussian of a per-pixel (or uniform) sigma, approximated by k boxes
 /// whose total variance equals the sampled Gaussian's; O(1) per pixel.
@@ -71,6 +71,10 @@ impl IteratedBox {
         self.boxes
     }
 }
+
+/// Bytes of tables a strip may take for taller strips (see
+/// `strips::strip_rows_within`): 64 MB, a few per thread of L3-sized work.
+const STRIP_BUDGET: usize = 64 << 20;
 
 /// Border-padded positions a strip may hold, per side, before `IteratedBox`
 /// refuses a Replicate or Reflect request: twice the longer image side, and
@@ -544,7 +548,21 @@ impl<T: Sample> Setup<'_, T> {
         let (height, width, channels) = self.input.dim();
         let border = self.border;
         let pixels = || rows.clone().flat_map(|y| (0..width).map(move |x| (y, x)));
-        let plans: Vec<Plan> = pixels().map(|(y, x)| self.planner.plan(self.sigmas.at(y, x))).collect();
+        // Neighbours often share a sigma (plateaus of a distance map): reuse the last plan then.
+        let mut last: Option<(f32, Plan)> = None;
+        let plans: Vec<Plan> = pixels()
+            .map(|(y, x)| {
+                let sigma = self.sigmas.at(y, x);
+                match last {
+                    Some((s, plan)) if s.to_bits() == sigma.to_bits() => plan,
+                    _ => {
+                        let plan = self.planner.plan(sigma);
+                        last = Some((sigma, plan));
+                        plan
+                    }
+                }
+            })
+            .collect();
         let halo = pixels()
             .zip(&plans)
             .map(|((y, x), plan)| self.planner.extent(plan, self.sigmas.at(y, x)))
@@ -690,7 +708,9 @@ impl Filter for IteratedBox {
         } else {
             128
         };
-        let strip = strip_rows(height, halo as usize);
+        // Tables (bits / 8 bytes), band samples (8 bytes) and one pass buffer per position.
+        let band_row_bytes = (width + 2 * pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + 8);
+        let strip = strip_rows_within(height, halo as usize, band_row_bytes, STRIP_BUDGET);
         let uniform = match params.size {
             Size::Uniform(sigma) => Some(sigma),
             _ => None,
