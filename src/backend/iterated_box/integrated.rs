@@ -175,7 +175,10 @@ impl Quantizer {
     /// The integer for a finite sample.
     #[inline(always)]
     pub(crate) fn quantize(&self, value: f64) -> i64 {
-        (value * self.scale).round() as i64
+        // Half away from zero by truncation (`round` is a libm call on the
+        // portable target); any consistent rounding keeps the 1/2 step bound.
+        let scaled = value * self.scale;
+        (scaled + 0.5f64.copysign(scaled)) as i64
     }
 
     /// A sum of quantized samples, back in sample units (exact: the scale
