@@ -39,9 +39,6 @@ backend, kernel, height, width, channels, dtype, seconds (best of K filter
 runs, I/O excluded) and mpx_per_s. Defaults: --backend auto, --border clip,
 --repeat 1, rayon's default thread count. Bad input exits with status 2.";
 
-/// Backends the command line names that this version of the crate lacks.
-const NOT_BUILT: [&str; 1] = ["iterated-box"];
-
 /// The command line, parsed.
 #[derive(Debug)]
 struct Options {
@@ -151,9 +148,6 @@ fn parse_kernel(name: &str) -> Result<Kernel, String> {
 }
 
 fn parse_backend(name: &str) -> Result<Backend, String> {
-    if NOT_BUILT.contains(&name) {
-        return Err(format!("backend {name} is not available in this version"));
-    }
     Backend::from_name(name).ok_or_else(|| {
         format!("unknown backend {name:?} (expected naive, integral, running-sum, iterated-box or auto)")
     })
