@@ -131,7 +131,7 @@ fn huge_sigma_is_the_mean_with_clip_and_costs_no_more() {
     let mean = image.mean().unwrap();
     let params = Params::new(Kernel::Gaussian, Size::Uniform(1e6));
     let out = IteratedBox::default().apply(image.view(), &params).unwrap();
-    // Sigma acts as 32 x 256 + 32: flat over the image within 1 / 2048.
+    // Sigma acts as 16 x 256 + 32: flat over the image within 1 / 512.
     let largest = out.iter().fold(0.0f64, |m, v| m.max((v - mean).abs()));
     assert!(largest < 1e-3, "{largest}");
 }

@@ -28,7 +28,7 @@ use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{GaussianTaps, Kernel, Size};
-use crate::sample::Sample;
+use crate::sample::{Sample, SampleType};
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows_within};
 
 /// The Gaussian of a per-pixel (or uniform) sigma, approximated by k boxes
@@ -98,13 +98,28 @@ fn axis_weight_bits(boxes: usize, width: i64, len: i64) -> f64 {
 /// tables, with up to 62 such bits.
 const FLOAT_FRACTION_BITS: f64 = 28.0;
 
-/// The table type an integer image needs, from the largest sample, the
-/// widest box and the region's sides; `None` if beyond 128 bits.
-fn integer_table_bits(max_sample: f64, weight_bits: f64) -> Option<u32> {
-    let bits = max_sample.max(1.0).log2() + weight_bits;
-    if bits < 62.0 {
+/// Fewest bits below a float band's largest magnitude that a 128-bit table
+/// must leave (a relative step of 2^-16, 1.5e-5; only sigmas of thousands
+/// on images of thousands of pixels come near it).
+const MIN_FLOAT_FRACTION_BITS: f64 = 16.0;
+
+/// The table bits (64 or 128) for k = `boxes` boxes of half-width up to
+/// `widest` over a region of `height` x `width` positions: integers need
+/// every window sum below 2^62 or 2^126; floats need
+/// [`FLOAT_FRACTION_BITS`] in 64 bits, or at least
+/// [`MIN_FLOAT_FRACTION_BITS`] in 128. `None` where neither fits.
+fn table_bits(sample: SampleType, boxes: usize, widest: i64, height: i64, width: i64) -> Option<u32> {
+    let w = 2 * widest + 1;
+    let weight_bits = axis_weight_bits(boxes, w, height) + axis_weight_bits(boxes, w, width);
+    let need = if sample.is_integer() {
+        let max = if sample == SampleType::U8 { 255.0f64 } else { 65535.0 };
+        max.log2() + weight_bits
+    } else {
+        weight_bits + FLOAT_FRACTION_BITS
+    };
+    if need <= 62.0 {
         Some(64)
-    } else if bits < 126.0 {
+    } else if need <= 126.0 || (!sample.is_integer() && weight_bits + MIN_FLOAT_FRACTION_BITS <= 124.0) {
         Some(128)
     } else {
         None
@@ -689,24 +704,19 @@ impl Filter for IteratedBox {
             boxes: self.boxes,
         };
         let pad = if params.border.reads_outside() { halo } else { 0 };
-        let w = 2 * max_plan.widest().map_or(1, |inner| inner + 1) + 1;
-        let weight_bits = axis_weight_bits(self.boxes, w, height as i64 + 2 * pad)
-            + axis_weight_bits(self.boxes, w, width as i64 + 2 * pad);
-        let bits = if T::TYPE.is_integer() {
-            match integer_table_bits(T::MAX, weight_bits) {
-                Some(bits) => bits,
-                None => {
-                    return Err(Error::TooLarge {
-                        height,
-                        width,
-                        reason: "iterated-box window sums exceed 128 bits",
-                    });
-                }
-            }
-        } else if weight_bits + FLOAT_FRACTION_BITS <= 62.0 {
-            64
-        } else {
-            128
+        let widest = max_plan.widest().map_or(1, |inner| inner + 1);
+        let Some(bits) = table_bits(
+            T::TYPE,
+            self.boxes,
+            widest,
+            height as i64 + 2 * pad,
+            width as i64 + 2 * pad,
+        ) else {
+            return Err(Error::TooLarge {
+                height,
+                width,
+                reason: "iterated-box window sums of this sigma exceed 128-bit tables (fewer boxes reach further)",
+            });
         };
         // Tables (bits / 8 bytes), band samples (8 bytes) and one pass buffer per position.
         let band_row_bytes = (width + 2 * pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + 8);
@@ -726,5 +736,29 @@ impl Filter for IteratedBox {
             (_, _) => setup.dispatch::<u128, 5>(rows, out_strip, uniform),
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_fit_every_sigma_for_three_boxes_up_to_16384_sides() {
+        for sample in [SampleType::U8, SampleType::U16, SampleType::F32, SampleType::F64] {
+            for side in [1usize, 256, 4096, 16384] {
+                let planner = Planner::new(3, side);
+                let widest = planner.plan(1e30).widest().unwrap() + 1;
+                let bits = table_bits(sample, 3, widest, side as i64, side as i64);
+                assert!(bits.is_some(), "{sample:?} side {side}");
+            }
+            // Moderate sigmas keep 64-bit tables.
+            let widest = Planner::new(3, 1024).plan(8.0).widest().unwrap() + 1;
+            assert_eq!(table_bits(sample, 3, widest, 1024, 1024), Some(64), "{sample:?}");
+        }
+        // Five boxes of a huge sigma on a large image: refused, not wrong.
+        let widest = Planner::new(5, 15000).plan(1e6).widest().unwrap() + 1;
+        assert_eq!(table_bits(SampleType::U16, 5, widest, 15000, 15000), None);
+        assert_eq!(table_bits(SampleType::F32, 5, widest, 15000, 15000), None);
     }
 }

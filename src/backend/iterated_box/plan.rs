@@ -70,6 +70,10 @@ pub(crate) fn target_variance(sigma: f64) -> f64 {
 /// cost about 0.3 us per pixel there, on at most the pixels of sigma < 4.
 pub(crate) const BOXES_FROM_SIGMA: f64 = 4.0;
 
+/// Sigmas above this many times the image's longer side (plus 32) act as
+/// that value.
+pub(crate) const SIGMA_CAP_SIDES: f64 = 16.0;
+
 /// ceil(4 x [`BOXES_FROM_SIGMA`]): the largest extent of an exactly gathered kernel.
 pub(crate) const DIRECT_EXTENT: i64 = 16;
 
@@ -124,15 +128,15 @@ impl Planner {
     /// Boxes take over at sigma [`BOXES_FROM_SIGMA`]; the exact kernel fades
     /// out over the 0.5 sigma below, so the output stays continuous in sigma.
     ///
-    /// Sigma is capped at 32 x the image's longer side plus 32: there both
-    /// the Gaussian and its approximation are flat over the image to within
-    /// 1 / 2048 of their peak, and the cap keeps every table sum within 128 bits.
+    /// Sigma is capped at [`SIGMA_CAP_SIDES`] x the image's longer side plus
+    /// 32: there both the Gaussian and its approximation are flat over the
+    /// image to within 1 / 512 of their peak, and the cap bounds the table sums.
     pub(crate) fn new(boxes: usize, side: usize) -> Self {
         Planner {
             boxes: boxes as i64,
             direct_below: BOXES_FROM_SIGMA - 0.5,
             boxes_above: BOXES_FROM_SIGMA,
-            sigma_cap: 32.0 * side as f64 + 32.0,
+            sigma_cap: SIGMA_CAP_SIDES * side as f64 + 32.0,
             third_of_boxes: boxes as f64 / 3.0,
             twelve_over_boxes: 12.0 / boxes as f64,
         }
