@@ -34,53 +34,36 @@ pub(crate) trait Wrapping: Copy + Default + Send + Sync + 'static {
     fn to_signed_f64(self) -> f64;
 }
 
-impl Wrapping for u64 {
-    const BITS: u32 = 64;
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        self.wrapping_add(other)
-    }
-    #[inline(always)]
-    fn mul(self, other: Self) -> Self {
-        self.wrapping_mul(other)
-    }
-    #[inline(always)]
-    fn from_i64(value: i64) -> Self {
-        value as u64
-    }
-    #[inline(always)]
-    fn from_u128(value: u128) -> Self {
-        value as u64
-    }
-    #[inline(always)]
-    fn to_signed_f64(self) -> f64 {
-        self as i64 as f64
-    }
+/// `Wrapping` for an unsigned type and its signed twin.
+macro_rules! wrapping {
+    ($t:ty, $signed:ty) => {
+        impl Wrapping for $t {
+            const BITS: u32 = <$t>::BITS;
+            #[inline(always)]
+            fn add(self, other: Self) -> Self {
+                self.wrapping_add(other)
+            }
+            #[inline(always)]
+            fn mul(self, other: Self) -> Self {
+                self.wrapping_mul(other)
+            }
+            #[inline(always)]
+            fn from_i64(value: i64) -> Self {
+                value as $signed as $t
+            }
+            #[inline(always)]
+            fn from_u128(value: u128) -> Self {
+                value as $t
+            }
+            #[inline(always)]
+            fn to_signed_f64(self) -> f64 {
+                self as $signed as f64
+            }
+        }
+    };
 }
-
-impl Wrapping for u128 {
-    const BITS: u32 = 128;
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        self.wrapping_add(other)
-    }
-    #[inline(always)]
-    fn mul(self, other: Self) -> Self {
-        self.wrapping_mul(other)
-    }
-    #[inline(always)]
-    fn from_i64(value: i64) -> Self {
-        value as i128 as u128
-    }
-    #[inline(always)]
-    fn from_u128(value: u128) -> Self {
-        value
-    }
-    #[inline(always)]
-    fn to_signed_f64(self) -> f64 {
-        self as i128 as f64
-    }
-}
+wrapping!(u64, i64);
+wrapping!(u128, i128);
 
 /// C(m + j - 1, j): the weight of the order-(k - j) sum in the continuation
 /// of an order-k sum m positions past its last entry. Exact for m < 2^31

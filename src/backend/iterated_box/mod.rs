@@ -475,13 +475,7 @@ impl<T: Sample> Setup<'_, T> {
             for x in 0..width {
                 for ch in 0..channels {
                     let i = j * row_len + x * channels + ch;
-                    let mut value = if plan.direct == 1.0 {
-                        direct[i]
-                    } else if plan.direct == 0.0 {
-                        boxed[i]
-                    } else {
-                        plan.direct * direct[i] + (1.0 - plan.direct) * boxed[i]
-                    };
+                    let mut value = plan.mix(direct.get(i), boxed[i]);
                     if let Some(counts) = &counts {
                         let (py, px) = (y as i64 - band_y.start, x as i64 - band_x.start);
                         if let Some(special) = counts.value(py - halo..py + halo + 1, px - halo..px + halo + 1, ch) {
@@ -641,13 +635,7 @@ impl<T: Sample> Setup<'_, T> {
                     }
                 }
                 for ch in 0..channels {
-                    let mut value = if plan.direct == 1.0 {
-                        direct[ch]
-                    } else if plan.direct == 0.0 {
-                        boxed[ch]
-                    } else {
-                        plan.direct * direct[ch] + (1.0 - plan.direct) * boxed[ch]
-                    };
+                    let mut value = plan.mix(direct.get(ch), boxed[ch]);
                     if let Some(counts) = &non_finite {
                         let reach = self.planner.extent(&plan, sigma);
                         let ys = py - reach - band_y.start..py + reach + 1 - band_y.start;

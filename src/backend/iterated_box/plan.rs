@@ -95,6 +95,17 @@ impl Plan {
         self.boxes.iter().copied().filter(|b| b.1 > 0.0)
     }
 
+    /// The output from the exact-taps value (present where `direct` > 0)
+    /// and the boxes' value.
+    #[inline(always)]
+    pub(crate) fn mix(&self, exact: Option<&f64>, boxed: f64) -> f64 {
+        match exact {
+            Some(&exact) if self.direct == 1.0 => exact,
+            Some(&exact) if self.direct > 0.0 => self.direct * exact + (1.0 - self.direct) * boxed,
+            _ => boxed,
+        }
+    }
+
     /// Half-width n of the widest box with a weight, if any.
     pub(crate) fn widest(&self) -> Option<i64> {
         self.weighted().map(|b| b.0).max()
