@@ -128,16 +128,17 @@ impl Channels for usize {
 fn horizontal<T: Sample, A: TableValue>(
     pixels: &[T],
     slide: &Slide,
+    first: &[(usize, u64)],
     channels: usize,
     inner: &mut [A],
     outer: Option<&mut [A]>,
 ) {
     match channels {
-        1 => horizontal_with(pixels, slide, Fixed::<1>, inner, outer),
-        2 => horizontal_with(pixels, slide, Fixed::<2>, inner, outer),
-        3 => horizontal_with(pixels, slide, Fixed::<3>, inner, outer),
-        4 => horizontal_with(pixels, slide, Fixed::<4>, inner, outer),
-        _ => horizontal_with(pixels, slide, channels, inner, outer),
+        1 => horizontal_with(pixels, slide, first, Fixed::<1>, inner, outer),
+        2 => horizontal_with(pixels, slide, first, Fixed::<2>, inner, outer),
+        3 => horizontal_with(pixels, slide, first, Fixed::<3>, inner, outer),
+        4 => horizontal_with(pixels, slide, first, Fixed::<4>, inner, outer),
+        _ => horizontal_with(pixels, slide, first, channels, inner, outer),
     }
 }
 
@@ -146,6 +147,7 @@ fn horizontal<T: Sample, A: TableValue>(
 fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     pixels: &[T],
     slide: &Slide,
+    first: &[(usize, u64)],
     channels: K,
     inner: &mut [A],
     outer: Option<&mut [A]>,
@@ -154,7 +156,7 @@ fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     let sample = |m: usize, ch: usize| A::from_sample(pixels[m * c + ch]);
     let mut acc_storage = [A::default(); crate::MAX_CHANNELS];
     let acc = &mut acc_storage[..c];
-    for (m, count) in slide.counts(0) {
+    for &(m, count) in first {
         for (ch, a) in acc.iter_mut().enumerate() {
             *a = a.add(sample(m, ch).times(count));
         }
@@ -228,11 +230,13 @@ impl<A: TableValue> RowSums<A> {
         let mut inner = vec![A::default(); band.len() * row_len];
         let mut outer = vec![A::default(); if fractional { band.len() * row_len } else { 0 }];
         let mut scratch = Vec::new();
+        // The first window of a row reads the same pixels in every row.
+        let first = slide.counts(0);
         for (j, y) in band.clone().enumerate() {
             let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
             let rows = j * row_len..(j + 1) * row_len;
             let outer_row = fractional.then(|| &mut outer[rows.clone()]);
-            horizontal(pixels, slide, channels, &mut inner[rows], outer_row);
+            horizontal(pixels, slide, &first, channels, &mut inner[rows], outer_row);
         }
         RowSums {
             first_row: band.start,
