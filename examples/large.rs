@@ -1,12 +1,13 @@
 //! A very large image: makes an N x N (default 15000 x 15000) gray `u8`
 //! image and a smooth radius map 0..128 in code, blurs it with a box
-//! (`Auto`, `Clip`), and prints time, throughput, the bytes moved per second
+//! (`Auto`, `Clip`; `--gaussian`: the map as sigma, `IteratedBox`), and prints time, throughput, the bytes moved per second
 //! beside this machine's memory copy bandwidth, and the process's peak memory.
 //!
 //! ```sh
 //! cargo run --release --example large                       # 15000 x 15000
 //! cargo run --release --example large -- --size 4096 --threads 1
 //! cargo run --release --example large -- --integer          # radii rounded to integers
+//! cargo run --release --example large -- --gaussian         # the map as sigma 0..128
 //! ```
 
 use std::process::ExitCode;
@@ -15,7 +16,7 @@ use std::time::Instant;
 use ndarray::Array2;
 use varblur::{Auto, Filter, Kernel, Params, Size};
 
-const USAGE: &str = "usage: large [--size N] [--threads N] [--integer]";
+const USAGE: &str = "usage: large [--size N] [--threads N] [--integer] [--gaussian]";
 
 /// Peak resident memory of this process, from /proc/self/status (Linux).
 fn peak_memory_mb() -> Option<f64> {
@@ -45,12 +46,17 @@ fn main() -> ExitCode {
     let mut size = 15000usize;
     let mut threads = None;
     let mut integer = false;
+    let mut kernel = Kernel::Box;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
             "--size" | "--threads" => args.next().and_then(|v| v.parse::<usize>().ok()).filter(|&v| v > 0),
             "--integer" => {
                 integer = true;
+                continue;
+            }
+            "--gaussian" => {
+                kernel = Kernel::Gaussian;
                 continue;
             }
             _ => None,
@@ -76,7 +82,7 @@ fn main() -> ExitCode {
         let r = (128.0 * d * 1.5).min(128.0);
         if integer { r.round() } else { r }
     });
-    let params = Params::new(Kernel::Box, Size::map(&radii));
+    let params = Params::new(kernel, Size::map(&radii));
     let mut out = Array2::<u8>::zeros((n, n));
     let start = Instant::now();
     let result = pool.install(|| Auto.apply_into(image.view(), &params, out.view_mut()));
@@ -93,7 +99,13 @@ fn main() -> ExitCode {
     let moved = pixels * 6.0 / seconds / 1e9;
     let radii_kind = if integer { "integer" } else { "fractional" };
     println!(
-        "image: {n} x {n} u8 gray, box, Clip, smooth {radii_kind} radius map 0..128, threads {}",
+        "image: {n} x {n} u8 gray, {}, Clip, smooth {radii_kind} {} map 0..128, threads {}",
+        if kernel == Kernel::Box {
+            "box"
+        } else {
+            "gaussian (iterated-box, k = 3)"
+        },
+        if kernel == Kernel::Box { "radius" } else { "sigma" },
         pool.current_num_threads()
     );
     println!("time: {seconds:.3} s");

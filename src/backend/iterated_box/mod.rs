@@ -556,28 +556,14 @@ impl<T: Sample> Setup<'_, T> {
     fn strip<V: Wrapping, const K: usize>(&self, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
         let (height, width, channels) = self.input.dim();
         let border = self.border;
-        let pixels = || rows.clone().flat_map(|y| (0..width).map(move |x| (y, x)));
-        // Neighbours often share a sigma (plateaus of a distance map): reuse the last plan then.
-        let mut last: Option<(f32, Plan)> = None;
-        let plans: Vec<Plan> = pixels()
-            .map(|(y, x)| {
-                let sigma = self.sigmas.at(y, x);
-                match last {
-                    Some((s, plan)) if s.to_bits() == sigma.to_bits() => plan,
-                    _ => {
-                        let plan = self.planner.plan(sigma);
-                        last = Some((sigma, plan));
-                        plan
-                    }
-                }
-            })
-            .collect();
-        let halo = pixels()
-            .zip(&plans)
-            .map(|((y, x), plan)| self.planner.extent(plan, self.sigmas.at(y, x)))
-            .max()
-            .unwrap_or(0);
-        let max_inner = plans.iter().filter_map(Plan::widest).max();
+        // Bounds from the strip's largest sigma: sizes grow with sigma.
+        let max_sigma = rows
+            .clone()
+            .flat_map(|y| (0..width).map(move |x| (y, x)))
+            .map(|(y, x)| self.sigmas.at(y, x))
+            .fold(0.0f32, f32::max);
+        let halo = self.planner.reach_bound(max_sigma);
+        let max_inner = self.planner.widest_bound(max_sigma);
         let padded = border.reads_outside();
         let band = self.band(&rows, halo);
         let (band_y, band_x) = (band.rows.clone(), band.cols.clone());
@@ -598,10 +584,16 @@ impl<T: Sample> Setup<'_, T> {
         });
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
+        let mut last: Option<(f32, Plan)> = None;
         for (j, y) in rows.clone().enumerate() {
             for x in 0..width {
-                let plan = plans[j * width + x];
                 let sigma = self.sigmas.at(y, x);
+                // Neighbours often share a sigma (plateaus of a distance map).
+                let plan = match last {
+                    Some((s, plan)) if s.to_bits() == sigma.to_bits() => plan,
+                    _ => self.planner.plan(sigma),
+                };
+                last = Some((sigma, plan));
                 let (py, px) = (y as i64, x as i64);
                 if plan.direct > 0.0 {
                     band.direct_gather(border, sigma, (py, px), &mut direct);

@@ -208,6 +208,13 @@ impl Planner {
         boxes.max(direct)
     }
 
+    /// A bound on [`Plan::widest`] for every sigma up to `max_sigma`; `None`
+    /// when all of them take the exact taps only.
+    pub(crate) fn widest_bound(&self, max_sigma: f32) -> Option<i64> {
+        let plan = self.plan(max_sigma);
+        (plan.direct < 1.0).then(|| plan.boxes[0].0 + 1)
+    }
+
     /// A bound on [`Planner::extent`] for every sigma up to `max_sigma`.
     pub(crate) fn reach_bound(&self, max_sigma: f32) -> i64 {
         let boxes = self.boxes * self.plan(max_sigma).widest().map_or(1, |inner| inner + 1);
