@@ -221,21 +221,21 @@ fn gaussian_weights(sigma: f32, weights: &mut [f64; 2 * DIRECT_EXTENT as usize +
     e
 }
 
-/// The samples of the positions a strip reads, as `f64`: rows `rows` x
+/// The samples of the positions a strip reads, in their own type: rows `rows` x
 /// columns `cols` (image coordinates; beyond the image where the border
 /// rule reads image pixels there), channels interleaved.
-struct BandSamples {
+struct BandSamples<T> {
     rows: Range<i64>,
     cols: Range<i64>,
     channels: usize,
-    values: Vec<f64>,
+    values: Vec<T>,
 }
 
-impl BandSamples {
-    fn read<T: Sample>(input: &ArrayView3<'_, T>, border: Border, rows: Range<i64>, cols: Range<i64>) -> Self {
+impl<T: Sample> BandSamples<T> {
+    fn read(input: &ArrayView3<'_, T>, border: Border, rows: Range<i64>, cols: Range<i64>) -> Self {
         let (height, width, channels) = input.dim();
         let row_len = (cols.end - cols.start) as usize * channels;
-        let mut values = vec![0.0; (rows.end - rows.start) as usize * row_len];
+        let mut values = vec![T::default(); (rows.end - rows.start) as usize * row_len];
         let mut scratch = Vec::new();
         for (row, out) in rows.clone().zip(values.chunks_exact_mut(row_len.max(1))) {
             if border.reads_outside() {
@@ -243,12 +243,12 @@ impl BandSamples {
                 for (x, px) in cols.clone().zip(out.chunks_exact_mut(channels)) {
                     let mx = border.map_index(x, width).expect("padded borders read the image");
                     for (ch, v) in px.iter_mut().enumerate() {
-                        *v = input[[my, mx, ch]].to_f64();
+                        *v = input[[my, mx, ch]];
                     }
                 }
             } else {
                 let pixels = as_contiguous(input.index_axis(Axis(0), row as usize), &mut scratch);
-                out.iter_mut().zip(pixels).for_each(|(v, p)| *v = p.to_f64());
+                out.copy_from_slice(pixels);
             }
         }
         BandSamples {
@@ -264,7 +264,7 @@ impl BandSamples {
     }
 
     /// The samples of position row `row`.
-    fn row(&self, row: i64) -> &[f64] {
+    fn row(&self, row: i64) -> &[T] {
         let j = (row - self.rows.start) as usize;
         &self.values[j * self.row_len()..(j + 1) * self.row_len()]
     }
@@ -296,7 +296,7 @@ impl BandSamples {
                 row_sums.fill(0.0);
                 for (px, wc) in samples.chunks_exact(channels).zip(wx) {
                     for (acc, v) in row_sums.iter_mut().zip(px) {
-                        *acc += wc * v;
+                        *acc += wc * v.to_f64();
                     }
                 }
             }
@@ -316,13 +316,18 @@ impl BandSamples {
 
 /// Sum of a[i] b[i], in four interleaved partial sums so that it vectorises.
 #[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+fn dot<T: Sample>(a: &[T], b: &[f64]) -> f64 {
     let mut partial = [0.0f64; 4];
     let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = a4.remainder().iter().zip(b4.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(x, y)| x.to_f64() * y)
+        .sum();
     for (x, y) in a4.zip(b4) {
         for i in 0..4 {
-            partial[i] += x[i] * y[i];
+            partial[i] += x[i].to_f64() * y[i];
         }
     }
     (partial[0] + partial[1]) + (partial[2] + partial[3]) + tail
@@ -348,7 +353,7 @@ impl<T: Sample> Setup<'_, T> {
     /// The positions a strip of output `rows` reads for kernels reaching
     /// `halo`: the band of rows they reach, padded by the border rule where
     /// it reads image pixels outside.
-    fn band(&self, rows: &Range<usize>, halo: i64) -> BandSamples {
+    fn band(&self, rows: &Range<usize>, halo: i64) -> BandSamples<T> {
         let (height, width, _) = self.input.dim();
         let (band_y, band_x) = if self.border.reads_outside() {
             (
@@ -365,12 +370,12 @@ impl<T: Sample> Setup<'_, T> {
     /// The integers for the band's samples in tables of `V` whose windows
     /// reach `widest` (n of the widest box), and whether the band holds
     /// non-finite samples.
-    fn quantizer<V: Wrapping>(&self, band: &BandSamples, widest: i64) -> (Quantizer, bool) {
+    fn quantizer<V: Wrapping>(&self, band: &BandSamples<T>, widest: i64) -> (Quantizer, bool) {
         if T::TYPE.is_integer() {
             return (Quantizer::identity(), false);
         }
         let (mut largest, mut non_finite) = (0.0f64, false);
-        for v in &band.values {
+        for v in band.values.iter().map(|v| v.to_f64()) {
             if v.is_finite() {
                 largest = largest.max(v.abs());
             } else {
@@ -420,7 +425,10 @@ impl<T: Sample> Setup<'_, T> {
                         let values = samples[ch..].iter().step_by(channels);
                         line.fill(
                             band_x.start,
-                            values.map(|v| V::from_i64(if v.is_finite() { quantizer.quantize(*v) } else { 0 })),
+                            values.map(|v| {
+                                let v = v.to_f64();
+                                V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
+                            }),
                         );
                         for x in 0..width {
                             passed[j * row_len + x * channels + ch] = line.window::<K>(x as i64, inner);
@@ -468,7 +476,9 @@ impl<T: Sample> Setup<'_, T> {
         }
         let counts = non_finite.then(|| {
             NonFinite::build(band_height, band_x.clone().count(), channels, |j, out| {
-                out.copy_from_slice(band.row(band_y.start + j as i64))
+                out.iter_mut()
+                    .zip(band.row(band_y.start + j as i64))
+                    .for_each(|(o, v)| *o = v.to_f64())
             })
         });
         for (j, y) in rows.clone().enumerate() {
@@ -491,7 +501,7 @@ impl<T: Sample> Setup<'_, T> {
     /// The exact sampled Gaussian of a uniform `sigma` (at most
     /// [`DIRECT_EXTENT`] taps per side) for output `rows`, separably, into
     /// `out` (rows x width x channels), normalised per the border.
-    fn separable_gaussian(&self, band: &BandSamples, rows: &Range<usize>, sigma: f32, out: &mut [f64]) {
+    fn separable_gaussian(&self, band: &BandSamples<T>, rows: &Range<usize>, sigma: f32, out: &mut [f64]) {
         let (_, width, channels) = self.input.dim();
         let mut weights = [0.0f64; 2 * DIRECT_EXTENT as usize + 1];
         let e = gaussian_weights(sigma, &mut weights);
@@ -512,7 +522,8 @@ impl<T: Sample> Setup<'_, T> {
                 let start = (first - band.cols.start) as usize * channels;
                 for ch in 0..channels {
                     let values = samples[start + ch..].iter().step_by(channels);
-                    passed[j * row_len + x as usize * channels + ch] = values.zip(wx).map(|(v, w)| v * w).sum();
+                    passed[j * row_len + x as usize * channels + ch] =
+                        values.zip(wx).map(|(v, w)| v.to_f64() * w).sum();
                 }
             }
         }
@@ -572,14 +583,17 @@ impl<T: Sample> Setup<'_, T> {
         let table = max_inner.map(|_| {
             let table = IntegratedBand::<V>::build(self.boxes, channels, band_y.clone(), band_x.clone(), |row, out| {
                 for (o, v) in out.iter_mut().zip(band.row(row)) {
-                    *o = if v.is_finite() { quantizer.quantize(*v) } else { 0 };
+                    let v = v.to_f64();
+                    *o = if v.is_finite() { quantizer.quantize(v) } else { 0 };
                 }
             });
             (table, quantizer)
         });
         let non_finite = non_finite.then(|| {
             NonFinite::build(band_height, band_width, channels, |j, out| {
-                out.copy_from_slice(band.row(band_y.start + j as i64))
+                out.iter_mut()
+                    .zip(band.row(band_y.start + j as i64))
+                    .for_each(|(o, v)| *o = v.to_f64())
             })
         });
         let mut direct = vec![0.0; channels];
@@ -698,8 +712,8 @@ impl Filter for IteratedBox {
                 reason: "iterated-box window sums of this sigma exceed 128-bit tables (fewer boxes reach further)",
             });
         };
-        // Tables (bits / 8 bytes), band samples (8 bytes) and one pass buffer per position.
-        let band_row_bytes = (width + 2 * pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + 8);
+        // Tables (bits / 8 bytes), band samples and one pass buffer per position.
+        let band_row_bytes = (width + 2 * pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + size_of::<T>());
         let strip = strip_rows_within(height, halo as usize, band_row_bytes, STRIP_BUDGET);
         let uniform = match params.size {
             Size::Uniform(sigma) => Some(sigma),
