@@ -36,10 +36,15 @@ fn u8_at_the_u32_table_boundary_is_exact() {
 #[test]
 fn border_extended_huge_windows_are_exact() {
     // Windows of (2 * 2^30 + 1)^2 positions: sums near 2^78, held in i128.
-    for border in [Border::Replicate, Border::Reflect, Border::Constant(65535.0)] {
-        assert_all_max::<u16>(37, 53, border, 1e9);
-        assert_all_max::<u8>(1, 7, border, 1e30);
-        assert_all_max::<u16>(64, 1, border, 3e5);
+    for border in [Border::Replicate, Border::Reflect, Border::Constant(f64::MAX)] {
+        // The constant is the type's maximum (validation refuses larger ones).
+        let border_for = |max: f64| match border {
+            Border::Constant(_) => Border::Constant(max),
+            other => other,
+        };
+        assert_all_max::<u16>(37, 53, border_for(65535.0), 1e9);
+        assert_all_max::<u8>(1, 7, border_for(255.0), 1e30);
+        assert_all_max::<u16>(64, 1, border_for(65535.0), 3e5);
     }
 }
 
