@@ -13,7 +13,9 @@
 //! Integer samples accumulate in integers (u32 or u64, chosen so the largest
 //! window sum fits; wrapping adds and subtracts are then exact), floats in
 //! f64. A window sum beyond u64 (radii near 2^30 with Replicate or Reflect)
-//! accumulates in f64, exact below 2^53 and within 1 LSB above.
+//! accumulates in f64, exact below 2^53 and within 1 LSB above. NaN and
+//! infinities in float images are summed as 0 and counted apart
+//! ([`crate::non_finite`]).
 
 use std::ops::Range;
 
@@ -23,6 +25,7 @@ use crate::border::{Border, fold_interval};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel};
+use crate::non_finite::NonFinite;
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{TableKind, TableValue};
@@ -219,6 +222,8 @@ struct RowSums<A> {
     row_len: usize,
     inner: Vec<A>,
     outer: Vec<A>,
+    /// Whether the band has a NaN or infinite sample (summed as 0).
+    non_finite: bool,
 }
 
 impl<A: TableValue> RowSums<A> {
@@ -227,18 +232,31 @@ impl<A: TableValue> RowSums<A> {
         let row_len = width * channels;
         let mut inner = vec![A::default(); band.len() * row_len];
         let mut outer = vec![A::default(); if fractional { band.len() * row_len } else { 0 }];
-        let mut scratch = Vec::new();
+        let (mut scratch, mut finite_scratch) = (Vec::new(), Vec::new());
+        let mut non_finite = false;
         for (j, y) in band.clone().enumerate() {
             let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
             let rows = j * row_len..(j + 1) * row_len;
             let outer_row = fractional.then(|| &mut outer[rows.clone()]);
-            horizontal(pixels, slide, channels, &mut inner[rows], outer_row);
+            horizontal(pixels, slide, channels, &mut inner[rows.clone()], outer_row);
+            // Every sample of the row enters the sliding sum, and a NaN or
+            // infinity that entered leaves it non-finite for good (inf - inf
+            // is NaN): the last window finds every such row at no cost to
+            // the others. Such a row is summed again with 0 in their place.
+            let last = &inner[rows.end - channels..rows.end];
+            if !T::TYPE.is_integer() && !last.iter().all(|s| s.to_f64().is_finite()) {
+                let (pixels, had) = crate::non_finite::finite_row(pixels, &mut finite_scratch);
+                non_finite |= had;
+                let outer_row = fractional.then(|| &mut outer[rows.clone()]);
+                horizontal(pixels, slide, channels, &mut inner[rows], outer_row);
+            }
         }
         RowSums {
             first_row: band.start,
             row_len,
             inner,
             outer,
+            non_finite,
         }
     }
 
@@ -281,7 +299,10 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     // between strips) stay a small part of the horizontal pass.
     let strip = strip_rows(height, halo).max((8 * halo).min(height)).max(1);
     for_each_strip(out, strip, |rows, mut out_strip| {
-        let sums = RowSums::<A>::build(&input, band_rows(&rows, halo, height), &cols_slide, fractional);
+        let band = band_rows(&rows, halo, height);
+        let sums = RowSums::<A>::build(&input, band.clone(), &cols_slide, fractional);
+        // Only a band with NaN or infinities needs their counts.
+        let non_finite = sums.non_finite.then(|| NonFinite::build(&input, band));
         let row_len = width * channels;
         // Vertical running sums of the inner and outer row sums.
         let mut acc_inner = vec![A::default(); row_len];
@@ -356,6 +377,9 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             };
             for ((out, num), den) in out_row.iter_mut().zip(&num_row).zip(&den_row) {
                 *out = T::from_f64(num / den);
+            }
+            if let Some(non_finite) = &non_finite {
+                non_finite.patch_row(border, y, |_| taps.extent(), out_row);
             }
             if !contiguous {
                 let values =

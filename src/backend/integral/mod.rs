@@ -4,7 +4,9 @@
 //! largest radius needs. A fractional radius r = n + f is the blend
 //! (1 - f) box(n) + f box(n + 1) per axis, so a pixel reads up to four
 //! rectangles. Integer samples use integer tables (u32 when the band's
-//! total fits, else u64): window sums are exact.
+//! total fits, else u64): window sums are exact. NaN and infinities in
+//! float images stay out of the tables and are counted apart
+//! ([`crate::non_finite`]).
 
 use std::ops::Range;
 
@@ -18,6 +20,7 @@ use crate::border::{Border, window_terms};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, Size};
+use crate::non_finite::NonFinite;
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{SummedArea, TableKind, TableValue};
@@ -245,7 +248,10 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     let [height, width, channels] = shape;
     for_each_strip(out, strip, |rows, mut out_strip| {
         let halo = rows_extent(&params.size, rows.clone());
-        let table = SummedArea::<A>::build(&input, band_rows(&rows, halo, height));
+        let band = band_rows(&rows, halo, height);
+        let table = SummedArea::<A>::build(&input, band.clone());
+        // Only a band with NaN or infinities needs their counts.
+        let non_finite = table.has_non_finite().then(|| NonFinite::build(&input, band));
         let mut row_buffer = vec![T::default(); width * channels];
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
@@ -256,8 +262,16 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 Size::Map(map) => as_contiguous(map.row(y), &mut size_buffer),
                 _ => &uniform_sizes,
             };
+            let patch = |out_row: &mut [T]| {
+                if let Some(non_finite) = &non_finite {
+                    non_finite.patch_row(params.border, y, |x| BoxTaps::new(sizes[x]).extent(), out_row);
+                }
+            };
             match out_view.as_slice_mut() {
-                Some(out_row) => filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums),
+                Some(out_row) => {
+                    filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums);
+                    patch(out_row);
+                }
                 None => {
                     filter_row(
                         &table,
@@ -269,6 +283,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                         &mut plan,
                         &mut sums,
                     );
+                    patch(&mut row_buffer);
                     let values =
                         ArrayView2::from_shape((width, channels), &row_buffer).expect("row buffer has the row's shape");
                     out_view.assign(&values);
