@@ -390,6 +390,20 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     });
 }
 
+/// The accumulator of the running sums for an image of `height` x `width`
+/// and a box of `radius` under `border`: the narrowest integer that holds
+/// the largest window sum ((2n + 3) positions per axis, or the axis length
+/// where the border clips, times the sample maximum), or `f64` beyond `u64`
+/// (exact below 2^53, within 1 LSB above) and for floats.
+fn accumulator<T: Sample>(height: usize, width: usize, border: Border, radius: f32) -> TableKind {
+    let span = (BoxTaps::new(radius).inner as u128) * 2 + 3;
+    let axis = |len: usize| match border {
+        Border::Clip | Border::Constant(_) => span.min(len as u128),
+        _ => span,
+    };
+    TableKind::for_sum::<T>(axis(height) * axis(width)).unwrap_or(TableKind::Float)
+}
+
 impl Filter for RunningSum {
     fn name(&self) -> &'static str {
         "running-sum"
@@ -406,18 +420,46 @@ impl Filter for RunningSum {
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
         let params = job.params();
-        // The largest window sum: (2n + 3) positions per axis, or the axis
-        // length where the border clips.
-        let span = (BoxTaps::new(params.size.at(0, 0)).inner as u128) * 2 + 3;
-        let axis = |len: usize| match params.border {
-            Border::Clip | Border::Constant(_) => span.min(len as u128),
-            _ => span,
-        };
-        match TableKind::for_sum::<T>(axis(height) * axis(width)) {
-            Some(TableKind::U32) => run_with::<T, u32>(job, out),
-            Some(TableKind::U64) => run_with::<T, u64>(job, out),
-            Some(TableKind::Float) | None => run_with::<T, f64>(job, out),
+        match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
+            TableKind::U32 => run_with::<T, u32>(job, out),
+            TableKind::U64 => run_with::<T, u64>(job, out),
+            TableKind::Float => run_with::<T, f64>(job, out),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accumulator_switches_at_the_documented_limits() {
+        use TableKind::{Float, U32, U64};
+        let outside = [Border::Replicate, Border::Reflect];
+        for border in outside {
+            // (2n + 3)^2 x 255 <= u32::MAX up to n = 2050, <= u64::MAX up to 134_480_641.
+            assert_eq!(accumulator::<u8>(5, 7, border, 2050.0), U32);
+            assert_eq!(accumulator::<u8>(5, 7, border, 2050.5), U32);
+            assert_eq!(accumulator::<u8>(5, 7, border, 2051.0), U64);
+            assert_eq!(accumulator::<u8>(5, 7, border, 134_480_640.0), U64);
+            assert_eq!(accumulator::<u8>(5, 7, border, 134_480_656.0), Float);
+            // For u16: n = 126 and 8_388_670.
+            assert_eq!(accumulator::<u16>(5, 7, border, 126.0), U32);
+            assert_eq!(accumulator::<u16>(5, 7, border, 127.0), U64);
+            assert_eq!(accumulator::<u16>(5, 7, border, 8_388_670.0), U64);
+            assert_eq!(accumulator::<u16>(5, 7, border, 8_388_671.0), Float);
+            assert_eq!(accumulator::<u16>(5, 7, border, 1e9), Float);
+        }
+        for border in [Border::Clip, Border::Constant(0.0)] {
+            // Windows clipped to the image: its pixel count decides.
+            assert_eq!(accumulator::<u8>(4096, 4112, border, 1e9), U32);
+            assert_eq!(accumulator::<u8>(4096, 4113, border, 1e9), U64);
+            assert_eq!(accumulator::<u16>(1, 65_537, border, 1e9), U32);
+            assert_eq!(accumulator::<u16>(1, 65_538, border, 1e9), U64);
+            assert_eq!(accumulator::<u16>(1 << 24, 1 << 24, border, 1e9), U64);
+            assert_eq!(accumulator::<u16>(1 << 30, 1 << 30, border, 1e9), Float);
+        }
+        assert_eq!(accumulator::<f32>(5, 7, Border::Clip, 1.0), Float);
     }
 }

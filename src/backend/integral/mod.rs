@@ -293,6 +293,17 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     });
 }
 
+/// Output rows per strip, and the table element that keeps every strip's
+/// table exact for an image of `height` x `width` whose windows reach
+/// `halo` rows: the narrowest that holds the band's total (its rows times
+/// `width` times the sample maximum), so that no entry wraps and any
+/// integer combination of entries is exact; `None` beyond `u64`.
+fn table_kind<T: Sample>(height: usize, width: usize, halo: usize) -> (usize, Option<TableKind>) {
+    let strip = strip_rows(height, halo);
+    let band = (strip + 2 * halo).min(height);
+    (strip, TableKind::for_sum::<T>(band as u128 * width as u128))
+}
+
 impl Filter for Integral {
     fn name(&self) -> &'static str {
         "integral"
@@ -308,9 +319,8 @@ impl Filter for Integral {
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
         let halo = rows_extent(&job.params().size, 0..height).min(height);
-        let strip = strip_rows(height, halo);
-        let band = (strip + 2 * halo).min(height);
-        match TableKind::for_sum::<T>(band as u128 * width as u128) {
+        let (strip, kind) = table_kind::<T>(height, width, halo);
+        match kind {
             Some(TableKind::Float) => run_with::<T, f64>(job, out, strip),
             Some(TableKind::U32) => run_with::<T, u32>(job, out, strip),
             Some(TableKind::U64) => run_with::<T, u64>(job, out, strip),
@@ -323,5 +333,32 @@ impl Filter for Integral {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_kind_switches_at_the_documented_limits() {
+        let kind = |h, w, halo| table_kind::<u8>(h, w, halo).1;
+        // Windows over the whole image: the band is the image.
+        assert_eq!(kind(4096, 4112, 4096), Some(TableKind::U32));
+        assert_eq!(kind(4096, 4113, 4096), Some(TableKind::U64));
+        // 72_340_172_838_076_673 u8 pixels of 255 fill u64; one more is refused.
+        assert_eq!(kind(1, 72_340_172_838_076_673, 0), Some(TableKind::U64));
+        assert_eq!(kind(1, 72_340_172_838_076_674, 0), None);
+        assert_eq!(kind(1 << 30, 1 << 30, 1 << 30), None);
+        let kind16 = |h, w, halo| table_kind::<u16>(h, w, halo).1;
+        assert_eq!(kind16(1, 65_537, 0), Some(TableKind::U32));
+        assert_eq!(kind16(1, 65_538, 0), Some(TableKind::U64));
+        assert_eq!(kind16(1, 281_479_271_743_489, 0), Some(TableKind::U64));
+        assert_eq!(kind16(1, 281_479_271_743_490, 0), None);
+        assert_eq!(kind16(1 << 24, 1 << 24, 1 << 24), Some(TableKind::U64));
+        // A small radius: strips of 64 rows plus 2 x 10 halo rows, whatever the height.
+        assert_eq!(table_kind::<u16>(100_000, 780, 10), (64, Some(TableKind::U32)));
+        assert_eq!(table_kind::<u16>(100_000, 781, 10), (64, Some(TableKind::U64)));
+        assert_eq!(table_kind::<f32>(1 << 30, 1 << 30, 1 << 30).1, Some(TableKind::Float));
     }
 }
