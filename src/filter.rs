@@ -247,6 +247,13 @@ pub(crate) fn new_output<T: Sample, D: Dimension>(dim: D) -> Result<Array<T, D>,
 /// Implement [`Filter::name`], [`Filter::support`] and [`Filter::run`];
 /// callers use [`Filter::apply`] or [`Filter::apply_into`], which validate
 /// the request once and then call `run`.
+///
+/// `Send + Sync` are supertraits: the strips of one call run on rayon's
+/// threads with a shared `&self`, and a caller may share one filter value
+/// between its own threads or rayon tasks (a batch over many images). A
+/// backend with internal state (caches, scratch buffers) must make it safe
+/// to share; the built-in ones hold none (`tests/threads.rs` checks that
+/// shared use gives bit-identical results).
 pub trait Filter: Send + Sync {
     /// Short lowercase name, e.g. `"integral"`.
     fn name(&self) -> &'static str;
