@@ -35,3 +35,42 @@ fn differential_negative_infinity_spread_through_the_table() {
         panic!("{failure}");
     }
 }
+
+/// differential, 10-minute run: a `Constant` border of -f64::MAX (in the
+/// range of f64) with a fractional radius. Integral multiplied the constant
+/// by the outside weight of each blended window (3 for the wider one here)
+/// and overflowed to -inf, where Naive's single product with the blended
+/// outside weight (0.65625) is finite. Fixed by one product, as in Naive.
+#[test]
+fn differential_constant_border_near_f64_max_overflowed_in_a_blended_window() {
+    let image = Array3::<f64>::zeros((2, 3, 1));
+    let params = Params::new(Kernel::Box, Size::Uniform(0.375)).with_border(Border::Constant(-f64::MAX));
+    let expected = Naive.apply(image.view(), &params).unwrap();
+    // The middle of the top row: outside weight 0.65625, a finite mean.
+    // (At the corners the outside weight is above 1 and Naive overflows too.)
+    let middle = expected[[0, 1, 0]];
+    assert!(middle.is_finite() && middle < -1e307, "{middle}");
+    for backend in [Backend::Integral, Backend::RunningSum, Backend::Auto] {
+        let actual = backend.apply(image.view(), &params).unwrap();
+        let got = actual[[0, 1, 0]];
+        assert!(
+            (middle - got).abs() <= 1e-6 * f64::MAX,
+            "{}: Naive {middle}, backend {got}",
+            backend.name()
+        );
+    }
+    let case = Case {
+        sample: SampleType::F64,
+        kernel: Kernel::Box,
+        border: Border::Constant(-f64::MAX),
+        shape: [2, 3, 1],
+        row_step: 1,
+        col_step: 1,
+        reversed: false,
+        samples: vec![0.0; 6],
+        size: CaseSize::Uniform(0.375),
+    };
+    if let Err(failure) = check_case(&Backend::ALL, &case, None) {
+        panic!("{failure}");
+    }
+}

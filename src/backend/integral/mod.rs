@@ -98,6 +98,8 @@ fn blended_mean<A: TableValue>(
     let (height, width) = size;
     let mut num = 0.0;
     let mut den = 0.0;
+    // The weight of the positions outside the image, which read a Constant.
+    let mut outside = 0.0;
     for (weight_y, wy) in y_windows {
         for (weight_x, wx) in x_windows {
             let weight = weight_y * weight_x;
@@ -110,13 +112,16 @@ fn blended_mean<A: TableValue>(
             };
             let inside = wy.in_count() * wx.in_count();
             let full = wy.full() * wx.full();
-            num += weight
-                * match border {
-                    Border::Constant(value) => sum + value * (full - inside),
-                    _ => sum,
-                };
+            num += weight * sum;
+            outside += weight * (full - inside);
             den += weight * if border.is_clip() { inside } else { full };
         }
+    }
+    // One product of the constant, as in `Naive`: a constant near f64::MAX
+    // times the outside weight of one of the blended windows alone could
+    // overflow where the blend does not.
+    if let Border::Constant(value) = border {
+        num += value * outside;
     }
     num / den
 }
