@@ -20,6 +20,11 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
 fi
 # Strips run on rayon: one thread keeps the run to one core.
 export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
+# FUZZ_SEED fixes libFuzzer's random seed (CI sets it, as it does proptest's).
+seed=()
+if [[ -n "${FUZZ_SEED:-}" ]]; then
+    seed=(-seed="$FUZZ_SEED")
+fi
 
 cargo fuzz build -s none || exit 1
 failed=()
@@ -32,7 +37,7 @@ for target in differential misuse; do
     mkdir -p "corpus/$target" "seeds/$target"
     echo "== fuzz $target for ${seconds} s"
     if ! cargo fuzz run -s none "$target" "corpus/$target" "seeds/$target" -- \
-        -max_total_time="$seconds" -timeout=60 -print_final_stats=1 "${options[@]}" 2>&1 |
+        -max_total_time="$seconds" -timeout=60 -print_final_stats=1 "${options[@]}" "${seed[@]}" 2>&1 |
         grep -a -v -E "NEW_FUNC|^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)"; then
         failed+=("$target")
     fi
