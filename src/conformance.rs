@@ -296,6 +296,17 @@ impl fmt::Display for Failure {
     }
 }
 
+/// `value` as a Rust expression of float type `ty` (`"f32"` or `"f64"`).
+fn literal(value: f64, ty: &str) -> String {
+    if value.is_nan() {
+        format!("{ty}::NAN")
+    } else if value.is_infinite() {
+        format!("{ty}::{}INFINITY", if value < 0.0 { "NEG_" } else { "" })
+    } else {
+        format!("{value:?}")
+    }
+}
+
 /// A Rust test that reproduces `failure`, for pasting into a test file.
 fn regression_test(failure: &Failure) -> String {
     let case = &failure.case;
@@ -306,9 +317,13 @@ fn regression_test(failure: &Failure) -> String {
         SampleType::F32 => "f32",
         SampleType::F64 => "f64",
     };
-    let values: Vec<String> = case.samples.iter().map(|v| format!("{v:?} as {ty}")).collect();
+    let values: Vec<String> = case
+        .samples
+        .iter()
+        .map(|&v| format!("{} as {ty}", literal(v, "f64")))
+        .collect();
     let size = match &case.size {
-        CaseSize::Uniform(v) => format!("Size::Uniform({v:?})"),
+        CaseSize::Uniform(v) => format!("Size::Uniform({})", literal(*v as f64, "f32")),
         CaseSize::Map(_) => "Size::map(&sizes)".to_string(),
     };
     let mut test = String::new();
@@ -329,21 +344,27 @@ fn regression_test(failure: &Failure) -> String {
         case.row_step
     );
     if let CaseSize::Map(map) = &case.size {
-        let map: Vec<String> = map.iter().map(|v| format!("{v:?}")).collect();
+        let map: Vec<String> = map.iter().map(|&v| literal(v as f64, "f32")).collect();
         test += &format!(
             "    let sizes = Array2::from_shape_vec(({h}, {w}), vec![{}]).unwrap();\n",
             map.join(", ")
         );
     }
+    let border = match case.border {
+        Border::Constant(c) => format!("Constant({})", literal(c, "f64")),
+        other => format!("{other:?}"),
+    };
     test += &format!(
-        "    let params = Params::new(Kernel::{:?}, {size}).with_border(Border::{:?});\n",
-        case.kernel, case.border
+        "    let params = Params::new(Kernel::{:?}, {size}).with_border(Border::{border});\n",
+        case.kernel
     );
     test += "    let expected = Naive.apply(image, &params).unwrap();\n";
-    test += &format!(
-        "    let actual = YourBackend.apply(image, &params).unwrap(); // backend \"{}\"\n",
-        failure.backend
-    );
+    let backend = if Backend::from_name(failure.backend).is_some() {
+        format!("varblur::Backend::from_name(\"{}\").unwrap()", failure.backend)
+    } else {
+        format!("YourBackend /* \"{}\" */", failure.backend)
+    };
+    test += &format!("    let actual = {backend}.apply(image, &params).unwrap();\n");
     test += &format!("    // {}\n", failure.reason);
     test += "    assert_eq!(expected, actual); // or the SPEC bound of the sample type\n}\n";
     test
@@ -470,41 +491,117 @@ fn exact_bound(case: &Case, range: f64) -> f64 {
     }
 }
 
-/// Largest |sample| of the case, and of the border constant.
+/// Largest finite |sample| of the case, and of the border constant.
+/// Non-finite samples are held to an exact match instead (SPEC: NaN propagates).
 fn value_range(case: &Case) -> f64 {
-    let mut range = case.samples.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if let Border::Constant(c) = case.border {
+    let mut range = case
+        .samples
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    if let Border::Constant(c) = case.border
+        && c.is_finite()
+    {
         range = range.max(c.abs());
     }
     range.max(f64::MIN_POSITIVE)
 }
 
+/// Whether two errors are the same, comparing float fields bit for bit (NaN included).
+fn same_error(a: &Error, b: &Error) -> bool {
+    match (a, b) {
+        (
+            Error::InvalidSize { position, value },
+            Error::InvalidSize {
+                position: other_position,
+                value: other_value,
+            },
+        ) => position == other_position && value.to_bits() == other_value.to_bits(),
+        (Error::InvalidBorder { value }, Error::InvalidBorder { value: other }) => value.to_bits() == other.to_bits(),
+        _ => a == b,
+    }
+}
+
 /// What one case showed: how the backend answered and its error.
-struct Outcome {
-    support: Support,
-    /// |backend - Naive| / value range (0 when unsupported).
-    relative_error: f64,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// How the backend said it serves the request.
+    pub support: Support,
+    /// |backend - Naive| / value range over the finite pixels (0 when
+    /// unsupported, refused, or not compared).
+    pub relative_error: f64,
+    /// Whether the backend's output was compared with `Naive`'s (false for
+    /// refused requests, and for approximate answers when no tolerance was given).
+    pub compared: bool,
 }
 
 /// Runs `case` on `backend` and `Naive`; `Err` describes the disagreement.
 fn run_case<F: Filter>(backend: &F, case: &Case, tolerance: f64) -> Result<Outcome, Box<Failure>> {
+    let mut outcomes = run_each(std::slice::from_ref(backend), case, Some(tolerance))?;
+    Ok(outcomes.remove(0))
+}
+
+fn run_each<F: Filter>(backends: &[F], case: &Case, tolerance: Option<f64>) -> Result<Vec<Outcome>, Box<Failure>> {
     match case.sample {
-        SampleType::U8 => run_typed::<u8, F>(backend, case, tolerance),
-        SampleType::U16 => run_typed::<u16, F>(backend, case, tolerance),
-        SampleType::F32 => run_typed::<f32, F>(backend, case, tolerance),
-        SampleType::F64 => run_typed::<f64, F>(backend, case, tolerance),
+        SampleType::U8 => run_typed::<u8, F>(backends, case, tolerance),
+        SampleType::U16 => run_typed::<u16, F>(backends, case, tolerance),
+        SampleType::F32 => run_typed::<f32, F>(backends, case, tolerance),
+        SampleType::F64 => run_typed::<f64, F>(backends, case, tolerance),
     }
 }
 
-fn run_typed<T: Sample, F: Filter>(backend: &F, case: &Case, tolerance: f64) -> Result<Outcome, Box<Failure>> {
-    let fail = |reason: String, first_difference| {
-        Box::new(Failure {
-            backend: backend.name(),
-            case: case.clone(),
-            reason,
-            first_difference,
-        })
-    };
+/// Checks one concrete `case` on each of `backends` against `Naive`, which
+/// runs once: the same rules as [`check`], for a fuzzer or a regression test.
+///
+/// - When `Naive` refuses the request (its validation: an invalid size or
+///   border value, a wrong shape), each backend must return the same error
+///   (or [`Error::Unsupported`]) and leave its output untouched.
+/// - Unsupported answers must be [`Error::Unsupported`], output untouched.
+/// - Exact answers must meet the SPEC section 4 bounds on every finite
+///   pixel, and reproduce `Naive`'s non-finite pixels exactly (NaN where
+///   `Naive` has NaN, infinities of the same sign).
+/// - Approximate answers are held to `tolerance` (as [`Options::tolerance`]),
+///   or only run, not compared, when it is `None`.
+///
+/// On a failure the case is shrunk to a minimal one for the failing backend.
+///
+/// ```
+/// use varblur::conformance::{Case, CaseSize, check_case};
+/// use varblur::{Backend, Border, Kernel, SampleType};
+/// let case = Case {
+///     sample: SampleType::F32,
+///     kernel: Kernel::Box,
+///     border: Border::Clip,
+///     shape: [1, 5, 1],
+///     row_step: 1,
+///     col_step: 1,
+///     reversed: false,
+///     samples: vec![1.0, 2.0, f64::NAN, 4.0, 5.0],
+///     size: CaseSize::Uniform(1.0),
+/// };
+/// let outcomes = check_case(&Backend::ALL, &case, None).unwrap();
+/// assert_eq!(outcomes.len(), Backend::ALL.len());
+/// ```
+pub fn check_case<F: Filter>(
+    backends: &[F],
+    case: &Case,
+    tolerance: Option<f64>,
+) -> Result<Vec<Outcome>, Box<Failure>> {
+    run_each(backends, case, tolerance).map_err(|failure| {
+        let Some(backend) = backends.iter().find(|b| b.name() == failure.backend) else {
+            return failure;
+        };
+        let tolerance = tolerance.unwrap_or(0.0);
+        let minimal = minimise(backend, failure.case.clone(), tolerance);
+        run_case(backend, &minimal, tolerance).err().unwrap_or(failure)
+    })
+}
+
+fn run_typed<T: Sample, F: Filter>(
+    backends: &[F],
+    case: &Case,
+    tolerance: Option<f64>,
+) -> Result<Vec<Outcome>, Box<Failure>> {
     let storage = case.storage::<T>();
     let image = case.view(&storage);
     let map = case.size_map();
@@ -514,57 +611,110 @@ fn run_typed<T: Sample, F: Filter>(backend: &F, case: &Case, tolerance: f64) -> 
     };
     let size = map.as_ref().map_or(Size::Uniform(uniform), Size::map);
     let params = Params::new(case.kernel, size).with_border(case.border);
-    let support = backend.support(&Request::new::<T>(&params, case.shape));
+    let expected = Naive.apply(image, &params);
+    backends
+        .iter()
+        .map(|backend| compare_typed(backend, case, &params, image, &expected, tolerance))
+        .collect()
+}
+
+/// Runs one backend on the case and compares it with `expected`, `Naive`'s answer.
+fn compare_typed<T: Sample, F: Filter>(
+    backend: &F,
+    case: &Case,
+    params: &Params<'_>,
+    image: ArrayView3<'_, T>,
+    expected: &Result<Array3<T>, Error>,
+    tolerance: Option<f64>,
+) -> Result<Outcome, Box<Failure>> {
+    let fail = |reason: String, first_difference| {
+        Box::new(Failure {
+            backend: backend.name(),
+            case: case.clone(),
+            reason,
+            first_difference,
+        })
+    };
+    let support = backend.support(&Request::new::<T>(params, case.shape));
     // The backend writes into a strided output, prefilled with a sentinel.
     let [h, w, c] = case.shape;
     let sentinel = T::from_f64(7.0);
     let mut out_storage = Array3::from_elem((h, 2 * w, c), sentinel);
-    let result = backend.apply_into(image, &params, out_storage.slice_mut(s![.., ..;2, ..]));
+    let result = backend.apply_into(image, params, out_storage.slice_mut(s![.., ..;2, ..]));
+    let untouched = out_storage.iter().all(|&v| v == sentinel);
     let out = out_storage.slice(s![.., ..;2, ..]);
-    if let Support::Unsupported(_) = support {
-        return match result {
-            Err(Error::Unsupported { .. }) if out.iter().all(|&v| v == sentinel) => Ok(Outcome {
-                support,
-                relative_error: 0.0,
-            }),
-            Err(Error::Unsupported { .. }) => Err(fail("wrote to the output of an unsupported request".into(), None)),
-            other => Err(fail(
-                format!("answered Unsupported but returned {other:?} instead of Error::Unsupported"),
+    let refused = Outcome {
+        support,
+        relative_error: 0.0,
+        compared: false,
+    };
+    let expected = match (expected, result) {
+        (Err(naive), Err(got)) => {
+            if !(same_error(naive, &got) || matches!(got, Error::Unsupported { .. })) {
+                return Err(fail(
+                    format!("returned {got:?} where Naive's validation gives {naive:?}"),
+                    None,
+                ));
+            }
+            if !untouched {
+                return Err(fail(format!("wrote to the output before failing with {got:?}"), None));
+            }
+            return Ok(refused);
+        }
+        (Err(naive), Ok(())) => {
+            return Err(fail(
+                format!("accepted a request that Naive refuses with {naive:?}"),
                 None,
-            )),
-        };
-    }
-    let expected = Naive
-        .apply(image, &params)
-        .map_err(|e| fail(format!("Naive refused the case: {e}"), None))?;
-    if let Err(e) = result {
-        return Err(fail(format!("returned an error for a supported request: {e}"), None));
-    }
+            ));
+        }
+        (Ok(_), result) if matches!(support, Support::Unsupported(_)) => {
+            return match result {
+                Err(Error::Unsupported { .. }) if untouched => Ok(refused),
+                Err(Error::Unsupported { .. }) => {
+                    Err(fail("wrote to the output of an unsupported request".into(), None))
+                }
+                other => Err(fail(
+                    format!("answered Unsupported but returned {other:?} instead of Error::Unsupported"),
+                    None,
+                )),
+            };
+        }
+        (Ok(_), Err(e)) => return Err(fail(format!("returned an error for a supported request: {e}"), None)),
+        (Ok(expected), Ok(())) => expected,
+    };
     let range = value_range(case);
-    let bound = match support {
-        Support::Approximate(_) => tolerance * range + if T::TYPE.is_integer() { 1.0 } else { 0.0 },
+    let bound = match (support, tolerance) {
+        (Support::Approximate(_), None) => return Ok(refused),
+        (Support::Approximate(_), Some(tolerance)) => tolerance * range + if T::TYPE.is_integer() { 1.0 } else { 0.0 },
         _ => exact_bound(case, range),
     };
     let mut worst: f64 = 0.0;
     for ((index, e), a) in expected.indexed_iter().zip(out.iter()) {
         let (e, a) = (e.to_f64(), a.to_f64());
+        let at = [index.0, index.1, index.2];
+        if !e.is_finite() || !a.is_finite() {
+            // NaN for NaN, and infinities of the same sign.
+            if !(e.is_nan() && a.is_nan() || e == a) {
+                return Err(fail(
+                    format!("pixel {at:?}: Naive {e}, backend {a}: non-finite values must match exactly"),
+                    Some((at, e, a)),
+                ));
+            }
+            continue;
+        }
         let diff = (e - a).abs();
-        let both_nan = e.is_nan() && a.is_nan();
-        // A NaN difference (one side NaN) fails too.
-        if !both_nan && (diff > bound || diff.is_nan()) {
-            let at = [index.0, index.1, index.2];
+        if diff > bound {
             return Err(fail(
                 format!("pixel {at:?}: Naive {e}, backend {a}, |difference| {diff} > bound {bound}"),
                 Some((at, e, a)),
             ));
         }
-        if !both_nan {
-            worst = worst.max(diff);
-        }
+        worst = worst.max(diff);
     }
     Ok(Outcome {
         support,
         relative_error: worst / range,
+        compared: true,
     })
 }
 

@@ -27,7 +27,10 @@ pub enum Error {
         /// The offending value.
         value: f32,
     },
-    /// `Border::Constant` was given a value that is not finite.
+    /// `Border::Constant` was given a value that is not finite or lies
+    /// outside the range of the image's sample type ([`crate::SampleType::range`]:
+    /// 0..=255 for `u8`, 0..=65535 for `u16`, |c| <= `f32::MAX` for `f32`).
+    /// Outside positions take the constant as a sample, so it must be one.
     InvalidBorder {
         /// The offending constant.
         value: f64,
@@ -49,7 +52,8 @@ pub enum Error {
         /// The most the crate supports, [`crate::MAX_CHANNELS`].
         max: usize,
     },
-    /// The image is too large for the exact arithmetic of a backend.
+    /// The image is too large for the exact arithmetic of a backend, or its
+    /// output array cannot be allocated.
     TooLarge {
         /// Image height.
         height: usize,
@@ -81,7 +85,10 @@ impl fmt::Display for Error {
                 write!(f, "uniform size value {value} is not finite and >= 0")
             }
             Error::InvalidBorder { value } => {
-                write!(f, "constant border value {value} is not finite")
+                write!(
+                    f,
+                    "constant border value {value} is not finite or outside the range of the image's sample type"
+                )
             }
             Error::Unsupported {
                 backend,

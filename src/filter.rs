@@ -158,7 +158,7 @@ impl<'a, T: Sample> Job<'a, T> {
 }
 
 /// Checks everything that does not depend on the backend: shapes, channel
-/// count, size values, border value.
+/// count, size values, border value (finite, in the sample type's range).
 pub(crate) fn validate<T: Sample>(
     input: &ArrayView3<'_, T>,
     params: &Params<'_>,
@@ -215,12 +215,31 @@ pub(crate) fn validate<T: Sample>(
             }
         }
     }
-    if let Border::Constant(value) = params.border
-        && !value.is_finite()
-    {
-        return Err(Error::InvalidBorder { value });
+    if let Border::Constant(value) = params.border {
+        // NaN fails both comparisons.
+        let (lowest, highest) = T::TYPE.range();
+        if !(value >= lowest && value <= highest) {
+            return Err(Error::InvalidBorder { value });
+        }
     }
     Ok(())
+}
+
+/// A new array of shape `dim` filled with `T::default()`, or
+/// [`Error::TooLarge`] when its memory cannot be had. A view may be far
+/// larger than memory (a broadcast view has zero strides), and a failed
+/// allocation would abort the process.
+pub(crate) fn new_output<T: Sample, D: Dimension>(dim: D) -> Result<Array<T, D>, Error> {
+    let shape = dim.slice();
+    if Vec::<T>::new().try_reserve_exact(dim.size()).is_err() {
+        return Err(Error::TooLarge {
+            height: shape.first().copied().unwrap_or(0),
+            width: shape.get(1).copied().unwrap_or(0),
+            reason: "the output array cannot be allocated",
+        });
+    }
+    // Allocated again here: zeroed pages are not touched until written.
+    Ok(Array::from_elem(dim, T::default()))
 }
 
 /// A spatially variable blur algorithm.
@@ -228,6 +247,13 @@ pub(crate) fn validate<T: Sample>(
 /// Implement [`Filter::name`], [`Filter::support`] and [`Filter::run`];
 /// callers use [`Filter::apply`] or [`Filter::apply_into`], which validate
 /// the request once and then call `run`.
+///
+/// `Send + Sync` are supertraits: the strips of one call run on rayon's
+/// threads with a shared `&self`, and a caller may share one filter value
+/// between its own threads or rayon tasks (a batch over many images). A
+/// backend with internal state (caches, scratch buffers) must make it safe
+/// to share; the built-in ones hold none (`tests/threads.rs` checks that
+/// shared use gives bit-identical results).
 pub trait Filter: Send + Sync {
     /// Short lowercase name, e.g. `"integral"`.
     fn name(&self) -> &'static str;
@@ -275,13 +301,15 @@ pub trait Filter: Send + Sync {
         )
     }
 
-    /// Blurs `input` into a new array of the same shape.
+    /// Blurs `input` into a new array of the same shape. An output that
+    /// cannot be allocated (e.g. for a huge broadcast view) is
+    /// [`Error::TooLarge`].
     fn apply<T: Sample, D: ImageDim>(
         &self,
         input: ArrayView<'_, T, D>,
         params: &Params<'_>,
     ) -> Result<Array<T, D>, Error> {
-        let mut out = Array::from_elem(input.raw_dim(), T::default());
+        let mut out = new_output(input.raw_dim())?;
         self.apply_into(input, params, out.view_mut())?;
         Ok(out)
     }

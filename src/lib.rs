@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod error;
 pub mod filter;
 pub mod kernel;
+mod non_finite;
 pub mod sample;
 mod strips;
 mod table;

@@ -29,6 +29,18 @@ impl SampleType {
     pub const fn is_integer(self) -> bool {
         matches!(self, SampleType::U8 | SampleType::U16)
     }
+
+    /// The smallest and largest finite value of the type, as `f64`:
+    /// `(0, 255)`, `(0, 65535)`, `(-f32::MAX, f32::MAX)`, `(f64::MIN, f64::MAX)`.
+    /// A [`crate::Border::Constant`] value must lie in it.
+    pub const fn range(self) -> (f64, f64) {
+        match self {
+            SampleType::U8 => (0.0, u8::MAX as f64),
+            SampleType::U16 => (0.0, u16::MAX as f64),
+            SampleType::F32 => (-(f32::MAX as f64), f32::MAX as f64),
+            SampleType::F64 => (f64::MIN, f64::MAX),
+        }
+    }
 }
 
 /// A sample (one channel of one pixel) the crate can filter.

@@ -64,6 +64,18 @@ impl TableKind {
     }
 }
 
+impl TableKind {
+    /// The narrowest integer element that holds a count of up to `count`
+    /// (a table of 0/1 marks over `count` pixels): `U32` or `U64`.
+    pub(crate) fn for_count(count: u128) -> TableKind {
+        if count <= u32::MAX as u128 {
+            TableKind::U32
+        } else {
+            TableKind::U64
+        }
+    }
+}
+
 /// Largest table buffer, in bytes, that a thread keeps for its next table.
 /// Reusing it saves the page faults of a fresh allocation on every call
 /// (measured about 2 ms of the 10 to 15 ms of B1 on 2 threads); larger
@@ -173,6 +185,29 @@ impl<A: TableValue> Drop for SummedArea<A> {
     }
 }
 
+/// Sums one row of `pixels` into a table row again: `current` = `above`
+/// plus the running sums of `value(sample)` along the row, per channel.
+/// The same loop as in `SummedArea::build_from`, kept apart (and out of
+/// line) for the rare rows summed twice, so that loop stays as it is.
+#[cold]
+#[inline(never)]
+fn sum_row_again<T: Sample, A: TableValue>(
+    pixels: &[T],
+    above: &[A],
+    current: &mut [A],
+    channels: usize,
+    value: &impl Fn(T) -> A,
+) {
+    let mut running = [A::default(); crate::MAX_CHANNELS];
+    for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
+        let at = (i + 1) * channels;
+        for (ch, &sample) in pixel.iter().enumerate() {
+            running[ch] = running[ch].add(value(sample));
+            current[at + ch] = above[at + ch].add(running[ch]);
+        }
+    }
+}
+
 /// Summed-area table of image rows `first_row..first_row + rows`:
 /// entry (j, i, ch) is the sum of channel ch over rows first_row..first_row + j
 /// and columns 0..i. Lookups take image prefix indices (row j means "above
@@ -182,19 +217,42 @@ pub(crate) struct SummedArea<A: TableValue> {
     first_row: usize,
     row_stride: usize,
     channels: usize,
+    /// Whether the band has a NaN or infinite sample (held as 0 in the table).
+    non_finite: bool,
 }
 
 impl<A: TableValue> SummedArea<A> {
-    /// Builds the table of `rows` of `input` (height, width, channels).
+    /// Builds the table of `rows` of `input` (height, width, channels),
+    /// with NaN and infinite samples as 0 ([`Self::has_non_finite`] says
+    /// whether there were any).
     pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>) -> Self {
+        Self::build_from(input, rows, true, A::from_sample)
+    }
+
+    /// Builds the table of `value(sample)` over `rows` of `input`, every
+    /// sample as it is (e.g. marks of the non-finite ones).
+    pub(crate) fn build_with<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>, value: impl Fn(T) -> A) -> Self {
+        Self::build_from(input, rows, false, value)
+    }
+
+    /// Builds the table; with `finite`, rows with non-finite samples are
+    /// summed again from a copy in which they are 0.
+    #[inline(always)]
+    fn build_from<T: Sample>(
+        input: &ArrayView3<'_, T>,
+        rows: Range<usize>,
+        finite: bool,
+        value: impl Fn(T) -> A,
+    ) -> Self {
         let (_, width, channels) = input.dim();
         let row_stride = (width + 1) * channels;
         // Row 0 and column 0 must be zero; the rest is overwritten below.
         let mut data = A::with_spare(std::mem::take);
         data.clear();
         data.resize((rows.len() + 1) * row_stride, A::default());
-        let mut scratch = Vec::new();
+        let (mut scratch, mut finite_scratch) = (Vec::new(), Vec::new());
         let mut running = [A::default(); crate::MAX_CHANNELS];
+        let mut non_finite = false;
         for (j, y) in rows.clone().enumerate() {
             let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
@@ -204,9 +262,18 @@ impl<A: TableValue> SummedArea<A> {
             for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
                 let at = (i + 1) * channels;
                 for (ch, &sample) in pixel.iter().enumerate() {
-                    running[ch] = running[ch].add(A::from_sample(sample));
+                    running[ch] = running[ch].add(value(sample));
                     current[at + ch] = above[at + ch].add(running[ch]);
                 }
+            }
+            // A NaN or infinity leaves its row's running sums non-finite (NaN
+            // and infinities never add up to a finite value), so this test
+            // finds every such row at no cost to the others. Finite values
+            // that overflow come here too, and are summed again unchanged.
+            if finite && !T::TYPE.is_integer() && !running[..channels].iter().all(|r| r.to_f64().is_finite()) {
+                let (pixels, had) = crate::non_finite::finite_row(pixels, &mut finite_scratch);
+                non_finite |= had;
+                sum_row_again(pixels, above, current, channels, &value);
             }
         }
         SummedArea {
@@ -214,7 +281,14 @@ impl<A: TableValue> SummedArea<A> {
             first_row: rows.start,
             row_stride,
             channels,
+            non_finite,
         }
+    }
+
+    /// Whether the table's rows hold a NaN or infinite sample (which a
+    /// value table holds as 0; see `non_finite`).
+    pub(crate) fn has_non_finite(&self) -> bool {
+        self.non_finite
     }
 
     /// The entries, row-major: (prefix row - first row, prefix column, channel).
@@ -251,6 +325,7 @@ impl<A: TableValue> SummedArea<A> {
 
     /// Sum of `row_terms` x `col_terms` (border-extended windows): the
     /// coefficients may be large, so it accumulates in the wide type.
+    #[inline(always)]
     pub(crate) fn rect_terms(&self, row_terms: &Terms, col_terms: &Terms, ch: usize) -> f64 {
         let mut acc = A::wide_zero();
         for (row, row_coeff) in row_terms.iter() {

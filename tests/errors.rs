@@ -130,3 +130,62 @@ fn errors_are_std_errors() {
     let err: Box<dyn std::error::Error> = Box::new(Error::InvalidBorder { value: f64::NAN });
     assert!(err.to_string().contains("not finite"));
 }
+
+#[test]
+fn constant_border_outside_the_sample_range_is_refused() {
+    let image = Array3::<u16>::ones((3, 3, 1));
+    for value in [65535.5, 65536.0, -1.0, -0.5, 1e300, f64::INFINITY, f64::NEG_INFINITY] {
+        let params = Params::new(Kernel::Box, Size::Uniform(1.0)).with_border(Border::Constant(value));
+        for err in errors_of(&image, &params, (3, 3, 1)) {
+            assert_eq!(err, Error::InvalidBorder { value });
+            assert!(err.to_string().contains("range"), "{err}");
+        }
+    }
+    // The ends of the range, and fractions within it, are values of the type.
+    for value in [0.0, -0.0, 65535.0, 0.5] {
+        let params = Params::new(Kernel::Box, Size::Uniform(1.0)).with_border(Border::Constant(value));
+        for backend in Backend::ALL {
+            let result = backend.apply(image.view(), &params);
+            let unsupported = matches!(result, Err(Error::Unsupported { .. }));
+            assert!(result.is_ok() || unsupported, "{} {value}: {result:?}", backend.name());
+        }
+    }
+    let floats = Array3::<f32>::zeros((2, 2, 1));
+    let refused = Params::new(Kernel::Box, Size::Uniform(1.0)).with_border(Border::Constant(1e39));
+    assert_eq!(
+        Integral.apply(floats.view(), &refused).unwrap_err(),
+        Error::InvalidBorder { value: 1e39 }
+    );
+    let doubles = floats.mapv(f64::from);
+    let accepted = Params::new(Kernel::Box, Size::Uniform(1.0)).with_border(Border::Constant(-1e300));
+    assert!(Integral.apply(doubles.view(), &accepted).is_ok());
+}
+
+#[test]
+fn output_of_a_huge_broadcast_view_is_too_large_not_an_abort() {
+    // A view may be far larger than memory: one pixel broadcast to 2^50.
+    let pixel = Array3::<u8>::from_elem((1, 1, 1), 9);
+    let huge = pixel.broadcast((1 << 25, 1 << 25, 1)).unwrap();
+    for backend in Backend::ALL {
+        let err = backend
+            .apply(huge, &Params::new(Kernel::Box, Size::Uniform(1.0)))
+            .unwrap_err();
+        assert!(matches!(err, Error::TooLarge { height, width, .. } if height == 1 << 25 && width == 1 << 25));
+    }
+    let err = varblur::blur(&huge, Size::Uniform(2.0), Kernel::Box).unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+    // A region of it is allocated only when it fits.
+    let err = varblur::Naive
+        .apply_region(
+            huge,
+            &Params::new(Kernel::Box, Size::Uniform(0.0)),
+            0..1 << 25,
+            0..1 << 25,
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+    let corner = varblur::Naive
+        .apply_region(huge, &Params::new(Kernel::Box, Size::Uniform(0.0)), 0..2, 0..3)
+        .unwrap();
+    assert_eq!(corner, Array3::from_elem((2, 3, 1), 9u8));
+}

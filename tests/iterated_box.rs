@@ -134,6 +134,8 @@ fn huge_sigma_is_the_mean_with_clip_and_costs_no_more() {
     // Sigma acts as 16 x 256 + 32: flat over the image within 1 / 512.
     let largest = out.iter().fold(0.0f64, |m, v| m.max((v - mean).abs()));
     assert!(largest < 1e-3, "{largest}");
+    // `Auto` serves the Gaussian with the same backend, for any sigma.
+    assert_eq!(varblur::Auto.apply(image.view(), &params).unwrap(), out);
 }
 
 #[test]

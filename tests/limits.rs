@@ -1,45 +1,144 @@
-//! The exactness limits of the integer tables, hit at the boundary with
-//! worst-case images: every sample at the type's maximum, windows covering
-//! the whole image. The exact result is that maximum everywhere.
+//! The exactness limits of the integer tables and sums (README, "Limits of
+//! exactness"), hit on both sides of every switch for every exact backend
+//! and integer sample type, with worst-case images: every sample at the
+//! type's maximum and windows covering the whole image (or, with
+//! `Replicate` and `Reflect`, far more), where the exact result is that
+//! maximum everywhere. Random images at the same switches are held to
+//! `Naive` by the conformance kit's rules: bit-identical for integer radii
+//! while `Naive`'s own f64 sums are exact, within 1 LSB otherwise.
 
-use ndarray::Array2;
-use varblur::{Border, Filter, Integral, Kernel, Params, Sample, Size};
+use ndarray::{Array2, Array3};
+use varblur::conformance::{Case, CaseSize, check_case};
+use varblur::{Backend, Border, Filter, Kernel, Params, Request, Sample, SampleType, Size, Support};
 
+/// The backends other than `Naive` that answer exact for `params` on an
+/// image of `shape` and type `T`.
+fn exact_backends<T: Sample>(params: &Params<'_>, shape: [usize; 3]) -> Vec<Backend> {
+    let request = Request::new::<T>(params, shape);
+    Backend::ALL
+        .into_iter()
+        .filter(|b| *b != Backend::Naive && b.support(&request) == Support::Exact)
+        .collect()
+}
+
+/// `border` with a constant at the type's maximum (the range validation allows).
+fn at_max<T: Sample>(border: Border) -> Border {
+    match border {
+        Border::Constant(_) => Border::Constant(T::TYPE.range().1),
+        other => other,
+    }
+}
+
+/// Every exact backend gives the type's maximum everywhere on an image of
+/// `height` x `width` at that maximum, with a box of `radius`.
 fn assert_all_max<T: Sample>(height: usize, width: usize, border: Border, radius: f32) {
     let max = T::from_f64(T::MAX);
     let image = Array2::from_elem((height, width), max);
-    let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
-    let out = Integral.apply(image.view(), &params).unwrap();
-    let wrong = out.iter().filter(|&&v| v != max).count();
-    assert_eq!(
-        wrong, 0,
-        "{height} x {width} {border:?} radius {radius}: {wrong} pixels differ from {max:?}"
-    );
+    let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(at_max::<T>(border));
+    let backends = exact_backends::<T>(&params, [height, width, 1]);
+    assert!(backends.contains(&Backend::Integral) && backends.contains(&Backend::RunningSum));
+    for backend in backends {
+        let out = backend.apply(image.view(), &params).unwrap();
+        let wrong = out.iter().filter(|&&v| v != max).count();
+        assert_eq!(
+            wrong,
+            0,
+            "{}: {height} x {width} {border:?} radius {radius}: {wrong} pixels differ from {max:?}",
+            backend.name()
+        );
+    }
 }
 
 #[test]
 fn u16_4096_square_at_max_with_huge_radius_is_exact() {
+    // The issue's case: 2^24 pixels at 65535, one window over the whole image
+    // (sums of 1.1e12: u64 tables and sums).
     assert_all_max::<u16>(4096, 4096, Border::Clip, 1e9);
 }
 
 #[test]
-fn u8_at_the_u32_table_boundary_is_exact() {
+fn u8_at_the_u32_switch_is_exact() {
     // A band of 4096 rows (the whole image, radius 1e9) by 4112 columns at
-    // 255 sums to 4_294_901_760 <= u32::MAX: the last width with u32 tables.
+    // 255 sums to 4_294_901_760 <= u32::MAX: the last width with u32 tables
+    // and u32 running sums. One column more needs u64.
     assert_eq!(4096u64 * 4112 * 255, 4_294_901_760);
-    assert_all_max::<u8>(4096, 4112, Border::Clip, 1e9);
-    // One column more needs u64 tables.
     assert!(4096u64 * 4113 * 255 > u32::MAX as u64);
-    assert_all_max::<u8>(4096, 4113, Border::Clip, 1e9);
+    for width in [4112, 4113] {
+        assert_all_max::<u8>(4096, width, Border::Clip, 1e9);
+    }
+}
+
+#[test]
+fn u16_at_the_u32_switch_is_exact() {
+    // 65_537 x 65_535 = u32::MAX: 65_537 pixels of a window or a band fit.
+    for border in [Border::Clip, Border::Constant(0.0)] {
+        for (height, width) in [(1, 65_537), (1, 65_538), (256, 256), (256, 257), (65_537, 1)] {
+            assert_all_max::<u16>(height, width, border, 1e9);
+        }
+    }
+}
+
+/// Radii on both sides of `RunningSum`'s switches for windows that leave
+/// the image ((2n + 3)^2 positions): u32 to u64, and u64 to f64.
+const U8_RADII: [f32; 7] = [2050.0, 2050.5, 2051.0, 134_480_640.0, 134_480_656.0, 1e9, 1e30];
+const U16_RADII: [f32; 7] = [126.0, 126.5, 127.0, 8_388_670.0, 8_388_671.0, 1e9, 1e30];
+
+#[test]
+fn border_extended_windows_are_exact_on_both_sides_of_each_switch() {
+    for border in [Border::Replicate, Border::Reflect] {
+        for radius in U8_RADII {
+            assert_all_max::<u8>(5, 7, border, radius);
+            assert_all_max::<u8>(1, 3, border, radius);
+        }
+        for radius in U16_RADII {
+            assert_all_max::<u16>(5, 7, border, radius);
+            assert_all_max::<u16>(6, 1, border, radius);
+        }
+    }
 }
 
 #[test]
 fn border_extended_huge_windows_are_exact() {
-    // Windows of (2 * 2^30 + 1)^2 positions: sums near 2^78, held in i128.
-    for border in [Border::Replicate, Border::Reflect, Border::Constant(65535.0)] {
+    // Windows of (2 * 2^30 + 1)^2 positions: sums near 2^78, held in i128
+    // (Integral) or f64 (RunningSum).
+    for border in [Border::Replicate, Border::Reflect, Border::Constant(0.0)] {
         assert_all_max::<u16>(37, 53, border, 1e9);
         assert_all_max::<u8>(1, 7, border, 1e30);
         assert_all_max::<u16>(64, 1, border, 3e5);
+    }
+}
+
+/// A deterministic pseudo-random value in [0, 1).
+fn noise(i: usize) -> f64 {
+    let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ 0xD1B5_4A32_D192_ED03;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[test]
+fn random_images_at_each_switch_agree_with_naive() {
+    // Bit-identical to Naive for integer radii where Naive's f64 sums are
+    // exact ((2n + 1)^2 x max < 2^53), within 1 LSB beyond and for
+    // fractional radii: the kit's exact bound.
+    for (sample, radii, max) in [(SampleType::U8, U8_RADII, 255.0), (SampleType::U16, U16_RADII, 65535.0)] {
+        for border in [Border::Replicate, Border::Reflect] {
+            for radius in radii {
+                let (h, w, c) = (6, 9, 2);
+                let case = Case {
+                    sample,
+                    kernel: Kernel::Box,
+                    border,
+                    shape: [h, w, c],
+                    row_step: 1,
+                    col_step: 1,
+                    reversed: false,
+                    samples: (0..h * w * c).map(|i| (noise(i + 17) * max).floor()).collect(),
+                    size: CaseSize::Uniform(radius),
+                };
+                if let Err(failure) = check_case(&Backend::ALL, &case, Some(0.0)) {
+                    panic!("{failure}");
+                }
+            }
+        }
     }
 }
 
@@ -49,11 +148,25 @@ fn float_tables_keep_large_images_accurate() {
     // radius 0 must still return each sample within 1e-6 of the range.
     let image = Array2::from_shape_fn((2048, 2048), |(y, x)| ((y * 7 + x * 13) % 1000) as f32 / 1000.0);
     let params = Params::new(Kernel::Box, Size::Uniform(0.0));
-    let out = Integral.apply(image.view(), &params).unwrap();
-    let worst = out
-        .iter()
-        .zip(&image)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    assert!(worst <= 1e-6, "worst difference {worst}");
+    for backend in exact_backends::<f32>(&params, [2048, 2048, 1]) {
+        let out = backend.apply(image.view(), &params).unwrap();
+        let worst = out
+            .iter()
+            .zip(&image)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst <= 1e-6, "{}: worst difference {worst}", backend.name());
+    }
+}
+
+#[test]
+fn every_channel_count_at_the_u32_switch() {
+    // Tables and sums are per channel: four channels at the maximum change
+    // nothing about the switch.
+    let image = Array3::from_elem((256, 257, 4), u16::MAX);
+    let params = Params::new(Kernel::Box, Size::Uniform(1e9));
+    for backend in exact_backends::<u16>(&params, [256, 257, 4]) {
+        let out = backend.apply(image.view(), &params).unwrap();
+        assert!(out.iter().all(|&v| v == u16::MAX), "{}", backend.name());
+    }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
-use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, validate};
+use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, new_output, validate};
 use crate::kernel::{BoxTaps, GaussianTaps, Kernel};
 use crate::sample::Sample;
 
@@ -164,7 +164,7 @@ impl Naive {
             });
         }
         validate(&input, params, input.shape())?;
-        let mut out = Array3::from_elem((rows.len(), cols.len(), c), T::default());
+        let mut out = new_output(ndarray::Dim([rows.len(), cols.len(), c]))?;
         fill(input, params, rows, cols, out.view_mut());
         Ok(out)
     }

@@ -13,7 +13,9 @@
 //! Integer samples accumulate in integers (u32 or u64, chosen so the largest
 //! window sum fits; wrapping adds and subtracts are then exact), floats in
 //! f64. A window sum beyond u64 (radii near 2^30 with Replicate or Reflect)
-//! accumulates in f64, exact below 2^53 and within 1 LSB above.
+//! accumulates in f64, exact below 2^53 and within 1 LSB above. NaN and
+//! infinities in float images are summed as 0 and counted apart
+//! ([`crate::non_finite`]).
 
 use std::ops::Range;
 
@@ -23,6 +25,7 @@ use crate::border::{Border, fold_interval};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel};
+use crate::non_finite::NonFinite;
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{TableKind, TableValue};
@@ -221,6 +224,8 @@ struct RowSums<A> {
     row_len: usize,
     inner: Vec<A>,
     outer: Vec<A>,
+    /// Whether the band has a NaN or infinite sample (summed as 0).
+    non_finite: bool,
 }
 
 impl<A: TableValue> RowSums<A> {
@@ -229,20 +234,33 @@ impl<A: TableValue> RowSums<A> {
         let row_len = width * channels;
         let mut inner = vec![A::default(); band.len() * row_len];
         let mut outer = vec![A::default(); if fractional { band.len() * row_len } else { 0 }];
-        let mut scratch = Vec::new();
+        let (mut scratch, mut finite_scratch) = (Vec::new(), Vec::new());
+        let mut non_finite = false;
         // The first window of a row reads the same pixels in every row.
         let first = slide.counts(0);
         for (j, y) in band.clone().enumerate() {
             let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
             let rows = j * row_len..(j + 1) * row_len;
             let outer_row = fractional.then(|| &mut outer[rows.clone()]);
-            horizontal(pixels, slide, &first, channels, &mut inner[rows], outer_row);
+            horizontal(pixels, slide, &first, channels, &mut inner[rows.clone()], outer_row);
+            // Every sample of the row enters the sliding sum, and a NaN or
+            // infinity that entered leaves it non-finite for good (inf - inf
+            // is NaN): the last window finds every such row at no cost to
+            // the others. Such a row is summed again with 0 in their place.
+            let last = &inner[rows.end - channels..rows.end];
+            if !T::TYPE.is_integer() && !last.iter().all(|s| s.to_f64().is_finite()) {
+                let (pixels, had) = crate::non_finite::finite_row(pixels, &mut finite_scratch);
+                non_finite |= had;
+                let outer_row = fractional.then(|| &mut outer[rows.clone()]);
+                horizontal(pixels, slide, &first, channels, &mut inner[rows], outer_row);
+            }
         }
         RowSums {
             first_row: band.start,
             row_len,
             inner,
             outer,
+            non_finite,
         }
     }
 
@@ -285,7 +303,10 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     // between strips) stay a small part of the horizontal pass.
     let strip = strip_rows(height, halo).max((8 * halo).min(height)).max(1);
     for_each_strip(out, strip, |rows, mut out_strip| {
-        let sums = RowSums::<A>::build(&input, band_rows(&rows, halo, height), &cols_slide, fractional);
+        let band = band_rows(&rows, halo, height);
+        let sums = RowSums::<A>::build(&input, band.clone(), &cols_slide, fractional);
+        // Only a band with NaN or infinities needs their counts.
+        let non_finite = sums.non_finite.then(|| NonFinite::build(&input, band));
         let row_len = width * channels;
         // Vertical running sums of the inner and outer row sums.
         let mut acc_inner = vec![A::default(); row_len];
@@ -361,6 +382,9 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             for ((out, num), den) in out_row.iter_mut().zip(&num_row).zip(&den_row) {
                 *out = T::from_f64(num / den);
             }
+            if let Some(non_finite) = &non_finite {
+                non_finite.patch_row(border, y, |_| taps.extent(), out_row);
+            }
             if !contiguous {
                 let values =
                     ArrayView2::from_shape((width, channels), &row_buffer[..]).expect("row buffer has the row's shape");
@@ -368,6 +392,20 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             }
         }
     });
+}
+
+/// The accumulator of the running sums for an image of `height` x `width`
+/// and a box of `radius` under `border`: the narrowest integer that holds
+/// the largest window sum ((2n + 3) positions per axis, or the axis length
+/// where the border clips, times the sample maximum), or `f64` beyond `u64`
+/// (exact below 2^53, within 1 LSB above) and for floats.
+fn accumulator<T: Sample>(height: usize, width: usize, border: Border, radius: f32) -> TableKind {
+    let span = (BoxTaps::new(radius).inner as u128) * 2 + 3;
+    let axis = |len: usize| match border {
+        Border::Clip | Border::Constant(_) => span.min(len as u128),
+        _ => span,
+    };
+    TableKind::for_sum::<T>(axis(height) * axis(width)).unwrap_or(TableKind::Float)
 }
 
 impl Filter for RunningSum {
@@ -386,18 +424,46 @@ impl Filter for RunningSum {
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
         let params = job.params();
-        // The largest window sum: (2n + 3) positions per axis, or the axis
-        // length where the border clips.
-        let span = (BoxTaps::new(params.size.at(0, 0)).inner as u128) * 2 + 3;
-        let axis = |len: usize| match params.border {
-            Border::Clip | Border::Constant(_) => span.min(len as u128),
-            _ => span,
-        };
-        match TableKind::for_sum::<T>(axis(height) * axis(width)) {
-            Some(TableKind::U32) => run_with::<T, u32>(job, out),
-            Some(TableKind::U64) => run_with::<T, u64>(job, out),
-            Some(TableKind::Float) | None => run_with::<T, f64>(job, out),
+        match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
+            TableKind::U32 => run_with::<T, u32>(job, out),
+            TableKind::U64 => run_with::<T, u64>(job, out),
+            TableKind::Float => run_with::<T, f64>(job, out),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accumulator_switches_at_the_documented_limits() {
+        use TableKind::{Float, U32, U64};
+        let outside = [Border::Replicate, Border::Reflect];
+        for border in outside {
+            // (2n + 3)^2 x 255 <= u32::MAX up to n = 2050, <= u64::MAX up to 134_480_641.
+            assert_eq!(accumulator::<u8>(5, 7, border, 2050.0), U32);
+            assert_eq!(accumulator::<u8>(5, 7, border, 2050.5), U32);
+            assert_eq!(accumulator::<u8>(5, 7, border, 2051.0), U64);
+            assert_eq!(accumulator::<u8>(5, 7, border, 134_480_640.0), U64);
+            assert_eq!(accumulator::<u8>(5, 7, border, 134_480_656.0), Float);
+            // For u16: n = 126 and 8_388_670.
+            assert_eq!(accumulator::<u16>(5, 7, border, 126.0), U32);
+            assert_eq!(accumulator::<u16>(5, 7, border, 127.0), U64);
+            assert_eq!(accumulator::<u16>(5, 7, border, 8_388_670.0), U64);
+            assert_eq!(accumulator::<u16>(5, 7, border, 8_388_671.0), Float);
+            assert_eq!(accumulator::<u16>(5, 7, border, 1e9), Float);
+        }
+        for border in [Border::Clip, Border::Constant(0.0)] {
+            // Windows clipped to the image: its pixel count decides.
+            assert_eq!(accumulator::<u8>(4096, 4112, border, 1e9), U32);
+            assert_eq!(accumulator::<u8>(4096, 4113, border, 1e9), U64);
+            assert_eq!(accumulator::<u16>(1, 65_537, border, 1e9), U32);
+            assert_eq!(accumulator::<u16>(1, 65_538, border, 1e9), U64);
+            assert_eq!(accumulator::<u16>(1 << 24, 1 << 24, border, 1e9), U64);
+            assert_eq!(accumulator::<u16>(1 << 30, 1 << 30, border, 1e9), Float);
+        }
+        assert_eq!(accumulator::<f32>(5, 7, Border::Clip, 1.0), Float);
     }
 }

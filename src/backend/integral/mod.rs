@@ -4,7 +4,9 @@
 //! largest radius needs. A fractional radius r = n + f is the blend
 //! (1 - f) box(n) + f box(n + 1) per axis, so a pixel reads up to four
 //! rectangles. Integer samples use integer tables (u32 when the band's
-//! total fits, else u64): window sums are exact.
+//! total fits, else u64): window sums are exact. NaN and infinities in
+//! float images stay out of the tables and are counted apart
+//! ([`crate::non_finite`]).
 
 use std::ops::Range;
 
@@ -18,6 +20,7 @@ use crate::border::{Border, window_terms};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, Size};
+use crate::non_finite::NonFinite;
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{SummedArea, TableKind, TableValue};
@@ -95,6 +98,8 @@ fn blended_mean<A: TableValue>(
     let (height, width) = size;
     let mut num = 0.0;
     let mut den = 0.0;
+    // The weight of the positions outside the image, which read a Constant.
+    let mut outside = 0.0;
     for (weight_y, wy) in y_windows {
         for (weight_x, wx) in x_windows {
             let weight = weight_y * weight_x;
@@ -107,13 +112,16 @@ fn blended_mean<A: TableValue>(
             };
             let inside = wy.in_count() * wx.in_count();
             let full = wy.full() * wx.full();
-            num += weight
-                * match border {
-                    Border::Constant(value) => sum + value * (full - inside),
-                    _ => sum,
-                };
+            num += weight * sum;
+            outside += weight * (full - inside);
             den += weight * if border.is_clip() { inside } else { full };
         }
+    }
+    // One product of the constant, as in `Naive`: a constant near f64::MAX
+    // times the outside weight of one of the blended windows alone could
+    // overflow where the blend does not.
+    if let Border::Constant(value) = border {
+        num += value * outside;
     }
     num / den
 }
@@ -245,7 +253,10 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     let [height, width, channels] = shape;
     for_each_strip(out, strip, |rows, mut out_strip| {
         let halo = rows_extent(&params.size, rows.clone());
-        let table = SummedArea::<A>::build(&input, band_rows(&rows, halo, height));
+        let band = band_rows(&rows, halo, height);
+        let table = SummedArea::<A>::build(&input, band.clone());
+        // Only a band with NaN or infinities needs their counts.
+        let non_finite = table.has_non_finite().then(|| NonFinite::build(&input, band));
         let mut row_buffer = vec![T::default(); width * channels];
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
@@ -256,8 +267,16 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 Size::Map(map) => as_contiguous(map.row(y), &mut size_buffer),
                 _ => &uniform_sizes,
             };
+            let patch = |out_row: &mut [T]| {
+                if let Some(non_finite) = &non_finite {
+                    non_finite.patch_row(params.border, y, |x| BoxTaps::new(sizes[x]).extent(), out_row);
+                }
+            };
             match out_view.as_slice_mut() {
-                Some(out_row) => filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums),
+                Some(out_row) => {
+                    filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums);
+                    patch(out_row);
+                }
                 None => {
                     filter_row(
                         &table,
@@ -269,6 +288,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                         &mut plan,
                         &mut sums,
                     );
+                    patch(&mut row_buffer);
                     let values =
                         ArrayView2::from_shape((width, channels), &row_buffer).expect("row buffer has the row's shape");
                     out_view.assign(&values);
@@ -276,6 +296,17 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             }
         }
     });
+}
+
+/// Output rows per strip, and the table element that keeps every strip's
+/// table exact for an image of `height` x `width` whose windows reach
+/// `halo` rows: the narrowest that holds the band's total (its rows times
+/// `width` times the sample maximum), so that no entry wraps and any
+/// integer combination of entries is exact; `None` beyond `u64`.
+fn table_kind<T: Sample>(height: usize, width: usize, halo: usize) -> (usize, Option<TableKind>) {
+    let strip = strip_rows(height, halo);
+    let band = (strip + 2 * halo).min(height);
+    (strip, TableKind::for_sum::<T>(band as u128 * width as u128))
 }
 
 impl Filter for Integral {
@@ -293,9 +324,8 @@ impl Filter for Integral {
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
         let halo = rows_extent(&job.params().size, 0..height).min(height);
-        let strip = strip_rows(height, halo);
-        let band = (strip + 2 * halo).min(height);
-        match TableKind::for_sum::<T>(band as u128 * width as u128) {
+        let (strip, kind) = table_kind::<T>(height, width, halo);
+        match kind {
             Some(TableKind::Float) => run_with::<T, f64>(job, out, strip),
             Some(TableKind::U32) => run_with::<T, u32>(job, out, strip),
             Some(TableKind::U64) => run_with::<T, u64>(job, out, strip),
@@ -308,5 +338,32 @@ impl Filter for Integral {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_kind_switches_at_the_documented_limits() {
+        let kind = |h, w, halo| table_kind::<u8>(h, w, halo).1;
+        // Windows over the whole image: the band is the image.
+        assert_eq!(kind(4096, 4112, 4096), Some(TableKind::U32));
+        assert_eq!(kind(4096, 4113, 4096), Some(TableKind::U64));
+        // 72_340_172_838_076_673 u8 pixels of 255 fill u64; one more is refused.
+        assert_eq!(kind(1, 72_340_172_838_076_673, 0), Some(TableKind::U64));
+        assert_eq!(kind(1, 72_340_172_838_076_674, 0), None);
+        assert_eq!(kind(1 << 30, 1 << 30, 1 << 30), None);
+        let kind16 = |h, w, halo| table_kind::<u16>(h, w, halo).1;
+        assert_eq!(kind16(1, 65_537, 0), Some(TableKind::U32));
+        assert_eq!(kind16(1, 65_538, 0), Some(TableKind::U64));
+        assert_eq!(kind16(1, 281_479_271_743_489, 0), Some(TableKind::U64));
+        assert_eq!(kind16(1, 281_479_271_743_490, 0), None);
+        assert_eq!(kind16(1 << 24, 1 << 24, 1 << 24), Some(TableKind::U64));
+        // A small radius: strips of 64 rows plus 2 x 10 halo rows, whatever the height.
+        assert_eq!(table_kind::<u16>(100_000, 780, 10), (64, Some(TableKind::U32)));
+        assert_eq!(table_kind::<u16>(100_000, 781, 10), (64, Some(TableKind::U64)));
+        assert_eq!(table_kind::<f32>(1 << 30, 1 << 30, 1 << 30).1, Some(TableKind::Float));
     }
 }

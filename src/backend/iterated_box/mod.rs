@@ -28,6 +28,7 @@ use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{GaussianTaps, Kernel, Size};
+use crate::non_finite::{self, NonFinite};
 use crate::sample::{Sample, SampleType};
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows_within};
 
@@ -123,80 +124,6 @@ fn table_bits(sample: SampleType, boxes: usize, widest: i64, height: i64, width:
         Some(128)
     } else {
         None
-    }
-}
-
-/// Counts of non-finite samples per channel, as summed-area tables over a
-/// band, so a pixel whose kernel reaches any gets what the definition's f64
-/// sum gives (NaN, or an infinity of one sign) and the tables see zeros.
-struct NonFinite {
-    channels: usize,
-    cols: usize,
-    /// Per channel, three kinds (NaN, +inf, -inf), (rows + 1) x (cols + 1).
-    counts: Vec<Vec<u32>>,
-}
-
-impl NonFinite {
-    fn kind(value: f64) -> Option<usize> {
-        if value.is_nan() {
-            Some(0)
-        } else if value == f64::INFINITY {
-            Some(1)
-        } else if value == f64::NEG_INFINITY {
-            Some(2)
-        } else {
-            None
-        }
-    }
-
-    fn build(rows: usize, cols: usize, channels: usize, mut row_values: impl FnMut(usize, &mut [f64])) -> Self {
-        let stride = cols + 1;
-        let mut counts = vec![vec![0u32; (rows + 1) * stride]; 3 * channels];
-        let mut values = vec![0.0; cols * channels];
-        for y in 0..rows {
-            row_values(y, &mut values);
-            for (ch_kind, table) in counts.iter_mut().enumerate() {
-                let (ch, kind) = (ch_kind / 3, ch_kind % 3);
-                let mut run = 0;
-                for x in 0..cols {
-                    run += u32::from(Self::kind(values[x * channels + ch]) == Some(kind));
-                    table[(y + 1) * stride + x + 1] = table[y * stride + x + 1] + run;
-                }
-            }
-        }
-        NonFinite { channels, cols, counts }
-    }
-
-    /// What the definition gives for channel `ch` if table rows `ys` x
-    /// columns `xs` (clamped to the band) hold a non-finite sample.
-    fn value(&self, ys: Range<i64>, xs: Range<i64>, ch: usize) -> Option<f64> {
-        let rows = self.counts[0].len() / (self.cols + 1) - 1;
-        let (y0, y1) = (
-            ys.start.clamp(0, rows as i64) as usize,
-            ys.end.clamp(0, rows as i64) as usize,
-        );
-        let (x0, x1) = (
-            xs.start.clamp(0, self.cols as i64) as usize,
-            xs.end.clamp(0, self.cols as i64) as usize,
-        );
-        if y0 >= y1 || x0 >= x1 {
-            return None;
-        }
-        let stride = self.cols + 1;
-        let count = |table: &Vec<u32>| {
-            table[y1 * stride + x1] + table[y0 * stride + x0] - table[y0 * stride + x1] - table[y1 * stride + x0]
-        };
-        let [nan, plus, minus] = [0, 1, 2].map(|kind| count(&self.counts[ch * 3 + kind]));
-        debug_assert!(ch < self.channels);
-        if nan > 0 || (plus > 0 && minus > 0) {
-            Some(f64::NAN)
-        } else if plus > 0 {
-            Some(f64::INFINITY)
-        } else if minus > 0 {
-            Some(f64::NEG_INFINITY)
-        } else {
-            None
-        }
     }
 }
 
@@ -474,21 +401,15 @@ impl<T: Sample> Setup<'_, T> {
         if plan.direct > 0.0 {
             self.separable_gaussian(&band, &rows, sigma, &mut direct);
         }
-        let counts = non_finite.then(|| {
-            NonFinite::build(band_height, band_x.clone().count(), channels, |j, out| {
-                out.iter_mut()
-                    .zip(band.row(band_y.start + j as i64))
-                    .for_each(|(o, v)| *o = v.to_f64())
-            })
-        });
+        let counts = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
         for (j, y) in rows.clone().enumerate() {
             for x in 0..width {
                 for ch in 0..channels {
                     let i = j * row_len + x * channels + ch;
                     let mut value = plan.mix(direct.get(i), boxed[i]);
                     if let Some(counts) = &counts {
-                        let (py, px) = (y as i64 - band_y.start, x as i64 - band_x.start);
-                        if let Some(special) = counts.value(py - halo..py + halo + 1, px - halo..px + halo + 1, ch) {
+                        let (up, down) = counts.window(border, (y, x), halo, ch);
+                        if let Some(special) = non_finite::class(up, down) {
                             value = special;
                         }
                     }
@@ -578,7 +499,6 @@ impl<T: Sample> Setup<'_, T> {
         let padded = border.reads_outside();
         let band = self.band(&rows, halo);
         let (band_y, band_x) = (band.rows.clone(), band.cols.clone());
-        let (band_height, band_width) = (band_y.clone().count(), band_x.clone().count());
         let (quantizer, non_finite) = self.quantizer::<V>(&band, max_inner.unwrap_or(0));
         let table = max_inner.map(|_| {
             let table = IntegratedBand::<V>::build(self.boxes, channels, band_y.clone(), band_x.clone(), |row, out| {
@@ -589,13 +509,7 @@ impl<T: Sample> Setup<'_, T> {
             });
             (table, quantizer)
         });
-        let non_finite = non_finite.then(|| {
-            NonFinite::build(band_height, band_width, channels, |j, out| {
-                out.iter_mut()
-                    .zip(band.row(band_y.start + j as i64))
-                    .for_each(|(o, v)| *o = v.to_f64())
-            })
-        });
+        let non_finite = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
         let mut last: Option<(f32, Plan)> = None;
@@ -644,9 +558,8 @@ impl<T: Sample> Setup<'_, T> {
                     let mut value = plan.mix(direct.get(ch), boxed[ch]);
                     if let Some(counts) = &non_finite {
                         let reach = self.planner.extent(&plan, sigma);
-                        let ys = py - reach - band_y.start..py + reach + 1 - band_y.start;
-                        let xs = px - reach - band_x.start..px + reach + 1 - band_x.start;
-                        if let Some(special) = counts.value(ys, xs, ch) {
+                        let (up, down) = counts.window(border, (y, x), reach, ch);
+                        if let Some(special) = non_finite::class(up, down) {
                             value = special;
                         }
                     }
