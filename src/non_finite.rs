@@ -146,18 +146,18 @@ impl NonFinite {
         }
     }
 
-    /// Sets the samples of output row `y` (width x channels, row-major)
-    /// whose window reaches a non-finite sample to what `Naive` gives;
+    /// Sets the samples of output row `y` from column `first_x` on
+    /// (pixels x channels, row-major) whose window reaches a non-finite sample to what `Naive` gives;
     /// `extent(x)` is the half-width of pixel x's window (positions of
     /// non-zero weight).
     pub(crate) fn patch_row<T: Sample>(
         &self,
         border: Border,
-        y: usize,
+        (y, first_x): (usize, usize),
         extent: impl Fn(usize) -> i64,
         out_row: &mut [T],
     ) {
-        for (x, out_px) in out_row.chunks_exact_mut(self.channels).enumerate() {
+        for (x, out_px) in (first_x..).zip(out_row.chunks_exact_mut(self.channels)) {
             let extent = extent(x);
             for (ch, out) in out_px.iter_mut().enumerate() {
                 let (up, down) = self.window(border, (y, x), extent, ch);

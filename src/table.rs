@@ -13,7 +13,7 @@ use crate::strips::as_contiguous;
 /// the table's largest entry fits) for integer samples, `f64` for floats.
 pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
     /// Wide accumulator for sums with large coefficients (`i128` or `f64`).
-    type Wide: Copy;
+    type Wide: Copy + Default;
     /// The sample as a table value.
     fn from_sample<T: Sample>(sample: T) -> Self;
     /// Table addition (wrapping for integers).
@@ -28,6 +28,8 @@ pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
     fn wide_mul_add(self, coeff: i64, acc: Self::Wide) -> Self::Wide;
     /// Zero in the wide type.
     fn wide_zero() -> Self::Wide;
+    /// `acc + wide * coeff` in the wide type.
+    fn wide_scale_add(wide: Self::Wide, coeff: i64, acc: Self::Wide) -> Self::Wide;
     /// The wide value as `f64`.
     fn wide_to_f64(wide: Self::Wide) -> f64;
     /// Runs `f` on this thread's spare table buffer of this type.
@@ -128,6 +130,10 @@ macro_rules! integer_table_value {
                 0
             }
             #[inline(always)]
+            fn wide_scale_add(wide: i128, coeff: i64, acc: i128) -> i128 {
+                acc.wrapping_add(wide.wrapping_mul(coeff as i128))
+            }
+            #[inline(always)]
             fn wide_to_f64(wide: i128) -> f64 {
                 wide as f64
             }
@@ -167,6 +173,10 @@ impl TableValue for f64 {
     #[inline(always)]
     fn wide_zero() -> f64 {
         0.0
+    }
+    #[inline(always)]
+    fn wide_scale_add(wide: f64, coeff: i64, acc: f64) -> f64 {
+        acc + wide * coeff as f64
     }
     #[inline(always)]
     fn wide_to_f64(wide: f64) -> f64 {
@@ -321,6 +331,31 @@ impl<A: TableValue> SummedArea<A> {
             .at(rows.start, cols.end, ch)
             .sub(self.at(rows.start, cols.start, ch));
         bottom.sub(top)
+    }
+
+    /// The combination `row_terms` of prefix rows, for every prefix column
+    /// and channel, into `combined` (laid out as one table row): a window
+    /// sum is then `col_terms` applied to it ([`Self::combined_terms`]).
+    pub(crate) fn combine_rows(&self, row_terms: &Terms, combined: &mut Vec<A::Wide>) {
+        combined.clear();
+        combined.resize(self.row_stride, A::wide_zero());
+        for (row, coeff) in row_terms.iter() {
+            let start = (row - self.first_row) * self.row_stride;
+            let entries = &self.data[start..start + self.row_stride];
+            for (c, &entry) in combined.iter_mut().zip(entries) {
+                *c = entry.wide_mul_add(coeff, *c);
+            }
+        }
+    }
+
+    /// The window sum of `col_terms` over a row combination from
+    /// [`Self::combine_rows`], channel `ch`.
+    #[inline(always)]
+    pub(crate) fn combined_terms(&self, combined: &[A::Wide], col_terms: &Terms, ch: usize) -> f64 {
+        let sum = col_terms.iter().fold(A::wide_zero(), |acc, (col, coeff)| {
+            A::wide_scale_add(combined[col * self.channels + ch], coeff, acc)
+        });
+        A::wide_to_f64(sum)
     }
 
     /// Sum of `row_terms` x `col_terms` (border-extended windows): the

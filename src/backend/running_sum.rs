@@ -20,6 +20,7 @@
 use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
+use rayon::prelude::*;
 
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
@@ -90,6 +91,33 @@ impl Slide {
     }
 }
 
+/// What a window sliding along an axis reads, worked out once for every
+/// row: border reads cost a division for `Reflect`, and a window far past
+/// the image reads through the border rule at every step.
+struct AxisSteps {
+    /// How often each pixel is read by the first window (centre 0).
+    first: Vec<(usize, u64)>,
+    /// Per centre x: the pixel that enters and the one that leaves when the
+    /// window moves from x - 1 to x (centre 0: unused).
+    steps: Vec<(Option<usize>, Option<usize>)>,
+    /// Per centre: the pixels at the two ends of the window one wider.
+    outer: Vec<(Option<usize>, Option<usize>)>,
+}
+
+impl AxisSteps {
+    fn new(slide: &Slide, fractional: bool) -> Self {
+        AxisSteps {
+            first: slide.counts(0),
+            steps: (0..slide.len).map(|x| slide.step(x)).collect(),
+            outer: if fractional {
+                (0..slide.len).map(|x| slide.outer(x)).collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
 /// Adds `row` to `acc`, element by element.
 #[inline(always)]
 fn add_row<A: TableValue>(acc: &mut [A], row: &[A]) {
@@ -131,17 +159,17 @@ impl Channels for usize {
 fn horizontal<T: Sample, A: TableValue>(
     pixels: &[T],
     slide: &Slide,
-    first: &[(usize, u64)],
+    steps: &AxisSteps,
     channels: usize,
     inner: &mut [A],
     outer: Option<&mut [A]>,
 ) {
     match channels {
-        1 => horizontal_with(pixels, slide, first, Fixed::<1>, inner, outer),
-        2 => horizontal_with(pixels, slide, first, Fixed::<2>, inner, outer),
-        3 => horizontal_with(pixels, slide, first, Fixed::<3>, inner, outer),
-        4 => horizontal_with(pixels, slide, first, Fixed::<4>, inner, outer),
-        _ => horizontal_with(pixels, slide, first, channels, inner, outer),
+        1 => horizontal_with(pixels, slide, steps, Fixed::<1>, inner, outer),
+        2 => horizontal_with(pixels, slide, steps, Fixed::<2>, inner, outer),
+        3 => horizontal_with(pixels, slide, steps, Fixed::<3>, inner, outer),
+        4 => horizontal_with(pixels, slide, steps, Fixed::<4>, inner, outer),
+        _ => horizontal_with(pixels, slide, steps, channels, inner, outer),
     }
 }
 
@@ -150,7 +178,7 @@ fn horizontal<T: Sample, A: TableValue>(
 fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     pixels: &[T],
     slide: &Slide,
-    first: &[(usize, u64)],
+    steps: &AxisSteps,
     channels: K,
     inner: &mut [A],
     outer: Option<&mut [A]>,
@@ -159,7 +187,7 @@ fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     let sample = |m: usize, ch: usize| A::from_sample(pixels[m * c + ch]);
     let mut acc_storage = [A::default(); crate::MAX_CHANNELS];
     let acc = &mut acc_storage[..c];
-    for &(m, count) in first {
+    for &(m, count) in &steps.first {
         for (ch, a) in acc.iter_mut().enumerate() {
             *a = a.add(sample(m, ch).times(count));
         }
@@ -170,7 +198,7 @@ fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     let plain = ((n + 1) as usize).min(slide.len)..(slide.len as i64 - n).max(0) as usize;
     let plain = plain.start..plain.end.max(plain.start);
     let step = |x: usize, acc: &mut [A]| {
-        let (enter, leave) = slide.step(x);
+        let (enter, leave) = steps.steps[x];
         for (ch, a) in acc.iter_mut().enumerate() {
             if let Some(m) = enter {
                 *a = a.add(sample(m, ch));
@@ -206,7 +234,7 @@ fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     }
     if let Some(outer) = outer {
         for (x, (out, sums)) in outer.chunks_exact_mut(c).zip(inner.chunks_exact(c)).enumerate() {
-            let (left, right) = slide.outer(x);
+            let (left, right) = steps.outer[x];
             for ch in 0..c {
                 let mut sum = sums[ch];
                 for m in [left, right].into_iter().flatten() {
@@ -229,32 +257,51 @@ struct RowSums<A> {
 }
 
 impl<A: TableValue> RowSums<A> {
-    fn build<T: Sample>(input: &ArrayView3<'_, T>, band: Range<usize>, slide: &Slide, fractional: bool) -> Self {
+    /// Sums the rows of `band` (in parallel: rows are independent, so the
+    /// sums are the same for any thread count).
+    fn build<T: Sample>(
+        input: &ArrayView3<'_, T>,
+        band: Range<usize>,
+        slide: &Slide,
+        steps: &AxisSteps,
+        fractional: bool,
+    ) -> Self {
         let (_, width, channels) = input.dim();
         let row_len = width * channels;
         let mut inner = vec![A::default(); band.len() * row_len];
         let mut outer = vec![A::default(); if fractional { band.len() * row_len } else { 0 }];
-        let (mut scratch, mut finite_scratch) = (Vec::new(), Vec::new());
-        let mut non_finite = false;
-        // The first window of a row reads the same pixels in every row.
-        let first = slide.counts(0);
-        for (j, y) in band.clone().enumerate() {
-            let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
-            let rows = j * row_len..(j + 1) * row_len;
-            let outer_row = fractional.then(|| &mut outer[rows.clone()]);
-            horizontal(pixels, slide, &first, channels, &mut inner[rows.clone()], outer_row);
+        let sum_row = |scratch: &mut (Vec<T>, Vec<T>), j: usize, inner: &mut [A], mut outer: Option<&mut [A]>| {
+            let (scratch, finite_scratch) = scratch;
+            let pixels = as_contiguous(input.index_axis(Axis(0), band.start + j), scratch);
+            horizontal(pixels, slide, steps, channels, inner, outer.as_deref_mut());
             // Every sample of the row enters the sliding sum, and a NaN or
             // infinity that entered leaves it non-finite for good (inf - inf
             // is NaN): the last window finds every such row at no cost to
             // the others. Such a row is summed again with 0 in their place.
-            let last = &inner[rows.end - channels..rows.end];
+            let last = &inner[row_len - channels..];
             if !T::TYPE.is_integer() && !last.iter().all(|s| s.to_f64().is_finite()) {
-                let (pixels, had) = crate::non_finite::finite_row(pixels, &mut finite_scratch);
-                non_finite |= had;
-                let outer_row = fractional.then(|| &mut outer[rows.clone()]);
-                horizontal(pixels, slide, &first, channels, &mut inner[rows], outer_row);
+                let (pixels, had) = crate::non_finite::finite_row(pixels, finite_scratch);
+                horizontal(pixels, slide, steps, channels, inner, outer);
+                return had;
             }
-        }
+            false
+        };
+        let chunk = row_len.max(1);
+        let no_scratch = || (Vec::new(), Vec::new());
+        let non_finite = if fractional {
+            inner
+                .par_chunks_mut(chunk)
+                .zip(outer.par_chunks_mut(chunk))
+                .enumerate()
+                .map_init(no_scratch, |scratch, (j, (inner, outer))| sum_row(scratch, j, inner, Some(outer)))
+                .reduce(|| false, |a, b| a | b)
+        } else {
+            inner
+                .par_chunks_mut(chunk)
+                .enumerate()
+                .map_init(no_scratch, |scratch, (j, inner)| sum_row(scratch, j, inner, None))
+                .reduce(|| false, |a, b| a | b)
+        };
         RowSums {
             first_row: band.start,
             row_len,
@@ -302,97 +349,115 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     // Strips of at least eight halos, so the rows summed twice (the halos
     // between strips) stay a small part of the horizontal pass.
     let strip = strip_rows(height, halo).max((8 * halo).min(height)).max(1);
+    let col_steps = AxisSteps::new(&cols_slide, fractional);
+    // Per-sample blended in-image column weights, the same for every row.
+    let in_cols: Vec<f64> = (0..width * channels).map(|i| in_axis(&cols_slide, i / channels)).collect();
     for_each_strip(out, strip, |rows, mut out_strip| {
         let band = band_rows(&rows, halo, height);
-        let sums = RowSums::<A>::build(&input, band.clone(), &cols_slide, fractional);
+        let sums = RowSums::<A>::build(&input, band.clone(), &cols_slide, &col_steps, fractional);
         // Only a band with NaN or infinities needs their counts.
         let non_finite = sums.non_finite.then(|| NonFinite::build(&input, band));
-        let row_len = width * channels;
-        // Vertical running sums of the inner and outer row sums.
-        let mut acc_inner = vec![A::default(); row_len];
-        let mut acc_outer = vec![A::default(); if fractional { row_len } else { 0 }];
-        for (m, count) in rows_slide.counts(rows.start) {
-            for (a, &s) in acc_inner.iter_mut().zip(sums.inner_row(m)) {
-                *a = a.add(s.times(count));
-            }
-            for (a, &s) in acc_outer
-                .iter_mut()
-                .zip(if fractional { sums.outer_row(m) } else { &[] })
-            {
-                *a = a.add(s.times(count));
-            }
-        }
-        let mut row_buffer = vec![T::default(); row_len];
-        // Per-sample blended in-image column weights, the same for every row.
-        let in_cols: Vec<f64> = (0..row_len).map(|i| in_axis(&cols_slide, i / channels)).collect();
-        let (mut num_row, mut den_row) = (vec![0.0; row_len], vec![0.0; row_len]);
-        for (y, mut out_view) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-            if y > rows.start {
-                let (enter, leave) = rows_slide.step(y);
-                if let Some(m) = enter {
-                    add_row(&mut acc_inner, sums.inner_row(m));
+        // The vertical pass, in blocks of columns: each column's sums are
+        // the same whatever the blocks, and blocks keep every core busy
+        // when one strip is the whole image (radii past the image).
+        let block = VERTICAL_BLOCK_SAMPLES.div_ceil(channels.max(1)).max(1);
+        out_strip
+            .axis_chunks_iter_mut(Axis(1), block)
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(b, mut out_block)| {
+                let first_x = b * block;
+                let samples = first_x * channels..(first_x + out_block.len_of(Axis(1))) * channels;
+                let block_len = samples.len();
+                // Vertical running sums of the inner and outer row sums.
+                let mut acc_inner = vec![A::default(); block_len];
+                let mut acc_outer = vec![A::default(); if fractional { block_len } else { 0 }];
+                for (m, count) in rows_slide.counts(rows.start) {
+                    for (a, &s) in acc_inner.iter_mut().zip(&sums.inner_row(m)[samples.clone()]) {
+                        *a = a.add(s.times(count));
+                    }
                     if fractional {
-                        add_row(&mut acc_outer, sums.outer_row(m));
+                        for (a, &s) in acc_outer.iter_mut().zip(&sums.outer_row(m)[samples.clone()]) {
+                            *a = a.add(s.times(count));
+                        }
                     }
                 }
-                if let Some(m) = leave {
-                    sub_row(&mut acc_inner, sums.inner_row(m));
+                let mut row_buffer = vec![T::default(); block_len];
+                let in_cols = &in_cols[samples.clone()];
+                let (mut num_row, mut den_row) = (vec![0.0; block_len], vec![0.0; block_len]);
+                for (y, mut out_view) in rows.clone().zip(out_block.axis_iter_mut(Axis(0))) {
+                    if y > rows.start {
+                        let (enter, leave) = rows_slide.step(y);
+                        if let Some(m) = enter {
+                            add_row(&mut acc_inner, &sums.inner_row(m)[samples.clone()]);
+                            if fractional {
+                                add_row(&mut acc_outer, &sums.outer_row(m)[samples.clone()]);
+                            }
+                        }
+                        if let Some(m) = leave {
+                            sub_row(&mut acc_inner, &sums.inner_row(m)[samples.clone()]);
+                            if fractional {
+                                sub_row(&mut acc_outer, &sums.outer_row(m)[samples.clone()]);
+                            }
+                        }
+                    }
+                    let in_y = in_axis(&rows_slide, y);
+                    // Numerators: the blend of the window sums (exact integers for
+                    // an integer radius), in f64.
+                    for (num, a) in num_row.iter_mut().zip(&acc_inner) {
+                        *num = a.to_f64();
+                    }
                     if fractional {
-                        sub_row(&mut acc_outer, sums.outer_row(m));
+                        // The vertical n + 1 sums are the n sums plus the two edge rows.
+                        let (top, bottom) = rows_slide.outer(y);
+                        let edge_rows = [top, bottom]
+                            .map(|m| m.map(|m| (&sums.inner_row(m)[samples.clone()], &sums.outer_row(m)[samples.clone()])));
+                        for (i, (num, outer)) in num_row.iter_mut().zip(&acc_outer).enumerate() {
+                            let (nn, n_wide) = (*num, outer.to_f64());
+                            let (mut wide_n, mut wide_wide) = (nn, n_wide);
+                            for (inner_row, outer_row) in edge_rows.iter().flatten() {
+                                wide_n += inner_row[i].to_f64();
+                                wide_wide += outer_row[i].to_f64();
+                            }
+                            *num = (1.0 - f) * (1.0 - f) * nn + (1.0 - f) * f * (n_wide + wide_n) + f * f * wide_wide;
+                        }
+                    }
+                    // Denominators: the in-image weight (Clip) or the full weight.
+                    let full = full_axis * full_axis;
+                    match border {
+                        Border::Clip => den_row.iter_mut().zip(in_cols).for_each(|(d, in_x)| *d = in_y * in_x),
+                        Border::Constant(value) => {
+                            for ((num, d), in_x) in num_row.iter_mut().zip(den_row.iter_mut()).zip(in_cols) {
+                                *num += value * (full - in_y * in_x);
+                                *d = full;
+                            }
+                        }
+                        _ => den_row.fill(full),
+                    }
+                    let contiguous = out_view.is_standard_layout();
+                    let out_row: &mut [T] = match out_view.as_slice_mut() {
+                        Some(slice) => slice,
+                        None => &mut row_buffer,
+                    };
+                    for ((out, num), den) in out_row.iter_mut().zip(&num_row).zip(&den_row) {
+                        *out = T::from_f64(num / den);
+                    }
+                    if let Some(non_finite) = &non_finite {
+                        non_finite.patch_row(border, (y, first_x), |_| taps.extent(), out_row);
+                    }
+                    if !contiguous {
+                        let values = ArrayView2::from_shape((block_len / channels, channels), &row_buffer[..])
+                            .expect("row buffer has the block's shape");
+                        out_view.assign(&values);
                     }
                 }
-            }
-            let in_y = in_axis(&rows_slide, y);
-            // Numerators: the blend of the window sums (exact integers for
-            // an integer radius), in f64.
-            for (num, a) in num_row.iter_mut().zip(&acc_inner) {
-                *num = a.to_f64();
-            }
-            if fractional {
-                // The vertical n + 1 sums are the n sums plus the two edge rows.
-                let (top, bottom) = rows_slide.outer(y);
-                let edge_rows = [top, bottom].map(|m| m.map(|m| (sums.inner_row(m), sums.outer_row(m))));
-                for (i, (num, outer)) in num_row.iter_mut().zip(&acc_outer).enumerate() {
-                    let (nn, n_wide) = (*num, outer.to_f64());
-                    let (mut wide_n, mut wide_wide) = (nn, n_wide);
-                    for (inner_row, outer_row) in edge_rows.iter().flatten() {
-                        wide_n += inner_row[i].to_f64();
-                        wide_wide += outer_row[i].to_f64();
-                    }
-                    *num = (1.0 - f) * (1.0 - f) * nn + (1.0 - f) * f * (n_wide + wide_n) + f * f * wide_wide;
-                }
-            }
-            // Denominators: the in-image weight (Clip) or the full weight.
-            let full = full_axis * full_axis;
-            match border {
-                Border::Clip => den_row.iter_mut().zip(&in_cols).for_each(|(d, in_x)| *d = in_y * in_x),
-                Border::Constant(value) => {
-                    for ((num, d), in_x) in num_row.iter_mut().zip(den_row.iter_mut()).zip(&in_cols) {
-                        *num += value * (full - in_y * in_x);
-                        *d = full;
-                    }
-                }
-                _ => den_row.fill(full),
-            }
-            let contiguous = out_view.is_standard_layout();
-            let out_row: &mut [T] = match out_view.as_slice_mut() {
-                Some(slice) => slice,
-                None => &mut row_buffer,
-            };
-            for ((out, num), den) in out_row.iter_mut().zip(&num_row).zip(&den_row) {
-                *out = T::from_f64(num / den);
-            }
-            if let Some(non_finite) = &non_finite {
-                non_finite.patch_row(border, y, |_| taps.extent(), out_row);
-            }
-            if !contiguous {
-                let values =
-                    ArrayView2::from_shape((width, channels), &row_buffer[..]).expect("row buffer has the row's shape");
-                out_view.assign(&values);
-            }
-        }
+            });
     });
 }
+
+/// Samples per block of columns in the vertical pass: its running sums and
+/// row buffers stay in L1/L2.
+const VERTICAL_BLOCK_SAMPLES: usize = 512;
 
 /// The accumulator of the running sums for an image of `height` x `width`
 /// and a box of `radius` under `border`: the narrowest integer that holds

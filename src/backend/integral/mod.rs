@@ -16,7 +16,7 @@ mod row_plan;
 
 use row_plan::{Geometry, RowPlan};
 
-use crate::border::{Border, window_terms};
+use crate::border::{Border, Terms, window_terms};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, Size};
@@ -84,35 +84,25 @@ fn rows_extent(size: &Size<'_>, rows: Range<usize>) -> usize {
     BoxTaps::new(max).extent() as usize
 }
 
-/// Weighted window sum and weight of one pixel, channel `ch`, from the
-/// blend of the box windows `y_windows` x `x_windows`.
+/// The blended mean of one pixel: `window_sum(i, j)` is the sum over the
+/// window of row blend `i` and column blend `j` of `y_windows` x `x_windows`.
 #[inline(always)]
-fn blended_mean<A: TableValue>(
-    table: &SummedArea<A>,
+fn blended_mean(
     border: Border,
-    size: (usize, usize),
     y_windows: &[(f64, AxisWindow)],
     x_windows: &[(f64, AxisWindow)],
-    ch: usize,
+    mut window_sum: impl FnMut(usize, usize) -> f64,
 ) -> f64 {
-    let (height, width) = size;
     let mut num = 0.0;
     let mut den = 0.0;
     // The weight of the positions outside the image, which read a Constant.
     let mut outside = 0.0;
-    for (weight_y, wy) in y_windows {
-        for (weight_x, wx) in x_windows {
+    for (i, (weight_y, wy)) in y_windows.iter().enumerate() {
+        for (j, (weight_x, wx)) in x_windows.iter().enumerate() {
             let weight = weight_y * weight_x;
-            let sum = if wy.extended || wx.extended {
-                let row_terms = window_terms(border, wy.first, wy.last, height);
-                let col_terms = window_terms(border, wx.first, wx.last, width);
-                table.rect_terms(&row_terms, &col_terms, ch)
-            } else {
-                table.rect(wy.inside(), wx.inside(), ch).to_f64()
-            };
             let inside = wy.in_count() * wx.in_count();
             let full = wy.full() * wx.full();
-            num += weight * sum;
+            num += weight * window_sum(i, j);
             outside += weight * (full - inside);
             den += weight * if border.is_clip() { inside } else { full };
         }
@@ -124,6 +114,192 @@ fn blended_mean<A: TableValue>(
         num += value * outside;
     }
     num / den
+}
+
+/// The windows n and n + 1 of one axis, with their blend weights.
+type AxisBlend = [(f64, AxisWindow); 2];
+
+/// The row and column windows of a pixel of radius `size` at (`y`, `x`):
+/// half-widths n and, for a fractional radius, n + 1, with their blend
+/// weights, and how many of each there are.
+#[inline(always)]
+fn blend_windows(
+    size: f32,
+    (y, x): (usize, usize),
+    (height, width): (usize, usize),
+    border: Border,
+) -> (AxisBlend, AxisBlend, usize) {
+    let taps = BoxTaps::new(size);
+    let n = taps.inner;
+    let f = taps.edge_weight;
+    let wy = AxisWindow::new(y, n, height, border);
+    let wx = AxisWindow::new(x, n, width, border);
+    let mut y_windows = [(1.0 - f, wy), (f, wy)];
+    let mut x_windows = [(1.0 - f, wx), (f, wx)];
+    if f > 0.0 {
+        y_windows[1].1 = AxisWindow::new(y, n + 1, height, border);
+        x_windows[1].1 = AxisWindow::new(x, n + 1, width, border);
+        (y_windows, x_windows, 2)
+    } else {
+        (y_windows, x_windows, 1)
+    }
+}
+
+/// Scratch space of the pixels outside the row plan whose windows share one
+/// radius along the row (a uniform map, or a row of one radius): their row
+/// windows are the same, so each is combined from the table once per row
+/// ([`SummedArea::combine_rows`]), and the column side of each pixel (its
+/// column terms and in-image counts), which depends on the radius and the
+/// column alone, is kept across rows. Each such pixel then reads only its
+/// column terms: radii far past the image cost about what small ones do.
+#[derive(Default)]
+struct SharedRadius<W> {
+    /// Per blend (n, n + 1): the row window's combination of prefix rows.
+    combined: [Vec<W>; 2],
+    /// The radius whose column side is held below.
+    size: Option<f32>,
+    /// Per blend, per column: the column window as prefix-column terms.
+    col_terms: [Vec<Terms>; 2],
+    /// Per blend, per column: in-image positions of the column window.
+    col_inside: [Vec<f64>; 2],
+    /// Per blend, per column and channel: the window sums of this row.
+    window_sums: [[Vec<f64>; 2]; 2],
+    /// Per column: the blended weight of the window.
+    den: Vec<f64>,
+}
+
+/// The radius every pixel of the row outside the plan has, if one, and if
+/// they are enough (a 16th of the row) to pay for combining whole table rows.
+fn shared_size(sizes: &[f32], plan: &RowPlan) -> Option<f32> {
+    let mut unplanned = sizes
+        .iter()
+        .zip(&plan.weight)
+        .filter(|(_, w)| **w == 0)
+        .map(|(s, _)| *s);
+    let first = unplanned.next()?;
+    let mut count = 1;
+    for size in unplanned {
+        if size != first {
+            return None;
+        }
+        count += 1;
+    }
+    (count * 16 >= sizes.len()).then_some(first)
+}
+
+/// Computes the pixels of output row `y` outside the plan into `out_row`.
+#[allow(clippy::too_many_arguments)]
+fn filter_unplanned<T: Sample, A: TableValue>(
+    table: &SummedArea<A>,
+    border: Border,
+    [height, width, channels]: [usize; 3],
+    y: usize,
+    sizes: &[f32],
+    out_row: &mut [T],
+    plan: &RowPlan,
+    shared: &mut SharedRadius<A::Wide>,
+) {
+    let axes = (height, width);
+    let unplanned = out_row
+        .chunks_exact_mut(channels)
+        .zip(sizes)
+        .enumerate()
+        .filter(|(x, _)| plan.weight[*x] == 0);
+    let Some(size) = shared_size(sizes, plan) else {
+        for (x, (out_px, &size)) in unplanned {
+            let (y_windows, x_windows, blended) = blend_windows(size, (y, x), axes, border);
+            let (y_windows, x_windows) = (&y_windows[..blended], &x_windows[..blended]);
+            for (ch, out) in out_px.iter_mut().enumerate() {
+                let mean = blended_mean(border, y_windows, x_windows, |i, j| {
+                    let (wy, wx) = (&y_windows[i].1, &x_windows[j].1);
+                    if wy.extended || wx.extended {
+                        let row_terms = window_terms(border, wy.first, wy.last, height);
+                        let col_terms = window_terms(border, wx.first, wx.last, width);
+                        table.rect_terms(&row_terms, &col_terms, ch)
+                    } else {
+                        table.rect(wy.inside(), wx.inside(), ch).to_f64()
+                    }
+                });
+                *out = T::from_f64(mean);
+            }
+        }
+        return;
+    };
+    let (y_windows, x_windows, blended) = blend_windows(size, (y, 0), axes, border);
+    for (i, (_, wy)) in y_windows[..blended].iter().enumerate() {
+        table.combine_rows(
+            &window_terms(border, wy.first, wy.last, height),
+            &mut shared.combined[i],
+        );
+    }
+    if shared.size != Some(size) {
+        for (j, (_, wx)) in x_windows[..blended].iter().enumerate() {
+            let half = (wx.last - wx.first) / 2;
+            shared.col_terms[j].clear();
+            shared.col_terms[j].extend((0..width as i64).map(|x| window_terms(border, x - half, x + half, width)));
+            shared.col_inside[j].clear();
+            shared.col_inside[j].extend((0..width).map(|x| AxisWindow::new(x, half, width, border).in_count()));
+        }
+        shared.size = Some(size);
+    }
+    // Window sums first, per blend and sample, then the blend and the
+    // division per sample: short loops that keep many pixels in flight.
+    let planned = &plan.weight;
+    for i in 0..blended {
+        for j in 0..blended {
+            let sums = &mut shared.window_sums[i][j];
+            sums.resize(width * channels, 0.0);
+            let columns = sums.chunks_exact_mut(channels).zip(&shared.col_terms[j]);
+            for ((pixel_sums, col_terms), _) in columns.zip(planned).filter(|(_, w)| **w == 0) {
+                for (ch, sum) in pixel_sums.iter_mut().enumerate() {
+                    *sum = table.combined_terms(&shared.combined[i], col_terms, ch);
+                }
+            }
+        }
+    }
+    let full_x: [f64; 2] = x_windows.map(|(_, wx)| wx.full());
+    // Numerators into `window_sums[0][0]`, denominators into `den`.
+    let [[first, first_wide], [wide_first, wide_wide]] = &mut shared.window_sums;
+    let den = &mut shared.den;
+    den.resize(width, 0.0);
+    for x in (0..width).filter(|&x| planned[x] == 0) {
+        let mut weights = [[0.0; 2]; 2];
+        let (mut den_x, mut outside) = (0.0, 0.0);
+        for (i, (weight_y, wy)) in y_windows[..blended].iter().enumerate() {
+            for (j, (weight_x, _)) in x_windows[..blended].iter().enumerate() {
+                let weight = weight_y * weight_x;
+                let inside = wy.in_count() * shared.col_inside[j][x];
+                let full = wy.full() * full_x[j];
+                outside += weight * (full - inside);
+                den_x += weight * if border.is_clip() { inside } else { full };
+                weights[i][j] = weight;
+            }
+        }
+        den[x] = den_x;
+        for ch in 0..channels {
+            let at = x * channels + ch;
+            let mut num = weights[0][0] * first[at];
+            if blended == 2 {
+                num += weights[0][1] * first_wide[at] + weights[1][0] * wide_first[at] + weights[1][1] * wide_wide[at];
+            }
+            // As in `blended_mean`: one product of the constant.
+            if let Border::Constant(value) = border {
+                num += value * outside;
+            }
+            first[at] = num;
+        }
+    }
+    for ((out_px, nums), (&den, &weight)) in out_row
+        .chunks_exact_mut(channels)
+        .zip(first.chunks_exact(channels))
+        .zip(den.iter().zip(planned))
+    {
+        if weight == 0 {
+            for (out, num) in out_px.iter_mut().zip(nums) {
+                *out = T::from_f64(num / den);
+            }
+        }
+    }
 }
 
 /// Computes output row `y` into `out_row` (width x channels, row-major)
@@ -138,6 +314,7 @@ fn filter_row<T: Sample, A: TableValue>(
     out_row: &mut [T],
     plan: &mut RowPlan,
     sums: &mut Vec<A>,
+    shared: &mut SharedRadius<A::Wide>,
 ) {
     let [height, width, channels] = shape;
     if Geometry::fits(table.values().len(), height, width) {
@@ -155,39 +332,8 @@ fn filter_row<T: Sample, A: TableValue>(
         plan.plan_none(width);
     }
     // Pixels outside the plan: fractional radii, border terms.
-    let unplanned = plan.weight.iter().fold(false, |any, &w| any | (w == 0));
-    for (x, (out_px, &size)) in out_row.chunks_exact_mut(channels).zip(sizes).enumerate() {
-        if !unplanned {
-            break;
-        }
-        if plan.weight[x] != 0 {
-            continue;
-        }
-        let taps = BoxTaps::new(size);
-        let n = taps.inner;
-        let wy = AxisWindow::new(y, n, height, border);
-        let wx = AxisWindow::new(x, n, width, border);
-        let f = taps.edge_weight;
-        let mut y_windows = [(1.0 - f, wy), (f, wy)];
-        let mut x_windows = [(1.0 - f, wx), (f, wx)];
-        let blended = if f > 0.0 {
-            y_windows[1].1 = AxisWindow::new(y, n + 1, height, border);
-            x_windows[1].1 = AxisWindow::new(x, n + 1, width, border);
-            2
-        } else {
-            1
-        };
-        for (ch, out) in out_px.iter_mut().enumerate() {
-            let mean = blended_mean(
-                table,
-                border,
-                (height, width),
-                &y_windows[..blended],
-                &x_windows[..blended],
-                ch,
-            );
-            *out = T::from_f64(mean);
-        }
+    if plan.weight.contains(&0) {
+        filter_unplanned(table, border, shape, y, sizes, out_row, plan, shared);
     }
     // The planned pixels: exact rectangle sums first, in a loop of reads
     // alone, then one division and rounding per sample.
@@ -262,6 +408,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let mut size_buffer = Vec::new();
         let mut plan = RowPlan::default();
         let mut sums = Vec::with_capacity(width * channels);
+        let mut shared = SharedRadius::default();
         for (y, mut out_view) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
             let sizes: &[f32] = match &params.size {
                 Size::Map(map) => as_contiguous(map.row(y), &mut size_buffer),
@@ -269,12 +416,22 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             };
             let patch = |out_row: &mut [T]| {
                 if let Some(non_finite) = &non_finite {
-                    non_finite.patch_row(params.border, y, |x| BoxTaps::new(sizes[x]).extent(), out_row);
+                    non_finite.patch_row(params.border, (y, 0), |x| BoxTaps::new(sizes[x]).extent(), out_row);
                 }
             };
             match out_view.as_slice_mut() {
                 Some(out_row) => {
-                    filter_row(&table, params.border, shape, y, sizes, out_row, &mut plan, &mut sums);
+                    filter_row(
+                        &table,
+                        params.border,
+                        shape,
+                        y,
+                        sizes,
+                        out_row,
+                        &mut plan,
+                        &mut sums,
+                        &mut shared,
+                    );
                     patch(out_row);
                 }
                 None => {
@@ -287,6 +444,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                         &mut row_buffer,
                         &mut plan,
                         &mut sums,
+                        &mut shared,
                     );
                     patch(&mut row_buffer);
                     let values =
