@@ -6,7 +6,7 @@
 //! `Backend::ALL`.
 
 use varblur::conformance::{Options, check};
-use varblur::{Backend, Filter, IteratedBox};
+use varblur::{Backend, Border, Filter, IteratedBox, Kernel};
 
 /// The largest |IteratedBox - Naive| the README publishes for the kit's
 /// random requests (tiny images with samples of both signs, random sigma
@@ -53,6 +53,56 @@ fn iterated_box_with_every_box_count_agrees_with_naive() {
                 assert_eq!(summary.approximate, summary.cases);
             }
             Err(failure) => panic!("k = {boxes}: {failure}"),
+        }
+    }
+}
+
+/// Rows wider than one block of `RunningSum`'s vertical pass (512 samples)
+/// and rows whose pixels outside `Integral`'s row plan share one radius
+/// (uniform maps, radii past the image): the paths the kit's small shapes
+/// do not reach. Strided, reversed views; a NaN and an infinity in the
+/// float images; every border; the exact backends must meet SPEC's bounds.
+#[test]
+fn wide_rows_and_radii_past_the_image_agree_with_naive() {
+    use varblur::SampleType;
+    use varblur::conformance::{Case, CaseSize, check_case};
+    let borders = [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(7.0)];
+    let mut state = 0x2545_f491_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for (i, &(height, width, channels)) in [(3, 700, 1), (5, 260, 3), (2, 1100, 2), (9, 33, 4)].iter().enumerate() {
+        for sample in [SampleType::U8, SampleType::U16, SampleType::F32] {
+            for border in borders {
+                for radius in [1.0f32, 2.5, 40.0, 1e9] {
+                    let (row_step, col_step) = (1 + i % 2, 1 + (i + 1) % 2);
+                    let count = height * row_step * width * col_step * channels;
+                    let mut samples: Vec<f64> = (0..count).map(|_| (next() % 256) as f64).collect();
+                    if sample == SampleType::F32 {
+                        samples[count / 3] = f64::NAN;
+                        samples[count / 2] = f64::INFINITY;
+                    }
+                    for size in [CaseSize::Uniform(radius), CaseSize::Map(vec![radius; height * width])] {
+                        let case = Case {
+                            sample,
+                            kernel: Kernel::Box,
+                            border,
+                            shape: [height, width, channels],
+                            row_step,
+                            col_step,
+                            reversed: i % 2 == 1,
+                            samples: samples.clone(),
+                            size,
+                        };
+                        if let Err(failure) = check_case(&Backend::ALL, &case, None) {
+                            panic!("{failure}");
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -293,7 +293,9 @@ impl<A: TableValue> RowSums<A> {
                 .par_chunks_mut(chunk)
                 .zip(outer.par_chunks_mut(chunk))
                 .enumerate()
-                .map_init(no_scratch, |scratch, (j, (inner, outer))| sum_row(scratch, j, inner, Some(outer)))
+                .map_init(no_scratch, |scratch, (j, (inner, outer))| {
+                    sum_row(scratch, j, inner, Some(outer))
+                })
                 .reduce(|| false, |a, b| a | b)
         } else {
             inner
@@ -351,7 +353,9 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     let strip = strip_rows(height, halo).max((8 * halo).min(height)).max(1);
     let col_steps = AxisSteps::new(&cols_slide, fractional);
     // Per-sample blended in-image column weights, the same for every row.
-    let in_cols: Vec<f64> = (0..width * channels).map(|i| in_axis(&cols_slide, i / channels)).collect();
+    let in_cols: Vec<f64> = (0..width * channels)
+        .map(|i| in_axis(&cols_slide, i / channels))
+        .collect();
     for_each_strip(out, strip, |rows, mut out_strip| {
         let band = band_rows(&rows, halo, height);
         let sums = RowSums::<A>::build(&input, band.clone(), &cols_slide, &col_steps, fractional);
@@ -410,8 +414,9 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                     if fractional {
                         // The vertical n + 1 sums are the n sums plus the two edge rows.
                         let (top, bottom) = rows_slide.outer(y);
-                        let edge_rows = [top, bottom]
-                            .map(|m| m.map(|m| (&sums.inner_row(m)[samples.clone()], &sums.outer_row(m)[samples.clone()])));
+                        let edge_rows = [top, bottom].map(|m| {
+                            m.map(|m| (&sums.inner_row(m)[samples.clone()], &sums.outer_row(m)[samples.clone()]))
+                        });
                         for (i, (num, outer)) in num_row.iter_mut().zip(&acc_outer).enumerate() {
                             let (nn, n_wide) = (*num, outer.to_f64());
                             let (mut wide_n, mut wide_wide) = (nn, n_wide);
