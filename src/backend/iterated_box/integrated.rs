@@ -21,7 +21,7 @@
 use std::ops::Range;
 
 /// Modular integer arithmetic for the tables.
-pub(crate) trait Wrapping: Copy + Default + Send + Sync + 'static {
+pub(crate) trait Wrapping: Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     /// Bits of the type.
     const BITS: u32;
     fn add(self, other: Self) -> Self;
@@ -352,39 +352,72 @@ impl<V: Wrapping> IntegratedLine<V> {
         self.values.extend(running);
     }
 
-    #[inline(always)]
-    fn entry(&self, t: i64) -> V {
-        if t < 0 {
-            V::default()
-        } else if (t as usize) < self.len {
-            self.values[t as usize]
-        } else {
-            continued(self.coefficients.len() - 1, (t - self.len as i64 + 1) as u64, |b| {
-                self.values[self.len + b - 1]
-            })
-        }
-    }
-
-    /// The k-fold box of width 2n + 1 (`inner` = n) around position `p`,
-    /// unnormalised (weights sum to (2n + 1)^k).
-    #[inline]
-    pub(crate) fn window<const K: usize>(&self, p: i64, inner: i64) -> V {
+    /// The reads of the k-fold box of width 2n + 1 (`inner` = n) around
+    /// every position of `positions` (unnormalised: weights sum to
+    /// (2n + 1)^k), on lines of `len` values from `origin` (any line filled
+    /// so): the continuation weights past the end, which cost a few 128-bit
+    /// products each, are then worked out once for all the lines of a band.
+    pub(crate) fn reads<const K: usize>(
+        origin: i64,
+        len: usize,
+        positions: Range<i64>,
+        inner: i64,
+    ) -> Vec<LineRead<V>> {
         let k = K as i64;
         let w = 2 * inner + 1;
-        let last = p + k * inner - self.origin;
-        let c = &self.coefficients[..=K];
-        if last - k * w >= 0 && (last as usize) < self.len {
-            let (last, w) = (last as usize, w as usize);
-            c.iter()
-                .enumerate()
-                .fold(V::default(), |acc, (i, &ci)| acc.add(ci.mul(self.values[last - i * w])))
-        } else {
-            c.iter().enumerate().fold(V::default(), |acc, (i, &ci)| {
-                acc.add(ci.mul(self.entry(last - i as i64 * w)))
+        let c = difference_coefficients(K);
+        positions
+            .map(|p| {
+                let mut read = LineRead {
+                    entries: [(0, V::default()); MAX_READS],
+                    past: [V::default(); MAX_READS - 1],
+                };
+                let last = p + k * inner - origin;
+                for (i, &ci) in c[..=K].iter().enumerate() {
+                    let t = last - i as i64 * w;
+                    if t < 0 {
+                        continue;
+                    } else if (t as usize) < len {
+                        read.entries[i] = (t as usize, V::from_i64(ci));
+                    } else {
+                        let m = (t - len as i64 + 1) as u64;
+                        for b in 1..=K {
+                            let weight = V::from_u128(continuation(m, (K - b) as u32)).mul(V::from_i64(ci));
+                            read.past[b - 1] = read.past[b - 1].add(weight);
+                        }
+                    }
+                }
+                read
             })
-        }
+            .collect()
+    }
+
+    /// The window of `read` (from [`IntegratedLine::reads`]) on this line.
+    #[inline(always)]
+    pub(crate) fn window_read<const K: usize>(&self, read: &LineRead<V>) -> V {
+        let inside = read.entries[..=K]
+            .iter()
+            .fold(V::default(), |acc, &(t, c)| acc.add(c.mul(self.values[t])));
+        let past = &self.values[self.len..self.len + K];
+        read.past[..K]
+            .iter()
+            .zip(past)
+            .fold(inside, |acc, (&weight, &order)| acc.add(weight.mul(order)))
     }
 }
+
+/// The reads of one k-fold box window from an integrated line (see
+/// [`IntegratedLine::reads`]): entries inside the line with their
+/// coefficients (unused ones have coefficient 0), and one combined weight
+/// per lower-order sum at the line's end for the entries past it.
+#[derive(Clone, Copy)]
+pub(crate) struct LineRead<V> {
+    entries: [(usize, V); MAX_READS],
+    past: [V; MAX_READS - 1],
+}
+
+/// Most reads of one window: k + 1 for k = 5 boxes.
+const MAX_READS: usize = 6;
 
 /// Rows of positions `origin..` (each `row_len` values), k-times
 /// integrated down the columns in place, for the column pass of a uniform
@@ -431,26 +464,35 @@ impl<'a, V: Wrapping> IntegratedRows<'a, V> {
         let w = 2 * inner + 1;
         let len = (self.rows.len() / self.row_len.max(1)) as i64;
         let last = p + k as i64 * inner - self.origin;
+        // Rows past the end are one combination of the lower-order rows
+        // there: their weights are summed first, so each is read once.
+        let mut past = [V::default(); MAX_READS - 1];
+        let mut any_past = false;
         for (i, &ci) in self.coefficients.iter().enumerate() {
             let t = last - i as i64 * w;
-            let row: &[V] = if t < 0 {
+            if t < 0 {
                 continue;
             } else if t < len {
-                &self.rows[t as usize * self.row_len..][..self.row_len]
+                let row = &self.rows[t as usize * self.row_len..][..self.row_len];
+                out.iter_mut().zip(row).for_each(|(o, &v)| *o = o.add(ci.mul(v)));
             } else {
                 let m = (t - len + 1) as u64;
-                scratch.clear();
-                scratch.resize(self.row_len, V::default());
-                for (b, order) in self.tail.chunks_exact(self.row_len).enumerate() {
-                    let weight = V::from_u128(continuation(m, (k - b - 1) as u32));
-                    scratch
-                        .iter_mut()
-                        .zip(order)
-                        .for_each(|(s, &o)| *s = s.add(weight.mul(o)));
+                for (b, weight) in past[..k].iter_mut().enumerate() {
+                    *weight = weight.add(V::from_u128(continuation(m, (k - b - 1) as u32)).mul(ci));
                 }
+                any_past = true;
+            }
+        }
+        if any_past {
+            scratch.clear();
+            scratch.resize(self.row_len, V::default());
+            for (order, &weight) in self.tail.chunks_exact(self.row_len).zip(&past[..k]) {
                 scratch
-            };
-            out.iter_mut().zip(row).for_each(|(o, &v)| *o = o.add(ci.mul(v)));
+                    .iter_mut()
+                    .zip(order)
+                    .for_each(|(s, &o)| *s = s.add(weight.mul(o)));
+            }
+            out.iter_mut().zip(scratch.iter()).for_each(|(o, &v)| *o = o.add(v));
         }
     }
 }
@@ -547,6 +589,69 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The weight of offset `d` in the k-fold box of width 2n + 1
+    /// (unnormalised): the k-tuples of offsets in -n..=n summing to d,
+    /// counted by inclusion-exclusion, in O(k) whatever n.
+    fn kfold_weight(k: i128, n: i128, d: i128) -> i128 {
+        let choose = |a: i128, b: i128| -> i128 {
+            if a < b {
+                return 0;
+            }
+            (0..b).fold(1, |c, i| c * (a - i) / (i + 1))
+        };
+        let (w, s) = (2 * n + 1, d + k * n);
+        (0..=k)
+            .map(|j| {
+                let rest = s - j * w;
+                let sign = if j % 2 == 0 { 1 } else { -1 };
+                if rest < 0 {
+                    0
+                } else {
+                    sign * choose(k, j) * choose(rest + k - 1, k - 1)
+                }
+            })
+            .sum()
+    }
+
+    /// 1-D windows of a line and of rows (the uniform path) against direct
+    /// sums, for windows inside, across and far past either end.
+    fn check_lines<V: Wrapping, const K: usize>() {
+        let len = 13usize;
+        let line: Vec<i64> = (0..len).map(|x| ((x * 17) % 23) as i64 - 5).collect();
+        let mut integrated = IntegratedLine::<V>::new(K);
+        integrated.fill(0, line.iter().map(|&v| V::from_i64(v)));
+        // Rows: the line down a column (one value per row).
+        let mut rows: Vec<V> = line.iter().map(|&v| V::from_i64(v)).collect();
+        let columns = IntegratedRows::new(K, 0, &mut rows, 1);
+        for inner in [0, 1, 2, 5, 40, 100_000] {
+            let reads = IntegratedLine::<V>::reads::<K>(0, len, -3..len as i64 + 3, inner);
+            for (p, read) in (-3..len as i64 + 3).zip(&reads) {
+                let expect: i128 = (0..len as i128)
+                    .map(|q| line[q as usize] as i128 * kfold_weight(K as i128, inner as i128, q - p as i128))
+                    .sum();
+                let expect = V::from_u128(expect as u128);
+                assert_eq!(
+                    integrated.window_read::<K>(read),
+                    expect,
+                    "line: k {K} n {inner} at {p}"
+                );
+                let (mut out, mut scratch) = (vec![V::default()], Vec::new());
+                columns.window_row(p, inner, &mut out, &mut scratch);
+                assert_eq!(out[0], expect, "rows: k {K} n {inner} at {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_and_row_windows_equal_direct_sums_far_past_either_end() {
+        check_lines::<u64, 1>();
+        check_lines::<u64, 2>();
+        check_lines::<u64, 3>();
+        check_lines::<u128, 3>();
+        check_lines::<u128, 4>();
+        check_lines::<u128, 5>();
     }
 
     #[test]

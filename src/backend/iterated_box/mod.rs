@@ -345,7 +345,9 @@ impl<T: Sample> Setup<'_, T> {
             let mut passed = vec![V::default(); band_height * row_len];
             let mut inside = vec![0.0f64; if padded { 0 } else { rows.len() * width }];
             for &(inner, weight) in boxes.iter().filter(|b| b.1 > 0.0) {
-                // Along the rows.
+                // Along the rows: every line of the band has the same reads.
+                let line_len = (band_x.end - band_x.start) as usize;
+                let reads = IntegratedLine::<V>::reads::<K>(band_x.start, line_len, 0..width as i64, inner);
                 for (j, row) in band_y.clone().enumerate() {
                     let samples = band.row(row);
                     for ch in 0..channels {
@@ -357,8 +359,8 @@ impl<T: Sample> Setup<'_, T> {
                                 V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
                             }),
                         );
-                        for x in 0..width {
-                            passed[j * row_len + x * channels + ch] = line.window::<K>(x as i64, inner);
+                        for (x, read) in reads.iter().enumerate() {
+                            passed[j * row_len + x * channels + ch] = line.window_read::<K>(read);
                         }
                     }
                 }
