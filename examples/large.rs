@@ -7,6 +7,7 @@
 //! cargo run --release --example large                       # 15000 x 15000
 //! cargo run --release --example large -- --size 4096 --threads 1
 //! cargo run --release --example large -- --integer          # radii rounded to integers
+//! cargo run --release --example large -- --u8-map           # the map in u8 half-pixel steps
 //! cargo run --release --example large -- --gaussian         # the map as sigma 0..128
 //! ```
 
@@ -16,7 +17,7 @@ use std::time::Instant;
 use ndarray::Array2;
 use varblur::{Auto, Filter, Kernel, Params, Size};
 
-const USAGE: &str = "usage: large [--size N] [--threads N] [--integer] [--gaussian]";
+const USAGE: &str = "usage: large [--size N] [--threads N] [--integer] [--u8-map] [--gaussian]";
 
 /// Peak resident memory of this process, from /proc/self/status (Linux).
 fn peak_memory_mb() -> Option<f64> {
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
     let mut size = 15000usize;
     let mut threads = None;
     let mut integer = false;
+    let mut u8_map = false;
     let mut kernel = Kernel::Box;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -57,6 +59,10 @@ fn main() -> ExitCode {
             }
             "--gaussian" => {
                 kernel = Kernel::Gaussian;
+                continue;
+            }
+            "--u8-map" => {
+                u8_map = true;
                 continue;
             }
             _ => None,
@@ -77,12 +83,22 @@ fn main() -> ExitCode {
     let n = size;
     let image = Array2::from_shape_fn((n, n), |(y, x)| ((x * 7 + y * 13 + (x * y) % 31) % 256) as u8);
     // A smooth distance-like map: 0 on a diagonal band, growing to 128.
-    let radii = Array2::from_shape_fn((n, n), |(y, x)| {
+    let radius_at = |y: usize, x: usize| {
         let d = (x as f32 - y as f32).abs() / n as f32;
         let r = (128.0 * d * 1.5).min(128.0);
         if integer { r.round() } else { r }
-    });
-    let params = Params::new(kernel, Size::map(&radii));
+    };
+    // The map in f32, or (`--u8-map`) in u8 steps of half a pixel: a
+    // quarter of the memory, radii 0..127.5.
+    let (radii, radii_u8) = if u8_map {
+        let steps = Array2::from_shape_fn((n, n), |(y, x)| (radius_at(y, x) * 2.0).round().min(255.0) as u8);
+        (Array2::zeros((0, 0)), steps)
+    } else {
+        (Array2::from_shape_fn((n, n), |(y, x)| radius_at(y, x)), Array2::zeros((0, 0)))
+    };
+    let size = if u8_map { Size::map_u8(&radii_u8, 0.5) } else { Size::map(&radii) };
+    let map_bytes = if u8_map { 1.0 } else { 4.0 };
+    let params = Params::new(kernel, size);
     let mut out = Array2::<u8>::zeros((n, n));
     let start = Instant::now();
     let result = pool.install(|| Auto.apply_into(image.view(), &params, out.view_mut()));
@@ -95,9 +111,14 @@ fn main() -> ExitCode {
     let peak = peak_memory_mb();
     let bandwidth = copy_bandwidth();
     let pixels = (n * n) as f64;
-    // Input (1 byte), size map (4 bytes) and output (1 byte) per pixel.
-    let moved = pixels * 6.0 / seconds / 1e9;
-    let radii_kind = if integer { "integer" } else { "fractional" };
+    // Input (1 byte), size map (4 or 1 bytes) and output (1 byte) per pixel.
+    let data_bytes = pixels * (2.0 + map_bytes);
+    let moved = data_bytes / seconds / 1e9;
+    let radii_kind = match (integer, u8_map) {
+        (_, true) => "u8 (steps of 0.5)",
+        (true, _) => "integer",
+        _ => "fractional",
+    };
     println!(
         "image: {n} x {n} u8 gray, {}, Clip, smooth {radii_kind} {} map 0..128, threads {}",
         if kernel == Kernel::Box {
@@ -114,7 +135,7 @@ fn main() -> ExitCode {
     match peak {
         Some(mb) => println!(
             "peak memory: {mb:.0} MB (input + map + output: {:.0} MB)",
-            pixels * 6.0 / (1 << 20) as f64
+            data_bytes / (1 << 20) as f64
         ),
         None => println!("peak memory: unknown (no /proc/self/status)"),
     }

@@ -179,6 +179,15 @@ pub(crate) fn validate<T: Sample>(
         });
     }
     let valid = |v: f32| v.is_finite() && v >= 0.0;
+    if let Some(dim) = params.size.map_dim()
+        && dim != (h, w)
+    {
+        return Err(Error::ShapeMismatch {
+            what: "size map",
+            expected: vec![h, w],
+            found: vec![dim.0, dim.1],
+        });
+    }
     match &params.size {
         Size::Uniform(v) => {
             if !valid(*v) {
@@ -189,13 +198,6 @@ pub(crate) fn validate<T: Sample>(
             }
         }
         Size::Map(map) => {
-            if map.dim() != (h, w) {
-                return Err(Error::ShapeMismatch {
-                    what: "size map",
-                    expected: vec![h, w],
-                    found: map.shape().to_vec(),
-                });
-            }
             // Row by row: a row's slice is scanned fast, and the first bad
             // row is then searched for the exact position.
             for (row, values) in map.rows().into_iter().enumerate() {
@@ -211,6 +213,31 @@ pub(crate) fn validate<T: Sample>(
                 return Err(Error::InvalidSize {
                     position: Some((row, col)),
                     value,
+                });
+            }
+        }
+        Size::MapU8(_, scale) | Size::MapU16(_, scale) => {
+            if !valid(*scale) {
+                return Err(Error::InvalidSize {
+                    position: None,
+                    value: *scale,
+                });
+            }
+            // Every value times the scale must stay finite.
+            let largest = params.size.max_value();
+            if !largest.is_finite() {
+                let (mut row, mut col) = (0, 0);
+                'search: for r in 0..h {
+                    for c in 0..w {
+                        if !params.size.at(r, c).is_finite() {
+                            (row, col) = (r, c);
+                            break 'search;
+                        }
+                    }
+                }
+                return Err(Error::InvalidSize {
+                    position: Some((row, col)),
+                    value: largest,
                 });
             }
         }

@@ -19,6 +19,11 @@ pub enum Kernel {
 /// The blur size of every pixel: a radius for [`Kernel::Box`], a sigma for
 /// [`Kernel::Gaussian`]. Values must be finite and >= 0; they need not be
 /// integers.
+///
+/// A map may hold `f32` sizes, or `u8` / `u16` values times a scale (a
+/// quarter or half of the memory of `f32`, which counts at 15000 x 15000):
+/// value v is the size `v as f32 * scale`, exactly as an `f32` map holding
+/// that product.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum Size<'a> {
@@ -26,6 +31,11 @@ pub enum Size<'a> {
     Uniform(f32),
     /// One size per pixel, of the image's (height, width).
     Map(ArrayView2<'a, f32>),
+    /// One `u8` value per pixel, of the image's (height, width), and the
+    /// scale: the size is `value as f32 * scale`. See [`Size::map_u8`].
+    MapU8(ArrayView2<'a, u8>, f32),
+    /// One `u16` value per pixel and the scale, as [`Size::MapU8`].
+    MapU16(ArrayView2<'a, u16>, f32),
 }
 
 impl<'a> Size<'a> {
@@ -35,11 +45,24 @@ impl<'a> Size<'a> {
         Size::Map(map.into())
     }
 
+    /// A per-pixel size map of `u8` values times `scale` (finite, >= 0):
+    /// e.g. a distance map quantised to steps of 0.5 pixel with scale 0.5.
+    pub fn map_u8(map: impl Into<ArrayView2<'a, u8>>, scale: f32) -> Self {
+        Size::MapU8(map.into(), scale)
+    }
+
+    /// A per-pixel size map of `u16` values times `scale` (finite, >= 0).
+    pub fn map_u16(map: impl Into<ArrayView2<'a, u16>>, scale: f32) -> Self {
+        Size::MapU16(map.into(), scale)
+    }
+
     /// The same size, borrowed for a shorter lifetime.
     pub fn reborrow(&self) -> Size<'_> {
         match self {
             Size::Uniform(v) => Size::Uniform(*v),
             Size::Map(map) => Size::Map(map.view()),
+            Size::MapU8(map, scale) => Size::MapU8(map.view(), *scale),
+            Size::MapU16(map, scale) => Size::MapU16(map.view(), *scale),
         }
     }
 
@@ -49,14 +72,61 @@ impl<'a> Size<'a> {
         match self {
             Size::Uniform(v) => *v,
             Size::Map(map) => map[[row, col]],
+            Size::MapU8(map, scale) => map[[row, col]] as f32 * scale,
+            Size::MapU16(map, scale) => map[[row, col]] as f32 * scale,
         }
     }
 
     /// The largest value (0 for an empty map).
     pub fn max_value(&self) -> f32 {
+        self.max_over_rows(0..usize::MAX)
+    }
+
+    /// The largest value in map rows `rows` (clamped to the map; 0 if
+    /// none); the uniform size for [`Size::Uniform`].
+    pub(crate) fn max_over_rows(&self, rows: std::ops::Range<usize>) -> f32 {
+        let clamp = |height: usize| rows.start.min(height)..rows.end.min(height);
+        // Sizes are validated (no NaN), so a plain comparison finds the
+        // maximum and vectorises.
+        let max = |a: f32, b: f32| if b > a { b } else { a };
         match self {
             Size::Uniform(v) => *v,
-            Size::Map(map) => map.iter().copied().fold(0.0, f32::max),
+            Size::Map(map) => map
+                .slice(ndarray::s![clamp(map.nrows()), ..])
+                .fold(0.0, |m, &v| max(m, v)),
+            Size::MapU8(map, scale) => {
+                map.slice(ndarray::s![clamp(map.nrows()), ..]).fold(0, |m, &v| m.max(v)) as f32 * scale
+            }
+            Size::MapU16(map, scale) => {
+                map.slice(ndarray::s![clamp(map.nrows()), ..]).fold(0, |m, &v| m.max(v)) as f32 * scale
+            }
+        }
+    }
+
+    /// The sizes of map row `row` as `f32`: the map's own memory where it
+    /// is a contiguous `f32` row, else converted into `scratch`. `None` for
+    /// [`Size::Uniform`].
+    pub(crate) fn row<'s>(&'s self, row: usize, scratch: &'s mut Vec<f32>) -> Option<&'s [f32]> {
+        let convert = |scratch: &'s mut Vec<f32>, values: &mut dyn Iterator<Item = f32>| -> &'s [f32] {
+            scratch.clear();
+            scratch.extend(values);
+            scratch
+        };
+        match self {
+            Size::Uniform(_) => None,
+            Size::Map(map) => Some(crate::strips::as_contiguous(map.row(row), scratch)),
+            Size::MapU8(map, scale) => Some(convert(scratch, &mut map.row(row).iter().map(|&v| v as f32 * scale))),
+            Size::MapU16(map, scale) => Some(convert(scratch, &mut map.row(row).iter().map(|&v| v as f32 * scale))),
+        }
+    }
+
+    /// (rows, columns) of the map; `None` for [`Size::Uniform`].
+    pub fn map_dim(&self) -> Option<(usize, usize)> {
+        match self {
+            Size::Uniform(_) => None,
+            Size::Map(map) => Some(map.dim()),
+            Size::MapU8(map, _) => Some(map.dim()),
+            Size::MapU16(map, _) => Some(map.dim()),
         }
     }
 

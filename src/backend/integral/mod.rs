@@ -22,7 +22,7 @@ use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, Size};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
-use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
+use crate::strips::{band_rows, for_each_strip, strip_rows};
 use crate::table::{SummedArea, TableKind, TableValue};
 
 /// Exact box blur via summed-area tables; any per-pixel radius.
@@ -73,15 +73,7 @@ impl AxisWindow {
 
 /// The largest window half-width over `rows` of the size map.
 fn rows_extent(size: &Size<'_>, rows: Range<usize>) -> usize {
-    let max = match size {
-        Size::Uniform(v) => *v,
-        // Sizes are validated (no NaN), so a plain comparison finds the
-        // maximum and vectorises.
-        Size::Map(map) => map
-            .slice(ndarray::s![rows, ..])
-            .fold(0.0, |max, &v| if v > max { v } else { max }),
-    };
-    BoxTaps::new(max).extent() as usize
+    BoxTaps::new(size.max_over_rows(rows)).extent() as usize
 }
 
 /// The blended mean of one pixel: `window_sum(i, j)` is the sum over the
@@ -410,10 +402,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let mut sums = Vec::with_capacity(width * channels);
         let mut shared = SharedRadius::default();
         for (y, mut out_view) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
-            let sizes: &[f32] = match &params.size {
-                Size::Map(map) => as_contiguous(map.row(y), &mut size_buffer),
-                _ => &uniform_sizes,
-            };
+            let sizes: &[f32] = params.size.row(y, &mut size_buffer).unwrap_or(&uniform_sizes);
             let patch = |out_row: &mut [T]| {
                 if let Some(non_finite) = &non_finite {
                     non_finite.patch_row(params.border, (y, 0), |x| BoxTaps::new(sizes[x]).extent(), out_row);
