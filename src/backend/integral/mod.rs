@@ -76,25 +76,35 @@ fn rows_extent(size: &Size<'_>, rows: Range<usize>) -> usize {
     BoxTaps::new(size.max_over_rows(rows)).extent() as usize
 }
 
-/// The blended mean of one pixel: `window_sum(i, j)` is the sum over the
-/// window of row blend `i` and column blend `j` of `y_windows` x `x_windows`.
+/// Weighted window sum and weight of one pixel, channel `ch`, from the
+/// blend of the box windows `y_windows` x `x_windows`.
 #[inline(always)]
-fn blended_mean(
+fn blended_mean<A: TableValue>(
+    table: &SummedArea<A>,
     border: Border,
+    size: (usize, usize),
     y_windows: &[(f64, AxisWindow)],
     x_windows: &[(f64, AxisWindow)],
-    mut window_sum: impl FnMut(usize, usize) -> f64,
+    ch: usize,
 ) -> f64 {
+    let (height, width) = size;
     let mut num = 0.0;
     let mut den = 0.0;
     // The weight of the positions outside the image, which read a Constant.
     let mut outside = 0.0;
-    for (i, (weight_y, wy)) in y_windows.iter().enumerate() {
-        for (j, (weight_x, wx)) in x_windows.iter().enumerate() {
+    for (weight_y, wy) in y_windows {
+        for (weight_x, wx) in x_windows {
             let weight = weight_y * weight_x;
+            let sum = if wy.extended || wx.extended {
+                let row_terms = window_terms(border, wy.first, wy.last, height);
+                let col_terms = window_terms(border, wx.first, wx.last, width);
+                table.rect_terms(&row_terms, &col_terms, ch)
+            } else {
+                table.rect(wy.inside(), wx.inside(), ch).to_f64()
+            };
             let inside = wy.in_count() * wx.in_count();
             let full = wy.full() * wx.full();
-            num += weight * window_sum(i, j);
+            num += weight * sum;
             outside += weight * (full - inside);
             den += weight * if border.is_clip() { inside } else { full };
         }
@@ -192,26 +202,14 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     shared: &mut SharedRadius<A::Wide>,
 ) {
     let axes = (height, width);
-    let unplanned = out_row
-        .chunks_exact_mut(channels)
-        .zip(sizes)
-        .enumerate()
-        .filter(|(x, _)| plan.weight[*x] == 0);
     let Some(size) = shared_size(sizes, plan) else {
-        for (x, (out_px, &size)) in unplanned {
+        for (x, (out_px, &size)) in out_row.chunks_exact_mut(channels).zip(sizes).enumerate() {
+            if plan.weight[x] != 0 {
+                continue;
+            }
             let (y_windows, x_windows, blended) = blend_windows(size, (y, x), axes, border);
-            let (y_windows, x_windows) = (&y_windows[..blended], &x_windows[..blended]);
             for (ch, out) in out_px.iter_mut().enumerate() {
-                let mean = blended_mean(border, y_windows, x_windows, |i, j| {
-                    let (wy, wx) = (&y_windows[i].1, &x_windows[j].1);
-                    if wy.extended || wx.extended {
-                        let row_terms = window_terms(border, wy.first, wy.last, height);
-                        let col_terms = window_terms(border, wx.first, wx.last, width);
-                        table.rect_terms(&row_terms, &col_terms, ch)
-                    } else {
-                        table.rect(wy.inside(), wx.inside(), ch).to_f64()
-                    }
-                });
+                let mean = blended_mean(table, border, axes, &y_windows[..blended], &x_windows[..blended], ch);
                 *out = T::from_f64(mean);
             }
         }
