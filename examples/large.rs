@@ -94,9 +94,16 @@ fn main() -> ExitCode {
         let steps = Array2::from_shape_fn((n, n), |(y, x)| (radius_at(y, x) * 2.0).round().min(255.0) as u8);
         (Array2::zeros((0, 0)), steps)
     } else {
-        (Array2::from_shape_fn((n, n), |(y, x)| radius_at(y, x)), Array2::zeros((0, 0)))
+        (
+            Array2::from_shape_fn((n, n), |(y, x)| radius_at(y, x)),
+            Array2::zeros((0, 0)),
+        )
     };
-    let size = if u8_map { Size::map_u8(&radii_u8, 0.5) } else { Size::map(&radii) };
+    let size = if u8_map {
+        Size::map_u8(&radii_u8, 0.5)
+    } else {
+        Size::map(&radii)
+    };
     let map_bytes = if u8_map { 1.0 } else { 4.0 };
     let params = Params::new(kernel, size);
     let mut out = Array2::<u8>::zeros((n, n));
