@@ -107,17 +107,14 @@ impl<'a> Size<'a> {
     /// is a contiguous `f32` row, else converted into `scratch`. `None` for
     /// [`Size::Uniform`].
     pub(crate) fn row<'s>(&'s self, row: usize, scratch: &'s mut Vec<f32>) -> Option<&'s [f32]> {
-        let convert = |scratch: &'s mut Vec<f32>, values: &mut dyn Iterator<Item = f32>| -> &'s [f32] {
-            scratch.clear();
-            scratch.extend(values);
-            scratch
-        };
+        scratch.clear();
         match self {
-            Size::Uniform(_) => None,
-            Size::Map(map) => Some(crate::strips::as_contiguous(map.row(row), scratch)),
-            Size::MapU8(map, scale) => Some(convert(scratch, &mut map.row(row).iter().map(|&v| v as f32 * scale))),
-            Size::MapU16(map, scale) => Some(convert(scratch, &mut map.row(row).iter().map(|&v| v as f32 * scale))),
+            Size::Uniform(_) => return None,
+            Size::Map(map) => return Some(crate::strips::as_contiguous(map.row(row), scratch)),
+            Size::MapU8(map, scale) => scratch.extend(map.row(row).iter().map(|&v| v as f32 * scale)),
+            Size::MapU16(map, scale) => scratch.extend(map.row(row).iter().map(|&v| v as f32 * scale)),
         }
+        Some(scratch)
     }
 
     /// (rows, columns) of the map; `None` for [`Size::Uniform`].

@@ -365,6 +365,8 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         // the same whatever the blocks, and blocks keep every core busy
         // when one strip is the whole image (radii past the image).
         let block = VERTICAL_BLOCK_SAMPLES.div_ceil(channels.max(1)).max(1);
+        // The strip's first vertical window, the same for every block.
+        let first_rows = rows_slide.counts(rows.start);
         out_strip
             .axis_chunks_iter_mut(Axis(1), block)
             .into_par_iter()
@@ -376,7 +378,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 // Vertical running sums of the inner and outer row sums.
                 let mut acc_inner = vec![A::default(); block_len];
                 let mut acc_outer = vec![A::default(); if fractional { block_len } else { 0 }];
-                for (m, count) in rows_slide.counts(rows.start) {
+                for &(m, count) in &first_rows {
                     for (a, &s) in acc_inner.iter_mut().zip(&sums.inner_row(m)[samples.clone()]) {
                         *a = a.add(s.times(count));
                     }
