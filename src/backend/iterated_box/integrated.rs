@@ -363,33 +363,41 @@ impl<V: Wrapping> IntegratedLine<V> {
         positions: Range<i64>,
         inner: i64,
     ) -> Vec<LineRead<V>> {
+        positions.map(|p| Self::read::<K>(origin, len, p, inner)).collect()
+    }
+
+    /// The read of the k-fold box of width 2n + 1 around position `p` on
+    /// lines of `len` values from `origin` (see [`IntegratedLine::reads`]).
+    pub(crate) fn read<const K: usize>(origin: i64, len: usize, p: i64, inner: i64) -> LineRead<V> {
         let k = K as i64;
         let w = 2 * inner + 1;
         let c = difference_coefficients(K);
-        positions
-            .map(|p| {
-                let mut read = LineRead {
-                    entries: [(0, V::default()); MAX_READS],
-                    past: [V::default(); MAX_READS - 1],
-                };
-                let last = p + k * inner - origin;
-                for (i, &ci) in c[..=K].iter().enumerate() {
-                    let t = last - i as i64 * w;
-                    if t < 0 {
-                        continue;
-                    } else if (t as usize) < len {
-                        read.entries[i] = (t as usize, V::from_i64(ci));
-                    } else {
-                        let m = (t - len as i64 + 1) as u64;
-                        for b in 1..=K {
-                            let weight = V::from_u128(continuation(m, (K - b) as u32)).mul(V::from_i64(ci));
-                            read.past[b - 1] = read.past[b - 1].add(weight);
-                        }
-                    }
+        let mut read = LineRead {
+            entries: [(0, V::default()); MAX_READS],
+            past: [V::default(); MAX_READS - 1],
+        };
+        let last = p + k * inner - origin;
+        for (i, &ci) in c[..=K].iter().enumerate() {
+            let t = last - i as i64 * w;
+            if t < 0 {
+                continue;
+            } else if (t as usize) < len {
+                read.entries[i] = (t as usize, V::from_i64(ci));
+            } else {
+                let m = (t - len as i64 + 1) as u64;
+                for b in 1..=K {
+                    let weight = V::from_u128(continuation(m, (K - b) as u32)).mul(V::from_i64(ci));
+                    read.past[b - 1] = read.past[b - 1].add(weight);
                 }
-                read
-            })
-            .collect()
+            }
+        }
+        read
+    }
+
+    /// The k-fold box of width 2n + 1 around position `p` on this line.
+    #[inline]
+    pub(crate) fn window<const K: usize>(&self, p: i64, inner: i64) -> V {
+        self.window_read::<K>(&Self::read::<K>(self.origin, self.len, p, inner))
     }
 
     /// The window of `read` (from [`IntegratedLine::reads`]) on this line.
@@ -498,35 +506,54 @@ impl<'a, V: Wrapping> IntegratedRows<'a, V> {
 }
 
 /// The weight that the k-fold box of width 2n + 1 (unnormalised, total
+/// (2n + 1)^k) puts on offsets <= `u`: the k-th difference of the
+/// (k + 1)-times summed unit impulse, C(m + k, k) at m >= 0. Offsets are
+/// clamped to the kernel's reach, so every term stays within its span.
+fn cumulative_mass(boxes: usize, inner: i64, u: i64) -> i128 {
+    let reach = boxes as i64 * inner;
+    let w = 2 * inner + 1;
+    let u = u.clamp(-reach - 1, reach);
+    difference_coefficients(boxes)[..=boxes]
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let m = u + reach - i as i64 * w;
+            if m < 0 {
+                0
+            } else {
+                c as i128 * continuation(m as u64 + 1, boxes as u32) as i128
+            }
+        })
+        .sum()
+}
+
+/// The weight that the k-fold box of width 2n + 1 (unnormalised, total
 /// (2n + 1)^k) centred on `p` puts on the axis positions 0..len.
 pub(crate) fn axis_mass(boxes: usize, inner: i64, p: i64, len: i64) -> f64 {
-    let k = boxes as i64;
-    let reach = k * inner;
+    let reach = boxes as i64 * inner;
     if p - reach >= 0 && p + reach < len {
         return ((2 * inner + 1) as f64).powi(boxes as i32);
     }
-    // Mass at offsets <= u: the k-th difference of the (k + 1)-times summed
-    // unit impulse, C(m + k, k) at m >= 0. Offsets are clamped to the
-    // kernel's reach, so every term stays within the kernel's span.
-    let all = difference_coefficients(boxes);
-    let coefficients = &all[..=boxes];
-    let w = 2 * inner + 1;
-    let cumulative = |u: i64| -> i128 {
-        let u = u.clamp(-reach - 1, reach);
-        coefficients
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| {
-                let m = u + reach - i as i64 * w;
-                if m < 0 {
-                    0
-                } else {
-                    c as i128 * continuation(m as u64 + 1, boxes as u32) as i128
-                }
-            })
-            .sum()
+    (cumulative_mass(boxes, inner, len - 1 - p) - cumulative_mass(boxes, inner, -1 - p)) as f64
+}
+
+/// The weights that the k-fold box of width 2n + 1 (unnormalised) centred
+/// on `p` puts before position 0 and from position `len` on, exactly: what
+/// `Replicate` gives the first and the last sample of the axis.
+#[inline]
+pub(crate) fn edge_masses(boxes: usize, inner: i64, p: i64, len: i64) -> (u128, u128) {
+    let reach = boxes as i64 * inner;
+    let before = if p - reach < 0 {
+        cumulative_mass(boxes, inner, -1 - p)
+    } else {
+        0
     };
-    (cumulative(len - 1 - p) - cumulative(-1 - p)) as f64
+    let after = if p + reach >= len {
+        cumulative_mass(boxes, inner, reach) - cumulative_mass(boxes, inner, len - 1 - p)
+    } else {
+        0
+    };
+    (before as u128, after as u128)
 }
 
 #[cfg(test)]
@@ -683,6 +710,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn edge_masses_count_the_weights_past_either_end() {
+        for boxes in 1..=5 {
+            for inner in 0..5 {
+                let kernel = kfold_box(boxes, inner);
+                let reach = boxes as i64 * inner;
+                for len in 1..12i64 {
+                    for p in 0..len {
+                        let mass = |keep: &dyn Fn(i64) -> bool| -> u128 {
+                            (-reach..=reach)
+                                .filter(|d| keep(p + d))
+                                .map(|d| kernel[(d + reach) as usize] as u128)
+                                .sum()
+                        };
+                        assert_eq!(
+                            edge_masses(boxes, inner, p, len),
+                            (mass(&|q| q < 0), mass(&|q| q >= len)),
+                            "k {boxes} n {inner} p {p} len {len}"
+                        );
+                    }
+                }
+            }
+        }
+        // A wide kernel on a one-pixel axis: the rest of the weight, halved.
+        let side = (2001u128.pow(3) - kfold_weight(3, 1000, 0) as u128) / 2;
+        assert_eq!(edge_masses(3, 1000, 0, 1), (side, side));
     }
 
     #[test]

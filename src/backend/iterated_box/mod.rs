@@ -17,6 +17,7 @@
 
 mod integrated;
 mod plan;
+mod replicate;
 
 use std::ops::Range;
 
@@ -24,6 +25,7 @@ use ndarray::{ArrayView3, ArrayViewMut3, Axis};
 
 use self::integrated::{IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
 use self::plan::{DIRECT_EXTENT, Plan, Planner};
+use self::replicate::{AxisSplit, ReplicateEdges};
 use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
@@ -78,8 +80,8 @@ impl IteratedBox {
 const STRIP_BUDGET: usize = 64 << 20;
 
 /// Border-padded positions a strip may hold, per side, before `IteratedBox`
-/// refuses a Replicate or Reflect request: twice the longer image side, and
-/// at least this many.
+/// refuses a Reflect request: twice the longer image side, and at least
+/// this many. (Replicate pads nothing; see [`replicate`].)
 const MIN_PAD_LIMIT: i64 = 256;
 
 fn pad_limit(height: usize, width: usize) -> i64 {
@@ -196,6 +198,12 @@ impl<T: Sample> BandSamples<T> {
         &self.values[j * self.row_len()..(j + 1) * self.row_len()]
     }
 
+    /// The samples of position row `row`, columns `cols` (within the band's).
+    fn row_part(&self, row: i64, cols: &Range<i64>) -> &[T] {
+        let first = (cols.start - self.cols.start) as usize * self.channels;
+        &self.row(row)[first..first + (cols.end - cols.start) as usize * self.channels]
+    }
+
     /// The exact sampled Gaussian of `sigma` around (y, x), every channel,
     /// into `out`. Positions outside the band lie outside the image (the
     /// band holds every position the kernel reads there).
@@ -278,20 +286,55 @@ impl<T: Sample> Setup<'_, T> {
     }
 
     /// The positions a strip of output `rows` reads for kernels reaching
-    /// `halo`: the band of rows they reach, padded by the border rule where
-    /// it reads image pixels outside.
+    /// `halo`: the band of rows they reach, padded by the border rule for
+    /// Reflect; for Replicate, padded only as far as the exact taps reach
+    /// (the boxes take the edges by their weight, see [`replicate`]).
     fn band(&self, rows: &Range<usize>, halo: i64) -> BandSamples<T> {
         let (height, width, _) = self.input.dim();
-        let (band_y, band_x) = if self.border.reads_outside() {
-            (
+        let clamped = band_rows(rows, halo as usize, height);
+        let (band_y, band_x) = match self.border {
+            Border::Reflect => (
                 rows.start as i64 - halo..rows.end as i64 + halo,
                 -halo..width as i64 + halo,
-            )
-        } else {
-            let band = band_rows(rows, halo as usize, height);
-            (band.start as i64..band.end as i64, 0..width as i64)
+            ),
+            Border::Replicate => {
+                let pad = halo.min(DIRECT_EXTENT);
+                let start = if clamped.start == 0 { -pad } else { clamped.start as i64 };
+                let end = if clamped.end == height {
+                    height as i64 + pad
+                } else {
+                    clamped.end as i64
+                };
+                (start..end, -pad..width as i64 + pad)
+            }
+            _ => (clamped.start as i64..clamped.end as i64, 0..width as i64),
         };
         BandSamples::read(&self.input, self.border, band_y, band_x)
+    }
+
+    /// The positions of a band that the box tables cover: the whole band,
+    /// but for Replicate its image part only.
+    fn table_region(&self, band: &BandSamples<T>) -> (Range<i64>, Range<i64>) {
+        let (height, width, _) = self.input.dim();
+        match self.border {
+            Border::Replicate => (
+                band.rows.start.max(0)..band.rows.end.min(height as i64),
+                0..width as i64,
+            ),
+            _ => (band.rows.clone(), band.cols.clone()),
+        }
+    }
+
+    /// The edge lines for Replicate (else `None`), for tables over `rows`.
+    fn replicate_edges<V: Wrapping>(
+        &self,
+        band: &BandSamples<T>,
+        rows: &Range<i64>,
+        quantizer: Quantizer,
+    ) -> Option<ReplicateEdges<V>> {
+        let (height, width, _) = self.input.dim();
+        (self.border == Border::Replicate && width > 0 && !rows.is_empty())
+            .then(|| ReplicateEdges::build(band, (height as i64, width as i64), rows.clone(), quantizer, self.boxes))
     }
 
     /// The integers for the band's samples in tables of `V` whose windows
@@ -310,8 +353,16 @@ impl<T: Sample> Setup<'_, T> {
             }
         }
         let w = 2 * widest + 1;
-        let bits = axis_weight_bits(self.boxes, w, band.rows.clone().count() as i64)
-            + axis_weight_bits(self.boxes, w, band.cols.clone().count() as i64);
+        // Replicate's edge lines carry a whole kernel's weight.
+        let span = |r: &Range<i64>| {
+            if self.border.reads_outside() {
+                i64::MAX
+            } else {
+                r.end - r.start
+            }
+        };
+        let bits =
+            axis_weight_bits(self.boxes, w, span(&band.rows)) + axis_weight_bits(self.boxes, w, span(&band.cols));
         (Quantizer::for_floats(largest, bits, V::BITS), non_finite)
     }
 
@@ -328,32 +379,30 @@ impl<T: Sample> Setup<'_, T> {
     ) {
         let (height, width, channels) = self.input.dim();
         let border = self.border;
-        let padded = border.reads_outside();
         let plan = self.planner.plan(sigma);
         let halo = self.planner.extent(&plan, sigma);
         let band = self.band(&rows, halo);
-        let (band_y, band_x) = (band.rows.clone(), band.cols.clone());
-        let band_height = band_y.clone().count();
+        let (line_y, line_x) = self.table_region(&band);
         let row_len = width * channels;
         let (quantizer, non_finite) = self.quantizer::<V>(&band, plan.widest().unwrap_or(0));
         let mut boxed = vec![0.0f64; rows.len() * row_len];
         if plan.direct < 1.0 {
-            let boxes = plan
-                .boxes
-                .map(|(inner, weight)| (inner, weight / self.total_weight(inner)));
+            let edges = self.replicate_edges::<V>(&band, &line_y, quantizer);
+            let stretch = self.planner.stretch(sigma);
+            let clip_or_constant = !border.reads_outside();
             let mut line = IntegratedLine::<V>::new(self.boxes);
-            let mut passed = vec![V::default(); band_height * row_len];
-            let mut inside = vec![0.0f64; if padded { 0 } else { rows.len() * width }];
-            for &(inner, weight) in boxes.iter().filter(|b| b.1 > 0.0) {
+            let mut passed = vec![V::default(); line_y.clone().count() * row_len];
+            let mut inside = vec![0.0f64; if clip_or_constant { rows.len() * width } else { 0 }];
+            for (inner, weight) in plan.weighted() {
                 // Along the rows: every line of the band has the same reads.
-                let line_len = (band_x.end - band_x.start) as usize;
-                let reads = IntegratedLine::<V>::reads::<K>(band_x.start, line_len, 0..width as i64, inner);
-                for (j, row) in band_y.clone().enumerate() {
-                    let samples = band.row(row);
+                let line_len = (line_x.end - line_x.start) as usize;
+                let reads = IntegratedLine::<V>::reads::<K>(line_x.start, line_len, 0..width as i64, inner);
+                for (j, row) in line_y.clone().enumerate() {
+                    let samples = band.row_part(row, &line_x);
                     for ch in 0..channels {
                         let values = samples[ch..].iter().step_by(channels);
                         line.fill(
-                            band_x.start,
+                            line_x.start,
                             values.map(|v| {
                                 let v = v.to_f64();
                                 V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
@@ -365,9 +414,35 @@ impl<T: Sample> Setup<'_, T> {
                     }
                 }
                 // Down the columns.
-                let restored = quantizer.restore(weight);
-                let columns = IntegratedRows::new(self.boxes, band_y.start, &mut passed, row_len);
+                let columns = IntegratedRows::new(self.boxes, line_y.start, &mut passed, row_len);
                 let (mut sums, mut scratch) = (vec![V::default(); row_len], Vec::new());
+                if let Some(edges) = &edges {
+                    // Replicate: the nine parts of each pixel's kernel.
+                    let x_splits: Vec<AxisSplit> = (0..width as i64)
+                        .map(|x| AxisSplit::new(self.boxes, inner, x, width as i64, stretch))
+                        .collect();
+                    let row_windows: Vec<[f64; 2]> = (0..row_len)
+                        .map(|i| edges.row_windows::<K>((i / channels) as i64, inner, i % channels, [true; 2]))
+                        .collect();
+                    for (j, y) in rows.clone().enumerate() {
+                        sums.fill(V::default());
+                        columns.window_row(y as i64, inner, &mut sums, &mut scratch);
+                        let y_split = AxisSplit::new(self.boxes, inner, y as i64, height as i64, stretch);
+                        let mut column_windows = [[0.0; 2]; crate::MAX_CHANNELS];
+                        for (ch, windows) in column_windows[..channels].iter_mut().enumerate() {
+                            *windows = edges.column_windows::<K>(y as i64, inner, ch, [true; 2]);
+                        }
+                        let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
+                        for (i, (b, s)) in out_row.iter_mut().zip(&sums).enumerate() {
+                            let (x, ch) = (i / channels, i % channels);
+                            let window = quantizer.restore(s.to_signed_f64());
+                            let splits = (&y_split, &x_splits[x]);
+                            *b += weight * edges.value(window, splits, column_windows[ch], row_windows[i], ch);
+                        }
+                    }
+                    continue;
+                }
+                let restored = quantizer.restore(weight / self.total_weight(inner));
                 for (j, y) in rows.clone().enumerate() {
                     sums.fill(V::default());
                     columns.window_row(y as i64, inner, &mut sums, &mut scratch);
@@ -375,12 +450,13 @@ impl<T: Sample> Setup<'_, T> {
                         *b += restored * s.to_signed_f64();
                     }
                 }
-                if !padded {
+                if clip_or_constant {
+                    let total = self.total_weight(inner);
                     let mass_x: Vec<f64> = (0..width as i64)
                         .map(|x| axis_mass(self.boxes, inner, x, width as i64))
                         .collect();
                     for (j, y) in rows.clone().enumerate() {
-                        let mass_y = weight * axis_mass(self.boxes, inner, y as i64, height as i64);
+                        let mass_y = weight / total * axis_mass(self.boxes, inner, y as i64, height as i64);
                         for (m, mx) in inside[j * width..(j + 1) * width].iter_mut().zip(&mass_x) {
                             *m += mass_y * mx;
                         }
@@ -498,19 +574,21 @@ impl<T: Sample> Setup<'_, T> {
             .fold(0.0f32, f32::max);
         let halo = self.planner.reach_bound(max_sigma);
         let max_inner = self.planner.widest_bound(max_sigma);
-        let padded = border.reads_outside();
+        let clip_or_constant = !border.reads_outside();
         let band = self.band(&rows, halo);
-        let (band_y, band_x) = (band.rows.clone(), band.cols.clone());
+        let (table_y, table_x) = self.table_region(&band);
         let (quantizer, non_finite) = self.quantizer::<V>(&band, max_inner.unwrap_or(0));
         let table = max_inner.map(|_| {
-            let table = IntegratedBand::<V>::build(self.boxes, channels, band_y.clone(), band_x.clone(), |row, out| {
-                for (o, v) in out.iter_mut().zip(band.row(row)) {
-                    let v = v.to_f64();
-                    *o = if v.is_finite() { quantizer.quantize(v) } else { 0 };
-                }
-            });
+            let table =
+                IntegratedBand::<V>::build(self.boxes, channels, table_y.clone(), table_x.clone(), |row, out| {
+                    for (o, v) in out.iter_mut().zip(band.row_part(row, &table_x)) {
+                        let v = v.to_f64();
+                        *o = if v.is_finite() { quantizer.quantize(v) } else { 0 };
+                    }
+                });
             (table, quantizer)
         });
+        let edges = max_inner.and_then(|_| self.replicate_edges::<V>(&band, &table_y, quantizer));
         let non_finite = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
@@ -533,9 +611,24 @@ impl<T: Sample> Setup<'_, T> {
                     let boxes = plan
                         .boxes
                         .map(|(inner, weight)| (inner, weight / self.total_weight(inner)));
+                    if let Some(edges) = &edges {
+                        let stretch = self.planner.stretch(sigma);
+                        boxed.fill(0.0);
+                        for (inner, weight) in plan.weighted() {
+                            let y_split = AxisSplit::new(self.boxes, inner, py, height as i64, stretch);
+                            let x_split = AxisSplit::new(self.boxes, inner, px, width as i64, stretch);
+                            for (ch, value) in boxed.iter_mut().enumerate() {
+                                let window = table.window::<K>((py, px), inner, ch).to_signed_f64();
+                                let columns = edges.column_windows::<K>(py, inner, ch, x_split.sides());
+                                let rows = edges.row_windows::<K>(px, inner, ch, y_split.sides());
+                                let splits = (&y_split, &x_split);
+                                *value += weight * edges.value(quantizer.restore(window), splits, columns, rows, ch);
+                            }
+                        }
+                    }
                     // The normalised kernel's in-image weight.
                     let mut inside = 1.0;
-                    if !padded {
+                    if clip_or_constant {
                         inside = 0.0;
                         for &(inner, weight) in boxes.iter().filter(|b| b.1 > 0.0) {
                             let mass = axis_mass(self.boxes, inner, py, height as i64)
@@ -544,7 +637,7 @@ impl<T: Sample> Setup<'_, T> {
                         }
                     }
                     let boxes = boxes.map(|(inner, weight)| (inner, quantizer.restore(weight)));
-                    for (ch, value) in boxed.iter_mut().enumerate() {
+                    for (ch, value) in boxed.iter_mut().enumerate().filter(|_| edges.is_none()) {
                         let mut sum = 0.0;
                         for &(inner, weight) in boxes.iter().filter(|b| b.1 > 0.0) {
                             sum += weight * table.window::<K>((py, px), inner, ch).to_signed_f64();
@@ -600,10 +693,8 @@ impl Filter for IteratedBox {
                 reason,
             })
         };
-        if params.border.reads_outside() && halo > pad_limit(height, width) {
-            return reject(
-                "with Replicate or Reflect, kernels may reach at most twice the image's longer side past it",
-            );
+        if params.border == Border::Reflect && halo > pad_limit(height, width) {
+            return reject("with Reflect, kernels may reach at most twice the image's longer side past it");
         }
         let setup = Setup {
             input: job.input(),
@@ -628,7 +719,13 @@ impl Filter for IteratedBox {
             });
         };
         // Tables (bits / 8 bytes), band samples and one pass buffer per position.
-        let band_row_bytes = (width + 2 * pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + size_of::<T>());
+        let band_pad = match params.border {
+            Border::Reflect => halo,
+            Border::Replicate => halo.min(DIRECT_EXTENT),
+            _ => 0,
+        };
+        let band_row_bytes =
+            (width + 2 * band_pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + size_of::<T>());
         let strip = strip_rows_within(height, halo as usize, band_row_bytes, STRIP_BUDGET);
         let uniform = match params.size {
             Size::Uniform(sigma) => Some(sigma),

@@ -197,6 +197,13 @@ impl Planner {
         }
     }
 
+    /// The capped sigma over `sigma` (1 up to the cap): how much wider
+    /// than the planned kernel the asked one is, for the borders whose
+    /// result still moves with it (see `replicate::AxisSplit::new`).
+    pub(crate) fn stretch(&self, sigma: f32) -> f64 {
+        (self.sigma_cap / sigma as f64).min(1.0)
+    }
+
     /// The largest |d| the plan's kernel reaches.
     pub(crate) fn extent(&self, plan: &Plan, sigma: f32) -> i64 {
         let boxes = plan.widest().map_or(0, |inner| self.boxes * inner);

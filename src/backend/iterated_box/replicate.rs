@@ -1,0 +1,174 @@
+//! `Replicate` without padding: a window that reaches past an edge reads
+//! the edge sample there, so per axis the kernel splits into its weight
+//! before the first position, on the axis, and after the last. In 2-D
+//! that is nine parts: the window on the image (the `Clip` table sum),
+//! the four edge lines (1-D windows down the first and last column and
+//! along the first and last row) and the four corners, each times the
+//! product of its two axis weights. The tables then cover the image only,
+//! so the cost does not grow with the kernel's reach.
+
+use std::ops::Range;
+
+use super::BandSamples;
+use super::integrated::{IntegratedLine, Quantizer, Wrapping, edge_masses};
+use crate::sample::Sample;
+
+/// How one axis splits a pixel's kernel (normalised, summing to 1): the
+/// weight before the axis, the weight on it per unit of the unnormalised
+/// in-axis window sum, and the weight after it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AxisSplit {
+    before: f64,
+    per_inside: f64,
+    after: f64,
+}
+
+impl AxisSplit {
+    /// The split of the k-fold box of width 2n + 1 centred on `p` of an
+    /// axis of `len` positions, exact from the integer weights.
+    ///
+    /// `stretch` (in (0, 1]) is the planner's capped sigma over the pixel's
+    /// sigma (see `Planner::stretch`): beyond the cap the kernel is flat
+    /// over the image, and a wider flat kernel moves weight from the axis
+    /// to either side in proportion to the distance to the far edge; so
+    /// the output keeps moving towards the edge samples as sigma grows.
+    pub(crate) fn new(boxes: usize, inner: i64, p: i64, len: i64, stretch: f64) -> Self {
+        let total = ((2 * inner + 1) as f64).powi(boxes as i32);
+        let (before, after) = edge_masses(boxes, inner, p, len);
+        let (before, after) = (before as f64, after as f64);
+        let inside = total - before - after;
+        let (mut b, mut m, mut a) = (before / total, inside / total, after / total);
+        if stretch < 1.0 {
+            let moved = (1.0 - stretch) * m;
+            b += moved * (p as f64 + 0.5) / len as f64;
+            a += moved * (len as f64 - p as f64 - 0.5) / len as f64;
+            m *= stretch;
+        }
+        AxisSplit {
+            before: b,
+            per_inside: m / inside,
+            after: a,
+        }
+    }
+
+    /// Whether the kernel has weight before and after the axis.
+    #[inline]
+    pub(crate) fn sides(&self) -> [bool; 2] {
+        [self.before > 0.0, self.after > 0.0]
+    }
+}
+
+/// The edge lines of the image, k times integrated, and its corners, per
+/// channel, in the table's integer units.
+pub(crate) struct ReplicateEdges<V> {
+    /// Columns 0 and width - 1 over the band's image rows.
+    left: Vec<IntegratedLine<V>>,
+    right: Vec<IntegratedLine<V>>,
+    /// Rows 0 and height - 1 over every column, where the band holds them.
+    top: Vec<IntegratedLine<V>>,
+    bottom: Vec<IntegratedLine<V>>,
+    /// Top-left, top-right, bottom-left, bottom-right, in sample units.
+    corners: Vec<[f64; 4]>,
+    quantizer: Quantizer,
+}
+
+impl<V: Wrapping> ReplicateEdges<V> {
+    /// The edges of an image of `height` x `width` (> 0) seen from a band
+    /// whose image rows are `rows` (non-empty).
+    pub(crate) fn build<T: Sample>(
+        band: &BandSamples<T>,
+        (height, width): (i64, i64),
+        rows: Range<i64>,
+        quantizer: Quantizer,
+        boxes: usize,
+    ) -> Self {
+        let channels = band.channels;
+        let integer = |v: T| -> V {
+            let v = v.to_f64();
+            V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
+        };
+        let at = |y: i64, x: i64, ch: usize| band.row(y)[(x - band.cols.start) as usize * channels + ch];
+        let column = |x: i64, ch: usize| {
+            let mut line = IntegratedLine::new(boxes);
+            line.fill(rows.start, rows.clone().map(|y| integer(at(y, x, ch))));
+            line
+        };
+        let row = |y: i64, ch: usize| {
+            let mut line = IntegratedLine::new(boxes);
+            line.fill(0, (0..width).map(|x| integer(at(y, x, ch))));
+            line
+        };
+        let holds = |y: i64| rows.contains(&y);
+        let restored = |y: i64, x: i64, ch: usize| quantizer.restore(integer(at(y, x, ch)).to_signed_f64());
+        ReplicateEdges {
+            left: (0..channels).map(|ch| column(0, ch)).collect(),
+            right: (0..channels).map(|ch| column(width - 1, ch)).collect(),
+            top: (0..channels).filter(|_| holds(0)).map(|ch| row(0, ch)).collect(),
+            bottom: (0..channels)
+                .filter(|_| holds(height - 1))
+                .map(|ch| row(height - 1, ch))
+                .collect(),
+            corners: (0..channels)
+                .map(|ch| {
+                    // Rows the band does not hold get no weight (the band
+                    // holds every row a kernel reaches).
+                    let value = |y: i64, x: i64| if holds(y) { restored(y, x, ch) } else { 0.0 };
+                    [
+                        value(0, 0),
+                        value(0, width - 1),
+                        value(height - 1, 0),
+                        value(height - 1, width - 1),
+                    ]
+                })
+                .collect(),
+            quantizer,
+        }
+    }
+
+    fn window<const K: usize>(&self, lines: &[IntegratedLine<V>], p: i64, inner: i64, ch: usize, wanted: bool) -> f64 {
+        if !wanted {
+            return 0.0;
+        }
+        // A line the band does not hold has no weight (see `corners`).
+        lines.get(ch).map_or(0.0, |line| {
+            self.quantizer.restore(line.window::<K>(p, inner).to_signed_f64())
+        })
+    }
+
+    /// The 1-D windows down the first and last column at row `y`, in sample
+    /// units, for the sides `wanted` (0 for the others; see [`AxisSplit::sides`]).
+    pub(crate) fn column_windows<const K: usize>(&self, y: i64, inner: i64, ch: usize, wanted: [bool; 2]) -> [f64; 2] {
+        [
+            self.window::<K>(&self.left, y, inner, ch, wanted[0]),
+            self.window::<K>(&self.right, y, inner, ch, wanted[1]),
+        ]
+    }
+
+    /// The 1-D windows along the first and last row at column `x`.
+    pub(crate) fn row_windows<const K: usize>(&self, x: i64, inner: i64, ch: usize, wanted: [bool; 2]) -> [f64; 2] {
+        [
+            self.window::<K>(&self.top, x, inner, ch, wanted[0]),
+            self.window::<K>(&self.bottom, x, inner, ch, wanted[1]),
+        ]
+    }
+
+    /// The normalised output of one box: `window` is the unnormalised
+    /// in-image window sum in sample units, `columns` and `rows` the edge
+    /// windows at the pixel (from [`ReplicateEdges::column_windows`] and
+    /// [`ReplicateEdges::row_windows`]).
+    #[inline]
+    pub(crate) fn value(
+        &self,
+        window: f64,
+        (ys, xs): (&AxisSplit, &AxisSplit),
+        columns: [f64; 2],
+        rows: [f64; 2],
+        ch: usize,
+    ) -> f64 {
+        let c = &self.corners[ch];
+        ys.per_inside * (xs.per_inside * window + xs.before * columns[0] + xs.after * columns[1])
+            + xs.per_inside * (ys.before * rows[0] + ys.after * rows[1])
+            + ys.before * (xs.before * c[0] + xs.after * c[1])
+            + ys.after * (xs.before * c[2] + xs.after * c[3])
+    }
+}
