@@ -138,6 +138,58 @@ fn huge_sigma_is_the_mean_with_clip_and_costs_no_more() {
     assert_eq!(varblur::Auto.apply(image.view(), &params).unwrap(), out);
 }
 
+/// `image` extended by `margin` on every side through `border`.
+fn padded(image: &Array2<f64>, border: Border, margin: usize) -> Array2<f64> {
+    let (h, w) = image.dim();
+    Array2::from_shape_fn((h + 2 * margin, w + 2 * margin), |(y, x)| {
+        let my = border.map_index(y as i64 - margin as i64, h).unwrap();
+        let mx = border.map_index(x as i64 - margin as i64, w).unwrap();
+        image[(my, mx)]
+    })
+}
+
+/// Replicate and Reflect read past the edges without padding the tables
+/// (edge weights; folding onto the reflected period). The same kernels on
+/// the image padded by more than their reach, with Clip, never reach
+/// past the padded image, so its centre must be the same, for kernels
+/// many times wider than the image (folded, mirrored) and for sigma maps.
+#[test]
+fn reading_past_the_edges_equals_blurring_an_explicitly_padded_image() {
+    for (h, w) in [(7usize, 9usize), (1, 6), (2, 2), (5, 1)] {
+        let image = noise(h, w, (h * 31 + w) as u64);
+        for border in [Border::Replicate, Border::Reflect] {
+            for boxes in IteratedBox::BOXES {
+                let backend = IteratedBox::new(boxes).unwrap();
+                // Below the planner's sigma cap for the small image (16 x side + 32).
+                for sigma in [3.8f32, 4.0, 6.5, 9.0, 14.3, 25.0, 47.5] {
+                    // Reach k n with k n (n + 1) / 3 = sigma^2: at most sqrt(3 k) sigma, times 1.3 for the map.
+                    let margin = (5.2 * sigma) as usize + 20;
+                    let big = padded(&image, border, margin);
+                    let sigmas = Array2::from_shape_fn((h, w), |(y, x)| sigma * (1.0 + 0.1 * ((y * 3 + x) % 4) as f32));
+                    let big_sigmas = padded(&sigmas.mapv(f64::from), border, margin).mapv(|v| v as f32);
+                    let cases = [
+                        (Size::Uniform(sigma), Size::Uniform(sigma)),
+                        (Size::map(&sigmas), Size::map(&big_sigmas)),
+                    ];
+                    for (size, big_size) in cases {
+                        let params = Params::new(Kernel::Gaussian, size).with_border(border);
+                        let out = backend.apply(image.view(), &params).unwrap();
+                        let big_params = Params::new(Kernel::Gaussian, big_size);
+                        let expect = backend.apply(big.view(), &big_params).unwrap();
+                        for ((y, x), &v) in out.indexed_iter() {
+                            let e = expect[(y + margin, x + margin)];
+                            assert!(
+                                (v - e).abs() <= 1e-9,
+                                "{h} x {w} {border:?} k {boxes} sigma {sigma} uniform {} at ({y}, {x}): {v} against {e}", matches!(params.size, Size::Uniform(_))
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn box_counts_outside_two_to_five_are_refused() {
     for boxes in [0, 1, 6, 100] {

@@ -279,26 +279,28 @@ impl<V: Wrapping> IntegratedBand<V> {
         }
     }
 
-    /// The k-fold box of width 2n + 1 (`inner` = n) around image position
-    /// (y, x), channel `ch`, unnormalised: its weights are integers summing
-    /// to (2n + 1)^(2k). `K` is k (a constant, so the (k + 1)^2 reads unroll).
+    /// The k-fold box of width 2n + 1 down the columns and 2m + 1 along
+    /// the rows (`inner` = (n, m)) around image position (y, x), channel
+    /// `ch`, unnormalised: its weights are integers summing to
+    /// (2n + 1)^k (2m + 1)^k. `K` is k (a constant, so the (k + 1)^2 reads unroll).
     #[inline]
-    pub(crate) fn window<const K: usize>(&self, (y, x): (i64, i64), inner: i64, ch: usize) -> V {
+    pub(crate) fn window<const K: usize>(&self, (y, x): (i64, i64), (inner_y, inner_x): (i64, i64), ch: usize) -> V {
         debug_assert_eq!(K, self.boxes);
         let k = K as i64;
-        let w = 2 * inner + 1;
-        let top = y + k * inner - self.origin.0;
-        let left = x + k * inner - self.origin.1;
-        let inside = top - k * w >= 0 && (top as usize) < self.rows && left - k * w >= 0 && (left as usize) < self.cols;
+        let (wy, wx) = (2 * inner_y + 1, 2 * inner_x + 1);
+        let top = y + k * inner_y - self.origin.0;
+        let left = x + k * inner_x - self.origin.1;
+        let inside =
+            top - k * wy >= 0 && (top as usize) < self.rows && left - k * wx >= 0 && (left as usize) < self.cols;
         let c = &self.coefficients[..=K];
         let mut sum = V::default();
         if inside {
-            let (top, left, w) = (top as usize, left as usize, w as usize);
+            let (top, left, wy, wx) = (top as usize, left as usize, wy as usize, wx as usize);
             for (i, &ci) in c.iter().enumerate() {
-                let row = &self.values[(top - i * w) * self.stride..][..self.cols * self.channels];
+                let row = &self.values[(top - i * wy) * self.stride..][..self.cols * self.channels];
                 let mut row_sum = V::default();
                 for (j, &cj) in c.iter().enumerate() {
-                    row_sum = row_sum.add(cj.mul(row[(left - j * w) * self.channels + ch]));
+                    row_sum = row_sum.add(cj.mul(row[(left - j * wx) * self.channels + ch]));
                 }
                 sum = sum.add(ci.mul(row_sum));
             }
@@ -306,7 +308,7 @@ impl<V: Wrapping> IntegratedBand<V> {
             for (i, &ci) in c.iter().enumerate() {
                 let mut row_sum = V::default();
                 for (j, &cj) in c.iter().enumerate() {
-                    let entry = self.entry(top - i as i64 * w, left - j as i64 * w, ch);
+                    let entry = self.entry(top - i as i64 * wy, left - j as i64 * wx, ch);
                     row_sum = row_sum.add(cj.mul(entry));
                 }
                 sum = sum.add(ci.mul(row_sum));
@@ -556,36 +558,39 @@ pub(crate) fn edge_masses(boxes: usize, inner: i64, p: i64, len: i64) -> (u128, 
     (before as u128, after as u128)
 }
 
+/// The k-fold box of width 2n + 1 (weights as integers, offsets -k n..=k n),
+/// by repeated convolution: the reference the tests compare with.
+#[cfg(test)]
+pub(crate) fn kfold_box(boxes: usize, inner: i64) -> Vec<i64> {
+    let w = (2 * inner + 1) as usize;
+    let mut kernel = vec![1i64];
+    for _ in 0..boxes {
+        let mut next = vec![0i64; kernel.len() + w - 1];
+        for (i, &v) in kernel.iter().enumerate() {
+            for t in next[i..i + w].iter_mut() {
+                *t += v;
+            }
+        }
+        kernel = next;
+    }
+    kernel
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The k-fold box of width w (weights as integers), by repeated convolution.
-    fn kfold_box(boxes: usize, inner: i64) -> Vec<i64> {
-        let w = (2 * inner + 1) as usize;
-        let mut kernel = vec![1i64];
-        for _ in 0..boxes {
-            let mut next = vec![0i64; kernel.len() + w - 1];
-            for (i, &v) in kernel.iter().enumerate() {
-                for t in next[i..i + w].iter_mut() {
-                    *t += v;
-                }
-            }
-            kernel = next;
-        }
-        kernel
-    }
-
-    fn direct_window(image: &[Vec<i64>], boxes: usize, inner: i64, (y, x): (i64, i64)) -> i64 {
-        let kernel = kfold_box(boxes, inner);
-        let reach = boxes as i64 * inner;
+    fn direct_window(image: &[Vec<i64>], boxes: usize, (inner_y, inner_x): (i64, i64), (y, x): (i64, i64)) -> i64 {
+        let (kernel_y, kernel_x) = (kfold_box(boxes, inner_y), kfold_box(boxes, inner_x));
+        let (reach_y, reach_x) = (boxes as i64 * inner_y, boxes as i64 * inner_x);
         let mut sum = 0;
-        for dy in -reach..=reach {
-            for dx in -reach..=reach {
+        for dy in -reach_y..=reach_y {
+            for dx in -reach_x..=reach_x {
                 let (yy, xx) = (y + dy, x + dx);
                 if yy >= 0 && (yy as usize) < image.len() && xx >= 0 && (xx as usize) < image[0].len() {
-                    sum +=
-                        kernel[(dy + reach) as usize] * kernel[(dx + reach) as usize] * image[yy as usize][xx as usize];
+                    sum += kernel_y[(dy + reach_y) as usize]
+                        * kernel_x[(dx + reach_x) as usize]
+                        * image[yy as usize][xx as usize];
                 }
             }
         }
@@ -600,7 +605,7 @@ mod tests {
         let band = IntegratedBand::<V>::build(boxes, 1, 0..h as i64, 0..w as i64, |row, out| {
             out.copy_from_slice(&image[row as usize])
         });
-        for inner in 0..6 {
+        for inner in [0, 1, 2, 3, 4, 5].into_iter().flat_map(|n| [(n, n), (n, (n + 2) % 6)]) {
             for y in 0..h as i64 {
                 for x in 0..w as i64 {
                     let expect = direct_window(&image, boxes, inner, (y, x));
@@ -612,7 +617,7 @@ mod tests {
                         _ => band.window::<5>((y, x), inner, 0),
                     }
                     .to_signed_f64();
-                    assert_eq!(got, expect as f64, "k {boxes} n {inner} at ({y}, {x})");
+                    assert_eq!(got, expect as f64, "k {boxes} n {inner:?} at ({y}, {x})");
                 }
             }
         }

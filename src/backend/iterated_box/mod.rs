@@ -17,6 +17,7 @@
 
 mod integrated;
 mod plan;
+mod reflect;
 mod replicate;
 
 use std::ops::Range;
@@ -25,6 +26,7 @@ use ndarray::{ArrayView3, ArrayViewMut3, Axis};
 
 use self::integrated::{IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
 use self::plan::{DIRECT_EXTENT, Plan, Planner};
+use self::reflect::{AxisFold, PeriodSums, folded_reach};
 use self::replicate::{AxisSplit, ReplicateEdges};
 use crate::border::Border;
 use crate::error::Error;
@@ -78,15 +80,6 @@ impl IteratedBox {
 /// Bytes of tables a strip may take for taller strips (see
 /// `strips::strip_rows_within`): 64 MB, a few per thread of L3-sized work.
 const STRIP_BUDGET: usize = 64 << 20;
-
-/// Border-padded positions a strip may hold, per side, before `IteratedBox`
-/// refuses a Reflect request: twice the longer image side, and at least
-/// this many. (Replicate pads nothing; see [`replicate`].)
-const MIN_PAD_LIMIT: i64 = 256;
-
-fn pad_limit(height: usize, width: usize) -> i64 {
-    (2 * height.max(width) as i64).max(MIN_PAD_LIMIT)
-}
 
 /// log2 of the largest total weight a window's integer kernel puts on
 /// `len` positions: per axis at most min(w^k, len w^(k-1)).
@@ -268,6 +261,16 @@ fn dot<T: Sample>(a: &[T], b: &[f64]) -> f64 {
     (partial[0] + partial[1]) + (partial[2] + partial[3]) + tail
 }
 
+/// One box of a plan (half-width and weight) with its folds down and along
+/// the rows (see [`reflect`]; no fold but for Reflect).
+#[derive(Debug, Clone, Copy)]
+struct FoldedBox {
+    inner: i64,
+    weight: f64,
+    down: AxisFold,
+    along: AxisFold,
+}
+
 /// Everything a strip needs that is the same for every strip.
 struct Setup<'a, T> {
     input: ArrayView3<'a, T>,
@@ -278,6 +281,26 @@ struct Setup<'a, T> {
 }
 
 impl<T: Sample> Setup<'_, T> {
+    /// The plan's boxes, folded onto the reflected axes if `reflect`.
+    fn folded(&self, plan: &Plan, reflect: bool) -> [FoldedBox; 2] {
+        let (height, width, _) = self.input.dim();
+        plan.boxes.map(|(inner, weight)| {
+            let fold = |len| {
+                if reflect {
+                    AxisFold::new(self.boxes, inner, len)
+                } else {
+                    AxisFold::unfolded(inner)
+                }
+            };
+            FoldedBox {
+                inner,
+                weight,
+                down: fold(height),
+                along: fold(width),
+            }
+        })
+    }
+
     /// (2n + 1)^(2k): the total weight of the unnormalised k-fold box in 2-D.
     #[inline(always)]
     fn total_weight(&self, inner: i64) -> f64 {
@@ -286,17 +309,24 @@ impl<T: Sample> Setup<'_, T> {
     }
 
     /// The positions a strip of output `rows` reads for kernels reaching
-    /// `halo`: the band of rows they reach, padded by the border rule for
-    /// Reflect; for Replicate, padded only as far as the exact taps reach
-    /// (the boxes take the edges by their weight, see [`replicate`]).
-    fn band(&self, rows: &Range<usize>, halo: i64) -> BandSamples<T> {
+    /// `halo` = (down, along) the rows: the band of rows they reach, padded
+    /// by the border rule for Reflect (as far as the folded kernels reach,
+    /// see [`reflect`]); for Replicate, padded only as far as the exact taps
+    /// reach (the boxes take the edges by their weight, see [`replicate`]).
+    ///
+    /// With `mirrored`, the band also holds the rows that kernels folded to
+    /// the mirror rows read (see [`reflect`]).
+    fn band(&self, rows: &Range<usize>, (halo, halo_x): (i64, i64), mirrored: bool) -> BandSamples<T> {
         let (height, width, _) = self.input.dim();
         let clamped = band_rows(rows, halo as usize, height);
         let (band_y, band_x) = match self.border {
-            Border::Reflect => (
-                rows.start as i64 - halo..rows.end as i64 + halo,
-                -halo..width as i64 + halo,
-            ),
+            Border::Reflect => {
+                let (mut start, mut end) = (rows.start as i64, rows.end as i64);
+                if mirrored {
+                    (start, end) = (start.min(height as i64 - end), end.max(height as i64 - start));
+                }
+                (start - halo..end + halo, -halo_x..width as i64 + halo_x)
+            }
             Border::Replicate => {
                 let pad = halo.min(DIRECT_EXTENT);
                 let start = if clamped.start == 0 { -pad } else { clamped.start as i64 };
@@ -340,11 +370,21 @@ impl<T: Sample> Setup<'_, T> {
     /// The integers for the band's samples in tables of `V` whose windows
     /// reach `widest` (n of the widest box), and whether the band holds
     /// non-finite samples.
-    fn quantizer<V: Wrapping>(&self, band: &BandSamples<T>, widest: i64) -> (Quantizer, bool) {
+    fn quantizer<V: Wrapping>(&self, band: &BandSamples<T>, widest: i64, whole_image: bool) -> (Quantizer, bool) {
         if T::TYPE.is_integer() {
             return (Quantizer::identity(), false);
         }
-        let (mut largest, mut non_finite) = (0.0f64, false);
+        // Reflect's column period sums read every image row.
+        let mut largest = if whole_image {
+            self.input
+                .iter()
+                .map(|v| v.to_f64())
+                .filter(|v| v.is_finite())
+                .fold(0.0f64, |m, v| m.max(v.abs()))
+        } else {
+            0.0f64
+        };
+        let mut non_finite = false;
         for v in band.values.iter().map(|v| v.to_f64()) {
             if v.is_finite() {
                 largest = largest.max(v.abs());
@@ -381,10 +421,39 @@ impl<T: Sample> Setup<'_, T> {
         let border = self.border;
         let plan = self.planner.plan(sigma);
         let halo = self.planner.extent(&plan, sigma);
-        let band = self.band(&rows, halo);
+        let reflect = border == Border::Reflect;
+        let boxes: Vec<FoldedBox> = self
+            .folded(&plan, reflect)
+            .into_iter()
+            .filter(|b| b.weight > 0.0)
+            .collect();
+        let band_halo = if reflect {
+            let direct = if plan.direct > 0.0 {
+                GaussianTaps::new(sigma).extent()
+            } else {
+                0
+            };
+            let reach = |inner: fn(&FoldedBox) -> i64| {
+                boxes
+                    .iter()
+                    .map(|b| self.boxes as i64 * inner(b))
+                    .max()
+                    .unwrap_or(0)
+                    .max(direct)
+            };
+            (reach(|b| b.down.inner), reach(|b| b.along.inner))
+        } else {
+            (halo, halo)
+        };
+        let band = self.band(&rows, band_halo, boxes.iter().any(|b| b.down.mirror));
         let (line_y, line_x) = self.table_region(&band);
         let row_len = width * channels;
-        let (quantizer, non_finite) = self.quantizer::<V>(&band, plan.widest().unwrap_or(0));
+        let columns_fold = boxes.iter().any(|b| b.down.folds());
+        let (quantizer, non_finite) = self.quantizer::<V>(&band, plan.widest().unwrap_or(0), columns_fold);
+        let period = boxes
+            .iter()
+            .any(|b| b.down.folds() || b.along.folds())
+            .then(|| PeriodSums::<V>::build(&self.input, &band, quantizer, self.boxes, columns_fold));
         let mut boxed = vec![0.0f64; rows.len() * row_len];
         if plan.direct < 1.0 {
             let edges = self.replicate_edges::<V>(&band, &line_y, quantizer);
@@ -393,10 +462,20 @@ impl<T: Sample> Setup<'_, T> {
             let mut line = IntegratedLine::<V>::new(self.boxes);
             let mut passed = vec![V::default(); line_y.clone().count() * row_len];
             let mut inside = vec![0.0f64; if clip_or_constant { rows.len() * width } else { 0 }];
-            for (inner, weight) in plan.weighted() {
+            for &FoldedBox {
+                inner,
+                weight,
+                down: fold_y,
+                along: fold_x,
+            } in &boxes
+            {
                 // Along the rows: every line of the band has the same reads.
                 let line_len = (line_x.end - line_x.start) as usize;
-                let reads = IntegratedLine::<V>::reads::<K>(line_x.start, line_len, 0..width as i64, inner);
+                let mut reads = IntegratedLine::<V>::reads::<K>(line_x.start, line_len, 0..width as i64, fold_x.inner);
+                if fold_x.mirror {
+                    reads.reverse();
+                }
+                let alpha_x = V::from_u128(fold_x.alpha);
                 for (j, row) in line_y.clone().enumerate() {
                     let samples = band.row_part(row, &line_x);
                     for ch in 0..channels {
@@ -408,8 +487,12 @@ impl<T: Sample> Setup<'_, T> {
                                 V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
                             }),
                         );
+                        let folded = match &period {
+                            Some(period) if fold_x.folds() => alpha_x.mul(period.row_sum(j, ch)),
+                            _ => V::default(),
+                        };
                         for (x, read) in reads.iter().enumerate() {
-                            passed[j * row_len + x * channels + ch] = line.window_read::<K>(read);
+                            passed[j * row_len + x * channels + ch] = line.window_read::<K>(read).add(folded);
                         }
                     }
                 }
@@ -443,9 +526,22 @@ impl<T: Sample> Setup<'_, T> {
                     continue;
                 }
                 let restored = quantizer.restore(weight / self.total_weight(inner));
+                // Reflect's fold down the columns: the same for every row.
+                let folded: Vec<V> = match &period {
+                    Some(period) if fold_y.folds() => (0..row_len)
+                        .map(|i| {
+                            let cols = period.column_window::<K>((i / channels) as i64, fold_x, i % channels);
+                            V::from_u128(fold_y.alpha).mul(cols)
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 for (j, y) in rows.clone().enumerate() {
                     sums.fill(V::default());
-                    columns.window_row(y as i64, inner, &mut sums, &mut scratch);
+                    columns.window_row(fold_y.at(y as i64, height), fold_y.inner, &mut sums, &mut scratch);
+                    for (s, &f) in sums.iter_mut().zip(&folded) {
+                        *s = s.add(f);
+                    }
                     for (b, s) in boxed[j * row_len..(j + 1) * row_len].iter_mut().zip(&sums) {
                         *b += restored * s.to_signed_f64();
                     }
@@ -575,9 +671,20 @@ impl<T: Sample> Setup<'_, T> {
         let halo = self.planner.reach_bound(max_sigma);
         let max_inner = self.planner.widest_bound(max_sigma);
         let clip_or_constant = !border.reads_outside();
-        let band = self.band(&rows, halo);
+        let reflect = border == Border::Reflect;
+        let band_halo = if reflect {
+            let reach = |len| folded_reach(self.boxes, halo, len, DIRECT_EXTENT);
+            (reach(height), reach(width))
+        } else {
+            (halo, halo)
+        };
+        // Kernels of at most the widest width: if that one does not fold, none does.
+        let folds = |len| reflect && max_inner.is_some_and(|n| AxisFold::new(self.boxes, n, len).folds());
+        let (columns_fold, rows_fold) = (folds(height), folds(width));
+        // Folds mirror for odd k only.
+        let band = self.band(&rows, band_halo, columns_fold && self.boxes % 2 == 1);
         let (table_y, table_x) = self.table_region(&band);
-        let (quantizer, non_finite) = self.quantizer::<V>(&band, max_inner.unwrap_or(0));
+        let (quantizer, non_finite) = self.quantizer::<V>(&band, max_inner.unwrap_or(0), columns_fold);
         let table = max_inner.map(|_| {
             let table =
                 IntegratedBand::<V>::build(self.boxes, channels, table_y.clone(), table_x.clone(), |row, out| {
@@ -589,19 +696,24 @@ impl<T: Sample> Setup<'_, T> {
             (table, quantizer)
         });
         let edges = max_inner.and_then(|_| self.replicate_edges::<V>(&band, &table_y, quantizer));
+        let period = (columns_fold || rows_fold)
+            .then(|| PeriodSums::<V>::build(&self.input, &band, quantizer, self.boxes, columns_fold));
         let non_finite = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
-        let mut last: Option<(f32, Plan)> = None;
+        let mut last: Option<(f32, Plan, [FoldedBox; 2])> = None;
         for (j, y) in rows.clone().enumerate() {
             for x in 0..width {
                 let sigma = self.sigmas.at(y, x);
                 // Neighbours often share a sigma (plateaus of a distance map).
-                let plan = match last {
-                    Some((s, plan)) if s.to_bits() == sigma.to_bits() => plan,
-                    _ => self.planner.plan(sigma),
+                let (plan, folds) = match last {
+                    Some((s, plan, folds)) if s.to_bits() == sigma.to_bits() => (plan, folds),
+                    _ => {
+                        let plan = self.planner.plan(sigma);
+                        (plan, self.folded(&plan, period.is_some()))
+                    }
                 };
-                last = Some((sigma, plan));
+                last = Some((sigma, plan, folds));
                 let (py, px) = (y as i64, x as i64);
                 if plan.direct > 0.0 {
                     band.direct_gather(border, sigma, (py, px), &mut direct);
@@ -618,7 +730,7 @@ impl<T: Sample> Setup<'_, T> {
                             let y_split = AxisSplit::new(self.boxes, inner, py, height as i64, stretch);
                             let x_split = AxisSplit::new(self.boxes, inner, px, width as i64, stretch);
                             for (ch, value) in boxed.iter_mut().enumerate() {
-                                let window = table.window::<K>((py, px), inner, ch).to_signed_f64();
+                                let window = table.window::<K>((py, px), (inner, inner), ch).to_signed_f64();
                                 let columns = edges.column_windows::<K>(py, inner, ch, x_split.sides());
                                 let rows = edges.row_windows::<K>(px, inner, ch, y_split.sides());
                                 let splits = (&y_split, &x_split);
@@ -639,8 +751,14 @@ impl<T: Sample> Setup<'_, T> {
                     let boxes = boxes.map(|(inner, weight)| (inner, quantizer.restore(weight)));
                     for (ch, value) in boxed.iter_mut().enumerate().filter(|_| edges.is_none()) {
                         let mut sum = 0.0;
-                        for &(inner, weight) in boxes.iter().filter(|b| b.1 > 0.0) {
-                            sum += weight * table.window::<K>((py, px), inner, ch).to_signed_f64();
+                        for (&(_, weight), folded) in boxes.iter().zip(&folds).filter(|b| b.0.1 > 0.0) {
+                            let (down, along) = (folded.down, folded.along);
+                            let at = (down.at(py, height), along.at(px, width));
+                            let mut window = table.window::<K>(at, (down.inner, along.inner), ch);
+                            if let Some(period) = &period {
+                                window = window.add(period.window::<K>((py, px), (folded.down, folded.along), ch));
+                            }
+                            sum += weight * window.to_signed_f64();
                         }
                         *value = match border {
                             Border::Clip => sum / inside,
@@ -686,16 +804,6 @@ impl Filter for IteratedBox {
         let max_sigma = params.size.max_value();
         let max_plan = planner.plan(max_sigma);
         let halo = planner.reach_bound(max_sigma);
-        let reject = |reason| {
-            Err(Error::Unsupported {
-                backend: self.name(),
-                request: Request::new::<T>(params, [height, width, job.shape()[2]]).to_string(),
-                reason,
-            })
-        };
-        if params.border == Border::Reflect && halo > pad_limit(height, width) {
-            return reject("with Reflect, kernels may reach at most twice the image's longer side past it");
-        }
         let setup = Setup {
             input: job.input(),
             sigmas: params.size.reborrow(),
@@ -719,14 +827,17 @@ impl Filter for IteratedBox {
             });
         };
         // Tables (bits / 8 bytes), band samples and one pass buffer per position.
-        let band_pad = match params.border {
-            Border::Reflect => halo,
-            Border::Replicate => halo.min(DIRECT_EXTENT),
-            _ => 0,
+        let (band_halo, band_pad) = match params.border {
+            Border::Reflect => (
+                folded_reach(self.boxes, halo, height, DIRECT_EXTENT),
+                folded_reach(self.boxes, halo, width, DIRECT_EXTENT),
+            ),
+            Border::Replicate => (halo, halo.min(DIRECT_EXTENT)),
+            _ => (halo, 0),
         };
         let band_row_bytes =
             (width + 2 * band_pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + size_of::<T>());
-        let strip = strip_rows_within(height, halo as usize, band_row_bytes, STRIP_BUDGET);
+        let strip = strip_rows_within(height, band_halo as usize, band_row_bytes, STRIP_BUDGET);
         let uniform = match params.size {
             Size::Uniform(sigma) => Some(sigma),
             _ => None,
