@@ -180,7 +180,8 @@ fn reading_past_the_edges_equals_blurring_an_explicitly_padded_image() {
                             let e = expect[(y + margin, x + margin)];
                             assert!(
                                 (v - e).abs() <= 1e-9,
-                                "{h} x {w} {border:?} k {boxes} sigma {sigma} uniform {} at ({y}, {x}): {v} against {e}", matches!(params.size, Size::Uniform(_))
+                                "{h} x {w} {border:?} k {boxes} sigma {sigma} uniform {} at ({y}, {x}): {v} against {e}",
+                                matches!(params.size, Size::Uniform(_))
                             );
                         }
                     }

@@ -99,14 +99,30 @@ const FLOAT_FRACTION_BITS: f64 = 28.0;
 /// on images of thousands of pixels come near it).
 const MIN_FLOAT_FRACTION_BITS: f64 = 16.0;
 
-/// The table bits (64 or 128) for k = `boxes` boxes of half-width up to
-/// `widest` over a region of `height` x `width` positions: integers need
-/// every window sum below 2^62 or 2^126; floats need
-/// [`FLOAT_FRACTION_BITS`] in 64 bits, or at least
-/// [`MIN_FLOAT_FRACTION_BITS`] in 128. `None` where neither fits.
-fn table_bits(sample: SampleType, boxes: usize, widest: i64, height: i64, width: i64) -> Option<u32> {
+/// log2 of the largest total weight of one integer window sum that a
+/// request reads: k = `boxes` boxes of half-width up to `widest` on tables
+/// of `table` = (rows, columns) positions, of an image of `image` = (H, W).
+/// Replicate's edge parts are windows of the image's edges, no larger.
+/// With Reflect, widths fold to at most the image side, and the period sums
+/// add 1-D windows of row and column sums over a period (2 L positions).
+fn window_bits(boxes: usize, border: Border, widest: i64, table: (i64, i64), image: (usize, usize)) -> f64 {
     let w = 2 * widest + 1;
-    let weight_bits = axis_weight_bits(boxes, w, height) + axis_weight_bits(boxes, w, width);
+    if border == Border::Reflect {
+        let (h, wd) = (image.0.max(1) as i64, image.1.max(1) as i64);
+        let down = axis_weight_bits(boxes, w.min(h), table.0);
+        let along = axis_weight_bits(boxes, w.min(wd), table.1);
+        let (rows, cols) = (((2 * h) as f64).log2(), ((2 * wd) as f64).log2());
+        (down + along).max(down + cols).max(along + rows).max(rows + cols)
+    } else {
+        axis_weight_bits(boxes, w, table.0) + axis_weight_bits(boxes, w, table.1)
+    }
+}
+
+/// The table bits (64 or 128) for window sums of `weight_bits` (see
+/// [`window_bits`]): integers need every window sum below 2^62 or 2^126;
+/// floats need [`FLOAT_FRACTION_BITS`] in 64 bits, or at least
+/// [`MIN_FLOAT_FRACTION_BITS`] in 128. `None` where neither fits.
+fn table_bits(sample: SampleType, weight_bits: f64) -> Option<u32> {
     let need = if sample.is_integer() {
         let max = if sample == SampleType::U8 { 255.0f64 } else { 65535.0 };
         max.log2() + weight_bits
@@ -281,6 +297,36 @@ struct Setup<'a, T> {
 }
 
 impl<T: Sample> Setup<'_, T> {
+    /// How far the folded kernels of the pixels of output `rows` reach
+    /// (down, along the rows), with Reflect: a band padded that far holds
+    /// every position they read.
+    fn folded_halo(&self, rows: &Range<usize>) -> (i64, i64) {
+        let (_, width, _) = self.input.dim();
+        let k = self.boxes as i64;
+        let (mut halo, mut last) = ((0, 0), None);
+        for y in rows.clone() {
+            for x in 0..width {
+                let sigma = self.sigmas.at(y, x);
+                if last == Some(sigma.to_bits()) {
+                    continue;
+                }
+                last = Some(sigma.to_bits());
+                let plan = self.planner.plan(sigma);
+                let direct = if plan.direct > 0.0 {
+                    GaussianTaps::new(sigma).extent()
+                } else {
+                    0
+                };
+                for b in self.folded(&plan, true).iter().filter(|b| b.weight > 0.0) {
+                    halo.0 = i64::max(halo.0, k * b.down.inner);
+                    halo.1 = i64::max(halo.1, k * b.along.inner);
+                }
+                halo = (halo.0.max(direct), halo.1.max(direct));
+            }
+        }
+        halo
+    }
+
     /// The plan's boxes, folded onto the reflected axes if `reflect`.
     fn folded(&self, plan: &Plan, reflect: bool) -> [FoldedBox; 2] {
         let (height, width, _) = self.input.dim();
@@ -392,17 +438,10 @@ impl<T: Sample> Setup<'_, T> {
                 non_finite = true;
             }
         }
-        let w = 2 * widest + 1;
-        // Replicate's edge lines carry a whole kernel's weight.
-        let span = |r: &Range<i64>| {
-            if self.border.reads_outside() {
-                i64::MAX
-            } else {
-                r.end - r.start
-            }
-        };
-        let bits =
-            axis_weight_bits(self.boxes, w, span(&band.rows)) + axis_weight_bits(self.boxes, w, span(&band.cols));
+        let (rows, cols) = self.table_region(band);
+        let table = (rows.end - rows.start, cols.end - cols.start);
+        let (height, width, _) = self.input.dim();
+        let bits = window_bits(self.boxes, self.border, widest, table, (height, width));
         (Quantizer::for_floats(largest, bits, V::BITS), non_finite)
     }
 
@@ -475,7 +514,6 @@ impl<T: Sample> Setup<'_, T> {
                 if fold_x.mirror {
                     reads.reverse();
                 }
-                let alpha_x = V::from_u128(fold_x.alpha);
                 for (j, row) in line_y.clone().enumerate() {
                     let samples = band.row_part(row, &line_x);
                     for ch in 0..channels {
@@ -487,12 +525,8 @@ impl<T: Sample> Setup<'_, T> {
                                 V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
                             }),
                         );
-                        let folded = match &period {
-                            Some(period) if fold_x.folds() => alpha_x.mul(period.row_sum(j, ch)),
-                            _ => V::default(),
-                        };
                         for (x, read) in reads.iter().enumerate() {
-                            passed[j * row_len + x * channels + ch] = line.window_read::<K>(read).add(folded);
+                            passed[j * row_len + x * channels + ch] = fold_x.signed(line.window_read::<K>(read));
                         }
                     }
                 }
@@ -526,24 +560,37 @@ impl<T: Sample> Setup<'_, T> {
                     continue;
                 }
                 let restored = quantizer.restore(weight / self.total_weight(inner));
-                // Reflect's fold down the columns: the same for every row.
-                let folded: Vec<V> = match &period {
+                // Reflect's folds: the column period sums are the same for every row.
+                let cols: Vec<f64> = match &period {
                     Some(period) if fold_y.folds() => (0..row_len)
-                        .map(|i| {
-                            let cols = period.column_window::<K>((i / channels) as i64, fold_x, i % channels);
-                            V::from_u128(fold_y.alpha).mul(cols)
-                        })
+                        .map(|i| period.cols_window::<K>((i / channels) as i64, fold_x, i % channels))
                         .collect(),
                     _ => Vec::new(),
                 };
                 for (j, y) in rows.clone().enumerate() {
                     sums.fill(V::default());
                     columns.window_row(fold_y.at(y as i64, height), fold_y.inner, &mut sums, &mut scratch);
-                    for (s, &f) in sums.iter_mut().zip(&folded) {
-                        *s = s.add(f);
-                    }
-                    for (b, s) in boxed[j * row_len..(j + 1) * row_len].iter_mut().zip(&sums) {
-                        *b += restored * s.to_signed_f64();
+                    let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
+                    if let Some(period) = &period {
+                        let mut rows_windows = [0.0; crate::MAX_CHANNELS];
+                        for (ch, w) in rows_windows[..channels]
+                            .iter_mut()
+                            .enumerate()
+                            .filter(|_| fold_x.folds())
+                        {
+                            *w = period.rows_window::<K>(y as i64, fold_y, ch);
+                        }
+                        for (i, (b, s)) in out_row.iter_mut().zip(&sums).enumerate() {
+                            let ch = i % channels;
+                            let window = fold_y.signed(*s).to_signed_f64();
+                            let col = cols.get(i).copied().unwrap_or(0.0);
+                            let whole = period.combine(window, (fold_y, fold_x), rows_windows[ch], col, ch);
+                            *b += restored * whole;
+                        }
+                    } else {
+                        for (b, s) in out_row.iter_mut().zip(&sums) {
+                            *b += restored * s.to_signed_f64();
+                        }
                     }
                 }
                 if clip_or_constant {
@@ -672,12 +719,7 @@ impl<T: Sample> Setup<'_, T> {
         let max_inner = self.planner.widest_bound(max_sigma);
         let clip_or_constant = !border.reads_outside();
         let reflect = border == Border::Reflect;
-        let band_halo = if reflect {
-            let reach = |len| folded_reach(self.boxes, halo, len, DIRECT_EXTENT);
-            (reach(height), reach(width))
-        } else {
-            (halo, halo)
-        };
+        let band_halo = if reflect { self.folded_halo(&rows) } else { (halo, halo) };
         // Kernels of at most the widest width: if that one does not fold, none does.
         let folds = |len| reflect && max_inner.is_some_and(|n| AxisFold::new(self.boxes, n, len).folds());
         let (columns_fold, rows_fold) = (folds(height), folds(width));
@@ -754,11 +796,25 @@ impl<T: Sample> Setup<'_, T> {
                         for (&(_, weight), folded) in boxes.iter().zip(&folds).filter(|b| b.0.1 > 0.0) {
                             let (down, along) = (folded.down, folded.along);
                             let at = (down.at(py, height), along.at(px, width));
-                            let mut window = table.window::<K>(at, (down.inner, along.inner), ch);
-                            if let Some(period) = &period {
-                                window = window.add(period.window::<K>((py, px), (folded.down, folded.along), ch));
-                            }
-                            sum += weight * window.to_signed_f64();
+                            let window =
+                                down.signed(along.signed(table.window::<K>(at, (down.inner, along.inner), ch)));
+                            let whole = match &period {
+                                Some(period) => {
+                                    let rows = if along.folds() {
+                                        period.rows_window::<K>(py, down, ch)
+                                    } else {
+                                        0.0
+                                    };
+                                    let cols = if down.folds() {
+                                        period.cols_window::<K>(px, along, ch)
+                                    } else {
+                                        0.0
+                                    };
+                                    period.combine(window.to_signed_f64(), (down, along), rows, cols, ch)
+                                }
+                                None => window.to_signed_f64(),
+                            };
+                            sum += weight * whole;
                         }
                         *value = match border {
                             Border::Clip => sum / inside,
@@ -811,21 +867,6 @@ impl Filter for IteratedBox {
             planner,
             boxes: self.boxes,
         };
-        let pad = if params.border.reads_outside() { halo } else { 0 };
-        let widest = max_plan.widest().map_or(1, |inner| inner + 1);
-        let Some(bits) = table_bits(
-            T::TYPE,
-            self.boxes,
-            widest,
-            height as i64 + 2 * pad,
-            width as i64 + 2 * pad,
-        ) else {
-            return Err(Error::TooLarge {
-                height,
-                width,
-                reason: "iterated-box window sums of this sigma exceed 128-bit tables (fewer boxes reach further)",
-            });
-        };
         // Tables (bits / 8 bytes), band samples and one pass buffer per position.
         let (band_halo, band_pad) = match params.border {
             Border::Reflect => (
@@ -834,6 +875,19 @@ impl Filter for IteratedBox {
             ),
             Border::Replicate => (halo, halo.min(DIRECT_EXTENT)),
             _ => (halo, 0),
+        };
+        let widest = max_plan.widest().map_or(1, |inner| inner + 1);
+        let table = match params.border {
+            Border::Reflect => (height as i64 + 2 * band_halo, width as i64 + 2 * band_pad),
+            _ => (height as i64, width as i64),
+        };
+        let weight_bits = window_bits(self.boxes, params.border, widest, table, (height, width));
+        let Some(bits) = table_bits(T::TYPE, weight_bits) else {
+            return Err(Error::TooLarge {
+                height,
+                width,
+                reason: "iterated-box window sums of this sigma exceed 128-bit tables (fewer boxes reach further)",
+            });
         };
         let band_row_bytes =
             (width + 2 * band_pad as usize) * job.shape()[2] * (bits as usize / 8 * 2 + size_of::<T>());
@@ -866,16 +920,19 @@ mod tests {
             for side in [1usize, 256, 4096, 16384] {
                 let planner = Planner::new(3, side);
                 let widest = planner.plan(1e30).widest().unwrap() + 1;
-                let bits = table_bits(sample, 3, widest, side as i64, side as i64);
+                let side = side as i64;
+                let bits = table_bits(sample, window_bits(3, Border::Clip, widest, (side, side), (1, 1)));
                 assert!(bits.is_some(), "{sample:?} side {side}");
             }
             // Moderate sigmas keep 64-bit tables.
             let widest = Planner::new(3, 1024).plan(8.0).widest().unwrap() + 1;
-            assert_eq!(table_bits(sample, 3, widest, 1024, 1024), Some(64), "{sample:?}");
+            let bits = window_bits(3, Border::Clip, widest, (1024, 1024), (1024, 1024));
+            assert_eq!(table_bits(sample, bits), Some(64), "{sample:?}");
         }
         // Five boxes of a huge sigma on a large image: refused, not wrong.
         let widest = Planner::new(5, 15000).plan(1e6).widest().unwrap() + 1;
-        assert_eq!(table_bits(SampleType::U16, 5, widest, 15000, 15000), None);
-        assert_eq!(table_bits(SampleType::F32, 5, widest, 15000, 15000), None);
+        let bits = window_bits(5, Border::Clip, widest, (15000, 15000), (15000, 15000));
+        assert_eq!(table_bits(SampleType::U16, bits), None);
+        assert_eq!(table_bits(SampleType::F32, bits), None);
     }
 }

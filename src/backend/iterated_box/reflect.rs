@@ -24,52 +24,72 @@ use super::integrated::{IntegratedLine, Quantizer, Wrapping, difference_coeffici
 use crate::border::Border;
 use crate::sample::Sample;
 
-/// A k-fold box folded onto one reflected axis: the half-width of the box
-/// of width b that the tables read, and alpha, the weight of the period sum.
+/// A k-fold box folded onto one reflected axis: the box of width beta
+/// that the tables read (its half-width, sign and position), and alpha,
+/// the weight of the period sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AxisFold {
     pub inner: i64,
     pub alpha: u128,
     /// Whether the folded box sits at the mirror position.
     pub mirror: bool,
+    /// Whether the folded box is subtracted.
+    pub negative: bool,
+    folded: bool,
 }
 
 impl AxisFold {
-    /// The k-fold box of width 2 `inner` + 1 on a reflected axis of `len`
-    /// (> 0) positions. Alpha is worked out in wrapping 128-bit arithmetic
-    /// as sum_{j >= 1} C(k, j) a^j b^(k - j) P^(j - 1), which is exact
-    /// whenever the window sums fit the tables.
+    /// The k-fold box of width w = 2 `inner` + 1 on a reflected axis of
+    /// `len` (> 0) positions.
+    ///
+    /// With w = a P + b (1 <= b < P), one box is a E + M^a box_b; where b
+    /// is over half the period, its complement in a period is narrower:
+    /// box_b = E - M box_(P - b). Either way one box is c E + e M^s box_beta
+    /// with beta <= P / 2 and e = +-1, and the k-fold box is
+    /// e^k M^(s k) box_beta^k + alpha E with
+    /// alpha = sum_{j >= 1} C(k, j) c^j P^(j - 1) (e beta)^(k - j),
+    /// worked out in wrapping 128-bit arithmetic (exact whenever the window
+    /// sums fit the tables). So folded kernels reach at most k P / 4.
     pub(crate) fn new(boxes: usize, inner: i64, len: usize) -> Self {
         let period = if len > 1 { 2 * (len as i64 - 1) } else { 1 };
         let w = 2 * inner + 1;
-        if w < period {
+        if 2 * w <= period {
             return AxisFold::unfolded(inner);
         }
-        // b = w - a P in 1..P: odd, as w is and P is even (or b = 1 for P = 1).
+        // b odd, as w is and P is even (or b = 1 for P = 1).
         let a = (w - 1) / period;
         let b = w - a * period;
-        let mirror = a % 2 == 1 && boxes % 2 == 1;
+        let (c, negative_box, shift, beta) = if period > 1 && 2 * b > period {
+            (a + 1, true, a + 1, period - b)
+        } else {
+            (a, false, a, b)
+        };
         let binomial = difference_coefficients(boxes);
-        let (a, b, p) = (a as u128, b as u128, period as u128);
+        let (c, beta_u, p) = (c as u128, beta as u128, period as u128);
         let mut alpha = 0u128;
         for (j, coefficient) in binomial.iter().enumerate().take(boxes + 1).skip(1) {
             // |(-1)^j C(k, j)| = C(k, j).
             let mut term = coefficient.unsigned_abs() as u128;
             for _ in 0..j {
-                term = term.wrapping_mul(a);
+                term = term.wrapping_mul(c);
             }
             for _ in 0..boxes - j {
-                term = term.wrapping_mul(b);
+                term = term.wrapping_mul(beta_u);
             }
             for _ in 0..j - 1 {
                 term = term.wrapping_mul(p);
             }
+            if negative_box && (boxes - j) % 2 == 1 {
+                term = term.wrapping_neg();
+            }
             alpha = alpha.wrapping_add(term);
         }
         AxisFold {
-            inner: (b as i64 - 1) / 2,
+            inner: (beta - 1) / 2,
             alpha,
-            mirror,
+            mirror: shift % 2 == 1 && boxes % 2 == 1,
+            negative: negative_box && boxes % 2 == 1,
+            folded: true,
         }
     }
 
@@ -79,6 +99,8 @@ impl AxisFold {
             inner,
             alpha: 0,
             mirror: false,
+            negative: false,
+            folded: false,
         }
     }
 
@@ -88,10 +110,20 @@ impl AxisFold {
         if self.mirror { len as i64 - 1 - p } else { p }
     }
 
-    /// Whether the box covers a whole period (its period-sum term is used).
+    /// `window` (of the folded box) with the fold's sign.
+    #[inline]
+    pub(crate) fn signed<V: Wrapping>(&self, window: V) -> V {
+        if self.negative {
+            V::from_i64(-1).mul(window)
+        } else {
+            window
+        }
+    }
+
+    /// Whether the box was folded (its period-sum term is used).
     #[inline]
     pub(crate) fn folds(&self) -> bool {
-        self.alpha != 0
+        self.folded
     }
 }
 
@@ -104,17 +136,15 @@ pub(crate) fn period_weight(i: usize, len: usize) -> i64 {
 
 /// The farthest a folded kernel (and the exact taps, at most `direct`)
 /// reaches on a reflected axis of `len`, for kernels reaching `reach`
-/// unfolded: the folded width is below the period, so its k-fold box
-/// reaches less than k L.
+/// unfolded: a folded width is at most half the period, L - 1, so its
+/// k-fold box reaches at most k (L - 2) / 2.
 pub(crate) fn folded_reach(boxes: usize, reach: i64, len: usize, direct: i64) -> i64 {
-    reach.min((boxes * len) as i64 + direct)
+    reach.min((boxes * len / 2) as i64 + direct)
 }
 
 /// The period sums of a strip, per channel, in the tables' integer units.
 pub(crate) struct PeriodSums<V> {
-    /// Per band row (its image row): the row's period sum, as is and k
-    /// times integrated.
-    row_sums: Vec<Vec<V>>,
+    /// Per band row (its image row): the row's period sum, k times integrated.
     rows: Vec<IntegratedLine<V>>,
     /// Per band column (its image column): the column's period sum over
     /// the whole image, k times integrated; empty if no kernel folds down
@@ -148,26 +178,20 @@ impl<V: Wrapping> PeriodSums<V> {
             line.fill(origin, values.into_iter());
             line
         };
-        let row_sums: Vec<Vec<V>> = (0..channels)
+        let rows = (0..channels)
             .map(|ch| {
-                band.rows
-                    .clone()
-                    .map(|row| {
-                        let samples = band.row_part(row, &image_cols);
-                        samples[ch..]
-                            .iter()
-                            .step_by(channels)
-                            .enumerate()
-                            .fold(V::default(), |acc, (x, &v)| {
-                                acc.add(weighted(integer(v), period_weight(x, width)))
-                            })
-                    })
-                    .collect()
+                let sums = band.rows.clone().map(|row| {
+                    let samples = band.row_part(row, &image_cols);
+                    samples[ch..]
+                        .iter()
+                        .step_by(channels)
+                        .enumerate()
+                        .fold(V::default(), |acc, (x, &v)| {
+                            acc.add(weighted(integer(v), period_weight(x, width)))
+                        })
+                });
+                line(band.rows.start, sums.collect())
             })
-            .collect();
-        let rows = row_sums
-            .iter()
-            .map(|sums| line(band.rows.start, sums.clone()))
             .collect();
         let mut cols = Vec::new();
         let mut total = vec![V::default(); channels];
@@ -197,7 +221,6 @@ impl<V: Wrapping> PeriodSums<V> {
                 .collect();
         }
         PeriodSums {
-            row_sums,
             rows,
             cols,
             total,
@@ -206,42 +229,48 @@ impl<V: Wrapping> PeriodSums<V> {
         }
     }
 
-    /// The period-sum terms of the kernel folded to `(fold_y, fold_x)`
-    /// around (y, x), channel `ch`, unnormalised.
+    /// The row period sums boxed down the columns at row `y` with the fold
+    /// there (sign included): what the fold along the rows adds, per unit
+    /// of its alpha, before the period sum of both axes.
     #[inline]
-    pub(crate) fn window<const K: usize>(
+    pub(crate) fn rows_window<const K: usize>(&self, y: i64, fold_y: AxisFold, ch: usize) -> f64 {
+        let boxed = self.rows[ch].window::<K>(fold_y.at(y, self.height), fold_y.inner);
+        fold_y.signed(boxed).to_signed_f64()
+    }
+
+    /// The column period sums boxed along the rows at column `x`, likewise.
+    #[inline]
+    pub(crate) fn cols_window<const K: usize>(&self, x: i64, fold_x: AxisFold, ch: usize) -> f64 {
+        let boxed = self.cols[ch].window::<K>(fold_x.at(x, self.width), fold_x.inner);
+        fold_x.signed(boxed).to_signed_f64()
+    }
+
+    /// The whole kernel's unnormalised window (table units) from its parts:
+    /// `window` the folded 2-D window (signed), `rows` and `cols` the 1-D
+    /// windows of [`PeriodSums::rows_window`] and [`PeriodSums::cols_window`]
+    /// (used where the kernel folds that way). Summed in `f64`: each part
+    /// fits the tables, the whole kernel's weight need not.
+    #[inline]
+    pub(crate) fn combine(
         &self,
-        (y, x): (i64, i64),
+        window: f64,
         (fold_y, fold_x): (AxisFold, AxisFold),
+        rows: f64,
+        cols: f64,
         ch: usize,
-    ) -> V {
-        let mut sum = V::default();
+    ) -> f64 {
+        let (alpha_y, alpha_x) = (fold_y.alpha as f64, fold_x.alpha as f64);
+        let mut sum = window;
         if fold_x.folds() {
-            // The fold along the rows: each row's period sum, boxed down the columns.
-            let rows = self.rows[ch].window::<K>(fold_y.at(y, self.height), fold_y.inner);
-            sum = sum.add(V::from_u128(fold_x.alpha).mul(rows));
+            sum += alpha_x * rows;
         }
         if fold_y.folds() {
-            let cols = self.column_window::<K>(x, fold_x, ch);
-            sum = sum.add(V::from_u128(fold_y.alpha).mul(cols));
+            sum += alpha_y * cols;
+            if fold_x.folds() {
+                sum += alpha_y * alpha_x * self.total[ch].to_signed_f64();
+            }
         }
         sum
-    }
-
-    /// The column period sums boxed along the rows at column `x`, with the
-    /// fold along the rows: what a kernel folding down the columns adds,
-    /// per unit of its alpha.
-    #[inline]
-    pub(crate) fn column_window<const K: usize>(&self, x: i64, fold_x: AxisFold, ch: usize) -> V {
-        let boxed = self.cols[ch].window::<K>(fold_x.at(x, self.width), fold_x.inner);
-        boxed.add(V::from_u128(fold_x.alpha).mul(self.total[ch]))
-    }
-
-    /// The period sum of the band's row `index` (counted from its first),
-    /// for the uniform path's pass along the rows.
-    #[inline]
-    pub(crate) fn row_sum(&self, index: usize, ch: usize) -> V {
-        self.row_sums[ch][index]
     }
 }
 
@@ -271,18 +300,17 @@ mod tests {
                 for inner in [0i64, 1, 2, 3, 5, 6, 7, 13, 40] {
                     let fold = AxisFold::new(boxes, inner, len);
                     let period = if len > 1 { 2 * (len as i64 - 1) } else { 1 };
+                    // Folded widths are at most half the period.
                     assert!(
-                        2 * fold.inner + 1 < period.max(2),
+                        2 * (2 * fold.inner + 1) <= period.max(2),
                         "len {len} k {boxes} n {inner}: {fold:?}"
                     );
-                    assert_eq!(
-                        fold.folds(),
-                        2 * inner + 1 >= period && len > 1 || len == 1 && inner > 0
-                    );
+                    assert_eq!(fold.folds(), 2 * (2 * inner + 1) > period);
                     for p in 0..len as i64 {
                         let expect = reflected_window(&line, boxes, inner, p);
-                        let folded = reflected_window(&line, boxes, fold.inner, fold.at(p, len))
-                            + fold.alpha as i128 as i64 * period_sum;
+                        let boxed = reflected_window(&line, boxes, fold.inner, fold.at(p, len));
+                        let folded =
+                            if fold.negative { -boxed } else { boxed } + fold.alpha as i128 as i64 * period_sum;
                         assert_eq!(folded, expect, "len {len} k {boxes} n {inner} at {p}");
                     }
                 }
