@@ -103,16 +103,6 @@ fn integrate<V: Wrapping>(values: &mut [V], step: usize, running: &mut [V]) {
     }
 }
 
-/// The order-k sum m >= 1 positions past the last one of a sequence that is
-/// zero beyond it, from the orders 1..=k there (`order(b)` for b = 1..=k).
-#[inline]
-fn continued<V: Wrapping>(k: usize, m: u64, order: impl Fn(usize) -> V) -> V {
-    (1..=k).fold(V::default(), |acc, b| {
-        let weight = V::from_u128(continuation(m, (k - b) as u32));
-        acc.add(weight.mul(order(b)))
-    })
-}
-
 /// (-1)^i C(k, i), i = 0..=k (k <= 5), the k-th difference; zeros after.
 pub(crate) fn difference_coefficients(k: usize) -> [i64; 6] {
     let mut c = [0i64; 6];
@@ -252,39 +242,28 @@ impl<V: Wrapping> IntegratedBand<V> {
         }
     }
 
-    /// Table row `index` (< rows + k) at table column `tx`.
-    #[inline(always)]
-    fn row_entry(&self, index: usize, tx: i64, ch: usize) -> V {
-        let row = &self.values[index * self.stride..(index + 1) * self.stride];
-        if tx < 0 {
-            V::default()
-        } else if (tx as usize) < self.cols {
-            row[tx as usize * self.channels + ch]
-        } else {
-            let m = (tx - self.cols as i64 + 1) as u64;
-            continued(self.boxes, m, |b| row[(self.cols + b - 1) * self.channels + ch])
-        }
-    }
-
-    /// The table entry at table position (ty, tx), continued past the band.
-    #[inline(always)]
-    fn entry(&self, ty: i64, tx: i64, ch: usize) -> V {
-        if ty < 0 {
-            V::default()
-        } else if (ty as usize) < self.rows {
-            self.row_entry(ty as usize, tx, ch)
-        } else {
-            let m = (ty - self.rows as i64 + 1) as u64;
-            continued(self.boxes, m, |a| self.row_entry(self.rows + a - 1, tx, ch))
-        }
-    }
-
     /// The k-fold box of width 2n + 1 down the columns and 2m + 1 along
     /// the rows (`inner` = (n, m)) around image position (y, x), channel
     /// `ch`, unnormalised: its weights are integers summing to
     /// (2n + 1)^k (2m + 1)^k. `K` is k (a constant, so the (k + 1)^2 reads unroll).
     #[inline]
-    pub(crate) fn window<const K: usize>(&self, (y, x): (i64, i64), (inner_y, inner_x): (i64, i64), ch: usize) -> V {
+    #[cfg(test)]
+    pub(crate) fn window<const K: usize>(&self, at: (i64, i64), inner: (i64, i64), ch: usize) -> V {
+        self.window_cached::<K>(at, inner, ch, [&mut None, &mut None])
+    }
+
+    /// [`IntegratedBand::window`], with the reads of each axis for a window
+    /// reaching past the table kept in `cache` (down, along) for the
+    /// neighbours with the same half-width on that axis (a row shares its
+    /// reads down the columns, a column its reads along the rows).
+    #[inline]
+    pub(crate) fn window_cached<const K: usize>(
+        &self,
+        (y, x): (i64, i64),
+        (inner_y, inner_x): (i64, i64),
+        ch: usize,
+        cache: [&mut Option<CachedRead<V>>; 2],
+    ) -> V {
         debug_assert_eq!(K, self.boxes);
         let k = K as i64;
         let (wy, wx) = (2 * inner_y + 1, 2 * inner_x + 1);
@@ -305,16 +284,44 @@ impl<V: Wrapping> IntegratedBand<V> {
                 sum = sum.add(ci.mul(row_sum));
             }
         } else {
-            for (i, &ci) in c.iter().enumerate() {
+            // Per axis, the taps inside the table and one combined weight
+            // per lower-order sum past its end (worked out once, not per
+            // entry): at most 2k + 1 rows times 2k + 1 columns.
+            let [down_cache, along_cache] = cache;
+            let down = CachedRead::get::<K>(down_cache, (y, inner_y), self.origin.0, self.rows);
+            let along = CachedRead::get::<K>(along_cache, (x, inner_x), self.origin.1, self.cols);
+            for (r, wr) in down.terms::<K>(self.rows) {
+                let row = &self.values[r * self.stride..(r + 1) * self.stride];
                 let mut row_sum = V::default();
-                for (j, &cj) in c.iter().enumerate() {
-                    let entry = self.entry(top - i as i64 * wy, left - j as i64 * wx, ch);
-                    row_sum = row_sum.add(cj.mul(entry));
+                for (col, wc) in along.terms::<K>(self.cols) {
+                    row_sum = row_sum.add(wc.mul(row[col * self.channels + ch]));
                 }
-                sum = sum.add(ci.mul(row_sum));
+                sum = sum.add(wr.mul(row_sum));
             }
         }
         sum
+    }
+}
+
+/// The reads of one axis of a window (see [`IntegratedBand::window_cached`]),
+/// with the position and half-width they are for.
+#[derive(Clone, Copy)]
+pub(crate) struct CachedRead<V> {
+    key: (i64, i64),
+    read: LineRead<V>,
+}
+
+impl<V: Wrapping> CachedRead<V> {
+    #[inline]
+    fn get<const K: usize>(cache: &mut Option<Self>, (p, inner): (i64, i64), origin: i64, len: usize) -> LineRead<V> {
+        match cache {
+            Some(cached) if cached.key == (p, inner) => cached.read,
+            _ => {
+                let read = IntegratedLine::<V>::read::<K>(origin, len, p, inner);
+                *cache = Some(CachedRead { key: (p, inner), read });
+                read
+            }
+        }
     }
 }
 
@@ -424,6 +431,20 @@ impl<V: Wrapping> IntegratedLine<V> {
 pub(crate) struct LineRead<V> {
     entries: [(usize, V); MAX_READS],
     past: [V; MAX_READS - 1],
+}
+
+impl<V: Wrapping> LineRead<V> {
+    /// The read as (index, weight) pairs with a non-zero weight, on a
+    /// sequence of `len` entries followed by its k lower-order sums.
+    #[inline]
+    fn terms<const K: usize>(&self, len: usize) -> impl Iterator<Item = (usize, V)> + '_ {
+        let past = self.past[..K].iter().enumerate().map(move |(b, &w)| (len + b, w));
+        self.entries[..=K]
+            .iter()
+            .copied()
+            .chain(past)
+            .filter(|t| t.1 != V::default())
+    }
 }
 
 /// Most reads of one window: k + 1 for k = 5 boxes.

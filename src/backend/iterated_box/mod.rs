@@ -24,7 +24,7 @@ use std::ops::Range;
 
 use ndarray::{ArrayView3, ArrayViewMut3, Axis};
 
-use self::integrated::{IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
+use self::integrated::{CachedRead, IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
 use self::plan::{DIRECT_EXTENT, Plan, Planner};
 use self::reflect::{AxisFold, PeriodSums, folded_reach};
 use self::replicate::{AxisSplit, ReplicateEdges};
@@ -539,7 +539,7 @@ impl<T: Sample> Setup<'_, T> {
                         .map(|x| AxisSplit::new(self.boxes, inner, x, width as i64, stretch))
                         .collect();
                     let row_windows: Vec<[f64; 2]> = (0..row_len)
-                        .map(|i| edges.row_windows::<K>((i / channels) as i64, inner, i % channels, [true; 2]))
+                        .map(|i| edges.row_windows::<K>((i / channels) as i64, inner, i % channels))
                         .collect();
                     for (j, y) in rows.clone().enumerate() {
                         sums.fill(V::default());
@@ -547,7 +547,7 @@ impl<T: Sample> Setup<'_, T> {
                         let y_split = AxisSplit::new(self.boxes, inner, y as i64, height as i64, stretch);
                         let mut column_windows = [[0.0; 2]; crate::MAX_CHANNELS];
                         for (ch, windows) in column_windows[..channels].iter_mut().enumerate() {
-                            *windows = edges.column_windows::<K>(y as i64, inner, ch, [true; 2]);
+                            *windows = edges.column_windows::<K>(y as i64, inner, ch);
                         }
                         let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
                         for (i, (b, s)) in out_row.iter_mut().zip(&sums).enumerate() {
@@ -744,7 +744,18 @@ impl<T: Sample> Setup<'_, T> {
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
         let mut last: Option<(f32, Plan, [FoldedBox; 2])> = None;
+        // Replicate's axis parts, per box of the plan: per column, and for the row.
+        let mut column_parts = vec![[None; 2]; if edges.is_some() { width } else { 0 }];
+        // Table reads past the band, per box of the plan (the same for every
+        // channel): per column, and for the row.
+        let slots = 2;
+        let mut column_reads: Vec<Option<CachedRead<V>>> = vec![None; if table.is_some() { width * slots } else { 0 }];
+        // Clip's and Constant's in-image masses likewise.
+        let mut column_masses = vec![[None; 2]; if clip_or_constant { width } else { 0 }];
         for (j, y) in rows.clone().enumerate() {
+            let mut row_parts = [None; 2];
+            let mut row_masses = [None; 2];
+            let mut row_reads: [Option<CachedRead<V>>; 2] = [None; 2];
             for x in 0..width {
                 let sigma = self.sigmas.at(y, x);
                 // Neighbours often share a sigma (plateaus of a distance map).
@@ -768,14 +779,16 @@ impl<T: Sample> Setup<'_, T> {
                     if let Some(edges) = &edges {
                         let stretch = self.planner.stretch(sigma);
                         boxed.fill(0.0);
-                        for (inner, weight) in plan.weighted() {
-                            let y_split = AxisSplit::new(self.boxes, inner, py, height as i64, stretch);
-                            let x_split = AxisSplit::new(self.boxes, inner, px, width as i64, stretch);
+                        for (slot, &(inner, weight)) in plan.boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
+                            let down = edges.row_part::<K>(&mut row_parts[slot], py, inner, stretch);
+                            let along = edges.column_part::<K>(&mut column_parts[x][slot], px, inner, stretch);
                             for (ch, value) in boxed.iter_mut().enumerate() {
-                                let window = table.window::<K>((py, px), (inner, inner), ch).to_signed_f64();
-                                let columns = edges.column_windows::<K>(py, inner, ch, x_split.sides());
-                                let rows = edges.row_windows::<K>(px, inner, ch, y_split.sides());
-                                let splits = (&y_split, &x_split);
+                                let i = slot;
+                                let cache = [&mut row_reads[i], &mut column_reads[x * slots + i]];
+                                let window = table.window_cached::<K>((py, px), (inner, inner), ch, cache);
+                                let window = window.to_signed_f64();
+                                let splits = (&down.split, &along.split);
+                                let (columns, rows) = (down.windows[ch], along.windows[ch]);
                                 *value += weight * edges.value(quantizer.restore(window), splits, columns, rows, ch);
                             }
                         }
@@ -784,20 +797,32 @@ impl<T: Sample> Setup<'_, T> {
                     let mut inside = 1.0;
                     if clip_or_constant {
                         inside = 0.0;
-                        for &(inner, weight) in boxes.iter().filter(|b| b.1 > 0.0) {
-                            let mass = axis_mass(self.boxes, inner, py, height as i64)
-                                * axis_mass(self.boxes, inner, px, width as i64);
-                            inside += weight * mass;
+                        for (slot, &(inner, weight)) in boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
+                            let mass = |cache: &mut Option<(i64, f64)>, p, len| match *cache {
+                                Some((n, mass)) if n == inner => mass,
+                                _ => {
+                                    let mass = axis_mass(self.boxes, inner, p, len);
+                                    *cache = Some((inner, mass));
+                                    mass
+                                }
+                            };
+                            let down = mass(&mut row_masses[slot], py, height as i64);
+                            let along = mass(&mut column_masses[x][slot], px, width as i64);
+                            inside += weight * down * along;
                         }
                     }
                     let boxes = boxes.map(|(inner, weight)| (inner, quantizer.restore(weight)));
                     for (ch, value) in boxed.iter_mut().enumerate().filter(|_| edges.is_none()) {
                         let mut sum = 0.0;
-                        for (&(_, weight), folded) in boxes.iter().zip(&folds).filter(|b| b.0.1 > 0.0) {
+                        for (slot, (&(_, weight), folded)) in
+                            boxes.iter().zip(&folds).enumerate().filter(|b| b.1.0.1 > 0.0)
+                        {
                             let (down, along) = (folded.down, folded.along);
                             let at = (down.at(py, height), along.at(px, width));
-                            let window =
-                                down.signed(along.signed(table.window::<K>(at, (down.inner, along.inner), ch)));
+                            let i = slot;
+                            let cache = [&mut row_reads[i], &mut column_reads[x * slots + i]];
+                            let window = table.window_cached::<K>(at, (down.inner, along.inner), ch, cache);
+                            let window = down.signed(along.signed(window));
                             let whole = match &period {
                                 Some(period) => {
                                     let rows = if along.folds() {

@@ -50,12 +50,6 @@ impl AxisSplit {
             after: a,
         }
     }
-
-    /// Whether the kernel has weight before and after the axis.
-    #[inline]
-    pub(crate) fn sides(&self) -> [bool; 2] {
-        [self.before > 0.0, self.after > 0.0]
-    }
 }
 
 /// The edge lines of the image, k times integrated, and its corners, per
@@ -70,6 +64,19 @@ pub(crate) struct ReplicateEdges<V> {
     /// Top-left, top-right, bottom-left, bottom-right, in sample units.
     corners: Vec<[f64; 4]>,
     quantizer: Quantizer,
+    boxes: usize,
+    size: (i64, i64),
+}
+
+/// One axis's part of a pixel's kernel, which the neighbours along the
+/// other axis share: the axis split, and per channel the two edge windows
+/// that run across it (the first and last column's at a row, or the first
+/// and last row's at a column).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AxisPart {
+    key: (i64, u64),
+    pub split: AxisSplit,
+    pub windows: [[f64; 2]; crate::MAX_CHANNELS],
 }
 
 impl<V: Wrapping> ReplicateEdges<V> {
@@ -122,33 +129,81 @@ impl<V: Wrapping> ReplicateEdges<V> {
                 })
                 .collect(),
             quantizer,
+            boxes,
+            size: (height, width),
         }
     }
 
-    fn window<const K: usize>(&self, lines: &[IntegratedLine<V>], p: i64, inner: i64, ch: usize, wanted: bool) -> f64 {
-        if !wanted {
-            return 0.0;
+    /// The part of row `y` for a box of half-width `inner`, from `cache`
+    /// where it was worked out for the same box (and kept there).
+    pub(crate) fn row_part<const K: usize>(
+        &self,
+        cache: &mut Option<AxisPart>,
+        y: i64,
+        inner: i64,
+        stretch: f64,
+    ) -> AxisPart {
+        self.part::<K>(cache, (inner, stretch.to_bits()), |ch| {
+            let split = AxisSplit::new(self.boxes, inner, y, self.size.0, stretch);
+            (split, self.column_windows::<K>(y, inner, ch))
+        })
+    }
+
+    /// The part of column `x` likewise.
+    pub(crate) fn column_part<const K: usize>(
+        &self,
+        cache: &mut Option<AxisPart>,
+        x: i64,
+        inner: i64,
+        stretch: f64,
+    ) -> AxisPart {
+        self.part::<K>(cache, (inner, stretch.to_bits()), |ch| {
+            let split = AxisSplit::new(self.boxes, inner, x, self.size.1, stretch);
+            (split, self.row_windows::<K>(x, inner, ch))
+        })
+    }
+
+    fn part<const K: usize>(
+        &self,
+        cache: &mut Option<AxisPart>,
+        key: (i64, u64),
+        work: impl Fn(usize) -> (AxisSplit, [f64; 2]),
+    ) -> AxisPart {
+        if let Some(part) = cache.filter(|part| part.key == key) {
+            return part;
         }
+        let mut part = AxisPart {
+            key,
+            split: AxisSplit::default(),
+            windows: [[0.0; 2]; crate::MAX_CHANNELS],
+        };
+        for (ch, windows) in part.windows[..self.corners.len()].iter_mut().enumerate() {
+            (part.split, *windows) = work(ch);
+        }
+        *cache = Some(part);
+        part
+    }
+
+    fn window<const K: usize>(&self, lines: &[IntegratedLine<V>], p: i64, inner: i64, ch: usize) -> f64 {
         // A line the band does not hold has no weight (see `corners`).
         lines.get(ch).map_or(0.0, |line| {
             self.quantizer.restore(line.window::<K>(p, inner).to_signed_f64())
         })
     }
 
-    /// The 1-D windows down the first and last column at row `y`, in sample
-    /// units, for the sides `wanted` (0 for the others; see [`AxisSplit::sides`]).
-    pub(crate) fn column_windows<const K: usize>(&self, y: i64, inner: i64, ch: usize, wanted: [bool; 2]) -> [f64; 2] {
+    /// The 1-D windows down the first and last column at row `y`, in sample units.
+    pub(crate) fn column_windows<const K: usize>(&self, y: i64, inner: i64, ch: usize) -> [f64; 2] {
         [
-            self.window::<K>(&self.left, y, inner, ch, wanted[0]),
-            self.window::<K>(&self.right, y, inner, ch, wanted[1]),
+            self.window::<K>(&self.left, y, inner, ch),
+            self.window::<K>(&self.right, y, inner, ch),
         ]
     }
 
     /// The 1-D windows along the first and last row at column `x`.
-    pub(crate) fn row_windows<const K: usize>(&self, x: i64, inner: i64, ch: usize, wanted: [bool; 2]) -> [f64; 2] {
+    pub(crate) fn row_windows<const K: usize>(&self, x: i64, inner: i64, ch: usize) -> [f64; 2] {
         [
-            self.window::<K>(&self.top, x, inner, ch, wanted[0]),
-            self.window::<K>(&self.bottom, x, inner, ch, wanted[1]),
+            self.window::<K>(&self.top, x, inner, ch),
+            self.window::<K>(&self.bottom, x, inner, ch),
         ]
     }
 
