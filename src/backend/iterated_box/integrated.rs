@@ -256,7 +256,7 @@ impl<V: Wrapping> IntegratedBand<V> {
     /// reaching past the table kept in `cache` (down, along) for the
     /// neighbours with the same half-width on that axis (a row shares its
     /// reads down the columns, a column its reads along the rows).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn window_cached<const K: usize>(
         &self,
         (y, x): (i64, i64),
@@ -284,20 +284,36 @@ impl<V: Wrapping> IntegratedBand<V> {
                 sum = sum.add(ci.mul(row_sum));
             }
         } else {
-            // Per axis, the taps inside the table and one combined weight
-            // per lower-order sum past its end (worked out once, not per
-            // entry): at most 2k + 1 rows times 2k + 1 columns.
-            let [down_cache, along_cache] = cache;
-            let down = CachedRead::get::<K>(down_cache, (y, inner_y), self.origin.0, self.rows);
-            let along = CachedRead::get::<K>(along_cache, (x, inner_x), self.origin.1, self.cols);
-            for (r, wr) in down.terms::<K>(self.rows) {
-                let row = &self.values[r * self.stride..(r + 1) * self.stride];
-                let mut row_sum = V::default();
-                for (col, wc) in along.terms::<K>(self.cols) {
-                    row_sum = row_sum.add(wc.mul(row[col * self.channels + ch]));
-                }
-                sum = sum.add(wr.mul(row_sum));
+            sum = self.window_past::<K>((y, x), (inner_y, inner_x), ch, cache);
+        }
+        sum
+    }
+
+    /// The window of a read reaching past the table (see
+    /// [`IntegratedBand::window_cached`]); kept out of line, so the common
+    /// case inside the table stays small enough to inline.
+    #[inline(never)]
+    fn window_past<const K: usize>(
+        &self,
+        (y, x): (i64, i64),
+        (inner_y, inner_x): (i64, i64),
+        ch: usize,
+        cache: [&mut Option<CachedRead<V>>; 2],
+    ) -> V {
+        // Per axis, the taps inside the table and one combined weight
+        // per lower-order sum past its end (worked out once, not per
+        // entry): at most 2k + 1 rows times 2k + 1 columns.
+        let [down_cache, along_cache] = cache;
+        let down = CachedRead::get::<K>(down_cache, (y, inner_y), self.origin.0, self.rows);
+        let along = CachedRead::get::<K>(along_cache, (x, inner_x), self.origin.1, self.cols);
+        let mut sum = V::default();
+        for (r, wr) in down.terms::<K>(self.rows) {
+            let row = &self.values[r * self.stride..(r + 1) * self.stride];
+            let mut row_sum = V::default();
+            for (col, wc) in along.terms::<K>(self.cols) {
+                row_sum = row_sum.add(wc.mul(row[col * self.channels + ch]));
             }
+            sum = sum.add(wr.mul(row_sum));
         }
         sum
     }

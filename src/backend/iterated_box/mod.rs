@@ -719,10 +719,15 @@ impl<T: Sample> Setup<'_, T> {
         let max_inner = self.planner.widest_bound(max_sigma);
         let clip_or_constant = !border.reads_outside();
         let reflect = border == Border::Reflect;
-        let band_halo = if reflect { self.folded_halo(&rows) } else { (halo, halo) };
         // Kernels of at most the widest width: if that one does not fold, none does.
         let folds = |len| reflect && max_inner.is_some_and(|n| AxisFold::new(self.boxes, n, len).folds());
         let (columns_fold, rows_fold) = (folds(height), folds(width));
+        // Where some kernel folds, pad only as far as the folded kernels reach.
+        let band_halo = if columns_fold || rows_fold {
+            self.folded_halo(&rows)
+        } else {
+            (halo, halo)
+        };
         // Folds mirror for odd k only.
         let band = self.band(&rows, band_halo, columns_fold && self.boxes % 2 == 1);
         let (table_y, table_x) = self.table_region(&band);
@@ -743,7 +748,13 @@ impl<T: Sample> Setup<'_, T> {
         let non_finite = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
-        let mut last: Option<(f32, Plan, [FoldedBox; 2])> = None;
+        let mut last: Option<(f32, Plan)> = None;
+        let mut folds = [FoldedBox {
+            inner: 0,
+            weight: 0.0,
+            down: AxisFold::unfolded(0),
+            along: AxisFold::unfolded(0),
+        }; 2];
         // Replicate's axis parts, per box of the plan: per column, and for the row.
         let mut column_parts = vec![[None; 2]; if edges.is_some() { width } else { 0 }];
         // Table reads past the band, per box of the plan (the same for every
@@ -759,14 +770,26 @@ impl<T: Sample> Setup<'_, T> {
             for x in 0..width {
                 let sigma = self.sigmas.at(y, x);
                 // Neighbours often share a sigma (plateaus of a distance map).
-                let (plan, folds) = match last {
-                    Some((s, plan, folds)) if s.to_bits() == sigma.to_bits() => (plan, folds),
+                let plan = match last {
+                    Some((s, plan)) if s.to_bits() == sigma.to_bits() => plan,
                     _ => {
                         let plan = self.planner.plan(sigma);
-                        (plan, self.folded(&plan, period.is_some()))
+                        if period.is_some() {
+                            folds = self.folded(&plan, true);
+                        } else {
+                            for (f, &(inner, weight)) in folds.iter_mut().zip(&plan.boxes) {
+                                *f = FoldedBox {
+                                    inner,
+                                    weight,
+                                    down: AxisFold::unfolded(inner),
+                                    along: AxisFold::unfolded(inner),
+                                };
+                            }
+                        }
+                        plan
                     }
                 };
-                last = Some((sigma, plan, folds));
+                last = Some((sigma, plan));
                 let (py, px) = (y as i64, x as i64);
                 if plan.direct > 0.0 {
                     band.direct_gather(border, sigma, (py, px), &mut direct);
