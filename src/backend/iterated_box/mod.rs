@@ -837,32 +837,29 @@ impl<T: Sample> Setup<'_, T> {
                     let boxes = boxes.map(|(inner, weight)| (inner, quantizer.restore(weight)));
                     for (ch, value) in boxed.iter_mut().enumerate().filter(|_| edges.is_none()) {
                         let mut sum = 0.0;
-                        for (slot, (&(_, weight), folded)) in
-                            boxes.iter().zip(&folds).enumerate().filter(|b| b.1.0.1 > 0.0)
-                        {
-                            let (down, along) = (folded.down, folded.along);
-                            let at = (down.at(py, height), along.at(px, width));
-                            let i = slot;
-                            let cache = [&mut row_reads[i], &mut column_reads[x * slots + i]];
-                            let window = table.window_cached::<K>(at, (down.inner, along.inner), ch, cache);
-                            let window = down.signed(along.signed(window));
-                            let whole = match &period {
-                                Some(period) => {
-                                    let rows = if along.folds() {
-                                        period.rows_window::<K>(py, down, ch)
-                                    } else {
-                                        0.0
-                                    };
-                                    let cols = if down.folds() {
-                                        period.cols_window::<K>(px, along, ch)
-                                    } else {
-                                        0.0
-                                    };
-                                    period.combine(window.to_signed_f64(), (down, along), rows, cols, ch)
-                                }
-                                None => window.to_signed_f64(),
+                        for (slot, &(inner, weight)) in boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
+                            let cache = [&mut row_reads[slot], &mut column_reads[x * slots + slot]];
+                            let Some(period) = &period else {
+                                let window = table.window_cached::<K>((py, px), (inner, inner), ch, cache);
+                                sum += weight * window.to_signed_f64();
+                                continue;
                             };
-                            sum += weight * whole;
+                            // Reflect's folds.
+                            let (down, along) = (folds[slot].down, folds[slot].along);
+                            let at = (down.at(py, height), along.at(px, width));
+                            let window = table.window_cached::<K>(at, (down.inner, along.inner), ch, cache);
+                            let window = down.signed(along.signed(window)).to_signed_f64();
+                            let rows = if along.folds() {
+                                period.rows_window::<K>(py, down, ch)
+                            } else {
+                                0.0
+                            };
+                            let cols = if down.folds() {
+                                period.cols_window::<K>(px, along, ch)
+                            } else {
+                                0.0
+                            };
+                            sum += weight * period.combine(window, (down, along), rows, cols, ch);
                         }
                         *value = match border {
                             Border::Clip => sum / inside,
