@@ -731,31 +731,10 @@ mod tests {
         }
     }
 
+    /// `axis_mass` and `edge_masses` against the kernel's weights summed
+    /// over the positions on, before and after the axis.
     #[test]
-    fn axis_mass_counts_the_in_axis_weights() {
-        for boxes in 1..=5 {
-            for inner in 0..5 {
-                let kernel = kfold_box(boxes, inner);
-                let reach = boxes as i64 * inner;
-                for len in 1..12i64 {
-                    for p in 0..len {
-                        let expect: i64 = (-reach..=reach)
-                            .filter(|d| (0..len).contains(&(p + d)))
-                            .map(|d| kernel[(d + reach) as usize])
-                            .sum();
-                        assert_eq!(
-                            axis_mass(boxes, inner, p, len),
-                            expect as f64,
-                            "k {boxes} n {inner} p {p} len {len}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn edge_masses_count_the_weights_past_either_end() {
+    fn axis_and_edge_masses_count_the_kernel_weights() {
         for boxes in 1..=5 {
             for inner in 0..5 {
                 let kernel = kfold_box(boxes, inner);
@@ -768,10 +747,16 @@ mod tests {
                                 .map(|d| kernel[(d + reach) as usize] as u128)
                                 .sum()
                         };
+                        let case = format!("k {boxes} n {inner} p {p} len {len}");
+                        assert_eq!(
+                            axis_mass(boxes, inner, p, len),
+                            mass(&|q| (0..len).contains(&q)) as f64,
+                            "{case}"
+                        );
                         assert_eq!(
                             edge_masses(boxes, inner, p, len),
                             (mass(&|q| q < 0), mass(&|q| q >= len)),
-                            "k {boxes} n {inner} p {p} len {len}"
+                            "{case}"
                         );
                     }
                 }
