@@ -5,8 +5,10 @@
 //! show the cost does not grow with the radius. Ours use `Border::Replicate`,
 //! the edge rule of both peers. Peers take integer radii only.
 //!
-//! Run: `cargo bench --bench fixed_box` (add `RAYON_NUM_THREADS=1` for one
-//! thread, `RUSTFLAGS="-C target-cpu=native"` for a native build).
+//! Run from the repository root: `cargo bench --manifest-path
+//! benches/peers/Cargo.toml` (add `RAYON_NUM_THREADS=1` for one thread,
+//! `RUSTFLAGS="-C target-cpu=native"` for a native build). It lives in a
+//! package of its own so that only it compiles the peers.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{Array3, ArrayView3};
