@@ -74,6 +74,12 @@ pub trait Sample:
     /// to nearest with ties away from zero and clamp to the type's range (NaN
     /// gives 0); floats convert with the usual IEEE rounding.
     fn from_f64(value: f64) -> Self;
+
+    /// A whole number already in the type's range (a rounded integer mean),
+    /// converted exactly. Not for callers: backends use it after their own
+    /// rounding.
+    #[doc(hidden)]
+    fn from_whole(value: u32) -> Self;
 }
 
 /// Rounds to nearest, ties away from zero, and clamps into `0..=max`.
@@ -100,6 +106,10 @@ macro_rules! integer_sample {
             fn from_f64(value: f64) -> Self {
                 round_clamp_unsigned(value, <$t>::MAX as u32) as $t
             }
+            #[inline(always)]
+            fn from_whole(value: u32) -> Self {
+                value as $t
+            }
         }
     };
 }
@@ -117,6 +127,10 @@ macro_rules! float_sample {
             }
             #[inline(always)]
             fn from_f64(value: f64) -> Self {
+                value as $t
+            }
+            #[inline(always)]
+            fn from_whole(value: u32) -> Self {
                 value as $t
             }
         }

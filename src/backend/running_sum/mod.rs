@@ -31,6 +31,11 @@ use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{TableKind, TableValue};
 
+mod column_sums;
+mod quotient;
+
+use column_sums::ColumnSum;
+
 /// Exact box blur of a uniform radius by separable running sums.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunningSum;
@@ -156,8 +161,9 @@ impl Channels for usize {
 
 /// The horizontal pass over one image row: window sums of half-width n
 /// (`inner`) and, for a fractional radius, n + 1 (`outer`), per pixel and channel.
-fn horizontal<T: Sample, A: TableValue>(
-    pixels: &[T],
+fn horizontal<S: Copy, A: TableValue>(
+    pixels: &[S],
+    to_acc: impl Fn(S) -> A + Copy,
     slide: &Slide,
     steps: &AxisSteps,
     channels: usize,
@@ -165,18 +171,19 @@ fn horizontal<T: Sample, A: TableValue>(
     outer: Option<&mut [A]>,
 ) {
     match channels {
-        1 => horizontal_with(pixels, slide, steps, Fixed::<1>, inner, outer),
-        2 => horizontal_with(pixels, slide, steps, Fixed::<2>, inner, outer),
-        3 => horizontal_with(pixels, slide, steps, Fixed::<3>, inner, outer),
-        4 => horizontal_with(pixels, slide, steps, Fixed::<4>, inner, outer),
-        _ => horizontal_with(pixels, slide, steps, channels, inner, outer),
+        1 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<1>, inner, outer),
+        2 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<2>, inner, outer),
+        3 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<3>, inner, outer),
+        4 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<4>, inner, outer),
+        _ => horizontal_with(pixels, to_acc, slide, steps, channels, inner, outer),
     }
 }
 
 /// [`horizontal`] for `channels` channels.
 #[inline(always)]
-fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
-    pixels: &[T],
+fn horizontal_with<S: Copy, A: TableValue, K: Channels>(
+    pixels: &[S],
+    to_acc: impl Fn(S) -> A + Copy,
     slide: &Slide,
     steps: &AxisSteps,
     channels: K,
@@ -184,7 +191,7 @@ fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     outer: Option<&mut [A]>,
 ) {
     let c = channels.count();
-    let sample = |m: usize, ch: usize| A::from_sample(pixels[m * c + ch]);
+    let sample = |m: usize, ch: usize| to_acc(pixels[m * c + ch]);
     let mut acc_storage = [A::default(); crate::MAX_CHANNELS];
     let acc = &mut acc_storage[..c];
     for &(m, count) in &steps.first {
@@ -221,7 +228,7 @@ fn horizontal_with<T: Sample, A: TableValue, K: Channels>(
     let leaving = pixels[(plain.start.saturating_sub(n as usize + 1) * c).min(pixels.len())..].chunks_exact(c);
     for ((out, enter), leave) in middle.chunks_exact_mut(c).zip(entering).zip(leaving) {
         for ch in 0..c {
-            acc[ch] = acc[ch].add(A::from_sample(enter[ch])).sub(A::from_sample(leave[ch]));
+            acc[ch] = acc[ch].add(to_acc(enter[ch])).sub(to_acc(leave[ch]));
         }
         out.copy_from_slice(acc);
     }
@@ -273,7 +280,15 @@ impl<A: TableValue> RowSums<A> {
         let sum_row = |scratch: &mut (Vec<T>, Vec<T>), j: usize, inner: &mut [A], mut outer: Option<&mut [A]>| {
             let (scratch, finite_scratch) = scratch;
             let pixels = as_contiguous(input.index_axis(Axis(0), band.start + j), scratch);
-            horizontal(pixels, slide, steps, channels, inner, outer.as_deref_mut());
+            horizontal(
+                pixels,
+                A::from_sample,
+                slide,
+                steps,
+                channels,
+                inner,
+                outer.as_deref_mut(),
+            );
             // Every sample of the row enters the sliding sum, and a NaN or
             // infinity that entered leaves it non-finite for good (inf - inf
             // is NaN): the last window finds every such row at no cost to
@@ -281,7 +296,7 @@ impl<A: TableValue> RowSums<A> {
             let last = &inner[row_len - channels..];
             if !T::TYPE.is_integer() && !last.iter().all(|s| s.to_f64().is_finite()) {
                 let (pixels, had) = crate::non_finite::finite_row(pixels, finite_scratch);
-                horizontal(pixels, slide, steps, channels, inner, outer);
+                horizontal(pixels, A::from_sample, slide, steps, channels, inner, outer);
                 return had;
             }
             false
@@ -326,41 +341,66 @@ impl<A: TableValue> RowSums<A> {
     }
 }
 
-fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>) {
-    let input = job.input();
-    let params = job.params();
-    let [height, width, channels] = job.shape();
-    let taps = BoxTaps::new(params.size.at(0, 0));
-    let (n, f) = (taps.inner, taps.edge_weight);
-    let border = params.border;
-    let rows_slide = Slide {
-        border,
-        half: n,
-        len: height,
-    };
-    let cols_slide = Slide {
-        border,
-        half: n,
-        len: width,
-    };
-    let halo = (taps.extent() as usize).min(height);
-    let fractional = f > 0.0;
-    // Per-axis weights of the blended windows, and their in-image parts.
-    let full_axis = (2 * n + 1) as f64 + 2.0 * f;
-    let in_axis = |slide: &Slide, p: usize| (1.0 - f) * slide.inside(p, n) + f * slide.inside(p, n + 1);
-    // Strips of at least eight halos, so the rows summed twice (the halos
-    // between strips) stay a small part of the horizontal pass.
-    let strip = strip_rows(height, halo).max((8 * halo).min(height)).max(1);
-    let col_steps = AxisSteps::new(&cols_slide, fractional);
-    // Per-sample blended in-image column weights, the same for every row.
-    let in_cols: Vec<f64> = (0..width * channels)
-        .map(|i| in_axis(&cols_slide, i / channels))
-        .collect();
-    for_each_strip(out, strip, |rows, mut out_strip| {
-        let band = band_rows(&rows, halo, height);
-        let sums = RowSums::<A>::build(&input, band.clone(), &cols_slide, &col_steps, fractional);
+/// What every strip of one request shares.
+struct Setup<'a, T> {
+    input: ArrayView3<'a, T>,
+    border: Border,
+    taps: BoxTaps,
+    rows_slide: Slide,
+    cols_slide: Slide,
+    col_steps: AxisSteps,
+    /// Rows a window reaches up and down, clamped to the image.
+    halo: usize,
+    channels: usize,
+}
+
+impl<'a, T: Sample> Setup<'a, T> {
+    fn new(job: &Job<'a, T>) -> Self {
+        let [height, width, channels] = job.shape();
+        let params = job.params();
+        let taps = BoxTaps::new(params.size.at(0, 0));
+        let border = params.border;
+        let slide = |len| Slide {
+            border,
+            half: taps.inner,
+            len,
+        };
+        let cols_slide = slide(width);
+        Setup {
+            input: job.input(),
+            border,
+            taps,
+            rows_slide: slide(height),
+            col_steps: AxisSteps::new(&cols_slide, taps.edge_weight > 0.0),
+            cols_slide,
+            halo: (taps.extent() as usize).min(height),
+            channels,
+        }
+    }
+
+    /// Output rows per strip: at least eight halos, so the rows summed twice
+    /// (the halos between strips) stay a small part of the work.
+    fn strip_rows(&self) -> usize {
+        let height = self.rows_slide.len;
+        strip_rows(height, self.halo).max((8 * self.halo).min(height)).max(1)
+    }
+
+    /// The general path for one strip of output `rows`: horizontal sums of
+    /// the strip's band of rows (both windows of a fractional radius), then
+    /// a vertical pass in blocks of columns, every mean in `f64`.
+    fn by_row_sums<A: TableValue>(&self, rows: Range<usize>, mut out_strip: ArrayViewMut3<'_, T>) {
+        let (input, border, taps, channels) = (&self.input, self.border, self.taps, self.channels);
+        let (rows_slide, cols_slide) = (&self.rows_slide, &self.cols_slide);
+        let height = rows_slide.len;
+        let (n, f) = (taps.inner, taps.edge_weight);
+        let fractional = f > 0.0;
+        // Per-axis weights of the blended windows, and their in-image parts.
+        let full_axis = (2 * n + 1) as f64 + 2.0 * f;
+        let in_axis = |slide: &Slide, p: usize| (1.0 - f) * slide.inside(p, n) + f * slide.inside(p, n + 1);
+        let band = band_rows(&rows, self.halo, height);
+        let sums = RowSums::<A>::build(input, band.clone(), cols_slide, &self.col_steps, fractional);
         // Only a band with NaN or infinities needs their counts.
-        let non_finite = sums.non_finite.then(|| NonFinite::build(&input, band));
+        let non_finite = sums.non_finite.then(|| NonFinite::build(input, band));
         // The vertical pass, in blocks of columns: each column's sums are
         // the same whatever the blocks, and blocks keep every core busy
         // when one strip is the whole image (radii past the image).
@@ -389,7 +429,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                     }
                 }
                 let mut row_buffer = vec![T::default(); block_len];
-                let in_cols = &in_cols[samples.clone()];
+                let in_cols: Vec<f64> = samples.clone().map(|i| in_axis(cols_slide, i / channels)).collect();
                 let (mut num_row, mut den_row) = (vec![0.0; block_len], vec![0.0; block_len]);
                 for (y, mut out_view) in rows.clone().zip(out_block.axis_iter_mut(Axis(0))) {
                     if y > rows.start {
@@ -407,7 +447,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                             }
                         }
                     }
-                    let in_y = in_axis(&rows_slide, y);
+                    let in_y = in_axis(rows_slide, y);
                     // Numerators: the blend of the window sums (exact integers for
                     // an integer radius), in f64.
                     for (num, a) in num_row.iter_mut().zip(&acc_inner) {
@@ -432,9 +472,9 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                     // Denominators: the in-image weight (Clip) or the full weight.
                     let full = full_axis * full_axis;
                     match border {
-                        Border::Clip => den_row.iter_mut().zip(in_cols).for_each(|(d, in_x)| *d = in_y * in_x),
+                        Border::Clip => den_row.iter_mut().zip(&in_cols).for_each(|(d, in_x)| *d = in_y * in_x),
                         Border::Constant(value) => {
-                            for ((num, d), in_x) in num_row.iter_mut().zip(den_row.iter_mut()).zip(in_cols) {
+                            for ((num, d), in_x) in num_row.iter_mut().zip(den_row.iter_mut()).zip(&in_cols) {
                                 *num += value * (full - in_y * in_x);
                                 *d = full;
                             }
@@ -459,7 +499,22 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                     }
                 }
             });
+    }
+}
+
+/// The general path for every request.
+fn run_with<T: Sample, A: TableValue>(setup: &Setup<'_, T>, out: ArrayViewMut3<'_, T>) {
+    for_each_strip(out, setup.strip_rows(), |rows, out_strip| {
+        setup.by_row_sums::<A>(rows, out_strip)
     });
+}
+
+/// The column-sums path where it serves the request, else the general one.
+fn run_common<T: Sample, A: ColumnSum>(job: Job<'_, T>, mut out: ArrayViewMut3<'_, T>) {
+    let setup = Setup::new(&job);
+    if !setup.by_column_sums::<A>(out.view_mut()) {
+        run_with::<T, A>(&setup, out);
+    }
 }
 
 /// Samples per block of columns in the vertical pass: its running sums and
@@ -497,9 +552,9 @@ impl Filter for RunningSum {
         let [height, width, _] = job.shape();
         let params = job.params();
         match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
-            TableKind::U32 => run_with::<T, u32>(job, out),
-            TableKind::U64 => run_with::<T, u64>(job, out),
-            TableKind::Float => run_with::<T, f64>(job, out),
+            TableKind::U32 => run_common::<T, u32>(job, out),
+            TableKind::U64 => run_with::<T, u64>(&Setup::new(&job), out),
+            TableKind::Float => run_common::<T, f64>(job, out),
         }
         Ok(())
     }

@@ -1,0 +1,238 @@
+//! The common case of [`RunningSum`](super::RunningSum): an integer radius
+//! with `Clip`, `Replicate` or `Reflect`, and a window shorter than an
+//! eighth of the image. Each strip keeps one row of running column sums
+//! (the window's rows, summed per sample), updated by the row that enters
+//! and the row that leaves, and slides the horizontal window along it for
+//! each output row. Nothing but that row and the output row is written, so
+//! the working set stays in the cache whatever the image size.
+//!
+//! Integer samples sum in `u32` and divide exactly through
+//! [`super::quotient`] (sums below 2^24); floats sum in `f64` and multiply
+//! by the reciprocal weight. Other requests take the general path
+//! ([`Setup::by_row_sums`]). A strip whose column sums met a NaN or an
+//! infinity is computed again with them summed as 0, and the windows that
+//! hold them patched from their counts ([`crate::non_finite`]).
+
+use std::ops::Range;
+
+use ndarray::{ArrayView2, ArrayViewMut3, Axis};
+
+use super::quotient::{self, RowWeights, SUM_LIMIT};
+use super::{Setup, Slide, horizontal};
+use crate::border::Border;
+use crate::non_finite::NonFinite;
+use crate::sample::Sample;
+use crate::strips::{as_contiguous, band_rows, for_each_strip};
+use crate::table::TableValue;
+
+/// A running-sum type of this path, and how its window sums become means.
+pub(super) trait ColumnSum: TableValue {
+    /// Whether sums of this type serve samples `T` with windows of up to
+    /// `largest_weight` pixels.
+    fn serves<T: Sample>(largest_weight: f64) -> bool;
+
+    /// The means of one row of window sums: `out[i] = sums[i] / (weight_y *
+    /// weight_x[i])`, rounded per the crate's rule.
+    fn means<T: Sample>(sums: &[Self], weights: &Weights, weight_y: f64, out: &mut [T]);
+}
+
+impl ColumnSum for u32 {
+    fn serves<T: Sample>(largest_weight: f64) -> bool {
+        T::TYPE.is_integer() && T::MAX * largest_weight < SUM_LIMIT as f64
+    }
+
+    #[inline(always)]
+    fn means<T: Sample>(sums: &[u32], weights: &Weights, weight_y: f64, out: &mut [T]) {
+        let row = RowWeights {
+            weight_y: weight_y as i32,
+            weight_x: &weights.whole_x,
+            inverse_x: &weights.inverse_x32,
+        };
+        quotient::quotients(sums, &row, |i, q| out[i] = T::from_whole(q));
+    }
+}
+
+impl ColumnSum for f64 {
+    fn serves<T: Sample>(_largest_weight: f64) -> bool {
+        !T::TYPE.is_integer()
+    }
+
+    #[inline(always)]
+    fn means<T: Sample>(sums: &[f64], weights: &Weights, weight_y: f64, out: &mut [T]) {
+        let inverse_y = 1.0 / weight_y;
+        for ((out, sum), inverse_x) in out.iter_mut().zip(sums).zip(&weights.inverse_x) {
+            *out = T::from_f64(sum * (inverse_y * inverse_x));
+        }
+    }
+}
+
+/// Per sample of a row: the pixel count of its window's columns, as `i32`
+/// where it fits (the integer path's weights always do), and reciprocals.
+pub(super) struct Weights {
+    whole_x: Vec<i32>,
+    inverse_x32: Vec<f32>,
+    inverse_x: Vec<f64>,
+}
+
+/// The pixel count of the window of half-width `n` along `slide` at `p`:
+/// only the positions in the image for `Clip`, all of them otherwise.
+fn axis_weight(slide: &Slide, n: i64, p: usize) -> f64 {
+    match slide.border {
+        Border::Clip => slide.inside(p, n),
+        _ => (2 * n + 1) as f64,
+    }
+}
+
+impl<T: Sample> Setup<'_, T> {
+    /// Output rows per strip of this path: eight halos, and at least a
+    /// sixteenth of the image (so each strip's first window, 2n + 1 rows
+    /// summed, stays a small part of its work while 16 cores find work).
+    /// Depends on the request only, never on the thread count.
+    fn column_strip_rows(&self) -> usize {
+        let height = self.rows_slide.len;
+        (8 * self.halo).max(height.div_ceil(16)).max(64).min(height).max(1)
+    }
+
+    /// Runs this path with sums of type `A` where it serves the request;
+    /// `false` (output untouched) where it does not.
+    pub(super) fn by_column_sums<A: ColumnSum>(&self, out: ArrayViewMut3<'_, T>) -> bool {
+        let n = self.taps.inner;
+        let [height, width] = [self.rows_slide.len, self.cols_slide.len];
+        let exact_border = matches!(self.border, Border::Clip | Border::Replicate | Border::Reflect);
+        let largest = |len: usize| match self.border {
+            Border::Clip => (2 * n + 1).min(len as i64) as f64,
+            _ => (2 * n + 1) as f64,
+        };
+        if self.taps.edge_weight > 0.0
+            || !exact_border
+            || 8 * self.halo > height
+            || !A::serves::<T>(largest(height) * largest(width))
+        {
+            return false;
+        }
+        let channels = self.channels;
+        let column_weight = |i: usize| axis_weight(&self.cols_slide, n, i / channels);
+        let weights = Weights {
+            whole_x: (0..width * channels)
+                .map(|i| column_weight(i).min(i32::MAX as f64) as i32)
+                .collect(),
+            inverse_x32: (0..width * channels).map(|i| 1.0 / column_weight(i) as f32).collect(),
+            inverse_x: (0..width * channels).map(|i| 1.0 / column_weight(i)).collect(),
+        };
+        for_each_strip(out, self.column_strip_rows(), |rows, mut out_strip| {
+            if !self.column_strip::<A>(&weights, rows.clone(), out_strip.view_mut(), None) {
+                // Again with NaN and infinities summed as 0, then their own
+                // windows patched from their counts.
+                let band = band_rows(&rows, self.halo, height);
+                let non_finite = NonFinite::build(&self.input, band);
+                self.column_strip::<A>(&weights, rows, out_strip, Some(&non_finite));
+            }
+        });
+        true
+    }
+
+    /// Image row `m` as one slice (copied into `copy` if strided).
+    fn image_row<'s>(&'s self, m: usize, copy: &'s mut Vec<T>) -> &'s [T] {
+        as_contiguous(self.input.index_axis(Axis(0), m), copy)
+    }
+
+    /// One strip of output `rows`; `false` if its column sums met a NaN or
+    /// an infinity (the strip must then be computed again with
+    /// `non_finite`: such samples are then summed as 0, and the windows
+    /// that hold them patched).
+    fn column_strip<A: ColumnSum>(
+        &self,
+        weights: &Weights,
+        rows: Range<usize>,
+        out_strip: ArrayViewMut3<'_, T>,
+        non_finite: Option<&NonFinite>,
+    ) -> bool {
+        if non_finite.is_some() {
+            let finite = |s: T| {
+                let sum = A::from_sample(s);
+                if sum.to_f64().is_finite() { sum } else { A::default() }
+            };
+            self.column_strip_with(weights, rows, out_strip, non_finite, finite)
+        } else {
+            self.column_strip_with(weights, rows, out_strip, non_finite, A::from_sample)
+        }
+    }
+
+    /// [`Self::column_strip`], each sample summed as `to_sum` gives it.
+    #[inline(always)]
+    fn column_strip_with<A: ColumnSum>(
+        &self,
+        weights: &Weights,
+        rows: Range<usize>,
+        mut out_strip: ArrayViewMut3<'_, T>,
+        non_finite: Option<&NonFinite>,
+        to_sum: impl Fn(T) -> A + Copy,
+    ) -> bool {
+        let (width, channels) = (self.cols_slide.len, self.channels);
+        let row_len = width * channels;
+        let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
+        let mut column_sums = vec![A::default(); row_len];
+        for (m, count) in self.rows_slide.counts(rows.start) {
+            for (sum, &s) in column_sums.iter_mut().zip(self.image_row(m, &mut entering_copy)) {
+                *sum = sum.add(to_sum(s).times(count));
+            }
+        }
+        let mut window_sums = vec![A::default(); row_len];
+        let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
+        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+            if y > rows.start {
+                match self.rows_slide.step(y) {
+                    (Some(enter), Some(leave)) => {
+                        let entering = self.image_row(enter, &mut entering_copy);
+                        let leaving = self.image_row(leave, &mut leaving_copy);
+                        for ((sum, &e), &l) in column_sums.iter_mut().zip(entering).zip(leaving) {
+                            *sum = sum.add(to_sum(e)).sub(to_sum(l));
+                        }
+                    }
+                    (Some(enter), None) => {
+                        for (sum, &e) in column_sums.iter_mut().zip(self.image_row(enter, &mut entering_copy)) {
+                            *sum = sum.add(to_sum(e));
+                        }
+                    }
+                    (None, Some(leave)) => {
+                        for (sum, &l) in column_sums.iter_mut().zip(self.image_row(leave, &mut leaving_copy)) {
+                            *sum = sum.sub(to_sum(l));
+                        }
+                    }
+                    (None, None) => {}
+                }
+            }
+            horizontal(
+                &column_sums,
+                |sum| sum,
+                &self.cols_slide,
+                &self.col_steps,
+                channels,
+                &mut window_sums,
+                None,
+            );
+            let weight_y = axis_weight(&self.rows_slide, self.taps.inner, y);
+            let patch = |out: &mut [T]| {
+                if let Some(non_finite) = non_finite {
+                    non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), out);
+                }
+            };
+            match out_row.as_slice_mut() {
+                Some(out) => {
+                    A::means(&window_sums, weights, weight_y, out);
+                    patch(out);
+                }
+                None => {
+                    A::means(&window_sums, weights, weight_y, &mut row_buffer);
+                    patch(&mut row_buffer);
+                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                        .expect("row buffer has the row's shape");
+                    out_row.assign(&values);
+                }
+            }
+        }
+        // A NaN or infinity that entered the column sums leaves them
+        // non-finite for good (inf - inf is NaN).
+        column_sums.iter().all(|sum| sum.to_f64().is_finite())
+    }
+}
