@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 
-use super::quotient::{self, RowWeights, SUM_LIMIT};
+use super::quotient::{self, SUM_LIMIT};
 use super::{Setup, Slide, horizontal};
 use crate::border::Border;
 use crate::non_finite::NonFinite;
@@ -31,9 +31,9 @@ pub(super) trait ColumnSum: TableValue {
     /// `largest_weight` pixels.
     fn serves<T: Sample>(largest_weight: f64) -> bool;
 
-    /// The means of one row of window sums: `out[i] = sums[i] / (weight_y *
-    /// weight_x[i])`, rounded per the crate's rule.
-    fn means<T: Sample>(sums: &[Self], weights: &Weights, weight_y: f64, out: &mut [T]);
+    /// The means of one row of window sums: `out[i] = sums[i] / weight`,
+    /// rounded per the crate's rule, with the row's weights in `row`.
+    fn means<T: Sample>(sums: &[Self], row: &mut RowMeans<'_>, out: &mut [T]);
 }
 
 impl ColumnSum for u32 {
@@ -42,13 +42,11 @@ impl ColumnSum for u32 {
     }
 
     #[inline(always)]
-    fn means<T: Sample>(sums: &[u32], weights: &Weights, weight_y: f64, out: &mut [T]) {
-        let row = RowWeights {
-            weight_y: weight_y as i32,
-            weight_x: &weights.whole_x,
-            inverse_x: &weights.inverse_x32,
-        };
-        quotient::quotients(sums, &row, |i, q| out[i] = T::from_whole(q));
+    fn means<T: Sample>(sums: &[u32], row: &mut RowMeans<'_>, out: &mut [T]) {
+        quotient::quotients(sums, &row.weight, &row.inverse, &mut row.quotients);
+        for (out, &q) in out.iter_mut().zip(&row.quotients) {
+            *out = T::from_whole(q);
+        }
     }
 }
 
@@ -58,20 +56,59 @@ impl ColumnSum for f64 {
     }
 
     #[inline(always)]
-    fn means<T: Sample>(sums: &[f64], weights: &Weights, weight_y: f64, out: &mut [T]) {
-        let inverse_y = 1.0 / weight_y;
-        for ((out, sum), inverse_x) in out.iter_mut().zip(sums).zip(&weights.inverse_x) {
-            *out = T::from_f64(sum * (inverse_y * inverse_x));
+    fn means<T: Sample>(sums: &[f64], row: &mut RowMeans<'_>, out: &mut [T]) {
+        for ((out, sum), inverse) in out.iter_mut().zip(sums).zip(&row.inverse64) {
+            *out = T::from_f64(sum * inverse);
         }
     }
 }
 
-/// Per sample of a row: the pixel count of its window's columns, as `i32`
-/// where it fits (the integer path's weights always do), and reciprocals.
-pub(super) struct Weights {
-    whole_x: Vec<i32>,
-    inverse_x32: Vec<f32>,
-    inverse_x: Vec<f64>,
+/// The window weights (pixel counts) of one output row, per sample, with
+/// their reciprocals, and the row's quotients: recomputed only when the
+/// row's own weight changes (near the top and bottom with `Clip`).
+pub(super) struct RowMeans<'a> {
+    /// The window's columns, per sample of a row (the same for every row).
+    weight_x: &'a [f64],
+    /// The window's rows for the weights below.
+    weight_y: f64,
+    weight: Vec<f32>,
+    inverse: Vec<f32>,
+    inverse64: Vec<f64>,
+    quotients: Vec<u32>,
+}
+
+impl<'a> RowMeans<'a> {
+    fn new(weight_x: &'a [f64], integer: bool) -> Self {
+        let len = weight_x.len();
+        RowMeans {
+            weight_x,
+            weight_y: f64::NAN,
+            weight: vec![0.0; if integer { len } else { 0 }],
+            inverse: vec![0.0; if integer { len } else { 0 }],
+            inverse64: vec![0.0; if integer { 0 } else { len }],
+            quotients: vec![0; if integer { len } else { 0 }],
+        }
+    }
+
+    /// Makes the weights those of a row whose window has `weight_y` rows.
+    fn set_row(&mut self, weight_y: f64) {
+        if weight_y == self.weight_y {
+            return;
+        }
+        self.weight_y = weight_y;
+        let weights = self.weight_x.iter().map(|x| weight_y * x);
+        if self.inverse64.is_empty() {
+            // Integer paths: weights below 2^23, exact in f32.
+            for ((w, inverse), weight) in self.weight.iter_mut().zip(&mut self.inverse).zip(weights) {
+                *w = weight as f32;
+                *inverse = 1.0 / weight as f32;
+            }
+        } else {
+            for (inverse, weight) in self.inverse64.iter_mut().zip(weights) {
+                *inverse = 1.0 / weight;
+            }
+        }
+    }
 }
 
 /// The pixel count of the window of half-width `n` along `slide` at `p`:
@@ -111,21 +148,17 @@ impl<T: Sample> Setup<'_, T> {
             return false;
         }
         let channels = self.channels;
-        let column_weight = |i: usize| axis_weight(&self.cols_slide, n, i / channels);
-        let weights = Weights {
-            whole_x: (0..width * channels)
-                .map(|i| column_weight(i).min(i32::MAX as f64) as i32)
-                .collect(),
-            inverse_x32: (0..width * channels).map(|i| 1.0 / column_weight(i) as f32).collect(),
-            inverse_x: (0..width * channels).map(|i| 1.0 / column_weight(i)).collect(),
-        };
+        let weight_x: Vec<f64> = (0..width * channels)
+            .map(|i| axis_weight(&self.cols_slide, n, i / channels))
+            .collect();
+        let weights = &weight_x[..];
         for_each_strip(out, self.column_strip_rows(), |rows, mut out_strip| {
-            if !self.column_strip::<A>(&weights, rows.clone(), out_strip.view_mut(), None) {
+            if !self.column_strip::<A>(weights, rows.clone(), out_strip.view_mut(), None) {
                 // Again with NaN and infinities summed as 0, then their own
                 // windows patched from their counts.
                 let band = band_rows(&rows, self.halo, height);
                 let non_finite = NonFinite::build(&self.input, band);
-                self.column_strip::<A>(&weights, rows, out_strip, Some(&non_finite));
+                self.column_strip::<A>(weights, rows, out_strip, Some(&non_finite));
             }
         });
         true
@@ -142,7 +175,7 @@ impl<T: Sample> Setup<'_, T> {
     /// that hold them patched).
     fn column_strip<A: ColumnSum>(
         &self,
-        weights: &Weights,
+        weights: &[f64],
         rows: Range<usize>,
         out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
@@ -162,7 +195,7 @@ impl<T: Sample> Setup<'_, T> {
     #[inline(always)]
     fn column_strip_with<A: ColumnSum>(
         &self,
-        weights: &Weights,
+        weights: &[f64],
         rows: Range<usize>,
         mut out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
@@ -178,6 +211,7 @@ impl<T: Sample> Setup<'_, T> {
             }
         }
         let mut window_sums = vec![A::default(); row_len];
+        let mut row_means = RowMeans::new(weights, T::TYPE.is_integer());
         let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
         for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
             if y > rows.start {
@@ -211,7 +245,7 @@ impl<T: Sample> Setup<'_, T> {
                 &mut window_sums,
                 None,
             );
-            let weight_y = axis_weight(&self.rows_slide, self.taps.inner, y);
+            row_means.set_row(axis_weight(&self.rows_slide, self.taps.inner, y));
             let patch = |out: &mut [T]| {
                 if let Some(non_finite) = non_finite {
                     non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), out);
@@ -219,11 +253,11 @@ impl<T: Sample> Setup<'_, T> {
             };
             match out_row.as_slice_mut() {
                 Some(out) => {
-                    A::means(&window_sums, weights, weight_y, out);
+                    A::means(&window_sums, &mut row_means, out);
                     patch(out);
                 }
                 None => {
-                    A::means(&window_sums, weights, weight_y, &mut row_buffer);
+                    A::means(&window_sums, &mut row_means, &mut row_buffer);
                     patch(&mut row_buffer);
                     let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
                         .expect("row buffer has the row's shape");
