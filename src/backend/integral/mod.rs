@@ -292,6 +292,68 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     }
 }
 
+/// The pixels outside the row plan whose windows n and n + 1 are both
+/// rectangles of the table (a fractional radius with `Border::Clip`, or
+/// with windows inside the image): each reads the 16 corners of its four
+/// blended rectangles directly, exact sums in the table type blended in
+/// `f64`, without the general path's per-window border terms. Marks them
+/// done in the plan (weight -1).
+fn filter_fractional<T: Sample, A: TableValue>(
+    table: &SummedArea<A>,
+    border: Border,
+    [height, width, channels]: [usize; 3],
+    y: usize,
+    sizes: &[f32],
+    out_row: &mut [T],
+    plan: &mut RowPlan,
+) {
+    let values = table.values();
+    let (first_row, stride) = (table.first_row() as i64, table.row_stride() as i64);
+    let (height, width, y) = (height as i64, width as i64, y as i64);
+    let clip = border.is_clip();
+    let pixels = out_row
+        .chunks_exact_mut(channels)
+        .zip(sizes)
+        .zip(plan.weight.iter_mut());
+    for (x, ((out_px, &size), planned)) in pixels.enumerate() {
+        let taps = BoxTaps::new(size);
+        let (n, f) = (taps.inner, taps.edge_weight);
+        let x = x as i64;
+        // Both windows inside the image, or clipped to it.
+        let inside = y - n > 0 && y + n + 1 < height && x - n > 0 && x + n + 1 < width;
+        if *planned != 0 || f == 0.0 || !(clip || inside) {
+            continue;
+        }
+        // Per axis: first and one-past-last position of the n and n + 1 windows.
+        let span = |c: i64, half: i64, len: i64| ((c - half).max(0), (c + half + 1).min(len));
+        let (rows, rows_wide) = (span(y, n, height), span(y, n + 1, height));
+        let (cols, cols_wide) = (span(x, n, width), span(x, n + 1, width));
+        let weights = [1.0 - f, f];
+        // The weight of the blend: separable, as the rectangles are.
+        let axis_weight =
+            |(a, b): (i64, i64), (c, d): (i64, i64)| weights[0] * (b - a) as f64 + weights[1] * (d - c) as f64;
+        let den = axis_weight(rows, rows_wide) * axis_weight(cols, cols_wide);
+        let row_at = |r: i64| ((r - first_row) * stride) as usize;
+        let col_at = |c: i64| (c * channels as i64) as usize;
+        let row_pairs = [rows, rows_wide].map(|(t, b)| (row_at(t), row_at(b)));
+        let col_pairs = [cols, cols_wide].map(|(l, r)| (col_at(l), col_at(r)));
+        for (ch, out) in out_px.iter_mut().enumerate() {
+            let mut num = 0.0;
+            for (&(top, bottom), weight_y) in row_pairs.iter().zip(weights) {
+                for (&(left, right), weight_x) in col_pairs.iter().zip(weights) {
+                    let at = |corner: usize| values[corner + ch];
+                    let sum = at(bottom + right)
+                        .sub(at(bottom + left))
+                        .sub(at(top + right).sub(at(top + left)));
+                    num += weight_y * weight_x * sum.to_f64();
+                }
+            }
+            *out = T::from_f64(num / den);
+        }
+        *planned = -1;
+    }
+}
+
 /// Computes output row `y` into `out_row` (width x channels, row-major)
 /// from the row's sizes. `plan` and `sums` are scratch space.
 #[allow(clippy::too_many_arguments)]
@@ -321,7 +383,11 @@ fn filter_row<T: Sample, A: TableValue>(
     } else {
         plan.plan_none(width);
     }
-    // Pixels outside the plan: fractional radii, border terms.
+    // Pixels outside the plan: fractional radii (most read rectangles
+    // alone), border terms.
+    if plan.weight.contains(&0) {
+        filter_fractional(table, border, shape, y, sizes, out_row, plan);
+    }
     if plan.weight.contains(&0) {
         filter_unplanned(table, border, shape, y, sizes, out_row, plan, shared);
     }
@@ -336,7 +402,7 @@ fn filter_row<T: Sample, A: TableValue>(
         .iter()
         .zip(plan.top_left.iter().zip(&plan.bottom_right))
         .fold((0, 0), |(lo, hi), (&weight, (&tl, &br))| {
-            if weight == 0 {
+            if weight <= 0 {
                 (lo, hi)
             } else {
                 (lo.min(tl), hi.max(br))
@@ -354,7 +420,7 @@ fn filter_row<T: Sample, A: TableValue>(
     for ((pixel_sums, &weight), ((&br, &bl), (&tr, &tl))) in
         sums.chunks_exact_mut(channels).zip(&plan.weight).zip(corners)
     {
-        if weight == 0 {
+        if weight <= 0 {
             continue;
         }
         let [br, bl, tr, tl] = [br, bl, tr, tl].map(|c| c as usize);
@@ -372,7 +438,7 @@ fn filter_row<T: Sample, A: TableValue>(
         .zip(sums.chunks_exact(channels))
         .zip(&plan.weight)
     {
-        if weight == 0 {
+        if weight <= 0 {
             continue;
         }
         let weight = weight as f64;

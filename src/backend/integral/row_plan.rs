@@ -39,7 +39,8 @@ impl Geometry {
 }
 
 /// Corner offsets (channel 0) of each pixel's rectangle and its weight
-/// (pixel count); weight 0 marks a pixel for the general path.
+/// (pixel count); weight 0 marks a pixel for the paths outside the plan (which
+/// mark the pixels they have done with -1).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct RowPlan {
     pub bottom_right: Vec<i32>,
