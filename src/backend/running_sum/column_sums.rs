@@ -18,7 +18,7 @@ use std::ops::Range;
 use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 
 use super::quotient::{self, SUM_LIMIT};
-use super::{Setup, Slide, horizontal};
+use super::{Setup, Slide, horizontal, horizontal_four};
 use crate::border::Border;
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
@@ -204,69 +204,128 @@ impl<T: Sample> Setup<'_, T> {
         let (width, channels) = (self.cols_slide.len, self.channels);
         let row_len = width * channels;
         let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
-        let mut column_sums = vec![A::default(); row_len];
+        // The column sums of four consecutive rows (a group), and their
+        // window sums: the horizontal passes of a group interleave.
+        let mut column_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
+        let mut window_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
         for (m, count) in self.rows_slide.counts(rows.start) {
-            for (sum, &s) in column_sums.iter_mut().zip(self.image_row(m, &mut entering_copy)) {
+            for (sum, &s) in column_sums[GROUP - 1]
+                .iter_mut()
+                .zip(self.image_row(m, &mut entering_copy))
+            {
                 *sum = sum.add(to_sum(s).times(count));
             }
         }
-        let mut window_sums = vec![A::default(); row_len];
         let mut row_means = RowMeans::new(weights, T::TYPE.is_integer());
         let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
-        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-            if y > rows.start {
-                match self.rows_slide.step(y) {
-                    (Some(enter), Some(leave)) => {
-                        let entering = self.image_row(enter, &mut entering_copy);
-                        let leaving = self.image_row(leave, &mut leaving_copy);
-                        for ((sum, &e), &l) in column_sums.iter_mut().zip(entering).zip(leaving) {
-                            *sum = sum.add(to_sum(e)).sub(to_sum(l));
-                        }
-                    }
-                    (Some(enter), None) => {
-                        for (sum, &e) in column_sums.iter_mut().zip(self.image_row(enter, &mut entering_copy)) {
-                            *sum = sum.add(to_sum(e));
-                        }
-                    }
-                    (None, Some(leave)) => {
-                        for (sum, &l) in column_sums.iter_mut().zip(self.image_row(leave, &mut leaving_copy)) {
-                            *sum = sum.sub(to_sum(l));
-                        }
-                    }
-                    (None, None) => {}
+        let groups = rows
+            .clone()
+            .step_by(GROUP)
+            .zip(out_strip.axis_chunks_iter_mut(Axis(0), GROUP));
+        for (first_y, mut out_rows) in groups {
+            let group_len = out_rows.len_of(Axis(0));
+            // Column sums of each row from the previous row's (the last
+            // buffer holds the row before the group).
+            for k in 0..group_len {
+                let y = first_y + k;
+                let (previous, next) = if k == 0 {
+                    let (head, last) = column_sums.split_at_mut(GROUP - 1);
+                    (&last[0], &mut head[0])
+                } else {
+                    let (head, rest) = column_sums.split_at_mut(k);
+                    (&head[k - 1], &mut rest[0])
+                };
+                if y == rows.start {
+                    next.copy_from_slice(previous);
+                    continue;
+                }
+                let (enter, leave) = self.rows_slide.step(y);
+                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
+                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
+                step_column_sums(previous, next, entering, leaving, to_sum);
+            }
+            if group_len == GROUP {
+                let [w0, w1, w2, w3] = &mut window_sums;
+                let [c0, c1, c2, c3] = &column_sums;
+                let inputs = [&c0[..], &c1[..], &c2[..], &c3[..]];
+                let outputs = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
+                horizontal_four(inputs, |sum| sum, &self.cols_slide, &self.col_steps, channels, outputs);
+            } else {
+                for (sums, window) in column_sums.iter().zip(&mut window_sums).take(group_len) {
+                    horizontal(
+                        sums,
+                        |sum| sum,
+                        &self.cols_slide,
+                        &self.col_steps,
+                        channels,
+                        window,
+                        None,
+                    );
                 }
             }
-            horizontal(
-                &column_sums,
-                |sum| sum,
-                &self.cols_slide,
-                &self.col_steps,
-                channels,
-                &mut window_sums,
-                None,
-            );
-            row_means.set_row(axis_weight(&self.rows_slide, self.taps.inner, y));
-            let patch = |out: &mut [T]| {
-                if let Some(non_finite) = non_finite {
-                    non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), out);
+            for (k, mut out_row) in out_rows.axis_iter_mut(Axis(0)).enumerate() {
+                let y = first_y + k;
+                row_means.set_row(axis_weight(&self.rows_slide, self.taps.inner, y));
+                let patch = |out: &mut [T]| {
+                    if let Some(non_finite) = non_finite {
+                        non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), out);
+                    }
+                };
+                match out_row.as_slice_mut() {
+                    Some(out) => {
+                        A::means(&window_sums[k], &mut row_means, out);
+                        patch(out);
+                    }
+                    None => {
+                        A::means(&window_sums[k], &mut row_means, &mut row_buffer);
+                        patch(&mut row_buffer);
+                        let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                            .expect("row buffer has the row's shape");
+                        out_row.assign(&values);
+                    }
                 }
-            };
-            match out_row.as_slice_mut() {
-                Some(out) => {
-                    A::means(&window_sums, &mut row_means, out);
-                    patch(out);
-                }
-                None => {
-                    A::means(&window_sums, &mut row_means, &mut row_buffer);
-                    patch(&mut row_buffer);
-                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
-                        .expect("row buffer has the row's shape");
-                    out_row.assign(&values);
-                }
+            }
+            // The last row of the group becomes the one before the next group.
+            if group_len < GROUP {
+                column_sums.swap(group_len - 1, GROUP - 1);
             }
         }
         // A NaN or infinity that entered the column sums leaves them
         // non-finite for good (inf - inf is NaN).
-        column_sums.iter().all(|sum| sum.to_f64().is_finite())
+        column_sums[GROUP - 1].iter().all(|sum| sum.to_f64().is_finite())
+    }
+}
+
+/// Rows per group of the horizontal passes.
+const GROUP: usize = 4;
+
+/// `next = previous + entering - leaving`, sample by sample (a row absent
+/// from the window adds or removes nothing).
+#[inline(always)]
+fn step_column_sums<T: Sample, A: TableValue>(
+    previous: &[A],
+    next: &mut [A],
+    entering: Option<&[T]>,
+    leaving: Option<&[T]>,
+    to_sum: impl Fn(T) -> A + Copy,
+) {
+    match (entering, leaving) {
+        (Some(entering), Some(leaving)) => {
+            let samples = entering.iter().zip(leaving);
+            for ((next, previous), (&e, &l)) in next.iter_mut().zip(previous).zip(samples) {
+                *next = previous.add(to_sum(e)).sub(to_sum(l));
+            }
+        }
+        (Some(entering), None) => {
+            for ((next, previous), &e) in next.iter_mut().zip(previous).zip(entering) {
+                *next = previous.add(to_sum(e));
+            }
+        }
+        (None, Some(leaving)) => {
+            for ((next, previous), &l) in next.iter_mut().zip(previous).zip(leaving) {
+                *next = previous.sub(to_sum(l));
+            }
+        }
+        (None, None) => next.copy_from_slice(previous),
     }
 }

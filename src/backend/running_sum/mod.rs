@@ -135,30 +135,6 @@ fn sub_row<A: TableValue>(acc: &mut [A], row: &[A]) {
     acc.iter_mut().zip(row).for_each(|(a, &r)| *a = a.sub(r));
 }
 
-/// A channel count: a constant for the common counts, so that loops over
-/// channels unroll and the accumulators live in registers (the running sum
-/// of a gray row ran about 2x faster so), or a runtime value for the rest.
-trait Channels: Copy {
-    fn count(self) -> usize;
-}
-
-#[derive(Clone, Copy)]
-struct Fixed<const C: usize>;
-
-impl<const C: usize> Channels for Fixed<C> {
-    #[inline(always)]
-    fn count(self) -> usize {
-        C
-    }
-}
-
-impl Channels for usize {
-    #[inline(always)]
-    fn count(self) -> usize {
-        self
-    }
-}
-
 /// The horizontal pass over one image row: window sums of half-width n
 /// (`inner`) and, for a fractional radius, n + 1 (`outer`), per pixel and channel.
 fn horizontal<S: Copy, A: TableValue>(
@@ -170,87 +146,145 @@ fn horizontal<S: Copy, A: TableValue>(
     inner: &mut [A],
     outer: Option<&mut [A]>,
 ) {
+    let mut acc = horizontal_start(pixels, to_acc, slide, steps, channels, inner);
+    let plain = plain_steps(slide);
+    let middle = &mut inner[plain.start * channels..plain.end * channels];
+    running_sums_of(middle, &mut acc, channels);
+    horizontal_finish(pixels, to_acc, slide, steps, channels, inner, outer, acc);
+}
+
+/// The horizontal pass over four rows at once (each row's `pixels` to its
+/// `inner`): the running sums of the rows interleave, so four independent
+/// additions are in flight where one row has a chain of dependent ones
+/// (an `f64` addition waits for the previous one).
+fn horizontal_four<S: Copy, A: TableValue>(
+    pixels: [&[S]; 4],
+    to_acc: impl Fn(S) -> A + Copy,
+    slide: &Slide,
+    steps: &AxisSteps,
+    channels: usize,
+    inner: [&mut [A]; 4],
+) {
+    let [i0, i1, i2, i3] = inner;
+    let mut accs = [0, 1, 2, 3].map(|_| [A::default(); crate::MAX_CHANNELS]);
+    for (acc, (row, out)) in accs
+        .iter_mut()
+        .zip(pixels.iter().zip([&mut *i0, &mut *i1, &mut *i2, &mut *i3]))
+    {
+        *acc = horizontal_start(row, to_acc, slide, steps, channels, out);
+    }
+    let plain = plain_steps(slide);
+    let samples = plain.start * channels..plain.end * channels;
+    let middles = [
+        &mut i0[samples.clone()],
+        &mut i1[samples.clone()],
+        &mut i2[samples.clone()],
+        &mut i3[samples],
+    ];
+    // Three or more channels already give as many independent chains per
+    // row; interleaving rows then only spills registers (RGB measured
+    // slower), so those rows go one by one.
     match channels {
-        1 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<1>, inner, outer),
-        2 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<2>, inner, outer),
-        3 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<3>, inner, outer),
-        4 => horizontal_with(pixels, to_acc, slide, steps, Fixed::<4>, inner, outer),
-        _ => horizontal_with(pixels, to_acc, slide, steps, channels, inner, outer),
+        1 => running_sums_four::<A, 1>(middles, &mut accs),
+        2 => running_sums_four::<A, 2>(middles, &mut accs),
+        _ => {
+            for (middle, acc) in middles.into_iter().zip(&mut accs) {
+                running_sums_of(middle, acc, channels);
+            }
+        }
+    }
+    for ((row, out), acc) in pixels.iter().zip([i0, i1, i2, i3]).zip(accs) {
+        horizontal_finish(row, to_acc, slide, steps, channels, out, None, acc);
     }
 }
 
-/// [`horizontal`] for `channels` channels.
+/// The centres whose steps (entering x + n, leaving x - n - 1) both lie in
+/// the image, so need no border rule.
+fn plain_steps(slide: &Slide) -> Range<usize> {
+    let n = slide.half;
+    let start = ((n + 1) as usize).min(slide.len);
+    let end = (slide.len as i64 - n).max(0) as usize;
+    start..end.max(start)
+}
+
+/// The first part of [`horizontal`]: the window sums before the plain
+/// steps into `inner`, and over the plain steps the differences of the
+/// entering and leaving samples (which [`running_sums`] then turns into
+/// window sums). Returns the sums of the window before the plain steps.
 #[inline(always)]
-fn horizontal_with<S: Copy, A: TableValue, K: Channels>(
+fn horizontal_start<S: Copy, A: TableValue>(
     pixels: &[S],
     to_acc: impl Fn(S) -> A + Copy,
     slide: &Slide,
     steps: &AxisSteps,
-    channels: K,
+    c: usize,
     inner: &mut [A],
-    outer: Option<&mut [A]>,
-) {
-    let c = channels.count();
+) -> [A; crate::MAX_CHANNELS] {
     let sample = |m: usize, ch: usize| to_acc(pixels[m * c + ch]);
-    let mut acc_storage = [A::default(); crate::MAX_CHANNELS];
-    let acc = &mut acc_storage[..c];
+    let mut acc = [A::default(); crate::MAX_CHANNELS];
     for &(m, count) in &steps.first {
-        for (ch, a) in acc.iter_mut().enumerate() {
+        for (ch, a) in acc[..c].iter_mut().enumerate() {
             *a = a.add(sample(m, ch).times(count));
         }
     }
-    let n = slide.half;
-    // Steps whose entering (x + n) and leaving (x - n - 1) positions both
-    // lie in the image need no border rule.
-    let plain = ((n + 1) as usize).min(slide.len)..(slide.len as i64 - n).max(0) as usize;
-    let plain = plain.start..plain.end.max(plain.start);
-    let step = |x: usize, acc: &mut [A]| {
-        let (enter, leave) = steps.steps[x];
-        for (ch, a) in acc.iter_mut().enumerate() {
-            if let Some(m) = enter {
-                *a = a.add(sample(m, ch));
-            }
-            if let Some(m) = leave {
-                *a = a.sub(sample(m, ch));
-            }
-        }
-    };
+    let plain = plain_steps(slide);
     let (head, rest) = inner.split_at_mut(plain.start * c);
-    let (middle, tail) = rest.split_at_mut(plain.len() * c);
     for (x, out) in head.chunks_exact_mut(c).enumerate() {
         if x > 0 {
-            step(x, acc);
+            border_step(&sample, steps, x, &mut acc[..c]);
         }
-        out.copy_from_slice(acc);
+        out.copy_from_slice(&acc[..c]);
     }
-    // Empty when `plain` is. The differences of the entering and leaving
-    // samples first (a loop the compiler vectorises), then their running
-    // sums: one add per sample on the dependency chain instead of two.
-    let entering = &pixels[((plain.start + n as usize) * c).min(pixels.len())..];
-    let leaving = &pixels[(plain.start.saturating_sub(n as usize + 1) * c).min(pixels.len())..];
+    // Empty when `plain` is. The differences first (a loop the compiler
+    // vectorises), then their running sums: one add per sample on the
+    // dependency chain instead of two.
+    let n = slide.half as usize;
+    let middle = &mut rest[..plain.len() * c];
+    let entering = &pixels[((plain.start + n) * c).min(pixels.len())..];
+    let leaving = &pixels[(plain.start.saturating_sub(n + 1) * c).min(pixels.len())..];
     for ((out, &enter), &leave) in middle.iter_mut().zip(entering).zip(leaving) {
         *out = to_acc(enter).sub(to_acc(leave));
     }
-    match c {
-        1 => running_sums::<A, 1>(middle, acc),
-        2 => running_sums::<A, 2>(middle, acc),
-        3 => running_sums::<A, 3>(middle, acc),
-        4 => running_sums::<A, 4>(middle, acc),
-        _ => {
-            for out in middle.chunks_exact_mut(c) {
-                for ch in 0..c {
-                    acc[ch] = acc[ch].add(out[ch]);
-                    out[ch] = acc[ch];
-                }
-            }
+    acc
+}
+
+/// Moves the window sums `acc` to centre `x` through the border rule.
+#[inline(always)]
+fn border_step<A: TableValue>(sample: &impl Fn(usize, usize) -> A, steps: &AxisSteps, x: usize, acc: &mut [A]) {
+    let (enter, leave) = steps.steps[x];
+    for (ch, a) in acc.iter_mut().enumerate() {
+        if let Some(m) = enter {
+            *a = a.add(sample(m, ch));
+        }
+        if let Some(m) = leave {
+            *a = a.sub(sample(m, ch));
         }
     }
+}
+
+/// The last part of [`horizontal`]: the window sums after the plain steps,
+/// from `acc` (the sums at the last plain step), and the n + 1 windows.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn horizontal_finish<S: Copy, A: TableValue>(
+    pixels: &[S],
+    to_acc: impl Fn(S) -> A + Copy,
+    slide: &Slide,
+    steps: &AxisSteps,
+    c: usize,
+    inner: &mut [A],
+    outer: Option<&mut [A]>,
+    mut acc: [A; crate::MAX_CHANNELS],
+) {
+    let sample = |m: usize, ch: usize| to_acc(pixels[m * c + ch]);
+    let plain = plain_steps(slide);
+    let tail = &mut inner[plain.end * c..];
     for (i, out) in tail.chunks_exact_mut(c).enumerate() {
         let x = plain.end + i;
         if x > 0 {
-            step(x, acc);
+            border_step(&sample, steps, x, &mut acc[..c]);
         }
-        out.copy_from_slice(acc);
+        out.copy_from_slice(&acc[..c]);
     }
     if let Some(outer) = outer {
         for (x, (out, sums)) in outer.chunks_exact_mut(c).zip(inner.chunks_exact(c)).enumerate() {
@@ -279,7 +313,52 @@ fn running_sums<A: TableValue, const C: usize>(values: &mut [A], acc: &mut [A]) 
             pixel[ch] = sums[ch];
         }
     }
-    acc.copy_from_slice(&sums);
+    acc[..C].copy_from_slice(&sums);
+}
+
+/// [`running_sums`] for any channel count.
+#[inline(always)]
+fn running_sums_of<A: TableValue>(values: &mut [A], acc: &mut [A], channels: usize) {
+    match channels {
+        1 => running_sums::<A, 1>(values, acc),
+        2 => running_sums::<A, 2>(values, acc),
+        3 => running_sums::<A, 3>(values, acc),
+        4 => running_sums::<A, 4>(values, acc),
+        _ => {
+            for pixel in values.chunks_exact_mut(channels) {
+                for ch in 0..channels {
+                    acc[ch] = acc[ch].add(pixel[ch]);
+                    pixel[ch] = acc[ch];
+                }
+            }
+        }
+    }
+}
+
+/// [`running_sums`] of four rows of equal length, interleaved.
+#[inline(always)]
+fn running_sums_four<A: TableValue, const C: usize>(rows: [&mut [A]; 4], accs: &mut [[A; crate::MAX_CHANNELS]; 4]) {
+    let mut sums: [[A; C]; 4] = std::array::from_fn(|r| std::array::from_fn(|ch| accs[r][ch]));
+    let [r0, r1, r2, r3] = rows;
+    let pixels = r0
+        .chunks_exact_mut(C)
+        .zip(r1.chunks_exact_mut(C))
+        .zip(r2.chunks_exact_mut(C).zip(r3.chunks_exact_mut(C)));
+    for ((p0, p1), (p2, p3)) in pixels {
+        for ch in 0..C {
+            sums[0][ch] = sums[0][ch].add(p0[ch]);
+            p0[ch] = sums[0][ch];
+            sums[1][ch] = sums[1][ch].add(p1[ch]);
+            p1[ch] = sums[1][ch];
+            sums[2][ch] = sums[2][ch].add(p2[ch]);
+            p2[ch] = sums[2][ch];
+            sums[3][ch] = sums[3][ch].add(p3[ch]);
+            p3[ch] = sums[3][ch];
+        }
+    }
+    for (acc, sums) in accs.iter_mut().zip(sums) {
+        acc[..C].copy_from_slice(&sums);
+    }
 }
 
 /// Horizontal window sums of the image rows `band` (n and, if fractional, n + 1).
