@@ -28,8 +28,12 @@ use crate::table::TableValue;
 /// A running-sum type of this path, and how its window sums become means.
 pub(super) trait ColumnSum: TableValue {
     /// Whether sums of this type serve samples `T` with windows of up to
-    /// `largest_weight` pixels.
+    /// `largest_weight` pixels (of an integer radius: exact means).
     fn serves<T: Sample>(largest_weight: f64) -> bool;
+
+    /// Whether this is the sum type of samples `T` (for a fractional
+    /// radius, whose means are blends in `f64`).
+    fn sums<T: Sample>() -> bool;
 
     /// The means of one row of window sums: `out[i] = sums[i] / weight`,
     /// rounded per the crate's rule, with the row's weights in `row`.
@@ -39,6 +43,10 @@ pub(super) trait ColumnSum: TableValue {
 impl ColumnSum for u32 {
     fn serves<T: Sample>(largest_weight: f64) -> bool {
         T::TYPE.is_integer() && T::MAX * largest_weight < SUM_LIMIT as f64
+    }
+
+    fn sums<T: Sample>() -> bool {
+        T::TYPE.is_integer()
     }
 
     #[inline(always)]
@@ -52,6 +60,10 @@ impl ColumnSum for u32 {
 
 impl ColumnSum for f64 {
     fn serves<T: Sample>(_largest_weight: f64) -> bool {
+        !T::TYPE.is_integer()
+    }
+
+    fn sums<T: Sample>() -> bool {
         !T::TYPE.is_integer()
     }
 
@@ -140,11 +152,13 @@ impl<T: Sample> Setup<'_, T> {
             Border::Clip => (2 * n + 1).min(len as i64) as f64,
             _ => (2 * n + 1) as f64,
         };
-        if self.taps.edge_weight > 0.0
-            || !exact_border
-            || 8 * self.halo > height
-            || !A::serves::<T>(largest(height) * largest(width))
-        {
+        let fractional = self.taps.edge_weight > 0.0;
+        let served = if fractional {
+            A::sums::<T>()
+        } else {
+            A::serves::<T>(largest(height) * largest(width))
+        };
+        if !exact_border || 8 * self.halo > height || !served {
             return false;
         }
         let channels = self.channels;
@@ -152,13 +166,20 @@ impl<T: Sample> Setup<'_, T> {
             .map(|i| axis_weight(&self.cols_slide, n, i / channels))
             .collect();
         let weights = &weight_x[..];
+        let strip = |rows: Range<usize>, out_strip: ArrayViewMut3<'_, T>, non_finite: Option<&NonFinite>| {
+            if fractional {
+                self.fractional_strip::<A>(rows, out_strip, non_finite)
+            } else {
+                self.column_strip::<A>(weights, rows, out_strip, non_finite)
+            }
+        };
         for_each_strip(out, self.column_strip_rows(), |rows, mut out_strip| {
-            if !self.column_strip::<A>(weights, rows.clone(), out_strip.view_mut(), None) {
+            if !strip(rows.clone(), out_strip.view_mut(), None) {
                 // Again with NaN and infinities summed as 0, then their own
                 // windows patched from their counts.
                 let band = band_rows(&rows, self.halo, height);
                 let non_finite = NonFinite::build(&self.input, band);
-                self.column_strip::<A>(weights, rows, out_strip, Some(&non_finite));
+                strip(rows, out_strip, Some(&non_finite));
             }
         });
         true
@@ -181,14 +202,105 @@ impl<T: Sample> Setup<'_, T> {
         non_finite: Option<&NonFinite>,
     ) -> bool {
         if non_finite.is_some() {
-            let finite = |s: T| {
-                let sum = A::from_sample(s);
-                if sum.to_f64().is_finite() { sum } else { A::default() }
-            };
-            self.column_strip_with(weights, rows, out_strip, non_finite, finite)
+            self.column_strip_with(weights, rows, out_strip, non_finite, finite_sum::<T, A>)
         } else {
             self.column_strip_with(weights, rows, out_strip, non_finite, A::from_sample)
         }
+    }
+
+    /// [`Self::column_strip`] for a fractional radius n + f: per output
+    /// row, the column sums of the n and n + 1 windows (the latter adds the
+    /// two rows at the window's ends), each slid along by the horizontal n
+    /// and n + 1 windows, blended in `f64`.
+    fn fractional_strip<A: ColumnSum>(
+        &self,
+        rows: Range<usize>,
+        out_strip: ArrayViewMut3<'_, T>,
+        non_finite: Option<&NonFinite>,
+    ) -> bool {
+        if non_finite.is_some() {
+            self.fractional_strip_with(rows, out_strip, non_finite, finite_sum::<T, A>)
+        } else {
+            self.fractional_strip_with(rows, out_strip, non_finite, A::from_sample)
+        }
+    }
+
+    /// [`Self::fractional_strip`], each sample summed as `to_sum` gives it.
+    #[inline(always)]
+    fn fractional_strip_with<A: ColumnSum>(
+        &self,
+        rows: Range<usize>,
+        mut out_strip: ArrayViewMut3<'_, T>,
+        non_finite: Option<&NonFinite>,
+        to_sum: impl Fn(T) -> A + Copy,
+    ) -> bool {
+        let (width, channels) = (self.cols_slide.len, self.channels);
+        let row_len = width * channels;
+        let (n, f) = (self.taps.inner, self.taps.edge_weight);
+        let blend = |slide: &Slide, p: usize| (1.0 - f) * axis_weight(slide, n, p) + f * axis_weight(slide, n + 1, p);
+        let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
+        let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
+        // The column sums of the previous and this row (n windows), and of
+        // this row's n + 1 windows.
+        let mut previous = vec![A::default(); row_len];
+        let mut column_sums = vec![A::default(); row_len];
+        let mut wide_sums = vec![A::default(); row_len];
+        for (m, count) in self.rows_slide.counts(rows.start) {
+            for (sum, &s) in previous.iter_mut().zip(self.image_row(m, &mut entering_copy)) {
+                *sum = sum.add(to_sum(s).times(count));
+            }
+        }
+        // Window sums: [n rows, n + 1 rows] x [n columns, n + 1 columns].
+        let mut window_sums: [[Vec<A>; 2]; 2] =
+            std::array::from_fn(|_| std::array::from_fn(|_| vec![A::default(); row_len]));
+        let mut means = vec![T::default(); row_len];
+        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+            if y == rows.start {
+                column_sums.copy_from_slice(&previous);
+            } else {
+                let (enter, leave) = self.rows_slide.step(y);
+                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
+                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
+                step_column_sums(&previous, &mut column_sums, entering, leaving, to_sum);
+            }
+            let (top, bottom) = self.rows_slide.outer(y);
+            let top = top.map(|m| self.image_row(m, &mut entering_copy));
+            let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
+            wide_sums.copy_from_slice(&column_sums);
+            for edge in [top, bottom].into_iter().flatten() {
+                for (sum, &s) in wide_sums.iter_mut().zip(edge) {
+                    *sum = sum.add(to_sum(s));
+                }
+            }
+            let [narrow_rows, wide_rows] = &mut window_sums;
+            for (sums, [inner, outer]) in [(&column_sums, narrow_rows), (&wide_sums, wide_rows)] {
+                horizontal(
+                    sums,
+                    |sum| sum,
+                    &self.cols_slide,
+                    &self.col_steps,
+                    channels,
+                    inner,
+                    Some(outer),
+                );
+            }
+            let blend_y = blend(&self.rows_slide, y);
+            let [[nn, nw], [wn, ww]] = &window_sums;
+            let sums = nn.iter().zip(nw).zip(wn.iter().zip(ww));
+            for ((mean, blend_x), ((nn, nw), (wn, ww))) in means.iter_mut().zip(&blend_x).zip(sums) {
+                let num = (1.0 - f) * (1.0 - f) * nn.to_f64()
+                    + (1.0 - f) * f * (nw.to_f64() + wn.to_f64())
+                    + f * f * ww.to_f64();
+                *mean = T::from_f64(num / (blend_y * blend_x));
+            }
+            if let Some(non_finite) = non_finite {
+                non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), &mut means);
+            }
+            let values = ArrayView2::from_shape((width, channels), &means[..]).expect("means have the row's shape");
+            out_row.assign(&values);
+            std::mem::swap(&mut previous, &mut column_sums);
+        }
+        previous.iter().all(|sum| sum.to_f64().is_finite())
     }
 
     /// [`Self::column_strip`], each sample summed as `to_sum` gives it.
@@ -294,6 +406,12 @@ impl<T: Sample> Setup<'_, T> {
         // non-finite for good (inf - inf is NaN).
         column_sums[GROUP - 1].iter().all(|sum| sum.to_f64().is_finite())
     }
+}
+
+/// A sample as a sum, with NaN and infinities as 0.
+fn finite_sum<T: Sample, A: TableValue>(sample: T) -> A {
+    let sum = A::from_sample(sample);
+    if sum.to_f64().is_finite() { sum } else { A::default() }
 }
 
 /// Rows per group of the horizontal passes.

@@ -287,7 +287,13 @@ fn horizontal_finish<S: Copy, A: TableValue>(
         out.copy_from_slice(&acc[..c]);
     }
     if let Some(outer) = outer {
-        for (x, (out, sums)) in outer.chunks_exact_mut(c).zip(inner.chunks_exact(c)).enumerate() {
+        // The n + 1 window adds the positions x - n - 1 and x + n + 1: for
+        // the centres where both lie in the image, a loop over slices (which
+        // the compiler vectorises), elsewhere through the border rule.
+        let reach = slide.half as usize + 1;
+        let both_inside = reach.min(slide.len)..slide.len.saturating_sub(reach).max(reach.min(slide.len));
+        for x in (0..both_inside.start).chain(both_inside.end..slide.len) {
+            let (out, sums) = (&mut outer[x * c..(x + 1) * c], &inner[x * c..(x + 1) * c]);
             let (left, right) = steps.outer[x];
             for ch in 0..c {
                 let mut sum = sums[ch];
@@ -296,6 +302,13 @@ fn horizontal_finish<S: Copy, A: TableValue>(
                 }
                 out[ch] = sum;
             }
+        }
+        let samples = both_inside.start * c..both_inside.end * c;
+        let lefts = &pixels[(both_inside.start - reach.min(both_inside.start)) * c..];
+        let rights = &pixels[((both_inside.start + reach) * c).min(pixels.len())..];
+        let middle = outer[samples.clone()].iter_mut().zip(&inner[samples]);
+        for ((out, &sum), (&left, &right)) in middle.zip(lefts.iter().zip(rights)) {
+            *out = sum.add(to_acc(left)).add(to_acc(right));
         }
     }
 }
