@@ -330,10 +330,13 @@ impl<T: Sample> Setup<'_, T> {
         }
         let mut row_means = RowMeans::new(weights, T::TYPE.is_integer());
         let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
+        // Three or more channels do not interleave rows (see
+        // `horizontal_four`): one row per group keeps their buffers small.
+        let group = if channels <= 2 { GROUP } else { 1 };
         let groups = rows
             .clone()
-            .step_by(GROUP)
-            .zip(out_strip.axis_chunks_iter_mut(Axis(0), GROUP));
+            .step_by(group)
+            .zip(out_strip.axis_chunks_iter_mut(Axis(0), group));
         for (first_y, mut out_rows) in groups {
             let group_len = out_rows.len_of(Axis(0));
             // Column sums of each row from the previous row's (the last
