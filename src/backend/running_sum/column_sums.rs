@@ -185,6 +185,16 @@ impl<T: Sample> Setup<'_, T> {
         true
     }
 
+    /// Adds to `sums` the column sums of the window of output row `y`
+    /// (each row it reads, as often as it reads it).
+    fn first_column_sums<A: TableValue>(&self, y: usize, sums: &mut [A], copy: &mut Vec<T>, to_sum: impl Fn(T) -> A) {
+        for (m, count) in self.rows_slide.counts(y) {
+            for (sum, &s) in sums.iter_mut().zip(self.image_row(m, copy)) {
+                *sum = sum.add(to_sum(s).times(count));
+            }
+        }
+    }
+
     /// Image row `m` as one slice (copied into `copy` if strided).
     fn image_row<'s>(&'s self, m: usize, copy: &'s mut Vec<T>) -> &'s [T] {
         as_contiguous(self.input.index_axis(Axis(0), m), copy)
@@ -245,11 +255,7 @@ impl<T: Sample> Setup<'_, T> {
         let mut previous = vec![A::default(); row_len];
         let mut column_sums = vec![A::default(); row_len];
         let mut wide_sums = vec![A::default(); row_len];
-        for (m, count) in self.rows_slide.counts(rows.start) {
-            for (sum, &s) in previous.iter_mut().zip(self.image_row(m, &mut entering_copy)) {
-                *sum = sum.add(to_sum(s).times(count));
-            }
-        }
+        self.first_column_sums(rows.start, &mut previous, &mut entering_copy, to_sum);
         // Window sums: [n rows, n + 1 rows] x [n columns, n + 1 columns].
         let mut window_sums: [[Vec<A>; 2]; 2] =
             std::array::from_fn(|_| std::array::from_fn(|_| vec![A::default(); row_len]));
@@ -320,14 +326,7 @@ impl<T: Sample> Setup<'_, T> {
         // window sums: the horizontal passes of a group interleave.
         let mut column_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
         let mut window_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
-        for (m, count) in self.rows_slide.counts(rows.start) {
-            for (sum, &s) in column_sums[GROUP - 1]
-                .iter_mut()
-                .zip(self.image_row(m, &mut entering_copy))
-            {
-                *sum = sum.add(to_sum(s).times(count));
-            }
-        }
+        self.first_column_sums(rows.start, &mut column_sums[GROUP - 1], &mut entering_copy, to_sum);
         let mut row_means = RowMeans::new(weights, T::TYPE.is_integer());
         let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
         // Three or more channels do not interleave rows (see
