@@ -308,39 +308,32 @@ fn filter_fractional<T: Sample, A: TableValue>(
     plan: &mut RowPlan,
 ) {
     let values = table.values();
-    let (first_row, stride) = (table.first_row() as i64, table.row_stride() as i64);
-    let (height, width, y) = (height as i64, width as i64, y as i64);
+    let (first_row, stride) = (table.first_row(), table.row_stride());
     let clip = border.is_clip();
     let pixels = out_row
         .chunks_exact_mut(channels)
         .zip(sizes)
         .zip(plan.weight.iter_mut());
     for (x, ((out_px, &size), planned)) in pixels.enumerate() {
-        let taps = BoxTaps::new(size);
-        let (n, f) = (taps.inner, taps.edge_weight);
-        let x = x as i64;
-        // Both windows inside the image, or clipped to it.
-        let inside = y - n > 0 && y + n + 1 < height && x - n > 0 && x + n + 1 < width;
-        if *planned != 0 || f == 0.0 || !(clip || inside) {
+        if *planned != 0 {
             continue;
         }
-        // Per axis: first and one-past-last position of the n and n + 1 windows.
-        let span = |c: i64, half: i64, len: i64| ((c - half).max(0), (c + half + 1).min(len));
-        let (rows, rows_wide) = (span(y, n, height), span(y, n + 1, height));
-        let (cols, cols_wide) = (span(x, n, width), span(x, n + 1, width));
-        let weights = [1.0 - f, f];
+        let (y_windows, x_windows, blended) = blend_windows(size, (y, x), (height, width), border);
+        // Both windows clipped to the image, or inside it.
+        let whole = |(_, w): &(f64, AxisWindow)| w.in_count() == w.full();
+        if blended < 2 || !(clip || y_windows.iter().chain(&x_windows).all(whole)) {
+            continue;
+        }
         // The weight of the blend: separable, as the rectangles are.
-        let axis_weight =
-            |(a, b): (i64, i64), (c, d): (i64, i64)| weights[0] * (b - a) as f64 + weights[1] * (d - c) as f64;
-        let den = axis_weight(rows, rows_wide) * axis_weight(cols, cols_wide);
-        let row_at = |r: i64| ((r - first_row) * stride) as usize;
-        let col_at = |c: i64| (c * channels as i64) as usize;
-        let row_pairs = [rows, rows_wide].map(|(t, b)| (row_at(t), row_at(b)));
-        let col_pairs = [cols, cols_wide].map(|(l, r)| (col_at(l), col_at(r)));
+        let axis_weight = |windows: &AxisBlend| windows.iter().map(|(weight, w)| weight * w.in_count()).sum::<f64>();
+        let den = axis_weight(&y_windows) * axis_weight(&x_windows);
+        let row_at = |r: usize| (r - first_row) * stride;
+        let row_pairs = y_windows.map(|(weight, w)| ((row_at(w.inside_start), row_at(w.inside_end)), weight));
+        let col_pairs = x_windows.map(|(weight, w)| ((w.inside_start * channels, w.inside_end * channels), weight));
         for (ch, out) in out_px.iter_mut().enumerate() {
             let mut num = 0.0;
-            for (&(top, bottom), weight_y) in row_pairs.iter().zip(weights) {
-                for (&(left, right), weight_x) in col_pairs.iter().zip(weights) {
+            for &((top, bottom), weight_y) in &row_pairs {
+                for &((left, right), weight_x) in &col_pairs {
                     let at = |corner: usize| values[corner + ch];
                     let sum = at(bottom + right)
                         .sub(at(bottom + left))
