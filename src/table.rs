@@ -256,10 +256,14 @@ impl<A: TableValue> SummedArea<A> {
     ) -> Self {
         let (_, width, channels) = input.dim();
         let row_stride = (width + 1) * channels;
-        // Row 0 and column 0 must be zero; the rest is overwritten below.
+        // Row 0 and column 0 must be zero; the rest is overwritten below,
+        // so a spare buffer's old entries stay (zeroing a band of tables
+        // per strip measured 9 % of B3's time).
         let mut data = A::with_spare(std::mem::take);
-        data.clear();
-        data.resize((rows.len() + 1) * row_stride, A::default());
+        let len = (rows.len() + 1) * row_stride;
+        data.truncate(len);
+        data.resize(len, A::default());
+        data[..row_stride].fill(A::default());
         let (mut scratch, mut finite_scratch) = (Vec::new(), Vec::new());
         let mut running = [A::default(); crate::MAX_CHANNELS];
         let mut non_finite = false;
@@ -268,6 +272,7 @@ impl<A: TableValue> SummedArea<A> {
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
             let current = &mut below[..row_stride];
+            current[..channels].fill(A::default());
             running[..channels].fill(A::default());
             for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
                 let at = (i + 1) * channels;

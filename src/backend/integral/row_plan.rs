@@ -39,8 +39,9 @@ impl Geometry {
 }
 
 /// Corner offsets (channel 0) of each pixel's rectangle and its weight
-/// (pixel count); weight 0 marks a pixel for the paths outside the plan (which
-/// mark the pixels they have done with -1).
+/// (pixel count); weight 0 and corners 0 mark a pixel for the paths outside
+/// the plan (which mark the pixels they have done with -1), so that every
+/// pixel's corners may be read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct RowPlan {
     pub bottom_right: Vec<i32>,
@@ -96,6 +97,10 @@ impl RowPlan {
     #[inline(always)]
     fn plan_one(&mut self, size: f32, x: usize, g: &Geometry) {
         self.weight[x] = 0;
+        self.bottom_right[x] = 0;
+        self.bottom_left[x] = 0;
+        self.top_right[x] = 0;
+        self.top_left[x] = 0;
         let whole = size as i32;
         // An integer below MAX_EXTENT (where BoxTaps would clamp).
         if whole as f32 != size || whole as i64 >= MAX_EXTENT {
@@ -149,14 +154,13 @@ impl RowPlan {
         let top = (top - first_row) * stride;
         let bottom = (bottom - first_row) * stride;
         let (left, right) = (left * channels, right * channels);
-        // Whole lanes are stored; unplanned ones get weight 0, which alone
-        // decides, so their corners are never read.
+        // Whole lanes are stored; unplanned ones get weight 0 and corners 0.
         let weight = (rows * cols) & planned;
         let lanes = x..x + 8;
-        self.bottom_right[lanes.clone()].copy_from_slice(&(bottom + right).to_array());
-        self.bottom_left[lanes.clone()].copy_from_slice(&(bottom + left).to_array());
-        self.top_right[lanes.clone()].copy_from_slice(&(top + right).to_array());
-        self.top_left[lanes.clone()].copy_from_slice(&(top + left).to_array());
+        self.bottom_right[lanes.clone()].copy_from_slice(&((bottom + right) & planned).to_array());
+        self.bottom_left[lanes.clone()].copy_from_slice(&((bottom + left) & planned).to_array());
+        self.top_right[lanes.clone()].copy_from_slice(&((top + right) & planned).to_array());
+        self.top_left[lanes.clone()].copy_from_slice(&((top + left) & planned).to_array());
         self.weight[lanes].copy_from_slice(&weight.to_array());
     }
 }
@@ -211,12 +215,16 @@ mod tests {
                         let (mut simd, mut scalar) = (RowPlan::default(), RowPlan::default());
                         simd.plan(&row, &geometry);
                         scalar.plan_scalar(&row, &geometry);
-                        assert_eq!(simd.weight, scalar.weight, "{geometry:?} {row:?}");
+                        assert_eq!(simd, scalar, "{geometry:?} {row:?}");
                         for (x, &weight) in scalar.weight.iter().enumerate() {
-                            if weight != 0 {
-                                let corners =
-                                    |p: &RowPlan| [p.bottom_right[x], p.bottom_left[x], p.top_right[x], p.top_left[x]];
-                                assert_eq!(corners(&simd), corners(&scalar), "pixel {x} of {geometry:?}");
+                            let corners = [
+                                scalar.bottom_right[x],
+                                scalar.bottom_left[x],
+                                scalar.top_right[x],
+                                scalar.top_left[x],
+                            ];
+                            if weight == 0 {
+                                assert_eq!(corners, [0; 4], "pixel {x} of {geometry:?}");
                             }
                         }
                         if clip && width > 0 {

@@ -7,7 +7,7 @@
 //! the working set stays in the cache whatever the image size.
 //!
 //! Integer samples sum in `u32` and divide exactly through
-//! [`super::quotient`] (sums below 2^24); floats sum in `f64` and multiply
+//! [`crate::quotient`] (sums below 2^31); floats sum in `f64` and multiply
 //! by the reciprocal weight. Other requests take the general path
 //! ([`Setup::by_row_sums`]). A strip whose column sums met a NaN or an
 //! infinity is computed again with them summed as 0, and the windows that
@@ -17,10 +17,10 @@ use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 
-use super::quotient::{self, SUM_LIMIT};
 use super::{Setup, Slide, horizontal, horizontal_four};
 use crate::border::Border;
 use crate::non_finite::NonFinite;
+use crate::quotient::{self, SUM_LIMIT};
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip};
 use crate::table::TableValue;
@@ -83,7 +83,7 @@ pub(super) struct RowMeans<'a> {
     weight_x: &'a [f64],
     /// The window's rows for the weights below.
     weight_y: f64,
-    weight: Vec<f32>,
+    weight: Vec<u32>,
     inverse: Vec<f32>,
     inverse64: Vec<f64>,
     quotients: Vec<u32>,
@@ -95,7 +95,7 @@ impl<'a> RowMeans<'a> {
         RowMeans {
             weight_x,
             weight_y: f64::NAN,
-            weight: vec![0.0; if integer { len } else { 0 }],
+            weight: vec![0; if integer { len } else { 0 }],
             inverse: vec![0.0; if integer { len } else { 0 }],
             inverse64: vec![0.0; if integer { 0 } else { len }],
             quotients: vec![0; if integer { len } else { 0 }],
@@ -110,9 +110,9 @@ impl<'a> RowMeans<'a> {
         self.weight_y = weight_y;
         let weights = self.weight_x.iter().map(|x| weight_y * x);
         if self.inverse64.is_empty() {
-            // Integer paths: weights below 2^23, exact in f32.
+            // Integer paths: weights below 2^24, exact in f32.
             for ((w, inverse), weight) in self.weight.iter_mut().zip(&mut self.inverse).zip(weights) {
-                *w = weight as f32;
+                *w = weight as u32;
                 *inverse = 1.0 / weight as f32;
             }
         } else {

@@ -32,7 +32,6 @@ use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
 use crate::table::{TableKind, TableValue};
 
 mod column_sums;
-mod quotient;
 
 use column_sums::ColumnSum;
 

@@ -1,0 +1,218 @@
+//! Exact rounded quotients of integer window sums by integer window weights,
+//! without a division per sample; shared by the backends whose integer
+//! samples sum exactly (`RunningSum`, `Integral`).
+//!
+//! A box mean of integer samples is `round(sum / weight)` with ties away
+//! from zero, which for `sum >= 0` is the `q` with `-weight <= 2 (sum -
+//! weight q) < weight`. The `f32` estimate `trunc(sum * (1 / weight) + 1/2)`
+//! is within one of `q` while `weight < 2^24` (exact in `f32`) and `q <=
+//! 65535` (the largest sample): `sum`, the reciprocal and their product
+//! each round by at most 2^-24 relative, an error below 0.012 on a quotient
+//! of at most 65535, and adding 1/2 rounds by at most 2^-8. The rest `sum -
+//! weight q` is then computed in wrapping `u32` arithmetic, exact because
+//! the true rest is small (|rest| < 2 weight < 2^25) whatever the product
+//! wraps to, and one comparison in each direction corrects the estimate.
+//! Sums must stay below 2^31 (they are read as `i32` lanes). The `wide`
+//! path and the scalar path compute the same values; the tests check both
+//! against `u64` division at every point where the quotient changes.
+
+use wide::{f32x8, i32x8};
+
+/// Largest window sum (exclusive) that the quotients here serve exactly.
+pub(crate) const SUM_LIMIT: u64 = 1 << 31;
+
+/// `round(sum / weight)`, ties up, exactly, for `sum < 2^31`, `weight <
+/// 2^24` and a quotient of at most 65535, given `inverse = 1 / weight`
+/// rounded to `f32`.
+#[inline(always)]
+fn quotient(sum: u32, weight: u32, inverse: f32) -> u32 {
+    // Truncation is floor here (the value is positive), and needs no libm
+    // call on targets without SSE4.1.
+    let estimate = (sum as f32 * inverse + 0.5) as u32;
+    let twice_rest = (sum.wrapping_sub(weight.wrapping_mul(estimate)) as i32).wrapping_mul(2);
+    let weight = weight as i32;
+    // Wrapping: a caller may pass lanes it does not use, of any sum.
+    estimate
+        .wrapping_sub(u32::from(twice_rest < -weight))
+        .wrapping_add(u32::from(twice_rest >= weight))
+}
+
+/// [`quotient`] on 8 lanes.
+#[inline(always)]
+fn quotient_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
+    let estimate = (sum.round_float() * inverse + f32x8::splat(0.5)).fast_trunc_int();
+    let rest = sum - weight * estimate;
+    let twice_rest = rest + rest;
+    // Comparisons give all-ones lanes, i.e. -1.
+    estimate + twice_rest.simd_lt(-weight) - twice_rest.simd_gt(weight - i32x8::splat(1))
+}
+
+/// Eight `u32` lanes as `i32x8` (values below 2^31).
+#[inline(always)]
+fn lanes(values: &[u32]) -> i32x8 {
+    let values: [u32; 8] = values.try_into().expect("8 lanes");
+    i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(values))
+}
+
+/// Writes `round(sums[i] / weights[i])` into `out[i]` (sums below 2^31,
+/// weights in `1..2^24`, quotients up to 65535, `inverses[i] = 1 /
+/// weights[i]` in `f32`), 8 samples at a time with `wide`, the rest one by
+/// one.
+#[inline(always)]
+pub(crate) fn quotients(sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
+    let whole = sums.len() / 8 * 8;
+    let eights = sums[..whole]
+        .chunks_exact(8)
+        .zip(weights.chunks_exact(8))
+        .zip(inverses.chunks_exact(8))
+        .zip(out.chunks_exact_mut(8));
+    for (((sum, weight), inverse), out) in eights {
+        let inverse = f32x8::from(<[f32; 8]>::try_from(inverse).expect("8 reciprocals"));
+        let q = quotient_x8(lanes(sum), lanes(weight), inverse).to_array();
+        out.copy_from_slice(&bytemuck::cast::<[i32; 8], [u32; 8]>(q));
+    }
+    scalar_quotients(whole..sums.len(), sums, weights, inverses, out);
+}
+
+/// As [`quotients`], with the reciprocals computed here, and any weight
+/// below 1 (a sample the caller does not use) read as 1.
+#[inline(always)]
+pub(crate) fn quotients_of(sums: &[u32], weights: &[i32], out: &mut [u32]) {
+    let whole = sums.len() / 8 * 8;
+    let eights = sums[..whole]
+        .chunks_exact(8)
+        .zip(weights.chunks_exact(8))
+        .zip(out.chunks_exact_mut(8));
+    let one = i32x8::splat(1);
+    for ((sum, weight), out) in eights {
+        let weight = i32x8::from(<[i32; 8]>::try_from(weight).expect("8 weights")).max(one);
+        let inverse = f32x8::splat(1.0) / weight.round_float();
+        let q = quotient_x8(lanes(sum), weight, inverse).to_array();
+        out.copy_from_slice(&bytemuck::cast::<[i32; 8], [u32; 8]>(q));
+    }
+    for i in whole..sums.len() {
+        let weight = weights[i].max(1) as u32;
+        out[i] = quotient(sums[i], weight, 1.0 / weight as f32);
+    }
+}
+
+/// The scalar form of [`quotients`] for the samples `range`.
+#[inline(always)]
+fn scalar_quotients(range: std::ops::Range<usize>, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
+    for i in range {
+        out[i] = quotient(sums[i], weights[i], inverses[i]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition: round half up of sum / weight, in exact integers.
+    fn exact(sum: u64, weight: u64) -> u64 {
+        (2 * sum + weight) / (2 * weight)
+    }
+
+    /// Checks the `wide` and scalar paths of [`quotients`] and
+    /// [`quotients_of`] against [`exact`] for the sums given, with the
+    /// weight `weight_y * weight_x` (its reciprocal rounded from the
+    /// product, as the callers compute it).
+    fn check(sums: &[u32], weight_y: u32, weight_x: u32) {
+        let weight = weight_y * weight_x;
+        let weights = vec![weight; sums.len()];
+        let inverses = vec![1.0 / weight as f32; sums.len()];
+        let mut simd = vec![u32::MAX; sums.len()];
+        quotients(sums, &weights, &inverses, &mut simd);
+        let mut scalar = vec![u32::MAX; sums.len()];
+        scalar_quotients(0..sums.len(), sums, &weights, &inverses, &mut scalar);
+        let mut computed = vec![u32::MAX; sums.len()];
+        quotients_of(sums, &vec![weight as i32; sums.len()], &mut computed);
+        for (i, &sum) in sums.iter().enumerate() {
+            let want = exact(sum as u64, weight as u64) as u32;
+            assert_eq!(
+                (simd[i], scalar[i], computed[i]),
+                (want, want, want),
+                "sum {sum}, weights {weight_y} x {weight_x}"
+            );
+        }
+    }
+
+    /// The sums where the rounded quotient of `sum / weight` changes, and
+    /// their neighbours, for quotients `0..=max`.
+    fn decision_sums(weight: u64, max: u64) -> Vec<u32> {
+        let mut sums = Vec::new();
+        for q in 0..=max {
+            // The quotient turns q + 1 at sum = q w + ceil(w / 2).
+            let turn = q * weight + weight.div_ceil(2);
+            for sum in [q * weight, turn.saturating_sub(1), turn, turn + 1] {
+                if sum <= max * weight && sum < SUM_LIMIT {
+                    sums.push(sum as u32);
+                }
+            }
+        }
+        sums
+    }
+
+    #[test]
+    fn u8_windows_up_to_radius_90_round_exactly_at_every_decision_point() {
+        // Every pair of window heights and widths of radii 0..=90 (clipped
+        // windows included), every u8 quotient's turning points.
+        for weight_y in 1..=181 {
+            for weight_x in 1..=181 {
+                check(&decision_sums((weight_y * weight_x) as u64, 255), weight_y, weight_x);
+            }
+        }
+    }
+
+    #[test]
+    fn u8_square_windows_up_to_the_sum_limit_round_exactly() {
+        // Every square window whose u8 sums stay below 2^31 (radius up to
+        // 1450), and the largest weight allowed.
+        let largest = ((SUM_LIMIT - 1) / 255) as u32;
+        for side in (1..).step_by(2).take_while(|&s: &u32| s * s <= largest) {
+            check(&decision_sums((side * side) as u64, 255), side, side);
+        }
+        check(&decision_sums(largest as u64, 255), 1, largest);
+    }
+
+    #[test]
+    fn u16_windows_round_exactly_at_every_decision_point() {
+        // Every pair up to 128 pixels, then square and uneven windows up to
+        // the largest whose u16 sums stay below 2^31.
+        for weight_y in 1..=16 {
+            for weight_x in (1..=16).filter(|x| x * weight_y <= 128) {
+                check(&decision_sums((weight_y * weight_x) as u64, 65535), weight_y, weight_x);
+            }
+        }
+        let largest = ((SUM_LIMIT - 1) / 65535) as u32;
+        for side in (13..).step_by(6).take_while(|&s: &u32| s * s <= largest) {
+            check(&decision_sums((side * side) as u64, 65535), side, side);
+        }
+        for (weight_y, weight_x) in [(1, largest), (127, 258), (3, 10_922), (181, 181)] {
+            check(
+                &decision_sums(weight_y as u64 * weight_x as u64, 65535),
+                weight_y,
+                weight_x,
+            );
+        }
+    }
+
+    #[test]
+    fn every_sum_up_to_2_pow_23_rounds_exactly_for_large_weights() {
+        // The largest u8 weights of radius up to 90, every sum they allow,
+        // and uneven factor pairs with every sum up to 2^23.
+        for (weight_y, weight_x) in [(181, 181), (127, 259), (1, 32895), (4097, 3), (7, 4095), (1, 1)] {
+            let max = (255 * weight_y * weight_x).min((1 << 23) - 1);
+            let sums: Vec<u32> = (0..=max).collect();
+            check(&sums, weight_y, weight_x);
+        }
+    }
+
+    #[test]
+    fn a_weight_of_zero_reads_as_one() {
+        let sums = [0, 1, 2, 255, 7, 9, 11, 13, 200];
+        let mut out = [u32::MAX; 9];
+        quotients_of(&sums, &[0, -1, 0, i32::MIN, 0, -7, 0, 0, 0], &mut out);
+        assert_eq!(out, sums);
+    }
+}
