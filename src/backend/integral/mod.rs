@@ -13,8 +13,10 @@ use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 
+mod fractional;
 mod row_plan;
 
+use fractional::FractionalRow;
 use row_plan::{Geometry, RowPlan};
 
 use crate::border::{Border, Terms, window_terms};
@@ -294,61 +296,6 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     }
 }
 
-/// The pixels outside the row plan whose windows n and n + 1 are both
-/// rectangles of the table (a fractional radius with `Border::Clip`, or
-/// with windows inside the image): each reads the 16 corners of its four
-/// blended rectangles directly, exact sums in the table type blended in
-/// `f64`, without the general path's per-window border terms. Marks them
-/// done in the plan (weight -1).
-fn filter_fractional<T: Sample, A: TableValue>(
-    table: &SummedArea<A>,
-    border: Border,
-    [height, width, channels]: [usize; 3],
-    y: usize,
-    sizes: &[f32],
-    out_row: &mut [T],
-    plan: &mut RowPlan,
-) {
-    let values = table.values();
-    let (first_row, stride) = (table.first_row(), table.row_stride());
-    let clip = border.is_clip();
-    let pixels = out_row
-        .chunks_exact_mut(channels)
-        .zip(sizes)
-        .zip(plan.weight.iter_mut());
-    for (x, ((out_px, &size), planned)) in pixels.enumerate() {
-        if *planned != 0 {
-            continue;
-        }
-        let (y_windows, x_windows, blended) = blend_windows(size, (y, x), (height, width), border);
-        // Both windows clipped to the image, or inside it.
-        let whole = |(_, w): &(f64, AxisWindow)| w.in_count() == w.full();
-        if blended < 2 || !(clip || y_windows.iter().chain(&x_windows).all(whole)) {
-            continue;
-        }
-        // The weight of the blend: separable, as the rectangles are.
-        let axis_weight = |windows: &AxisBlend| windows.iter().map(|(weight, w)| weight * w.in_count()).sum::<f64>();
-        let den = axis_weight(&y_windows) * axis_weight(&x_windows);
-        let row_at = |r: usize| (r - first_row) * stride;
-        let row_pairs = y_windows.map(|(weight, w)| ((row_at(w.inside_start), row_at(w.inside_end)), weight));
-        let col_pairs = x_windows.map(|(weight, w)| ((w.inside_start * channels, w.inside_end * channels), weight));
-        for (ch, out) in out_px.iter_mut().enumerate() {
-            let mut num = 0.0;
-            for &((top, bottom), weight_y) in &row_pairs {
-                for &((left, right), weight_x) in &col_pairs {
-                    let at = |corner: usize| values[corner + ch];
-                    let sum = at(bottom + right)
-                        .sub(at(bottom + left))
-                        .sub(at(top + right).sub(at(top + left)));
-                    num += weight_y * weight_x * sum.to_f64();
-                }
-            }
-            *out = T::from_f64(num / den);
-        }
-        *planned = -1;
-    }
-}
-
 /// Scratch space of the planned pixels: their window sums and means.
 #[derive(Default)]
 struct PlannedSums<A> {
@@ -419,6 +366,7 @@ fn filter_row<T: Sample, A: TableValue>(
     out_row: &mut [T],
     plan: &mut RowPlan,
     planned: &mut PlannedSums<A>,
+    fractional: &mut FractionalRow<A>,
     shared: &mut SharedRadius<A::Wide>,
 ) {
     let [height, width, channels] = shape;
@@ -439,7 +387,7 @@ fn filter_row<T: Sample, A: TableValue>(
     // Pixels outside the plan: fractional radii (most read rectangles
     // alone), border terms.
     if plan.weight.contains(&0) {
-        filter_fractional(table, border, shape, y, sizes, out_row, plan);
+        fractional.filter(table, border.is_clip(), shape, y, sizes, out_row, &mut plan.weight);
     }
     if plan.weight.contains(&0) {
         filter_unplanned(table, border, shape, y, sizes, out_row, plan, shared);
@@ -506,6 +454,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             exact_quotients: T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64,
             ..PlannedSums::default()
         };
+        let mut fractional = FractionalRow::default();
         let mut shared = SharedRadius::default();
         for (y, mut out_view) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
             let sizes: &[f32] = params.size.row(y, &mut size_buffer).unwrap_or(&uniform_sizes);
@@ -525,6 +474,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                         out_row,
                         &mut plan,
                         &mut planned,
+                        &mut fractional,
                         &mut shared,
                     );
                     patch(out_row);
@@ -539,6 +489,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                         &mut row_buffer,
                         &mut plan,
                         &mut planned,
+                        &mut fractional,
                         &mut shared,
                     );
                     patch(&mut row_buffer);
