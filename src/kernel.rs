@@ -87,13 +87,32 @@ impl<'a> Size<'a> {
     pub(crate) fn max_over_rows(&self, rows: std::ops::Range<usize>) -> f32 {
         let clamp = |height: usize| rows.start.min(height)..rows.end.min(height);
         // Sizes are validated (no NaN), so a plain comparison finds the
-        // maximum and vectorises.
+        // maximum.
         let max = |a: f32, b: f32| if b > a { b } else { a };
         match self {
             Size::Uniform(v) => *v,
-            Size::Map(map) => map
-                .slice(ndarray::s![clamp(map.nrows()), ..])
-                .fold(0.0, |m, &v| max(m, v)),
+            Size::Map(map) => {
+                // Eight maxima at once over contiguous rows: one running
+                // maximum is a chain of dependent comparisons (measured 7 %
+                // of a uniform-radius `Integral` run).
+                let mut lanes = [0.0f32; 8];
+                let mut rest = 0.0f32;
+                for row in map.slice(ndarray::s![clamp(map.nrows()), ..]).rows() {
+                    match row.as_slice() {
+                        Some(values) => {
+                            let eights = values.chunks_exact(8);
+                            rest = eights.remainder().iter().fold(rest, |m, &v| max(m, v));
+                            for eight in eights {
+                                for (lane, &v) in lanes.iter_mut().zip(eight) {
+                                    *lane = max(*lane, v);
+                                }
+                            }
+                        }
+                        None => rest = row.fold(rest, |m, &v| max(m, v)),
+                    }
+                }
+                lanes.into_iter().fold(rest, max)
+            }
             Size::MapU8(map, scale) => {
                 map.slice(ndarray::s![clamp(map.nrows()), ..]).fold(0, |m, &v| m.max(v)) as f32 * scale
             }
@@ -227,6 +246,36 @@ impl GaussianTaps {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_largest_size_over_rows_is_the_largest_value() {
+        // Widths around the eight lanes, the largest value at every
+        // position in turn, contiguous and strided maps.
+        for width in [0usize, 1, 7, 8, 9, 17, 31] {
+            for height in [1usize, 3] {
+                for peak in 0..width * height {
+                    let map = ndarray::Array2::from_shape_fn((height, 2 * width), |(y, x)| {
+                        if x % 2 == 0 && y * width + x / 2 == peak {
+                            9.5
+                        } else {
+                            ((x * 7 + y * 3) % 5) as f32
+                        }
+                    });
+                    let strided = map.slice(ndarray::s![.., ..;2]);
+                    let contiguous = strided.to_owned();
+                    for view in [strided, contiguous.view()] {
+                        let size = Size::map(view);
+                        assert_eq!(size.max_over_rows(0..height), 9.5, "{width} x {height}, peak {peak}");
+                        let row = peak / width;
+                        assert_eq!(size.max_over_rows(row..row + 1), 9.5);
+                        let below = view.rows().into_iter().skip(row + 1);
+                        let want = below.flat_map(|r| r.to_vec()).fold(0.0, f32::max);
+                        assert_eq!(size.max_over_rows(row + 1..height), want);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn box_taps_follow_the_definition() {

@@ -326,6 +326,13 @@ impl<A: TableValue> PlannedSums<A> {
             };
             self.quotients.resize(sums.len(), 0);
             quotient::quotients_of(sums, sample_weights, &mut self.quotients);
+            if channels == 1 {
+                // A select, not a branch: the loop vectorises.
+                for ((out, &q), &weight) in out_row.iter_mut().zip(&self.quotients).zip(weights) {
+                    *out = if weight > 0 { T::from_whole(q) } else { *out };
+                }
+                return;
+            }
             let means = out_row
                 .chunks_exact_mut(channels)
                 .zip(self.quotients.chunks_exact(channels));
