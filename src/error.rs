@@ -62,6 +62,13 @@ pub enum Error {
         /// Which limit was passed.
         reason: &'static str,
     },
+    /// A tile request ([`crate::tile::apply_tile`]) whose rectangles do not
+    /// fit: the tile outside the image, or the input window not covering
+    /// what the tile reads.
+    InvalidTile {
+        /// What is wrong, in words.
+        reason: String,
+    },
     /// `IteratedBox::new` was asked for a number of boxes it does not offer.
     InvalidBoxCount {
         /// The number asked for.
@@ -101,6 +108,7 @@ impl fmt::Display for Error {
             Error::TooLarge { height, width, reason } => {
                 write!(f, "image of {height} x {width} is too large: {reason}")
             }
+            Error::InvalidTile { reason } => write!(f, "invalid tile: {reason}"),
             Error::InvalidBoxCount { boxes, supported } => write!(
                 f,
                 "{boxes} boxes per axis asked; {}..={} are supported",

@@ -122,6 +122,19 @@ impl<'a> Size<'a> {
         }
     }
 
+    /// The largest value over map rows `rows` and columns `cols` (within
+    /// the map); the uniform size for [`Size::Uniform`].
+    pub(crate) fn max_over_rect(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
+        let rect = ndarray::s![rows, cols];
+        // Sizes are validated (no NaN), so a plain comparison finds the maximum.
+        match self {
+            Size::Uniform(v) => *v,
+            Size::Map(map) => map.slice(rect).fold(0.0, |m, &v| if v > m { v } else { m }),
+            Size::MapU8(map, scale) => map.slice(rect).fold(0, |m, &v| m.max(v)) as f32 * scale,
+            Size::MapU16(map, scale) => map.slice(rect).fold(0, |m, &v| m.max(v)) as f32 * scale,
+        }
+    }
+
     /// The sizes of map row `row` as `f32`: the map's own memory where it
     /// is a contiguous `f32` row, else converted into `scratch`. `None` for
     /// [`Size::Uniform`].

@@ -13,6 +13,7 @@ mod quotient;
 pub mod sample;
 mod strips;
 mod table;
+pub mod tile;
 
 pub use backend::{Auto, Backend, Integral, IteratedBox, Naive, RunningSum};
 pub use border::Border;
