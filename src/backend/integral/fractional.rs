@@ -60,8 +60,8 @@ impl<A: TableValue> FractionalRow<A> {
         self.write(channels, out_row);
     }
 
-    /// Plans the pixels: 8 at a time with `wide` where every offset fits
-    /// in `i32` (as the row plan's [`Geometry::fits`]), the rest one by one.
+    /// Plans the pixels, 8 at a time with `wide` and the rest one by one,
+    /// where every offset fits in `i32` ([`Geometry::of`]).
     fn plan(
         &mut self,
         table: &SummedArea<A>,
@@ -72,20 +72,11 @@ impl<A: TableValue> FractionalRow<A> {
         done: &mut [i32],
     ) {
         self.pixels.clear();
-        let geometry = Geometry {
-            y: y as i32,
-            height: height as i32,
-            width: width as i32,
-            channels: channels as i32,
-            first_row: table.first_row() as i32,
-            row_stride: table.row_stride() as i32,
-            clip,
+        // Where an offset would pass i32, the general path takes the row.
+        let Some(geometry) = Geometry::of(table, [height, width, channels], y, clip) else {
+            return;
         };
-        let whole = if Geometry::fits(table.values().len(), height, width) {
-            sizes.len() / 8 * 8
-        } else {
-            0
-        };
+        let whole = sizes.len() / 8 * 8;
         for x in (0..whole).step_by(8) {
             self.plan_eight(&sizes[x..x + 8], x, &geometry, &mut done[x..x + 8]);
         }
@@ -283,15 +274,7 @@ mod tests {
         sizes: &[f32],
         done: &mut [i32],
     ) {
-        let geometry = Geometry {
-            y: y as i32,
-            height: height as i32,
-            width: width as i32,
-            channels: channels as i32,
-            first_row: table.first_row() as i32,
-            row_stride: table.row_stride() as i32,
-            clip,
-        };
+        let geometry = Geometry::of(table, [height, width, channels], y, clip).expect("a small table");
         for (x, (&size, done)) in sizes.iter().zip(done).enumerate() {
             row.plan_one(size, x, &geometry, done);
         }

@@ -376,20 +376,10 @@ fn filter_row<T: Sample, A: TableValue>(
     fractional: &mut FractionalRow<A>,
     shared: &mut SharedRadius<A::Wide>,
 ) {
-    let [height, width, channels] = shape;
-    if Geometry::fits(table.values().len(), height, width) {
-        let geometry = Geometry {
-            y: y as i32,
-            height: height as i32,
-            width: width as i32,
-            channels: channels as i32,
-            first_row: table.first_row() as i32,
-            row_stride: table.row_stride() as i32,
-            clip: border.is_clip(),
-        };
-        plan.plan(sizes, &geometry);
-    } else {
-        plan.plan_none(width);
+    let [_, width, channels] = shape;
+    match Geometry::of(table, shape, y, border.is_clip()) {
+        Some(geometry) => plan.plan(sizes, &geometry),
+        None => plan.plan_none(width),
     }
     // Pixels outside the plan: fractional radii (most read rectangles
     // alone), border terms.

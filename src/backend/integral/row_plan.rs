@@ -11,6 +11,7 @@
 use wide::{f32x8, i32x8};
 
 use crate::kernel::MAX_EXTENT;
+use crate::table::{SummedArea, TableValue};
 
 /// Where a row lies and how the table is laid out, in `i32`: the plan is
 /// used only when every offset and weight fits (see [`Geometry::fits`]).
@@ -30,6 +31,22 @@ pub(crate) struct Geometry {
 }
 
 impl Geometry {
+    /// The geometry of output row `y` of an image of `shape` read from
+    /// `table`, if every offset fits in `i32` (else `None`: the row's
+    /// pixels take the general path).
+    pub(crate) fn of<A: TableValue>(table: &SummedArea<A>, shape: [usize; 3], y: usize, clip: bool) -> Option<Self> {
+        let [height, width, channels] = shape;
+        Self::fits(table.values().len(), height, width).then(|| Geometry {
+            y: y as i32,
+            height: height as i32,
+            width: width as i32,
+            channels: channels as i32,
+            first_row: table.first_row() as i32,
+            row_stride: table.row_stride() as i32,
+            clip,
+        })
+    }
+
     /// Whether offsets into a table of `table_len` elements, weights and
     /// window ends all fit in `i32`.
     pub(crate) fn fits(table_len: usize, height: usize, width: usize) -> bool {
