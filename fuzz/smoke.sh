@@ -28,7 +28,7 @@ fi
 
 cargo fuzz build -s none || exit 1
 failed=()
-for target in differential misuse; do
+for target in differential misuse tiles; do
     case "$target" in
         # Images of up to 48 x 48 x 4 samples need long inputs at once.
         differential) options=(-max_len=8192 -len_control=0) ;;
