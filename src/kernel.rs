@@ -85,7 +85,15 @@ impl<'a> Size<'a> {
     /// The largest value in map rows `rows` (clamped to the map; 0 if
     /// none); the uniform size for [`Size::Uniform`].
     pub(crate) fn max_over_rows(&self, rows: std::ops::Range<usize>) -> f32 {
-        let clamp = |height: usize| rows.start.min(height)..rows.end.min(height);
+        self.max_over_rect(rows, 0..usize::MAX)
+    }
+
+    /// The largest value over map rows `rows` and columns `cols` (both
+    /// clamped to the map; 0 if none); the uniform size for
+    /// [`Size::Uniform`].
+    pub(crate) fn max_over_rect(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
+        let clamp = |range: &std::ops::Range<usize>, len: usize| range.start.min(len)..range.end.min(len);
+        let rect = |(height, width): (usize, usize)| ndarray::s![clamp(&rows, height), clamp(&cols, width)];
         // Sizes are validated (no NaN), so a plain comparison finds the
         // maximum.
         let max = |a: f32, b: f32| if b > a { b } else { a };
@@ -97,7 +105,7 @@ impl<'a> Size<'a> {
                 // of a uniform-radius `Integral` run).
                 let mut lanes = [0.0f32; 8];
                 let mut rest = 0.0f32;
-                for row in map.slice(ndarray::s![clamp(map.nrows()), ..]).rows() {
+                for row in map.slice(rect(map.dim())).rows() {
                     match row.as_slice() {
                         Some(values) => {
                             let eights = values.chunks_exact(8);
@@ -113,25 +121,8 @@ impl<'a> Size<'a> {
                 }
                 lanes.into_iter().fold(rest, max)
             }
-            Size::MapU8(map, scale) => {
-                map.slice(ndarray::s![clamp(map.nrows()), ..]).fold(0, |m, &v| m.max(v)) as f32 * scale
-            }
-            Size::MapU16(map, scale) => {
-                map.slice(ndarray::s![clamp(map.nrows()), ..]).fold(0, |m, &v| m.max(v)) as f32 * scale
-            }
-        }
-    }
-
-    /// The largest value over map rows `rows` and columns `cols` (within
-    /// the map); the uniform size for [`Size::Uniform`].
-    pub(crate) fn max_over_rect(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
-        let rect = ndarray::s![rows, cols];
-        // Sizes are validated (no NaN), so a plain comparison finds the maximum.
-        match self {
-            Size::Uniform(v) => *v,
-            Size::Map(map) => map.slice(rect).fold(0.0, |m, &v| if v > m { v } else { m }),
-            Size::MapU8(map, scale) => map.slice(rect).fold(0, |m, &v| m.max(v)) as f32 * scale,
-            Size::MapU16(map, scale) => map.slice(rect).fold(0, |m, &v| m.max(v)) as f32 * scale,
+            Size::MapU8(map, scale) => map.slice(rect(map.dim())).fold(0, |m, &v| m.max(v)) as f32 * scale,
+            Size::MapU16(map, scale) => map.slice(rect(map.dim())).fold(0, |m, &v| m.max(v)) as f32 * scale,
         }
     }
 

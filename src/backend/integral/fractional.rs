@@ -49,15 +49,15 @@ impl<A: TableValue> FractionalRow<A> {
         &mut self,
         table: &SummedArea<A>,
         clip: bool,
-        [height, width, channels]: [usize; 3],
+        shape: [usize; 3],
         y: usize,
         sizes: &[f32],
         out_row: &mut [T],
         done: &mut [i32],
     ) {
-        self.plan(table, clip, [height, width, channels], y, sizes, done);
-        self.read(table.values(), channels);
-        self.write(channels, out_row);
+        self.plan(table, clip, shape, y, sizes, done);
+        self.read(table.values(), shape[2]);
+        self.write(shape[2], out_row);
     }
 
     /// Plans the pixels, 8 at a time with `wide` and the rest one by one,
@@ -66,14 +66,14 @@ impl<A: TableValue> FractionalRow<A> {
         &mut self,
         table: &SummedArea<A>,
         clip: bool,
-        [height, width, channels]: [usize; 3],
+        shape: [usize; 3],
         y: usize,
         sizes: &[f32],
         done: &mut [i32],
     ) {
         self.pixels.clear();
         // Where an offset would pass i32, the general path takes the row.
-        let Some(geometry) = Geometry::of(table, [height, width, channels], y, clip) else {
+        let Some(geometry) = Geometry::of(table, shape, y, clip) else {
             return;
         };
         let whole = sizes.len() / 8 * 8;
@@ -269,12 +269,12 @@ mod tests {
         row: &mut FractionalRow<u32>,
         table: &SummedArea<u32>,
         clip: bool,
-        [height, width, channels]: [usize; 3],
+        shape: [usize; 3],
         y: usize,
         sizes: &[f32],
         done: &mut [i32],
     ) {
-        let geometry = Geometry::of(table, [height, width, channels], y, clip).expect("a small table");
+        let geometry = Geometry::of(table, shape, y, clip).expect("a small table");
         for (x, (&size, done)) in sizes.iter().zip(done).enumerate() {
             row.plan_one(size, x, &geometry, done);
         }
