@@ -9,6 +9,7 @@
 //! cargo run --release --example large -- --integer          # radii rounded to integers
 //! cargo run --release --example large -- --u8-map           # the map in u8 half-pixel steps
 //! cargo run --release --example large -- --gaussian         # the map as sigma 0..128
+//! cargo run --release --example large -- --random           # uniform random integer radii 1..=256
 //! ```
 
 use std::process::ExitCode;
@@ -17,7 +18,7 @@ use std::time::Instant;
 use ndarray::Array2;
 use varblur::{Auto, Filter, Kernel, Params, Size};
 
-const USAGE: &str = "usage: large [--size N] [--threads N] [--integer] [--u8-map] [--gaussian]";
+const USAGE: &str = "usage: large [--size N] [--threads N] [--integer] [--u8-map] [--gaussian] [--random]";
 
 /// Peak resident memory of this process, from /proc/self/status (Linux).
 fn peak_memory_mb() -> Option<f64> {
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
     let mut threads = None;
     let mut integer = false;
     let mut u8_map = false;
+    let mut random = false;
     let mut kernel = Kernel::Box;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -65,6 +67,10 @@ fn main() -> ExitCode {
                 u8_map = true;
                 continue;
             }
+            "--random" => {
+                random = true;
+                continue;
+            }
             _ => None,
         };
         match (arg.as_str(), value) {
@@ -76,6 +82,10 @@ fn main() -> ExitCode {
             }
         }
     }
+    if random && u8_map {
+        eprintln!("large: --random radii reach 256, past a u8 map\n{USAGE}");
+        return ExitCode::from(2);
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
@@ -83,7 +93,15 @@ fn main() -> ExitCode {
     let n = size;
     let image = Array2::from_shape_fn((n, n), |(y, x)| ((x * 7 + y * 13 + (x * y) % 31) % 256) as u8);
     // A smooth distance-like map: 0 on a diagonal band, growing to 128.
+    // Or (`--random`) a uniform random integer radius 1..=256 per pixel
+    // (a hash of the position): every window read is a jump.
     let radius_at = |y: usize, x: usize| {
+        if random {
+            let mut h = (y * n + x) as u64 ^ 0x9e37_79b9_7f4a_7c15;
+            h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            return ((h ^ (h >> 31)) % 256 + 1) as f32;
+        }
         let d = (x as f32 - y as f32).abs() / n as f32;
         let r = (128.0 * d * 1.5).min(128.0);
         if integer { r.round() } else { r }
@@ -121,13 +139,15 @@ fn main() -> ExitCode {
     // Input (1 byte), size map (4 or 1 bytes) and output (1 byte) per pixel.
     let data_bytes = pixels * (2.0 + map_bytes);
     let moved = data_bytes / seconds / 1e9;
-    let radii_kind = match (integer, u8_map) {
-        (_, true) => "u8 (steps of 0.5)",
-        (true, _) => "integer",
-        _ => "fractional",
+    let radii_kind = match (random, integer, u8_map) {
+        (true, ..) => "random integer",
+        (_, _, true) => "smooth u8 (steps of 0.5)",
+        (_, true, _) => "smooth integer",
+        _ => "smooth fractional",
     };
+    let range = if random { "1..=256" } else { "0..128" };
     println!(
-        "image: {n} x {n} u8 gray, {}, Clip, smooth {radii_kind} {} map 0..128, threads {}",
+        "image: {n} x {n} u8 gray, {}, Clip, {radii_kind} {} map {range}, threads {}",
         if kernel == Kernel::Box {
             "box"
         } else {

@@ -1,7 +1,9 @@
 //! Kernels and sizes: the exact 1-D weight definitions every backend is
 //! measured against (SPEC section 2).
 
-use ndarray::ArrayView2;
+use std::ops::Range;
+
+use ndarray::{ArrayView2, s};
 
 /// The blur kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -126,16 +128,17 @@ impl<'a> Size<'a> {
         }
     }
 
-    /// The sizes of map row `row` as `f32`: the map's own memory where it
-    /// is a contiguous `f32` row, else converted into `scratch`. `None` for
-    /// [`Size::Uniform`].
-    pub(crate) fn row<'s>(&'s self, row: usize, scratch: &'s mut Vec<f32>) -> Option<&'s [f32]> {
+    /// The sizes of map row `row`, columns `cols`, as `f32`: the map's own
+    /// memory where it is a contiguous `f32` row, else converted into
+    /// `scratch`. `None` for [`Size::Uniform`].
+    pub(crate) fn row<'s>(&'s self, row: usize, cols: Range<usize>, scratch: &'s mut Vec<f32>) -> Option<&'s [f32]> {
         scratch.clear();
+        let part = s![row, cols];
         match self {
             Size::Uniform(_) => return None,
-            Size::Map(map) => return Some(crate::strips::as_contiguous(map.row(row), scratch)),
-            Size::MapU8(map, scale) => scratch.extend(map.row(row).iter().map(|&v| v as f32 * scale)),
-            Size::MapU16(map, scale) => scratch.extend(map.row(row).iter().map(|&v| v as f32 * scale)),
+            Size::Map(map) => return Some(crate::strips::as_contiguous(map.slice(part), scratch)),
+            Size::MapU8(map, scale) => scratch.extend(map.slice(part).iter().map(|&v| v as f32 * scale)),
+            Size::MapU16(map, scale) => scratch.extend(map.slice(part).iter().map(|&v| v as f32 * scale)),
         }
         Some(scratch)
     }

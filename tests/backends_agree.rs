@@ -57,11 +57,13 @@ fn iterated_box_with_every_box_count_agrees_with_naive() {
     }
 }
 
-/// Rows wider than one block of `RunningSum`'s vertical pass (512 samples)
-/// and rows whose pixels outside `Integral`'s row plan share one radius
-/// (uniform maps, radii past the image): the paths the kit's small shapes
-/// do not reach. Strided, reversed views; a NaN and an infinity in the
-/// float images; every border; the exact backends must meet SPEC's bounds.
+/// The paths the kit's small shapes do not reach: rows wider than one
+/// block of `RunningSum`'s vertical pass (512 samples), rows whose pixels
+/// outside `Integral`'s row plan share one radius (uniform maps, radii past
+/// the image), maps mixing whole and fractional radii along wide rows, and
+/// rows wide enough for `Integral`'s column blocks (2048 pixels). Strided,
+/// reversed views; a NaN and an infinity in the float images; every
+/// border; the exact backends must meet SPEC's bounds.
 #[test]
 fn wide_rows_and_radii_past_the_image_agree_with_naive() {
     use varblur::SampleType;
@@ -74,7 +76,17 @@ fn wide_rows_and_radii_past_the_image_agree_with_naive() {
         state ^= state << 17;
         state
     };
-    for (i, &(height, width, channels)) in [(3, 700, 1), (5, 260, 3), (2, 1100, 2), (9, 33, 4)].iter().enumerate() {
+    for (i, &(height, width, channels)) in [
+        (3, 700, 1),
+        (5, 260, 3),
+        (2, 1100, 2),
+        (9, 33, 4),
+        (4, 2100, 1),
+        (3, 2053, 3),
+    ]
+    .iter()
+    .enumerate()
+    {
         for sample in [SampleType::U8, SampleType::U16, SampleType::F32] {
             for border in borders {
                 for radius in [1.0f32, 2.5, 40.0, 1e9] {
@@ -85,7 +97,13 @@ fn wide_rows_and_radii_past_the_image_agree_with_naive() {
                         samples[count / 3] = f64::NAN;
                         samples[count / 2] = f64::INFINITY;
                     }
-                    for size in [CaseSize::Uniform(radius), CaseSize::Map(vec![radius; height * width])] {
+                    // Mixed whole and fractional radii up to `radius`:
+                    // the row plan and the fractional pass share each row.
+                    let mixed = (0..height * width)
+                        .map(|_| (next() % 24) as f32 / 4.0 * radius.min(8.0) / 8.0)
+                        .collect();
+                    let maps = [CaseSize::Map(vec![radius; height * width]), CaseSize::Map(mixed)];
+                    for size in [CaseSize::Uniform(radius)].into_iter().chain(maps) {
                         let case = Case {
                             sample,
                             kernel: Kernel::Box,

@@ -41,47 +41,33 @@ pub(super) struct FractionalRow<A> {
 }
 
 impl<A: TableValue> FractionalRow<A> {
-    /// Computes the pixels of output row `y` that are not yet done (`done`
-    /// 0) and have a fractional radius whose windows are rectangles of
-    /// `table`, into `out_row`, and marks them done (-1).
-    #[allow(clippy::too_many_arguments)]
+    /// Computes the pixels of the row `geometry` places (from its first
+    /// column on, one per size) that are not yet done (`done` 0) and have a
+    /// fractional radius whose windows are rectangles of `table`, into
+    /// `out_row`, and marks them done (-1).
     pub(super) fn filter<T: Sample>(
         &mut self,
         table: &SummedArea<A>,
-        clip: bool,
-        shape: [usize; 3],
-        y: usize,
+        geometry: &Geometry,
         sizes: &[f32],
         out_row: &mut [T],
         done: &mut [i32],
     ) {
-        self.plan(table, clip, shape, y, sizes, done);
-        self.read(table.values(), shape[2]);
-        self.write(shape[2], out_row);
+        self.plan(geometry, sizes, done);
+        let channels = geometry.channels as usize;
+        self.read(table.values(), channels);
+        self.write(channels, out_row);
     }
 
-    /// Plans the pixels, 8 at a time with `wide` and the rest one by one,
-    /// where every offset fits in `i32` ([`Geometry::of`]).
-    fn plan(
-        &mut self,
-        table: &SummedArea<A>,
-        clip: bool,
-        shape: [usize; 3],
-        y: usize,
-        sizes: &[f32],
-        done: &mut [i32],
-    ) {
+    /// Plans the pixels, 8 at a time with `wide` and the rest one by one.
+    fn plan(&mut self, geometry: &Geometry, sizes: &[f32], done: &mut [i32]) {
         self.pixels.clear();
-        // Where an offset would pass i32, the general path takes the row.
-        let Some(geometry) = Geometry::of(table, shape, y, clip) else {
-            return;
-        };
         let whole = sizes.len() / 8 * 8;
         for x in (0..whole).step_by(8) {
-            self.plan_eight(&sizes[x..x + 8], x, &geometry, &mut done[x..x + 8]);
+            self.plan_eight(&sizes[x..x + 8], x, geometry, &mut done[x..x + 8]);
         }
         for x in whole..sizes.len() {
-            self.plan_one(sizes[x], x, &geometry, &mut done[x]);
+            self.plan_one(sizes[x], x, geometry, &mut done[x]);
         }
     }
 
@@ -95,7 +81,7 @@ impl<A: TableValue> FractionalRow<A> {
             inner: n,
             edge_weight: f,
         } = BoxTaps::new(size);
-        let (y, x) = (g.y as i64, x as i64);
+        let (y, x) = (g.y as i64, (g.first_col as usize + x) as i64);
         let (height, width) = (g.height as i64, g.width as i64);
         // The n + 1 window in the image, unless `Clip` clips it.
         let inside = y - n > 0 && y + n + 2 <= height && x - n > 0 && x + n + 2 <= width;
@@ -115,7 +101,7 @@ impl<A: TableValue> FractionalRow<A> {
         let (rows, cols) = (ends(y, height), ends(x, width));
         let (first_row, stride) = (g.first_row as i64, g.row_stride as i64);
         self.push(
-            x as usize,
+            x as usize - g.first_col as usize,
             f,
             rows.map(|r| (r - first_row) * stride),
             cols.map(|c| c * g.channels as i64),
@@ -140,7 +126,7 @@ impl<A: TableValue> FractionalRow<A> {
         let fractional: i32x8 = bytemuck::cast(f.simd_gt(f32x8::splat(0.0)));
         let (zero, one, two) = (i32x8::splat(0), i32x8::splat(1), i32x8::splat(2));
         let (y, height, width) = (i32x8::splat(g.y), i32x8::splat(g.height), i32x8::splat(g.width));
-        let xs = i32x8::splat(x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
+        let xs = i32x8::splat(g.first_col + x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
         let mut planned = pending & below_max & fractional;
         if !g.clip {
             let inside = (y - n).simd_gt(zero)
@@ -264,19 +250,10 @@ mod tests {
     use super::*;
     use ndarray::Array3;
 
-    /// The plan of `sizes` on output row `y`, from the scalar code alone.
-    fn plan_scalar(
-        row: &mut FractionalRow<u32>,
-        table: &SummedArea<u32>,
-        clip: bool,
-        shape: [usize; 3],
-        y: usize,
-        sizes: &[f32],
-        done: &mut [i32],
-    ) {
-        let geometry = Geometry::of(table, shape, y, clip).expect("a small table");
+    /// The plan of `sizes` in `geometry`'s row, from the scalar code alone.
+    fn plan_scalar(row: &mut FractionalRow<u32>, geometry: &Geometry, sizes: &[f32], done: &mut [i32]) {
         for (x, (&size, done)) in sizes.iter().zip(done).enumerate() {
-            row.plan_one(size, x, &geometry, done);
+            row.plan_one(size, x, geometry, done);
         }
     }
 
@@ -315,16 +292,19 @@ mod tests {
                     let done: Vec<i32> = (0..width)
                         .map(|x| -i32::from((x as u32 + seed).is_multiple_of(5)))
                         .collect();
-                    for clip in [true, false] {
+                    // The whole row, and a block of it from a later column.
+                    for (clip, first_col) in [(true, 0), (false, 0), (true, width / 3), (false, width / 3)] {
                         let shape = [height, width, channels];
-                        let (mut simd, mut scalar) = (FractionalRow::default(), FractionalRow::default());
+                        let geometry = Geometry::of(&table, shape, (y, first_col), clip).expect("a small table");
+                        let (mut simd, mut scalar) = (FractionalRow::<u32>::default(), FractionalRow::default());
                         let (mut simd_done, mut scalar_done) = (done.clone(), done.clone());
-                        simd.plan(&table, clip, shape, y, &sizes, &mut simd_done);
-                        plan_scalar(&mut scalar, &table, clip, shape, y, &sizes, &mut scalar_done);
-                        let what = format!("{shape:?} y {y} clip {clip} sizes {sizes:?}");
+                        let block = &sizes[first_col..];
+                        simd.plan(&geometry, block, &mut simd_done[first_col..]);
+                        plan_scalar(&mut scalar, &geometry, block, &mut scalar_done[first_col..]);
+                        let what = format!("{shape:?} y {y} clip {clip} from {first_col} sizes {sizes:?}");
                         assert_eq!(simd_done, scalar_done, "{what}");
                         assert_eq!(simd.pixels, scalar.pixels, "{what}");
-                        if clip && width >= 8 {
+                        if clip && block.len() >= 8 {
                             assert!(!scalar.pixels.is_empty(), "nothing planned: {what}");
                         }
                     }

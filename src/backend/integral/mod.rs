@@ -11,7 +11,7 @@
 use std::any::Any;
 use std::ops::Range;
 
-use ndarray::{ArrayView2, ArrayViewMut3, Axis};
+use ndarray::{ArrayView2, ArrayViewMut3, Axis, s};
 
 mod fractional;
 mod row_plan;
@@ -21,8 +21,8 @@ use row_plan::{Geometry, RowPlan};
 
 use crate::border::{Border, Terms, window_terms};
 use crate::error::Error;
-use crate::filter::{Filter, Job, Request, Support};
-use crate::kernel::{BoxTaps, Kernel, Size};
+use crate::filter::{Filter, Job, Params, Request, Support};
+use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, Size};
 use crate::non_finite::NonFinite;
 use crate::quotient;
 use crate::sample::Sample;
@@ -193,25 +193,28 @@ fn shared_size(sizes: &[f32], plan: &RowPlan) -> Option<f32> {
     (count * 16 >= sizes.len()).then_some(first)
 }
 
-/// Computes the pixels of output row `y` outside the plan into `out_row`.
+/// Computes the pixels outside the plan of output row `y`, from column
+/// `first_col` on (one per size), into `out_row`.
 #[allow(clippy::too_many_arguments)]
 fn filter_unplanned<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
     border: Border,
     [height, width, channels]: [usize; 3],
-    y: usize,
+    (y, first_col): (usize, usize),
     sizes: &[f32],
     out_row: &mut [T],
     plan: &RowPlan,
     shared: &mut SharedRadius<A::Wide>,
 ) {
     let axes = (height, width);
-    let Some(size) = shared_size(sizes, plan) else {
+    // The shared radius's terms are kept per column of the whole row.
+    let whole_row = first_col == 0 && sizes.len() == width;
+    let Some(size) = shared_size(sizes, plan).filter(|_| whole_row) else {
         for (x, (out_px, &size)) in out_row.chunks_exact_mut(channels).zip(sizes).enumerate() {
             if plan.weight[x] != 0 {
                 continue;
             }
-            let (y_windows, x_windows, blended) = blend_windows(size, (y, x), axes, border);
+            let (y_windows, x_windows, blended) = blend_windows(size, (y, first_col + x), axes, border);
             for (ch, out) in out_px.iter_mut().enumerate() {
                 let mean = blended_mean(table, border, axes, &y_windows[..blended], &x_windows[..blended], ch);
                 *out = T::from_f64(mean);
@@ -361,14 +364,15 @@ impl<A: TableValue> PlannedSums<A> {
     }
 }
 
-/// Computes output row `y` into `out_row` (width x channels, row-major)
-/// from the row's sizes. `plan` and `planned` are scratch space.
+/// Computes output row `y`, from column `first_col` on, into `out_row`
+/// (one pixel per size, channels interleaved) from the row's sizes.
+/// `plan`, `planned`, `fractional` and `shared` are scratch space.
 #[allow(clippy::too_many_arguments)]
 fn filter_row<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
     border: Border,
     shape: [usize; 3],
-    y: usize,
+    (y, first_col): (usize, usize),
     sizes: &[f32],
     out_row: &mut [T],
     plan: &mut RowPlan,
@@ -376,24 +380,26 @@ fn filter_row<T: Sample, A: TableValue>(
     fractional: &mut FractionalRow<A>,
     shared: &mut SharedRadius<A::Wide>,
 ) {
-    let [_, width, channels] = shape;
-    match Geometry::of(table, shape, y, border.is_clip()) {
-        Some(geometry) => plan.plan(sizes, &geometry),
-        None => plan.plan_none(width),
+    let channels = shape[2];
+    // Where an offset would pass i32, every pixel takes the general path.
+    let geometry = Geometry::of(table, shape, (y, first_col), border.is_clip());
+    match &geometry {
+        Some(geometry) => plan.plan(sizes, geometry),
+        None => plan.plan_none(sizes.len()),
     }
     // Pixels outside the plan: fractional radii (most read rectangles
     // alone), border terms.
-    if plan.weight.contains(&0) {
-        fractional.filter(table, border.is_clip(), shape, y, sizes, out_row, &mut plan.weight);
+    if let (Some(geometry), true) = (&geometry, plan.weight.contains(&0)) {
+        fractional.filter(table, geometry, sizes, out_row, &mut plan.weight);
     }
     if plan.weight.contains(&0) {
-        filter_unplanned(table, border, shape, y, sizes, out_row, plan, shared);
+        filter_unplanned(table, border, shape, (y, first_col), sizes, out_row, plan, shared);
     }
     // The planned pixels: exact rectangle sums first, in a loop of reads
     // alone, then one division and rounding per sample.
     let values = table.values();
     let sums = &mut planned.sums;
-    sums.resize(width * channels, A::default());
+    sums.resize(sizes.len() * channels, A::default());
     // Every corner lies between its pixel's top-left and bottom-right
     // corner (unplanned pixels have all four at 0); checking those two
     // once per row bounds all the reads below.
@@ -428,6 +434,26 @@ fn filter_row<T: Sample, A: TableValue>(
     planned.write_means(&plan.weight, channels, out_row);
 }
 
+/// Columns per block where a strip's rows go block by block.
+const BLOCK_COLS: usize = 1024;
+
+/// The columns per block for the strip of output `rows` (whose windows
+/// reach `halo` rows): `width` (whole rows), or fewer where each block's rows in
+/// turn keep the table columns that the block reads (its columns and the
+/// halo on both sides, of every row of the band) in the cache, where whole
+/// rows would read the whole band, which for large radii is far larger
+/// than the cache (1026 rows x 15000 columns of u32: 62 MB). Only where
+/// every pixel is planned (`Clip`, no radius at `MAX_EXTENT`), since the
+/// pixels outside the plan share work along whole rows.
+fn column_blocks(params: &Params<'_>, rows: &Range<usize>, width: usize, halo: usize) -> usize {
+    let all_planned = params.border.is_clip() && params.size.max_over_rows(rows.clone()) < MAX_EXTENT as f32;
+    if all_planned && width >= 2 * BLOCK_COLS && halo > 0 {
+        BLOCK_COLS
+    } else {
+        width
+    }
+}
+
 fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize) {
     let input = job.input();
     let params = job.params();
@@ -453,46 +479,61 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         };
         let mut fractional = FractionalRow::default();
         let mut shared = SharedRadius::default();
-        for (y, mut out_view) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
-            let sizes: &[f32] = params.size.row(y, &mut size_buffer).unwrap_or(&uniform_sizes);
-            let patch = |out_row: &mut [T]| {
-                if let Some(non_finite) = &non_finite {
-                    non_finite.patch_row(params.border, (y, 0), |x| BoxTaps::new(sizes[x]).extent(), out_row);
+        let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
+            let cols = first_col..first_col + out_row.len() / channels.max(1);
+            let sizes: &[f32] = params
+                .size
+                .row(y, cols.clone(), size_buffer)
+                .unwrap_or(&uniform_sizes[cols]);
+            let (plan, planned, fractional, shared) = (&mut plan, &mut planned, &mut fractional, &mut shared);
+            filter_row(
+                &table,
+                params.border,
+                shape,
+                (y, first_col),
+                sizes,
+                out_row,
+                plan,
+                planned,
+                fractional,
+                shared,
+            );
+        };
+        // Blocks of columns in turn (one block: whole rows), each block's
+        // rows in order; a row or block that is not one slice of the
+        // output goes through `row_buffer`.
+        let block = column_blocks(params, &rows, width, halo);
+        for first_col in (0..width).step_by(block.max(1)) {
+            let cols = first_col..(first_col + block).min(width);
+            for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+                let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
+                match out_block.as_slice_mut() {
+                    Some(out) => row((y, first_col), out, &mut size_buffer),
+                    None => {
+                        let buffer = &mut row_buffer[..cols.len() * channels];
+                        row((y, first_col), buffer, &mut size_buffer);
+                        let values = ArrayView2::from_shape((cols.len(), channels), &*buffer)
+                            .expect("buffer has the block's shape");
+                        out_block.assign(&values);
+                    }
                 }
-            };
-            match out_view.as_slice_mut() {
-                Some(out_row) => {
-                    filter_row(
-                        &table,
-                        params.border,
-                        shape,
-                        y,
-                        sizes,
-                        out_row,
-                        &mut plan,
-                        &mut planned,
-                        &mut fractional,
-                        &mut shared,
-                    );
-                    patch(out_row);
-                }
-                None => {
-                    filter_row(
-                        &table,
-                        params.border,
-                        shape,
-                        y,
-                        sizes,
-                        &mut row_buffer,
-                        &mut plan,
-                        &mut planned,
-                        &mut fractional,
-                        &mut shared,
-                    );
-                    patch(&mut row_buffer);
-                    let values =
-                        ArrayView2::from_shape((width, channels), &row_buffer).expect("row buffer has the row's shape");
-                    out_view.assign(&values);
+            }
+        }
+        // NaN and infinities: their windows patched from their counts.
+        if let Some(non_finite) = &non_finite {
+            for (y, mut out_row) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
+                let sizes: &[f32] = params.size.row(y, 0..width, &mut size_buffer).unwrap_or(&uniform_sizes);
+                let extent = |x: usize| BoxTaps::new(sizes[x]).extent();
+                match out_row.as_slice_mut() {
+                    Some(out) => non_finite.patch_row(params.border, (y, 0), extent, out),
+                    None => {
+                        row_buffer.clear();
+                        row_buffer.extend(out_row.iter().copied());
+                        non_finite.patch_row(params.border, (y, 0), extent, &mut row_buffer);
+                        let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                            .expect("row buffer has the row's shape");
+                        out_row.assign(&values);
+                    }
                 }
             }
         }

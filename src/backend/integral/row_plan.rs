@@ -22,6 +22,9 @@ pub(crate) struct Geometry {
     pub height: i32,
     pub width: i32,
     pub channels: i32,
+    /// Image column of the plan's first pixel (a row's plan may cover a
+    /// block of its columns).
+    pub first_col: i32,
     /// Image row of the table's first prefix row.
     pub first_row: i32,
     /// Table elements per prefix row.
@@ -31,16 +34,22 @@ pub(crate) struct Geometry {
 }
 
 impl Geometry {
-    /// The geometry of output row `y` of an image of `shape` read from
-    /// `table`, if every offset fits in `i32` (else `None`: the row's
-    /// pixels take the general path).
-    pub(crate) fn of<A: TableValue>(table: &SummedArea<A>, shape: [usize; 3], y: usize, clip: bool) -> Option<Self> {
+    /// The geometry of output row `y`, from column `first_col` on, of an
+    /// image of `shape` read from `table`, if every offset fits in `i32`
+    /// (else `None`: the row's pixels take the general path).
+    pub(crate) fn of<A: TableValue>(
+        table: &SummedArea<A>,
+        shape: [usize; 3],
+        (y, first_col): (usize, usize),
+        clip: bool,
+    ) -> Option<Self> {
         let [height, width, channels] = shape;
         Self::fits(table.values().len(), height, width).then(|| Geometry {
             y: y as i32,
             height: height as i32,
             width: width as i32,
             channels: channels as i32,
+            first_col: first_col as i32,
             first_row: table.first_row() as i32,
             row_stride: table.row_stride() as i32,
             clip,
@@ -123,7 +132,7 @@ impl RowPlan {
         if whole as f32 != size || whole as i64 >= MAX_EXTENT {
             return;
         }
-        let (n, x) = (whole, x as i32);
+        let (n, x) = (whole, g.first_col + x as i32);
         let (top, bottom) = ((g.y - n).max(0), (g.y + n + 1).min(g.height));
         let (left, right) = ((x - n).max(0), (x + n + 1).min(g.width));
         let (rows, cols) = (bottom - top, right - left);
@@ -133,7 +142,7 @@ impl RowPlan {
         let top = (top - g.first_row) * g.row_stride;
         let bottom = (bottom - g.first_row) * g.row_stride;
         let (left, right) = (left * g.channels, right * g.channels);
-        let x = x as usize;
+        let x = (x - g.first_col) as usize;
         self.bottom_right[x] = bottom + right;
         self.bottom_left[x] = bottom + left;
         self.top_right[x] = top + right;
@@ -150,7 +159,7 @@ impl RowPlan {
         let whole = size.min(f32x8::splat(MAX_EXTENT as f32)).trunc_int();
         let integer: i32x8 = bytemuck::cast(whole.round_float().simd_eq(size) & below_max);
         let n = whole;
-        let xs = i32x8::splat(x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
+        let xs = i32x8::splat(g.first_col + x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
         let zero = i32x8::splat(0);
         let one = i32x8::splat(1);
         let y = i32x8::splat(g.y);
@@ -219,33 +228,37 @@ mod tests {
             for (height, y, first_row) in [(1, 0, 0), (50, 0, 0), (50, 25, 3), (50, 49, 10)] {
                 for clip in [true, false] {
                     for channels in [1, 3] {
-                        let geometry = Geometry {
-                            y,
-                            height,
-                            width: width as i32,
-                            channels,
-                            first_row,
-                            row_stride: (width as i32 + 1) * channels,
-                            clip,
-                        };
-                        let row = sizes(width, (y * 31 + width as i32) as u32);
-                        let (mut simd, mut scalar) = (RowPlan::default(), RowPlan::default());
-                        simd.plan(&row, &geometry);
-                        scalar.plan_scalar(&row, &geometry);
-                        assert_eq!(simd, scalar, "{geometry:?} {row:?}");
-                        for (x, &weight) in scalar.weight.iter().enumerate() {
-                            let corners = [
-                                scalar.bottom_right[x],
-                                scalar.bottom_left[x],
-                                scalar.top_right[x],
-                                scalar.top_left[x],
-                            ];
-                            if weight == 0 {
-                                assert_eq!(corners, [0; 4], "pixel {x} of {geometry:?}");
+                        // The whole row, and a block of it from a later column.
+                        for first_col in [0, width / 3] {
+                            let geometry = Geometry {
+                                y,
+                                height,
+                                width: width as i32,
+                                channels,
+                                first_col: first_col as i32,
+                                first_row,
+                                row_stride: (width as i32 + 1) * channels,
+                                clip,
+                            };
+                            let row = &sizes(width, (y * 31 + width as i32) as u32)[first_col..];
+                            let (mut simd, mut scalar) = (RowPlan::default(), RowPlan::default());
+                            simd.plan(row, &geometry);
+                            scalar.plan_scalar(row, &geometry);
+                            assert_eq!(simd, scalar, "{geometry:?} {row:?}");
+                            for (x, &weight) in scalar.weight.iter().enumerate() {
+                                let corners = [
+                                    scalar.bottom_right[x],
+                                    scalar.bottom_left[x],
+                                    scalar.top_right[x],
+                                    scalar.top_left[x],
+                                ];
+                                if weight == 0 {
+                                    assert_eq!(corners, [0; 4], "pixel {x} of {geometry:?}");
+                                }
                             }
-                        }
-                        if clip && width > 0 {
-                            assert!(scalar.weight.iter().any(|&w| w > 0), "nothing planned");
+                            if clip && !row.is_empty() {
+                                assert!(scalar.weight.iter().any(|&w| w > 0), "nothing planned");
+                            }
                         }
                     }
                 }
