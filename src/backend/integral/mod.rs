@@ -21,7 +21,7 @@ use row_plan::{Geometry, RowPlan};
 
 use crate::border::{Border, Terms, window_terms};
 use crate::error::Error;
-use crate::filter::{Filter, Job, Params, Request, Support};
+use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, Size};
 use crate::non_finite::NonFinite;
 use crate::quotient;
@@ -437,16 +437,16 @@ fn filter_row<T: Sample, A: TableValue>(
 /// Columns per block where a strip's rows go block by block.
 const BLOCK_COLS: usize = 1024;
 
-/// The columns per block for the strip of output `rows` (whose windows
-/// reach `halo` rows): `width` (whole rows), or fewer where each block's rows in
+/// The columns per block for a strip whose `largest` size reaches `halo`
+/// rows: `width` (whole rows), or fewer where each block's rows in
 /// turn keep the table columns that the block reads (its columns and the
 /// halo on both sides, of every row of the band) in the cache, where whole
 /// rows would read the whole band, which for large radii is far larger
 /// than the cache (1026 rows x 15000 columns of u32: 62 MB). Only where
 /// every pixel is planned (`Clip`, no radius at `MAX_EXTENT`), since the
 /// pixels outside the plan share work along whole rows.
-fn column_blocks(params: &Params<'_>, rows: &Range<usize>, width: usize, halo: usize) -> usize {
-    let all_planned = params.border.is_clip() && params.size.max_over_rows(rows.clone()) < MAX_EXTENT as f32;
+fn column_blocks(border: Border, largest: f32, width: usize, halo: usize) -> usize {
+    let all_planned = border.is_clip() && largest < MAX_EXTENT as f32;
     if all_planned && width >= 2 * BLOCK_COLS && halo > 0 {
         BLOCK_COLS
     } else {
@@ -460,7 +460,8 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     let shape = job.shape();
     let [height, width, channels] = shape;
     for_each_strip(out, strip, |rows, mut out_strip| {
-        let halo = rows_extent(&params.size, rows.clone());
+        let largest = params.size.max_over_rows(rows.clone());
+        let halo = BoxTaps::new(largest).extent() as usize;
         let band = band_rows(&rows, halo, height);
         let table = SummedArea::<A>::build(&input, band.clone());
         // Only a band with NaN or infinities needs their counts.
@@ -477,7 +478,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             exact_quotients: T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64,
             ..PlannedSums::default()
         };
-        let mut fractional = FractionalRow::default();
+        let mut fractional = FractionalRow::<A>::new(planned.exact_quotients);
         let mut shared = SharedRadius::default();
         let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
             let cols = first_col..first_col + out_row.len() / channels.max(1);
@@ -502,7 +503,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         // Blocks of columns in turn (one block: whole rows), each block's
         // rows in order; a row or block that is not one slice of the
         // output goes through `row_buffer`.
-        let block = column_blocks(params, &rows, width, halo);
+        let block = column_blocks(params.border, largest, width, halo);
         for first_col in (0..width).step_by(block.max(1)) {
             let cols = first_col..(first_col + block).min(width);
             for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
