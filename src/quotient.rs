@@ -18,6 +18,8 @@
 
 use wide::{f32x8, i32x8};
 
+use crate::sample::Sample;
+
 /// Largest window sum (exclusive) that the quotients here serve exactly.
 pub(crate) const SUM_LIMIT: u64 = 1 << 31;
 
@@ -45,6 +47,60 @@ fn quotient_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
     let twice_rest = rest + rest;
     // Comparisons give all-ones lanes, i.e. -1.
     estimate + twice_rest.simd_lt(-weight) - twice_rest.simd_gt(weight - i32x8::splat(1))
+}
+
+/// Largest window sum (exclusive) that [`quotients_small`] serves.
+pub(crate) const SMALL_SUM_LIMIT: u64 = 1 << 23;
+
+/// [`quotient`] for sums below 2^23 and quotients up to 65535, all in
+/// `f32`, with the weight given in `f32`: the sum, the estimate times the
+/// weight (at most the sum plus one and a half weights, below 2^24) and
+/// their difference are exact, so the rest needs no integer product
+/// (which SSE2 lacks for 32-bit lanes: four shuffles and two multiplies).
+#[inline(always)]
+fn quotient_small(sum: u32, weight: f32, inverse: f32) -> u32 {
+    let sum = sum as f32;
+    let estimate = (sum * inverse + 0.5) as i32;
+    let rest = sum - weight * estimate as f32;
+    let twice_rest = rest + rest;
+    (estimate - i32::from(twice_rest < -weight) + i32::from(twice_rest >= weight)) as u32
+}
+
+/// [`quotient_small`] on 8 lanes.
+#[inline(always)]
+fn quotient_small_x8(sum: i32x8, weight: f32x8, inverse: f32x8) -> i32x8 {
+    let sum = sum.round_float();
+    let estimate = (sum * inverse + f32x8::splat(0.5)).fast_trunc_int();
+    let rest = sum - weight * estimate.round_float();
+    let twice_rest = rest + rest;
+    // Comparisons give all-ones lanes, i.e. -1.
+    let down: i32x8 = bytemuck::cast(twice_rest.simd_lt(-weight));
+    let up: i32x8 = bytemuck::cast(twice_rest.simd_ge(weight));
+    estimate + down - up
+}
+
+/// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
+/// sums below 2^23, weights below 2^22 given in `f32`, quotients up to
+/// 65535, `inverses[i] = 1 / weights[i]` in `f32`: 8 samples at a time with
+/// `wide`, the rest one by one, the same values.
+#[inline(always)]
+pub(crate) fn quotients_small<T: Sample>(sums: &[u32], weights: &[f32], inverses: &[f32], out: &mut [T]) {
+    let whole = sums.len() / 8 * 8;
+    let eights = sums[..whole]
+        .chunks_exact(8)
+        .zip(weights.chunks_exact(8))
+        .zip(inverses.chunks_exact(8))
+        .zip(out.chunks_exact_mut(8));
+    let f32_lanes = |v: &[f32]| f32x8::from(<[f32; 8]>::try_from(v).expect("8 lanes"));
+    for (((sum, weight), inverse), out) in eights {
+        let q = quotient_small_x8(lanes(sum), f32_lanes(weight), f32_lanes(inverse)).to_array();
+        for (out, q) in out.iter_mut().zip(q) {
+            *out = T::from_whole(q as u32);
+        }
+    }
+    for i in whole..sums.len() {
+        out[i] = T::from_whole(quotient_small(sums[i], weights[i], inverses[i]));
+    }
 }
 
 /// Eight `u32` lanes as `i32x8` (values below 2^31).
@@ -127,6 +183,12 @@ mod tests {
         scalar_quotients(0..sums.len(), sums, &weights, &inverses, &mut scalar);
         let mut computed = vec![u32::MAX; sums.len()];
         quotients_of(sums, &vec![weight as i32; sums.len()], &mut computed);
+        // The f32 form, where it serves (sums below 2^23, u16 quotients).
+        let small_served = sums.iter().all(|&s| (s as u64) < SMALL_SUM_LIMIT) && weight < 1 << 22;
+        let mut small = vec![u16::MAX; sums.len()];
+        if small_served {
+            quotients_small(sums, &vec![weight as f32; sums.len()], &inverses, &mut small);
+        }
         for (i, &sum) in sums.iter().enumerate() {
             let want = exact(sum as u64, weight as u64) as u32;
             assert_eq!(
@@ -134,6 +196,12 @@ mod tests {
                 (want, want, want),
                 "sum {sum}, weights {weight_y} x {weight_x}"
             );
+            if small_served {
+                assert_eq!(
+                    small[i] as u32, want,
+                    "f32 form: sum {sum}, weights {weight_y} x {weight_x}"
+                );
+            }
         }
     }
 

@@ -51,6 +51,12 @@ impl ColumnSum for u32 {
 
     #[inline(always)]
     fn means<T: Sample>(sums: &[u32], row: &mut RowMeans<'_>, out: &mut [T]) {
+        if row.small {
+            // The sums are below 2^23: the quotient in f32 alone, straight
+            // into the samples.
+            quotient::quotients_small(sums, &row.weight_f32, &row.inverse, out);
+            return;
+        }
         quotient::quotients(sums, &row.weight, &row.inverse, &mut row.quotients);
         for (out, &q) in out.iter_mut().zip(&row.quotients) {
             *out = T::from_whole(q);
@@ -83,19 +89,32 @@ pub(super) struct RowMeans<'a> {
     weight_x: &'a [f64],
     /// The window's rows for the weights below.
     weight_y: f64,
+    /// The largest of `weight_x`, and the largest sample value.
+    largest_x: f64,
+    sample_max: f64,
+    /// Whether this row's window sums stay below
+    /// [`quotient::SMALL_SUM_LIMIT`] (integer samples).
+    small: bool,
     weight: Vec<u32>,
+    weight_f32: Vec<f32>,
     inverse: Vec<f32>,
     inverse64: Vec<f64>,
     quotients: Vec<u32>,
 }
 
 impl<'a> RowMeans<'a> {
-    fn new(weight_x: &'a [f64], integer: bool) -> Self {
+    /// The means of rows whose windows have `weight_x` columns per sample,
+    /// of samples up to `sample_max` (integers if `integer`).
+    fn new(weight_x: &'a [f64], integer: bool, sample_max: f64) -> Self {
         let len = weight_x.len();
         RowMeans {
             weight_x,
             weight_y: f64::NAN,
+            largest_x: weight_x.iter().fold(0.0, |m, &w| w.max(m)),
+            sample_max,
+            small: false,
             weight: vec![0; if integer { len } else { 0 }],
+            weight_f32: vec![0.0; if integer { len } else { 0 }],
             inverse: vec![0.0; if integer { len } else { 0 }],
             inverse64: vec![0.0; if integer { 0 } else { len }],
             quotients: vec![0; if integer { len } else { 0 }],
@@ -111,8 +130,11 @@ impl<'a> RowMeans<'a> {
         let weights = self.weight_x.iter().map(|x| weight_y * x);
         if self.inverse64.is_empty() {
             // Integer paths: weights below 2^24, exact in f32.
-            for ((w, inverse), weight) in self.weight.iter_mut().zip(&mut self.inverse).zip(weights) {
+            self.small = self.sample_max * self.largest_x * weight_y < quotient::SMALL_SUM_LIMIT as f64;
+            let per_sample = self.weight.iter_mut().zip(&mut self.weight_f32).zip(&mut self.inverse);
+            for (((w, w_f32), inverse), weight) in per_sample.zip(weights) {
                 *w = weight as u32;
+                *w_f32 = weight as f32;
                 *inverse = 1.0 / weight as f32;
             }
         } else {
@@ -327,7 +349,7 @@ impl<T: Sample> Setup<'_, T> {
         let mut column_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
         let mut window_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
         self.first_column_sums(rows.start, &mut column_sums[GROUP - 1], &mut entering_copy, to_sum);
-        let mut row_means = RowMeans::new(weights, T::TYPE.is_integer());
+        let mut row_means = RowMeans::new(weights, T::TYPE.is_integer(), T::MAX);
         let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
         // Three or more channels do not interleave rows (see
         // `horizontal_four`): one row per group keeps their buffers small.
