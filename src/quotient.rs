@@ -103,6 +103,66 @@ pub(crate) fn quotients_small<T: Sample>(sums: &[u32], weights: &[f32], inverses
     }
 }
 
+/// Largest window weight that [`quotients_short`] serves.
+pub(crate) const SHORT_WEIGHT_LIMIT: u32 = 8192;
+
+/// `1 / (2 weight)` in `f32`, rounded up: the multiplier of
+/// [`quotients_short`].
+pub(crate) fn short_inverse(weight: u32) -> f32 {
+    let inverse = 1.0 / (2.0 * weight as f64);
+    let rounded = inverse as f32;
+    if (rounded as f64) < inverse {
+        f32::from_bits(rounded.to_bits() + 1)
+    } else {
+        rounded
+    }
+}
+
+/// `round(sum / weight)`, ties up, for u8 sums (quotients up to 255) and
+/// weights up to [`SHORT_WEIGHT_LIMIT`], with no correction: the quotient
+/// is `floor(t)` with `t = (2 sum + weight) / (2 weight)`, at most 255.5,
+/// and `2 sum + weight` is exact in `f32`. The multiplier is rounded up,
+/// so where `t` is an integer the exact product is at least `t` and so is
+/// its rounding; elsewhere the product is within (2^-23 + 2^-24) t < 4.6e-5
+/// of `t`, less than the distance from `t` to either integer beside it (a
+/// multiple of `1 / (2 weight)` >= 6.1e-5). The tests check every weight
+/// at every sum where the quotient changes (the product grows with the
+/// sum, so those decide) and every sum of the smallest and largest weights.
+#[inline(always)]
+fn quotient_short(sum: u32, weight: u32, short_inverse: f32) -> u32 {
+    ((2 * sum + weight) as f32 * short_inverse) as u32
+}
+
+/// [`quotient_short`] on 8 lanes.
+#[inline(always)]
+fn quotient_short_x8(sum: i32x8, weight: i32x8, short_inverse: f32x8) -> i32x8 {
+    ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
+}
+
+/// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
+/// u8 sums (quotients up to 255), weights up to [`SHORT_WEIGHT_LIMIT`] and
+/// `short_inverses[i] = short_inverse(weights[i])`: 8 samples at a time
+/// with `wide`, the rest one by one, the same values.
+#[inline(always)]
+pub(crate) fn quotients_short<T: Sample>(sums: &[u32], weights: &[u32], short_inverses: &[f32], out: &mut [T]) {
+    let whole = sums.len() / 8 * 8;
+    let eights = sums[..whole]
+        .chunks_exact(8)
+        .zip(weights.chunks_exact(8))
+        .zip(short_inverses.chunks_exact(8))
+        .zip(out.chunks_exact_mut(8));
+    for (((sum, weight), inverse), out) in eights {
+        let inverse = f32x8::from(<[f32; 8]>::try_from(inverse).expect("8 lanes"));
+        let q = quotient_short_x8(lanes(sum), lanes(weight), inverse).to_array();
+        for (out, q) in out.iter_mut().zip(q) {
+            *out = T::from_whole(q as u32);
+        }
+    }
+    for i in whole..sums.len() {
+        out[i] = T::from_whole(quotient_short(sums[i], weights[i], short_inverses[i]));
+    }
+}
+
 /// Eight `u32` lanes as `i32x8` (values below 2^31).
 #[inline(always)]
 fn lanes(values: &[u32]) -> i32x8 {
@@ -273,6 +333,41 @@ mod tests {
             let max = (255 * weight_y * weight_x).min((1 << 23) - 1);
             let sums: Vec<u32> = (0..=max).collect();
             check(&sums, weight_y, weight_x);
+        }
+    }
+
+    #[test]
+    fn short_u8_windows_round_exactly_at_every_decision_point() {
+        // Every weight the short form serves, every u8 quotient's turning
+        // point and the sums beside it, in lanes and alone.
+        for weight in 1..=SHORT_WEIGHT_LIMIT {
+            let sums = decision_sums(weight as u64, 255);
+            let weights = vec![weight; sums.len()];
+            let inverses = vec![short_inverse(weight); sums.len()];
+            let mut out = vec![0u8; sums.len()];
+            quotients_short(&sums, &weights, &inverses, &mut out);
+            for (i, &sum) in sums.iter().enumerate() {
+                let want = exact(sum as u64, weight as u64);
+                let alone = quotient_short(sum, weight, inverses[i]);
+                assert_eq!(
+                    (out[i] as u64, alone as u64),
+                    (want, want),
+                    "sum {sum}, weight {weight}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn short_u8_windows_round_exactly_for_every_sum_of_the_extreme_weights() {
+        for weight in (1..=64).chain(SHORT_WEIGHT_LIMIT - 6..=SHORT_WEIGHT_LIMIT) {
+            let sums: Vec<u32> = (0..=255 * weight).collect();
+            let inverses = vec![short_inverse(weight); sums.len()];
+            let mut out = vec![0u8; sums.len()];
+            quotients_short(&sums, &vec![weight; sums.len()], &inverses, &mut out);
+            for (&sum, &q) in sums.iter().zip(&out) {
+                assert_eq!(q as u64, exact(sum as u64, weight as u64), "sum {sum}, weight {weight}");
+            }
         }
     }
 

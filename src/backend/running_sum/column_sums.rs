@@ -51,6 +51,11 @@ impl ColumnSum for u32 {
 
     #[inline(always)]
     fn means<T: Sample>(sums: &[u32], row: &mut RowMeans<'_>, out: &mut [T]) {
+        if row.short {
+            // u8 windows of up to 8192 pixels: one product per sample.
+            quotient::quotients_short(sums, &row.weight, &row.short_inverse, out);
+            return;
+        }
         if row.small {
             // The sums are below 2^23: the quotient in f32 alone, straight
             // into the samples.
@@ -95,6 +100,10 @@ pub(super) struct RowMeans<'a> {
     /// Whether this row's window sums stay below
     /// [`quotient::SMALL_SUM_LIMIT`] (integer samples).
     small: bool,
+    /// Whether this row's samples are u8 and its weights at most
+    /// [`quotient::SHORT_WEIGHT_LIMIT`].
+    short: bool,
+    short_inverse: Vec<f32>,
     weight: Vec<u32>,
     weight_f32: Vec<f32>,
     inverse: Vec<f32>,
@@ -113,6 +122,8 @@ impl<'a> RowMeans<'a> {
             largest_x: weight_x.iter().fold(0.0, |m, &w| w.max(m)),
             sample_max,
             small: false,
+            short: false,
+            short_inverse: vec![0.0; if integer { len } else { 0 }],
             weight: vec![0; if integer { len } else { 0 }],
             weight_f32: vec![0.0; if integer { len } else { 0 }],
             inverse: vec![0.0; if integer { len } else { 0 }],
@@ -131,11 +142,17 @@ impl<'a> RowMeans<'a> {
         if self.inverse64.is_empty() {
             // Integer paths: weights below 2^24, exact in f32.
             self.small = self.sample_max * self.largest_x * weight_y < quotient::SMALL_SUM_LIMIT as f64;
+            self.short = self.sample_max <= 255.0 && self.largest_x * weight_y <= quotient::SHORT_WEIGHT_LIMIT as f64;
             let per_sample = self.weight.iter_mut().zip(&mut self.weight_f32).zip(&mut self.inverse);
             for (((w, w_f32), inverse), weight) in per_sample.zip(weights) {
                 *w = weight as u32;
                 *w_f32 = weight as f32;
                 *inverse = 1.0 / weight as f32;
+            }
+            if self.short {
+                for (short, &w) in self.short_inverse.iter_mut().zip(&self.weight) {
+                    *short = quotient::short_inverse(w);
+                }
             }
         } else {
             for (inverse, weight) in self.inverse64.iter_mut().zip(weights) {
