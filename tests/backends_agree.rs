@@ -61,7 +61,7 @@ fn iterated_box_with_every_box_count_agrees_with_naive() {
 /// block of `RunningSum`'s vertical pass (512 samples), rows whose pixels
 /// outside `Integral`'s row plan share one radius (uniform maps, radii past
 /// the image), maps mixing whole and fractional radii along wide rows, and
-/// rows wide enough for `Integral`'s column blocks (2048 pixels). Strided,
+/// rows wide enough for `Integral`'s column blocks (over 2048 pixels). Strided,
 /// reversed views; a NaN and an infinity in the float images; every
 /// border; the exact backends must meet SPEC's bounds.
 #[test]
