@@ -85,22 +85,13 @@ fn quotient_small_x8(sum: i32x8, weight: f32x8, inverse: f32x8) -> i32x8 {
 /// `wide`, the rest one by one, the same values.
 #[inline(always)]
 pub(crate) fn quotients_small<T: Sample>(sums: &[u32], weights: &[f32], inverses: &[f32], out: &mut [T]) {
-    let whole = sums.len() / 8 * 8;
-    let eights = sums[..whole]
-        .chunks_exact(8)
-        .zip(weights.chunks_exact(8))
-        .zip(inverses.chunks_exact(8))
-        .zip(out.chunks_exact_mut(8));
-    let f32_lanes = |v: &[f32]| f32x8::from(<[f32; 8]>::try_from(v).expect("8 lanes"));
-    for (((sum, weight), inverse), out) in eights {
-        let q = quotient_small_x8(lanes(sum), f32_lanes(weight), f32_lanes(inverse)).to_array();
-        for (out, q) in out.iter_mut().zip(q) {
-            *out = T::from_whole(q as u32);
-        }
-    }
-    for i in whole..sums.len() {
-        out[i] = T::from_whole(quotient_small(sums[i], weights[i], inverses[i]));
-    }
+    each_quotient(
+        (sums, weights, inverses),
+        out,
+        |sum, weight, inverse| quotient_small_x8(sum, f32_lanes(weight), f32_lanes(inverse)),
+        quotient_small,
+        T::from_whole,
+    );
 }
 
 /// Largest window weight that [`quotients_short`] serves.
@@ -145,22 +136,47 @@ fn quotient_short_x8(sum: i32x8, weight: i32x8, short_inverse: f32x8) -> i32x8 {
 /// with `wide`, the rest one by one, the same values.
 #[inline(always)]
 pub(crate) fn quotients_short<T: Sample>(sums: &[u32], weights: &[u32], short_inverses: &[f32], out: &mut [T]) {
+    each_quotient(
+        (sums, weights, short_inverses),
+        out,
+        |sum, weight, inverse| quotient_short_x8(sum, lanes(weight), f32_lanes(inverse)),
+        quotient_short,
+        T::from_whole,
+    );
+}
+
+/// Every sample's quotient of `sums` by `weights` with their `inverses`
+/// (in the form the quotient takes): `eight` on each 8 samples, `one` on
+/// the rest (the same values), each written to `out` through `store`.
+#[inline(always)]
+fn each_quotient<W: Copy, V: Copy, O>(
+    (sums, weights, inverses): (&[u32], &[W], &[V]),
+    out: &mut [O],
+    eight: impl Fn(i32x8, &[W], &[V]) -> i32x8,
+    one: impl Fn(u32, W, V) -> u32,
+    store: impl Fn(u32) -> O,
+) {
     let whole = sums.len() / 8 * 8;
     let eights = sums[..whole]
         .chunks_exact(8)
         .zip(weights.chunks_exact(8))
-        .zip(short_inverses.chunks_exact(8))
+        .zip(inverses.chunks_exact(8))
         .zip(out.chunks_exact_mut(8));
     for (((sum, weight), inverse), out) in eights {
-        let inverse = f32x8::from(<[f32; 8]>::try_from(inverse).expect("8 lanes"));
-        let q = quotient_short_x8(lanes(sum), lanes(weight), inverse).to_array();
+        let q = eight(lanes(sum), weight, inverse).to_array();
         for (out, q) in out.iter_mut().zip(q) {
-            *out = T::from_whole(q as u32);
+            *out = store(q as u32);
         }
     }
     for i in whole..sums.len() {
-        out[i] = T::from_whole(quotient_short(sums[i], weights[i], short_inverses[i]));
+        out[i] = store(one(sums[i], weights[i], inverses[i]));
     }
+}
+
+/// Eight `f32` lanes.
+#[inline(always)]
+fn f32_lanes(values: &[f32]) -> f32x8 {
+    f32x8::from(<[f32; 8]>::try_from(values).expect("8 lanes"))
 }
 
 /// Eight `u32` lanes as `i32x8` (values below 2^31).
@@ -176,18 +192,13 @@ fn lanes(values: &[u32]) -> i32x8 {
 /// one.
 #[inline(always)]
 pub(crate) fn quotients(sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
-    let whole = sums.len() / 8 * 8;
-    let eights = sums[..whole]
-        .chunks_exact(8)
-        .zip(weights.chunks_exact(8))
-        .zip(inverses.chunks_exact(8))
-        .zip(out.chunks_exact_mut(8));
-    for (((sum, weight), inverse), out) in eights {
-        let inverse = f32x8::from(<[f32; 8]>::try_from(inverse).expect("8 reciprocals"));
-        let q = quotient_x8(lanes(sum), lanes(weight), inverse).to_array();
-        out.copy_from_slice(&bytemuck::cast::<[i32; 8], [u32; 8]>(q));
-    }
-    scalar_quotients(whole..sums.len(), sums, weights, inverses, out);
+    each_quotient(
+        (sums, weights, inverses),
+        out,
+        |sum, weight, inverse| quotient_x8(sum, lanes(weight), f32_lanes(inverse)),
+        quotient,
+        |q| q,
+    );
 }
 
 /// As [`quotients`], with the reciprocals computed here, and any weight
@@ -212,14 +223,6 @@ pub(crate) fn quotients_of(sums: &[u32], weights: &[i32], out: &mut [u32]) {
     }
 }
 
-/// The scalar form of [`quotients`] for the samples `range`.
-#[inline(always)]
-fn scalar_quotients(range: std::ops::Range<usize>, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
-    for i in range {
-        out[i] = quotient(sums[i], weights[i], inverses[i]);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,7 +243,9 @@ mod tests {
         let mut simd = vec![u32::MAX; sums.len()];
         quotients(sums, &weights, &inverses, &mut simd);
         let mut scalar = vec![u32::MAX; sums.len()];
-        scalar_quotients(0..sums.len(), sums, &weights, &inverses, &mut scalar);
+        for i in 0..sums.len() {
+            scalar[i] = quotient(sums[i], weights[i], inverses[i]);
+        }
         let mut computed = vec![u32::MAX; sums.len()];
         quotients_of(sums, &vec![weight as i32; sums.len()], &mut computed);
         // The f32 form, where it serves (sums below 2^23, u16 quotients).

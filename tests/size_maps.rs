@@ -6,17 +6,8 @@
 use ndarray::{Array2, Array3, ShapeBuilder};
 use varblur::{Backend, Border, Error, Filter, Kernel, Params, Sample, Size};
 
-/// A small xorshift generator: the same cases on every run.
-struct Numbers(u64);
-
-impl Numbers {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+mod common;
+use common::Numbers;
 
 /// Whether two outputs are the same sample for sample (NaN equals NaN).
 fn same<T: Sample>(a: &Array3<T>, b: &Array3<T>) -> bool {

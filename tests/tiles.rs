@@ -8,28 +8,8 @@ use ndarray::{Array2, Array3, s};
 use varblur::tile::{Rect, apply_tile, input_rect};
 use varblur::{Backend, Border, Error, Filter, Kernel, Params, Request, Sample, Size, Support};
 
-/// A small xorshift generator: the same cases on every run.
-struct Numbers(u64);
-
-impl Numbers {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    /// A random range within `0..len`, possibly empty.
-    fn range(&mut self, len: usize) -> std::ops::Range<usize> {
-        let a = self.below(len + 1);
-        let b = self.below(len + 1);
-        a.min(b)..a.max(b)
-    }
-}
+mod common;
+use common::Numbers;
 
 /// Cuts random tiles out of `image`, computes each from a window that covers
 /// what it reads (sometimes larger), and compares with the whole-image run.
