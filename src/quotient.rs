@@ -53,13 +53,13 @@ fn quotient_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
 pub(crate) const SMALL_SUM_LIMIT: u64 = 1 << 23;
 
 /// [`quotient`] for sums below 2^23 and quotients up to 65535, all in
-/// `f32`, with the weight given in `f32`: the sum, the estimate times the
+/// `f32` (the weight converted exactly, being below 2^22): the sum, the estimate times the
 /// weight (at most the sum plus one and a half weights, below 2^24) and
 /// their difference are exact, so the rest needs no integer product
 /// (which SSE2 lacks for 32-bit lanes: four shuffles and two multiplies).
 #[inline(always)]
-fn quotient_small(sum: u32, weight: f32, inverse: f32) -> u32 {
-    let sum = sum as f32;
+fn quotient_small(sum: u32, weight: u32, inverse: f32) -> u32 {
+    let (sum, weight) = (sum as f32, weight as f32);
     let estimate = (sum * inverse + 0.5) as i32;
     let rest = sum - weight * estimate as f32;
     let twice_rest = rest + rest;
@@ -68,8 +68,8 @@ fn quotient_small(sum: u32, weight: f32, inverse: f32) -> u32 {
 
 /// [`quotient_small`] on 8 lanes.
 #[inline(always)]
-fn quotient_small_x8(sum: i32x8, weight: f32x8, inverse: f32x8) -> i32x8 {
-    let sum = sum.round_float();
+fn quotient_small_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
+    let (sum, weight) = (sum.round_float(), weight.round_float());
     let estimate = (sum * inverse + f32x8::splat(0.5)).fast_trunc_int();
     let rest = sum - weight * estimate.round_float();
     let twice_rest = rest + rest;
@@ -80,15 +80,15 @@ fn quotient_small_x8(sum: i32x8, weight: f32x8, inverse: f32x8) -> i32x8 {
 }
 
 /// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
-/// sums below 2^23, weights below 2^22 given in `f32`, quotients up to
+/// sums below 2^23, weights below 2^22, quotients up to
 /// 65535, `inverses[i] = 1 / weights[i]` in `f32`: 8 samples at a time with
 /// `wide`, the rest one by one, the same values.
 #[inline(always)]
-pub(crate) fn quotients_small<T: Sample>(sums: &[u32], weights: &[f32], inverses: &[f32], out: &mut [T]) {
+pub(crate) fn quotients_small<T: Sample>(sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [T]) {
     each_quotient(
         (sums, weights, inverses),
         out,
-        |sum, weight, inverse| quotient_small_x8(sum, f32_lanes(weight), f32_lanes(inverse)),
+        |sum, weight, inverse| quotient_small_x8(sum, lanes(weight), f32_lanes(inverse)),
         quotient_small,
         T::from_whole,
     );
@@ -252,7 +252,7 @@ mod tests {
         let small_served = sums.iter().all(|&s| (s as u64) < SMALL_SUM_LIMIT) && weight < 1 << 22;
         let mut small = vec![u16::MAX; sums.len()];
         if small_served {
-            quotients_small(sums, &vec![weight as f32; sums.len()], &inverses, &mut small);
+            quotients_small(sums, &weights, &inverses, &mut small);
         }
         for (i, &sum) in sums.iter().enumerate() {
             let want = exact(sum as u64, weight as u64) as u32;

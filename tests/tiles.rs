@@ -4,7 +4,7 @@
 //! windows that do not cover what a tile reads, float samples and
 //! approximate backends are typed errors that leave the output untouched.
 
-use ndarray::{Array2, Array3, s};
+use ndarray::{Array2, Array3, ArrayView2, s};
 use varblur::tile::{Rect, apply_tile, input_rect};
 use varblur::{Backend, Border, Error, Filter, Kernel, Params, Request, Sample, Size, Support};
 
@@ -136,52 +136,25 @@ fn a_window_short_of_what_the_tile_reads_is_refused() {
     assert_eq!(needed, Rect::new(5..15, 5..15));
     let short = Rect::new(6..15, 5..15);
     let mut out = Array2::from_elem((4, 4), 99u8);
-    let window = image.slice(s![short.rows.clone(), short.cols.clone()]);
-    let result = apply_tile(
-        &Backend::Integral,
-        window,
-        &short,
-        (20, 20),
-        &params,
-        &tile,
-        out.view_mut(),
-    );
-    assert!(matches!(result, Err(Error::InvalidTile { .. })), "{result:?}");
+    let mut refused = |window: ArrayView2<'_, u8>, window_rect: &Rect, tile: &Rect| {
+        let result = apply_tile(
+            &Backend::Integral,
+            window,
+            window_rect,
+            (20, 20),
+            &params,
+            tile,
+            out.view_mut(),
+        );
+        assert!(matches!(result, Err(Error::InvalidTile { .. })), "{result:?}");
+    };
+    refused(image.slice(s![short.rows.clone(), short.cols.clone()]), &short, &tile);
     // A window whose shape is not its rectangle's, and a tile past the image.
-    let result = apply_tile(
-        &Backend::Integral,
-        image.slice(s![5..15, 5..14]),
-        &needed,
-        (20, 20),
-        &params,
-        &tile,
-        out.view_mut(),
-    );
-    assert!(matches!(result, Err(Error::InvalidTile { .. })), "{result:?}");
-    let outside = Rect::new(18..22, 8..12);
-    let result = apply_tile(
-        &Backend::Integral,
-        image.view(),
-        &Rect::new(0..20, 0..20),
-        (20, 20),
-        &params,
-        &outside,
-        out.view_mut(),
-    );
-    assert!(matches!(result, Err(Error::InvalidTile { .. })), "{result:?}");
+    refused(image.slice(s![5..15, 5..14]), &needed, &tile);
+    refused(image.view(), &Rect::new(0..20, 0..20), &Rect::new(18..22, 8..12));
     // A tile that starts before its window.
     let late = Rect::new(9..20, 9..20);
-    let window = image.slice(s![9..20, 9..20]);
-    let result = apply_tile(
-        &Backend::Integral,
-        window,
-        &late,
-        (20, 20),
-        &params,
-        &tile,
-        out.view_mut(),
-    );
-    assert!(matches!(result, Err(Error::InvalidTile { .. })), "{result:?}");
+    refused(image.slice(s![9..20, 9..20]), &late, &tile);
     assert!(out.iter().all(|&v| v == 99), "the output was written");
 }
 

@@ -59,7 +59,7 @@ impl ColumnSum for u32 {
         if row.small {
             // The sums are below 2^23: the quotient in f32 alone, straight
             // into the samples.
-            quotient::quotients_small(sums, &row.weight_f32, &row.inverse, out);
+            quotient::quotients_small(sums, &row.weight, &row.inverse, out);
             return;
         }
         quotient::quotients(sums, &row.weight, &row.inverse, &mut row.quotients);
@@ -105,7 +105,6 @@ pub(super) struct RowMeans<'a> {
     short: bool,
     short_inverse: Vec<f32>,
     weight: Vec<u32>,
-    weight_f32: Vec<f32>,
     inverse: Vec<f32>,
     inverse64: Vec<f64>,
     quotients: Vec<u32>,
@@ -125,7 +124,6 @@ impl<'a> RowMeans<'a> {
             short: false,
             short_inverse: vec![0.0; if integer { len } else { 0 }],
             weight: vec![0; if integer { len } else { 0 }],
-            weight_f32: vec![0.0; if integer { len } else { 0 }],
             inverse: vec![0.0; if integer { len } else { 0 }],
             inverse64: vec![0.0; if integer { 0 } else { len }],
             quotients: vec![0; if integer { len } else { 0 }],
@@ -143,10 +141,8 @@ impl<'a> RowMeans<'a> {
             // Integer paths: weights below 2^24, exact in f32.
             self.small = self.sample_max * self.largest_x * weight_y < quotient::SMALL_SUM_LIMIT as f64;
             self.short = self.sample_max <= 255.0 && self.largest_x * weight_y <= quotient::SHORT_WEIGHT_LIMIT as f64;
-            let per_sample = self.weight.iter_mut().zip(&mut self.weight_f32).zip(&mut self.inverse);
-            for (((w, w_f32), inverse), weight) in per_sample.zip(weights) {
+            for ((w, inverse), weight) in self.weight.iter_mut().zip(&mut self.inverse).zip(weights) {
                 *w = weight as u32;
-                *w_f32 = weight as f32;
                 *inverse = 1.0 / weight as f32;
             }
             if self.short {
