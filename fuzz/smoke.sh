@@ -9,7 +9,7 @@
 # in fuzz/corpus/TARGET (kept between runs, not committed) and the seeds
 # in fuzz/seeds/TARGET. A failure is saved under fuzz/artifacts/TARGET/
 # (the panic message of `differential` includes a minimal case and a
-# #[test] to paste into tests/fuzz_regressions.rs); the script then exits 1.
+# #[test] to paste into tests/suite/fuzz_regressions.rs); the script then exits 1.
 # With AddressSanitizer (nightly): RUSTC_BOOTSTRAP=1 cargo fuzz run TARGET.
 set -uo pipefail
 cd "$(dirname "$0")"

@@ -279,7 +279,7 @@ pub(crate) fn new_output<T: Sample, D: Dimension>(dim: D) -> Result<Array<T, D>,
 /// threads with a shared `&self`, and a caller may share one filter value
 /// between its own threads or rayon tasks (a batch over many images). A
 /// backend with internal state (caches, scratch buffers) must make it safe
-/// to share; the built-in ones hold none (`tests/threads.rs` checks that
+/// to share; the built-in ones hold none (`tests/suite/threads.rs` checks that
 /// shared use gives bit-identical results).
 pub trait Filter: Send + Sync {
     /// Short lowercase name, e.g. `"integral"`.

@@ -3,8 +3,6 @@
 /// A small xorshift generator: the same cases on every run.
 pub struct Numbers(pub u64);
 
-// Each test binary compiles this module on its own and uses a part of it.
-#[allow(dead_code)]
 impl Numbers {
     /// The next number.
     pub fn next(&mut self) -> u64 {

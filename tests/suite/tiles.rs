@@ -8,8 +8,7 @@ use ndarray::{Array2, Array3, ArrayView2, s};
 use varblur::tile::{Rect, apply_tile, input_rect};
 use varblur::{Backend, Border, Error, Filter, Kernel, Params, Request, Sample, Size, Support};
 
-mod common;
-use common::Numbers;
+use crate::common::Numbers;
 
 /// Cuts random tiles out of `image`, computes each from a window that covers
 /// what it reads (sometimes larger), and compares with the whole-image run.

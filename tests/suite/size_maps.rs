@@ -6,8 +6,7 @@
 use ndarray::{Array2, Array3, ShapeBuilder};
 use varblur::{Backend, Border, Error, Filter, Kernel, Params, Sample, Size};
 
-mod common;
-use common::Numbers;
+use crate::common::Numbers;
 
 /// Whether two outputs are the same sample for sample (NaN equals NaN).
 fn same<T: Sample>(a: &Array3<T>, b: &Array3<T>) -> bool {

@@ -79,7 +79,7 @@ fn every_border_with_a_huge_radius_matches_naive_on_sample_pixels() {
 
 /// Sigma 1e6 (and wider) with every border, uniform and per pixel: the
 /// answer is within the tolerance published for `IteratedBox` against
-/// `Naive` (`tests/backends_agree.rs`; here far within it, as both kernels
+/// `Naive` (`tests/suite/backends_agree.rs`; here far within it, as both kernels
 /// are flat over the image or its reflected period). Five boxes of such a
 /// sigma exceed 128-bit tables on this image (the README's limit): refused
 /// with `TooLarge`, never wrong.

@@ -1,0 +1,17 @@
+//! The integration tests, as modules of one test binary: each module
+//! instantiates the backends for every sample type, and one binary compiles
+//! those instantiations once instead of once per test file.
+
+mod backends_agree;
+mod common;
+mod conformance_kit;
+mod definition;
+mod errors;
+mod fuzz_regressions;
+mod huge_sizes;
+mod iterated_box;
+mod limits;
+mod non_finite;
+mod size_maps;
+mod threads;
+mod tiles;
