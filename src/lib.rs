@@ -9,6 +9,7 @@ pub mod error;
 pub mod filter;
 pub mod kernel;
 mod non_finite;
+mod prefix;
 mod quotient;
 pub mod sample;
 mod strips;

@@ -34,6 +34,15 @@ pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
     fn wide_to_f64(wide: Self::Wide) -> f64;
     /// Runs `f` on this thread's spare table buffer of this type.
     fn with_spare<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
+    /// Whether [`Self::running_sums`] takes several samples at once (a row
+    /// then gains nothing from interleaving with other rows).
+    const VECTOR_RUNNING_SUMS: bool = false;
+    /// Replaces `values` (whole pixels of `channels` samples) by their
+    /// running sums per channel from `acc` (updated); see [`crate::prefix`].
+    #[inline(always)]
+    fn running_sums(values: &mut [Self], acc: &mut [Self], channels: usize) {
+        crate::prefix::running_sums_scalar(values, acc, channels)
+    }
 }
 
 /// The element type of a table or running sum.
@@ -96,9 +105,16 @@ macro_rules! spare_buffer {
 }
 
 macro_rules! integer_table_value {
-    ($t:ty) => {
+    ($t:ty $(, $running_sums:path)?) => {
         impl TableValue for $t {
             type Wide = i128;
+            $(
+                const VECTOR_RUNNING_SUMS: bool = true;
+                #[inline(always)]
+                fn running_sums(values: &mut [Self], acc: &mut [Self], channels: usize) {
+                    $running_sums(values, acc, channels)
+                }
+            )?
             #[inline(always)]
             fn from_sample<T: Sample>(sample: T) -> Self {
                 AsPrimitive::<$t>::as_(sample)
@@ -141,7 +157,7 @@ macro_rules! integer_table_value {
         }
     };
 }
-integer_table_value!(u32);
+integer_table_value!(u32, crate::prefix::running_sums_u32);
 integer_table_value!(u64);
 
 impl TableValue for f64 {

@@ -148,7 +148,7 @@ fn horizontal<S: Copy, A: TableValue>(
     let mut acc = horizontal_start(pixels, to_acc, slide, steps, channels, inner);
     let plain = plain_steps(slide);
     let middle = &mut inner[plain.start * channels..plain.end * channels];
-    running_sums_of(middle, &mut acc, channels);
+    A::running_sums(middle, &mut acc, channels);
     horizontal_finish(pixels, to_acc, slide, steps, channels, inner, outer, acc);
 }
 
@@ -183,12 +183,14 @@ fn horizontal_four<S: Copy, A: TableValue>(
     // Three or more channels already give as many independent chains per
     // row; interleaving rows then only spills registers (RGB measured
     // slower), so those rows go one by one.
+    // Sums that take several samples at once (`u32`) have no chain to
+    // hide either.
     match channels {
-        1 => running_sums_four::<A, 1>(middles, &mut accs),
-        2 => running_sums_four::<A, 2>(middles, &mut accs),
+        1 if !A::VECTOR_RUNNING_SUMS => running_sums_four::<A, 1>(middles, &mut accs),
+        2 if !A::VECTOR_RUNNING_SUMS => running_sums_four::<A, 2>(middles, &mut accs),
         _ => {
             for (middle, acc) in middles.into_iter().zip(&mut accs) {
-                running_sums_of(middle, acc, channels);
+                A::running_sums(middle, acc, channels);
             }
         }
     }
@@ -312,42 +314,7 @@ fn horizontal_finish<S: Copy, A: TableValue>(
     }
 }
 
-/// Replaces `values` (pixels of `C` channels) by their running sums per
-/// channel, starting from `acc` (updated). The sums live in a local array
-/// that the compiler keeps in registers: through the caller's slice they
-/// went through memory, and store forwarding made RGB rows 2x slower.
-#[inline(always)]
-fn running_sums<A: TableValue, const C: usize>(values: &mut [A], acc: &mut [A]) {
-    let mut sums: [A; C] = std::array::from_fn(|ch| acc[ch]);
-    for pixel in values.chunks_exact_mut(C) {
-        for ch in 0..C {
-            sums[ch] = sums[ch].add(pixel[ch]);
-            pixel[ch] = sums[ch];
-        }
-    }
-    acc[..C].copy_from_slice(&sums);
-}
-
-/// [`running_sums`] for any channel count.
-#[inline(always)]
-fn running_sums_of<A: TableValue>(values: &mut [A], acc: &mut [A], channels: usize) {
-    match channels {
-        1 => running_sums::<A, 1>(values, acc),
-        2 => running_sums::<A, 2>(values, acc),
-        3 => running_sums::<A, 3>(values, acc),
-        4 => running_sums::<A, 4>(values, acc),
-        _ => {
-            for pixel in values.chunks_exact_mut(channels) {
-                for ch in 0..channels {
-                    acc[ch] = acc[ch].add(pixel[ch]);
-                    pixel[ch] = acc[ch];
-                }
-            }
-        }
-    }
-}
-
-/// [`running_sums`] of four rows of equal length, interleaved.
+/// [`TableValue::running_sums`] of four rows of equal length, interleaved.
 #[inline(always)]
 fn running_sums_four<A: TableValue, const C: usize>(rows: [&mut [A]; 4], accs: &mut [[A; crate::MAX_CHANNELS]; 4]) {
     let mut sums: [[A; C]; 4] = std::array::from_fn(|r| std::array::from_fn(|ch| accs[r][ch]));
