@@ -3,9 +3,22 @@
 use num_traits::AsPrimitive;
 use std::fmt::Debug;
 
-mod private {
-    pub trait Sealed {}
-    impl Sealed for u8 {}
+pub(crate) mod private {
+    /// Seals [`super::Sample`]; its methods serve the crate only.
+    pub trait Sealed: Sized {
+        /// The samples as bytes, where they are `u8` (for loops that take
+        /// 16 of them at once).
+        #[inline(always)]
+        fn as_bytes(_samples: &[Self]) -> Option<&[u8]> {
+            None
+        }
+    }
+    impl Sealed for u8 {
+        #[inline(always)]
+        fn as_bytes(samples: &[u8]) -> Option<&[u8]> {
+            Some(samples)
+        }
+    }
     impl Sealed for u16 {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
