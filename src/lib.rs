@@ -25,6 +25,19 @@ pub use sample::{Sample, SampleType};
 
 use ndarray::{Array, ArrayBase, Data};
 
+/// A small xorshift generator for the unit tests: the same numbers from the
+/// same seed on every run.
+#[cfg(test)]
+pub(crate) fn test_numbers(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 /// Blurs `image` with `kernel` of per-pixel `size`, Clip border, with the
 /// fastest exact backend ([`Auto`]), into a new array of the image's shape.
 ///

@@ -151,13 +151,7 @@ mod tests {
 
     #[test]
     fn vector_running_sums_equal_the_scalar_ones_and_the_definition() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_numbers(0x2545_f491_4f6c_dd1d);
         for channels in 1..=5 {
             for pixels in 0..=23 {
                 for round in 0..20 {

@@ -450,13 +450,8 @@ mod tests {
     /// windows from 1 x 1 to beyond 4000 pixels a side.
     #[test]
     fn simd_blend_equals_scalar_blend_within_one_step() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below.max(1)
-        };
+        let mut numbers = crate::test_numbers(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |below: u64| numbers() % below.max(1);
         for case in 0..20_000 {
             let max_sample: u64 = if case % 2 == 0 { 255 } else { 65535 };
             let mut lanes = Vec::new();
