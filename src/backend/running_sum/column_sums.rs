@@ -377,9 +377,14 @@ impl<T: Sample> Setup<'_, T> {
         self.first_column_sums(rows.start, &mut column_sums[GROUP - 1], &mut entering_copy, to_sum);
         let mut row_means = RowMeans::new(weights, T::TYPE.is_integer(), T::MAX);
         let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
-        // Three or more channels do not interleave rows (see
-        // `horizontal_four`): one row per group keeps their buffers small.
-        let group = if channels <= 2 { GROUP } else { 1 };
+        // Three or more channels, and sums added several samples at once
+        // (`u32`), do not interleave rows (see `horizontal_four`): one row
+        // per group keeps their buffers small.
+        let group = if channels <= 2 && !A::VECTOR_RUNNING_SUMS {
+            GROUP
+        } else {
+            1
+        };
         let groups = rows
             .clone()
             .step_by(group)

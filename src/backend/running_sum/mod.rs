@@ -184,10 +184,10 @@ fn horizontal_four<S: Copy, A: TableValue>(
     // row; interleaving rows then only spills registers (RGB measured
     // slower), so those rows go one by one.
     // Sums that take several samples at once (`u32`) have no chain to
-    // hide either.
+    // hide either; their strips never group rows (`column_strip_with`).
     match channels {
-        1 if !A::VECTOR_RUNNING_SUMS => running_sums_four::<A, 1>(middles, &mut accs),
-        2 if !A::VECTOR_RUNNING_SUMS => running_sums_four::<A, 2>(middles, &mut accs),
+        1 => running_sums_four::<A, 1>(middles, &mut accs),
+        2 => running_sums_four::<A, 2>(middles, &mut accs),
         _ => {
             for (middle, acc) in middles.into_iter().zip(&mut accs) {
                 A::running_sums(middle, acc, channels);
