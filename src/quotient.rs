@@ -27,7 +27,7 @@ pub(crate) const SUM_LIMIT: u64 = 1 << 31;
 /// 2^24` and a quotient of at most 65535, given `inverse = 1 / weight`
 /// rounded to `f32`.
 #[inline(always)]
-fn quotient(sum: u32, weight: u32, inverse: f32) -> u32 {
+pub(crate) fn quotient(sum: u32, weight: u32, inverse: f32) -> u32 {
     // Truncation is floor here (the value is positive), and needs no libm
     // call on targets without SSE4.1.
     let estimate = (sum as f32 * inverse + 0.5) as u32;
@@ -41,7 +41,7 @@ fn quotient(sum: u32, weight: u32, inverse: f32) -> u32 {
 
 /// [`quotient`] on 8 lanes.
 #[inline(always)]
-fn quotient_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
+pub(crate) fn quotient_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
     let estimate = (sum.round_float() * inverse + f32x8::splat(0.5)).fast_trunc_int();
     let rest = sum - weight * estimate;
     let twice_rest = rest + rest;

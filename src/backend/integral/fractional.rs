@@ -298,24 +298,32 @@ impl<A: TableValue> FractionalRow<A> {
         let plan = &self.plan;
         let [a, b, c, d] = &self.sums;
         for x in (0..plan.mine.len()).filter(|&x| plan.mine[x] != 0) {
-            let f = plan.f[x] as f64;
-            let axis_weight = |count: i32, wide_count: i32| (1.0 - f) * count as f64 + f * wide_count as f64;
-            let [rows, wide_rows, cols, wide_cols] = plan.counts.each_ref().map(|v| v[x]);
-            let den = axis_weight(rows, wide_rows) * axis_weight(cols, wide_cols);
-            let weights = [1.0 - f, f];
+            let counts = plan.counts.each_ref().map(|v| v[x]);
             for ch in 0..channels {
                 let i = x * channels + ch;
-                let sums = [a[i], b[i], c[i], d[i]];
-                let mut num = 0.0;
-                for (k, weight_y) in weights.iter().enumerate() {
-                    for (j, weight_x) in weights.iter().enumerate() {
-                        num += weight_y * weight_x * sums[2 * k + j].to_f64();
-                    }
-                }
-                out_row[i] = T::from_f64(num / den);
+                out_row[i] = T::from_f64(blend_wide([a[i], b[i], c[i], d[i]], plan.f[x], counts));
             }
         }
     }
+}
+
+/// The `f64` blend of one sample: window sums `[a, b, c, d]` (rows n / n + 1
+/// by columns n / n + 1), edge weight `f`, in-image counts `[rows,
+/// wide_rows, cols, wide_cols]`; the mean.
+#[inline(always)]
+pub(super) fn blend_wide<A: TableValue>(sums: [A; 4], f: f32, counts: [i32; 4]) -> f64 {
+    let f = f as f64;
+    let axis_weight = |count: i32, wide_count: i32| (1.0 - f) * count as f64 + f * wide_count as f64;
+    let [rows, wide_rows, cols, wide_cols] = counts;
+    let den = axis_weight(rows, wide_rows) * axis_weight(cols, wide_cols);
+    let weights = [1.0 - f, f];
+    let mut num = 0.0;
+    for (k, weight_y) in weights.iter().enumerate() {
+        for (j, weight_x) in weights.iter().enumerate() {
+            num += weight_y * weight_x * sums[2 * k + j].to_f64();
+        }
+    }
+    num / den
 }
 
 /// The `f32` blend of one sample: window sums `[a, b, c, d]` (rows n / n + 1
@@ -323,7 +331,7 @@ impl<A: TableValue> FractionalRow<A> {
 /// wide_rows, cols, wide_cols]`; the rounded mean (ties up; the mean is
 /// never negative).
 #[inline(always)]
-fn blend_small(sums: [u32; 4], f: f32, counts: [i32; 4]) -> u32 {
+pub(super) fn blend_small(sums: [u32; 4], f: f32, counts: [i32; 4]) -> u32 {
     let g = 1.0 - f;
     let [rows, wide_rows, cols, wide_cols] = counts.map(|c| c as f32);
     let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
@@ -334,7 +342,7 @@ fn blend_small(sums: [u32; 4], f: f32, counts: [i32; 4]) -> u32 {
 
 /// [`blend_small`] on 8 lanes.
 #[inline(always)]
-fn blend_small_x8(sums: [i32x8; 4], f: f32x8, counts: [i32x8; 4]) -> i32x8 {
+pub(super) fn blend_small_x8(sums: [i32x8; 4], f: f32x8, counts: [i32x8; 4]) -> i32x8 {
     let g = f32x8::splat(1.0) - f;
     let [rows, wide_rows, cols, wide_cols] = counts.map(|c| c.round_float());
     let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);

@@ -15,9 +15,11 @@ use ndarray::{ArrayView2, ArrayViewMut3, Axis, s};
 
 mod fractional;
 mod row_plan;
+mod runs;
 
 use fractional::FractionalRow;
 use row_plan::{Geometry, RowPlan};
+use runs::RowRuns;
 
 use crate::border::{Border, Terms, window_terms};
 use crate::error::Error;
@@ -366,7 +368,7 @@ impl<A: TableValue> PlannedSums<A> {
 
 /// Computes output row `y`, from column `first_col` on, into `out_row`
 /// (one pixel per size, channels interleaved) from the row's sizes.
-/// `plan`, `planned`, `fractional` and `shared` are scratch space.
+/// `runs`, `plan`, `planned`, `fractional` and `shared` are scratch space.
 #[allow(clippy::too_many_arguments)]
 fn filter_row<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
@@ -375,7 +377,7 @@ fn filter_row<T: Sample, A: TableValue>(
     (y, first_col): (usize, usize),
     sizes: &[f32],
     out_row: &mut [T],
-    plan: &mut RowPlan,
+    (runs, plan): (&mut RowRuns, &mut RowPlan),
     planned: &mut PlannedSums<A>,
     fractional: &mut FractionalRow<A>,
     shared: &mut SharedRadius<A::Wide>,
@@ -383,9 +385,24 @@ fn filter_row<T: Sample, A: TableValue>(
     let channels = shape[2];
     // Where an offset would pass i32, every pixel takes the general path.
     let geometry = Geometry::of(table, shape, (y, first_col), border.is_clip());
+    // Runs first: in a smooth map, most rows are runs alone.
+    let in_runs = match &geometry {
+        Some(geometry) => runs.filter(table, geometry, sizes, out_row, planned.exact_quotients),
+        None => {
+            runs.clear();
+            0
+        }
+    };
+    if in_runs == sizes.len() {
+        return;
+    }
     match &geometry {
         Some(geometry) => plan.plan(sizes, geometry),
         None => plan.plan_none(sizes.len()),
+    }
+    // The runs' pixels are done (-1) for the paths below.
+    for run in runs.runs() {
+        plan.weight[run.start..run.end].fill(-1);
     }
     // Pixels outside the plan: fractional radii (most read rectangles
     // alone), border terms.
@@ -474,6 +491,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
         let mut plan = RowPlan::default();
+        let mut runs = RowRuns::default();
         // The largest planned window of the strip: in the image (`Clip`
         // or inside), of half-width at most the halo.
         let span = 2.0 * halo as f64 + 1.0;
@@ -490,7 +508,8 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 .size
                 .row(y, cols.clone(), size_buffer)
                 .unwrap_or(&uniform_sizes[cols]);
-            let (plan, planned, fractional, shared) = (&mut plan, &mut planned, &mut fractional, &mut shared);
+            let (runs, plan, planned, fractional, shared) =
+                (&mut runs, &mut plan, &mut planned, &mut fractional, &mut shared);
             filter_row(
                 &table,
                 params.border,
@@ -498,7 +517,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 (y, first_col),
                 sizes,
                 out_row,
-                plan,
+                (runs, plan),
                 planned,
                 fractional,
                 shared,
@@ -591,6 +610,100 @@ impl Filter for Integral {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::Array3;
+
+    /// Every row of `image` with the runs and with the other paths alone:
+    /// the same bits, for each border, from tables of `A`; returns how
+    /// many pixels the runs took.
+    fn check_runs<T: Sample + std::fmt::Debug, A: TableValue>(
+        image: &Array3<T>,
+        sizes: &[Vec<f32>],
+        exact: bool,
+    ) -> usize {
+        let shape = [image.shape()[0], image.shape()[1], image.shape()[2]];
+        let [height, width, channels] = shape;
+        let largest = sizes.iter().flatten().fold(0.0f32, |m, &s| m.max(s));
+        let halo = BoxTaps::new(largest).extent() as usize;
+        let mut taken = 0;
+        for border in [Border::Clip, Border::Replicate, Border::Constant(3.0)] {
+            for (y, row_sizes) in sizes.iter().enumerate() {
+                let table = SummedArea::<A>::build(&image.view(), band_rows(&(y..y + 1), halo, height));
+                let mut rows = [
+                    vec![T::default(); width * channels],
+                    vec![T::default(); width * channels],
+                ];
+                for (off, out_row) in [false, true].into_iter().zip(&mut rows) {
+                    let mut runs = RowRuns::default();
+                    runs.off = off;
+                    let mut planned = PlannedSums::<A> {
+                        exact_quotients: exact,
+                        ..PlannedSums::default()
+                    };
+                    let mut fractional = FractionalRow::<A>::new(exact);
+                    let (mut plan, mut shared) = (RowPlan::default(), SharedRadius::default());
+                    let scratch = (&mut runs, &mut plan);
+                    let y_first = (y, 0);
+                    filter_row(
+                        &table,
+                        border,
+                        shape,
+                        y_first,
+                        row_sizes,
+                        out_row,
+                        scratch,
+                        &mut planned,
+                        &mut fractional,
+                        &mut shared,
+                    );
+                    if !off {
+                        taken += runs.runs().iter().map(|r| r.end - r.start).sum::<usize>();
+                    }
+                }
+                let [with_runs, without] = &rows;
+                let same = with_runs
+                    .iter()
+                    .zip(without)
+                    .all(|(a, b)| a.to_f64().to_bits() == b.to_f64().to_bits());
+                assert!(same, "{shape:?} {border:?} row {y}: {with_runs:?} against {without:?}");
+            }
+        }
+        taken
+    }
+
+    #[test]
+    fn runs_give_the_bits_of_the_other_paths() {
+        let mut numbers = crate::test_numbers(0x51_7cc1_b727_220a);
+        let (mut pixels, mut taken) = (0, 0);
+        for case in 0..24usize {
+            let (height, width) = (1 + (numbers() % 30) as usize, 1 + (numbers() % 70) as usize);
+            let channels = 1 + case % 4;
+            // Smooth maps of fractional radii with integer spots, runs of
+            // one radius, and random radii.
+            let base = (numbers() % 80) as f32 / 8.0;
+            let sizes: Vec<Vec<f32>> = (0..height)
+                .map(|y| {
+                    (0..width)
+                        .map(|x| match case % 3 {
+                            0 => base + (x as f32 * 0.37 + y as f32 * 0.11).sin().abs() * 6.0,
+                            1 => (base + (x / 9) as f32 * 0.5).floor(),
+                            _ => (numbers() % 64) as f32 / 4.0,
+                        })
+                        .collect()
+                })
+                .collect();
+            let image = Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 256) as u8);
+            taken += check_runs::<u8, u32>(&image, &sizes, true);
+            check_runs::<u8, u32>(&image, &sizes, false);
+            check_runs::<u8, u64>(&image, &sizes, false);
+            let wide_image = image.mapv(|v| v as u16 * 257);
+            check_runs::<u16, u32>(&wide_image, &sizes, true);
+            let float_image = image.mapv(|v| v as f32 / 7.0 - 3.0);
+            check_runs::<f32, f64>(&float_image, &sizes, false);
+            pixels += 3 * height * width;
+        }
+        // Three borders per pixel; the runs must have taken a fair share.
+        assert!(taken * 4 > pixels, "runs took {taken} of {pixels} pixels");
+    }
 
     #[test]
     fn table_kind_switches_at_the_documented_limits() {

@@ -1,0 +1,316 @@
+//! Runs of a row: consecutive pixels whose radii share the whole part n and
+//! whose n + 1 windows lie within the image's columns (and rows, unless
+//! `Clip` clips them). A run's windows use the same prefix rows, and their
+//! prefix columns advance one pixel per pixel, so its window sums are
+//! differences of table row segments: no offsets per pixel to plan, and
+//! with `u32` tables of one channel, 8 pixels per step with `wide`. A smooth
+//! radius map is mostly long runs.
+//!
+//! A run takes integer and fractional radii alike and computes each pixel
+//! with the arithmetic of the path that would take it otherwise (the
+//! exact quotient of the planned pixels for an integer radius, the blend of
+//! [`super::fractional`] for a fractional one), so that a pixel gets the
+//! same bits whichever path computes it: a tile or a block whose runs are
+//! cut elsewhere matches a whole-image run.
+
+use std::any::Any;
+
+use wide::{f32x8, i32x8};
+
+use super::fractional::{blend_small, blend_small_x8, blend_wide};
+use super::row_plan::Geometry;
+use crate::kernel::MAX_EXTENT;
+use crate::quotient::{quotient, quotient_x8};
+use crate::sample::Sample;
+use crate::table::{SummedArea, TableValue};
+
+/// Pixels `start..end` of a row (or block of a row) of radius whole part
+/// `n`, all integer radii (`fractional` false: only the n window is read,
+/// which is all the table's halo holds for an integer largest radius) or
+/// all fractional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Run {
+    pub start: usize,
+    pub end: usize,
+    n: i64,
+    fractional: bool,
+}
+
+/// Where a run's windows lie in the table: its prefix rows (table offsets)
+/// and its first pixel's prefix columns (channel 0), for the n and the
+/// n + 1 windows, and the windows' in-image counts.
+struct RunWindows {
+    rows: [usize; 2],
+    wide_rows: [usize; 2],
+    cols: [usize; 2],
+    wide_cols: [usize; 2],
+    /// Rows, wide rows, columns, wide columns in the image.
+    counts: [i32; 4],
+}
+
+impl RunWindows {
+    fn of(run: Run, g: &Geometry) -> Self {
+        let Run {
+            start, n, fractional, ..
+        } = run;
+        let (y, height, channels) = (g.y as i64, g.height as i64, g.channels as usize);
+        let row = |r: i64| ((r - g.first_row as i64) * g.row_stride as i64) as usize;
+        let (top, bottom) = ((y - n).max(0), (y + n + 1).min(height));
+        // An integer run reads no n + 1 window: its rows are the n window's.
+        let wide = i64::from(fractional);
+        let (wide_top, wide_bottom) = ((y - n - wide).max(0), (y + n + 1 + wide).min(height));
+        let left = (g.first_col as i64 + start as i64 - n) as usize * channels;
+        let right = left + (2 * n as usize + 1) * channels;
+        RunWindows {
+            rows: [row(top), row(bottom)],
+            wide_rows: [row(wide_top), row(wide_bottom)],
+            cols: [left, right],
+            wide_cols: [left - wide as usize * channels, right + wide as usize * channels],
+            counts: [bottom - top, wide_bottom - wide_top, 2 * n + 1, 2 * n + 3].map(|c| c as i32),
+        }
+    }
+
+    /// The window weight of an integer radius: rows times columns.
+    fn weight(&self) -> i32 {
+        self.counts[0] * self.counts[2]
+    }
+}
+
+/// Scratch space: the runs of the row at hand.
+#[derive(Default)]
+pub(super) struct RowRuns {
+    runs: Vec<Run>,
+    /// Finds no runs: every pixel takes the other paths (tests compare).
+    #[cfg(test)]
+    pub(super) off: bool,
+}
+
+impl RowRuns {
+    /// Forgets the last row's runs (a row that takes no runs).
+    pub(super) fn clear(&mut self) {
+        self.runs.clear();
+    }
+
+    /// The runs found by the last [`Self::filter`].
+    pub(super) fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    /// Computes the pixels of the row `geometry` places (from its first
+    /// column on, one per size) that lie in runs, into `out_row`; returns
+    /// how many. `exact_quotients`: window sums of integer samples stay
+    /// below [`crate::quotient::SUM_LIMIT`] in `u32` tables.
+    pub(super) fn filter<T: Sample, A: TableValue>(
+        &mut self,
+        table: &SummedArea<A>,
+        geometry: &Geometry,
+        sizes: &[f32],
+        out_row: &mut [T],
+        exact_quotients: bool,
+    ) -> usize {
+        self.find(geometry, sizes);
+        let small = exact_quotients && T::TYPE.is_integer();
+        let table: &dyn Any = table;
+        for &run in &self.runs {
+            let windows = RunWindows::of(run, geometry);
+            match table.downcast_ref::<SummedArea<u32>>() {
+                Some(table) if small => run_small(table.values(), &windows, run, sizes, out_row, geometry),
+                _ => {
+                    let table = table.downcast_ref::<SummedArea<A>>().expect("the table's own type");
+                    run_wide(table.values(), &windows, run, sizes, out_row, geometry)
+                }
+            }
+        }
+        self.runs.iter().map(|run| run.end - run.start).sum()
+    }
+
+    /// Finds the row's runs into `runs`, 8 pixels at a time: a step whose
+    /// pixels all continue the run at hand (most steps in a smooth map)
+    /// extends it at once.
+    fn find(&mut self, g: &Geometry, sizes: &[f32]) {
+        self.runs.clear();
+        #[cfg(test)]
+        if self.off {
+            return;
+        }
+        let mut current: Option<Run> = None;
+        // Pixel `x` of run key `key`: it continues the run, or ends it.
+        let step = |runs: &mut Vec<Run>, current: &mut Option<Run>, x: usize, key: i32| match current {
+            Some(run) if run.key() == key => run.end = x + 1,
+            _ => {
+                runs.extend(current.take());
+                *current = (key >= 0).then(|| Run {
+                    start: x,
+                    end: x + 1,
+                    n: i64::from(key >> 1),
+                    fractional: key & 1 == 1,
+                });
+            }
+        };
+        for (i, chunk) in sizes.chunks(8).enumerate() {
+            let x = 8 * i;
+            let lanes = <[f32; 8]>::try_from(chunk).unwrap_or_else(|_| {
+                // A short last chunk is padded with NaN, which no run takes.
+                let mut lanes = [f32::NAN; 8];
+                lanes[..chunk.len()].copy_from_slice(chunk);
+                lanes
+            });
+            let keys = run_keys(g, x, f32x8::from(lanes));
+            if let Some(run) = &mut current
+                && chunk.len() == 8
+                && keys.simd_eq(i32x8::splat(run.key())).all()
+            {
+                run.end = x + 8;
+                continue;
+            }
+            for (lane, &key) in keys.to_array()[..chunk.len()].iter().enumerate() {
+                step(&mut self.runs, &mut current, x + lane, key);
+            }
+        }
+        self.runs.extend(current);
+    }
+}
+
+impl Run {
+    /// The run's key as [`run_keys`] gives it.
+    fn key(&self) -> i32 {
+        (self.n as i32) << 1 | i32::from(self.fractional)
+    }
+}
+
+/// The run key of the 8 pixels from `x` on, of `sizes`: 2 n + 1 for a
+/// fractional radius, 2 n for an integer one, or -1 where the pixel cannot
+/// be in a run (its widest window, n + 1 or n, leaves the image's columns,
+/// or rows unless `Clip`; or its size is past [`MAX_EXTENT`], or NaN).
+/// Exact in `i32`: n, the image's sides and every position are below 2^30.
+#[inline(always)]
+fn run_keys(g: &Geometry, x: usize, sizes: f32x8) -> i32x8 {
+    let limit = f32x8::splat(MAX_EXTENT as f32);
+    let valid: i32x8 = bytemuck::cast(sizes.simd_lt(limit));
+    // Clamped first: the lanes past MAX_EXTENT (or NaN) stay in range.
+    let n = sizes.min(limit).max(f32x8::splat(0.0)).trunc_int();
+    let fractional: i32x8 = bytemuck::cast(n.round_float().simd_ne(sizes));
+    // `fractional` is -1 in fractional lanes.
+    let reach = n - fractional;
+    let cols = i32x8::splat(g.first_col + x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
+    let minus_one = i32x8::splat(-1);
+    let inside =
+        |centre: i32x8, len: i32| (centre - reach).simd_gt(minus_one) & (centre + reach).simd_lt(i32x8::splat(len));
+    let rows = if g.clip {
+        minus_one
+    } else {
+        inside(i32x8::splat(g.y), g.height)
+    };
+    let taken = valid & inside(cols, g.width) & rows;
+    // -1 in the lanes not taken.
+    ((n + n - fractional) & taken) | (taken ^ minus_one)
+}
+
+/// The run's pixels from a `u32` table whose window sums stay below 2^31,
+/// for integer samples: one channel 8 pixels at a time with `wide`, the
+/// rest one by one, the same values.
+fn run_small<T: Sample>(
+    values: &[u32],
+    windows: &RunWindows,
+    run: Run,
+    sizes: &[f32],
+    out_row: &mut [T],
+    g: &Geometry,
+) {
+    let channels = g.channels as usize;
+    let len = (run.end - run.start) * channels;
+    let segment = |at: usize| &values[at..at + len];
+    let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2]| {
+        [
+            segment(bottom + right),
+            segment(bottom + left),
+            segment(top + right),
+            segment(top + left),
+        ]
+    };
+    let corners = [
+        window(windows.rows, windows.cols),
+        window(windows.rows, windows.wide_cols),
+        window(windows.wide_rows, windows.cols),
+        window(windows.wide_rows, windows.wide_cols),
+    ];
+    let sum =
+        |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| br[i].wrapping_sub(bl[i]).wrapping_sub(tr[i].wrapping_sub(tl[i]));
+    let weight = windows.weight();
+    let inverse = 1.0 / weight as f32;
+    let n = run.n as f32;
+    let sizes = &sizes[run.start..run.end];
+    let out = &mut out_row[run.start * channels..run.end * channels];
+    let whole = if channels == 1 { len / 8 * 8 } else { 0 };
+    let lanes = |v: &[u32], i: usize| {
+        i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(
+            v[i..i + 8].try_into().expect("8 lanes"),
+        ))
+    };
+    let sum_x8 = |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| lanes(br, i) - lanes(bl, i) - (lanes(tr, i) - lanes(tl, i));
+    let (counts, weights) = (windows.counts.map(i32x8::splat), i32x8::splat(weight));
+    let (inverses, ns) = (f32x8::splat(inverse), f32x8::splat(n));
+    for i in (0..whole).step_by(8) {
+        let [a, b, c, d] = &corners;
+        let means = if run.fractional {
+            let f = f32x8::from(<[f32; 8]>::try_from(&sizes[i..i + 8]).expect("8 lanes")) - ns;
+            blend_small_x8([sum_x8(a, i), sum_x8(b, i), sum_x8(c, i), sum_x8(d, i)], f, counts)
+        } else {
+            quotient_x8(sum_x8(a, i), weights, inverses)
+        };
+        for (out, mean) in out[i..i + 8].iter_mut().zip(means.to_array()) {
+            *out = T::from_whole(mean as u32);
+        }
+    }
+    for i in whole..len {
+        let [a, b, c, d] = &corners;
+        let mean = if run.fractional {
+            let sums = [sum(a, i), sum(b, i), sum(c, i), sum(d, i)];
+            blend_small(sums, sizes[i / channels] - n, windows.counts)
+        } else {
+            quotient(sum(a, i), weight as u32, inverse)
+        };
+        out[i] = T::from_whole(mean);
+    }
+}
+
+/// The run's pixels from any table, one sample at a time, with the `f64`
+/// arithmetic of the planned and fractional paths.
+fn run_wide<T: Sample, A: TableValue>(
+    values: &[A],
+    windows: &RunWindows,
+    run: Run,
+    sizes: &[f32],
+    out_row: &mut [T],
+    g: &Geometry,
+) {
+    let channels = g.channels as usize;
+    let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2], i: usize| {
+        let at = |offset: usize| values[offset + i];
+        at(bottom + right)
+            .sub(at(bottom + left))
+            .sub(at(top + right).sub(at(top + left)))
+    };
+    let weight = windows.weight() as f64;
+    let n = run.n as f32;
+    let out = &mut out_row[run.start * channels..run.end * channels];
+    for (x, (out_px, &size)) in out
+        .chunks_exact_mut(channels)
+        .zip(&sizes[run.start..run.end])
+        .enumerate()
+    {
+        let f = size - n;
+        for (ch, out) in out_px.iter_mut().enumerate() {
+            let i = x * channels + ch;
+            let a = window(windows.rows, windows.cols, i);
+            *out = if !run.fractional {
+                T::from_f64(a.to_f64() / weight)
+            } else {
+                let b = window(windows.rows, windows.wide_cols, i);
+                let c = window(windows.wide_rows, windows.cols, i);
+                let d = window(windows.wide_rows, windows.wide_cols, i);
+                T::from_f64(blend_wide([a, b, c, d], f, windows.counts))
+            };
+        }
+    }
+}
