@@ -24,6 +24,9 @@ use crate::quotient::{quotient, quotient_x8};
 use crate::sample::Sample;
 use crate::table::{SummedArea, TableValue};
 
+/// The fewest pixels a run takes.
+const MIN_RUN: usize = 16;
+
 /// Pixels `start..end` of a row (or block of a row) of radius whole part
 /// `n`, all integer radii (`fractional` false: only the n window is read,
 /// which is all the table's halo holds for an integer largest radius) or
@@ -168,6 +171,10 @@ impl RowRuns {
             }
         }
         self.runs.extend(current);
+        // Short runs are left to the other paths: a run's own work
+        // (windows, slices, a scalar tail) is not paid back below
+        // MIN_RUN pixels (a random map, where most runs are 1 pixel).
+        self.runs.retain(|run| run.end - run.start >= MIN_RUN);
     }
 }
 
