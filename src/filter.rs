@@ -2,10 +2,11 @@
 //! about, and the one validation step every call goes through.
 
 use ndarray::{Array, ArrayView, ArrayView3, ArrayViewMut, ArrayViewMut3, Axis, Dimension, Ix2, Ix3};
+use rayon::prelude::*;
 
 use crate::border::Border;
 use crate::error::Error;
-use crate::kernel::{Kernel, Size};
+use crate::kernel::{Kernel, MAX_SCAN_BAND, Size};
 use crate::sample::{Sample, SampleType};
 
 /// Most channels an image may have.
@@ -199,12 +200,24 @@ pub(crate) fn validate<T: Sample>(
         }
         Size::Map(map) => {
             // Row by row: a row's slice is scanned fast, and the first bad
-            // row is then searched for the exact position.
-            for (row, values) in map.rows().into_iter().enumerate() {
+            // row is then searched for the exact position. A large map's
+            // rows across threads (a 15000^2 map is 900 MB): the first bad
+            // row whatever the split.
+            let row_ok = |row: usize| {
                 // No early exit, so the scan vectorises.
-                if values.fold(true, |ok, &v| ok & (0.0..=f32::MAX).contains(&v)) {
-                    continue;
-                }
+                map.row(row).fold(true, |ok, &v| ok & (0.0..=f32::MAX).contains(&v))
+            };
+            let bad_row = if map.len() > MAX_SCAN_BAND {
+                let band_rows = (MAX_SCAN_BAND / map.ncols().max(1)).max(1);
+                (0..map.nrows())
+                    .into_par_iter()
+                    .with_min_len(band_rows)
+                    .find_first(|&row| !row_ok(row))
+            } else {
+                (0..map.nrows()).find(|&row| !row_ok(row))
+            };
+            if let Some(row) = bad_row {
+                let values = map.row(row);
                 let (col, &value) = values
                     .iter()
                     .enumerate()

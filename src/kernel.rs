@@ -4,6 +4,11 @@
 use std::ops::Range;
 
 use ndarray::{ArrayView2, s};
+use rayon::prelude::*;
+
+/// Most size map values one thread scans at a time (a maximum, a
+/// validation); larger maps are split across threads.
+pub(crate) const MAX_SCAN_BAND: usize = 1 << 21;
 
 /// The blur kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -94,6 +99,28 @@ impl<'a> Size<'a> {
     /// clamped to the map; 0 if none); the uniform size for
     /// [`Size::Uniform`].
     pub(crate) fn max_over_rect(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
+        // A large rectangle (a whole map: 225 M values at 15000^2) is
+        // split into bands of rows across threads; the largest value is
+        // the same whatever the split.
+        if let Some((height, width)) = self.map_dim() {
+            let rows = rows.start.min(height)..rows.end.min(height);
+            let band_rows = (MAX_SCAN_BAND / (cols.end.min(width) - cols.start.min(width)).max(1)).max(1);
+            if rows.len() > band_rows {
+                let bands = rows.len().div_ceil(band_rows);
+                return (0..bands)
+                    .into_par_iter()
+                    .map(|band| {
+                        let first = rows.start + band * band_rows;
+                        self.max_over_band(first..(first + band_rows).min(rows.end), cols.clone())
+                    })
+                    .reduce(|| 0.0, f32::max);
+            }
+        }
+        self.max_over_band(rows, cols)
+    }
+
+    /// [`Self::max_over_rect`] on the calling thread.
+    fn max_over_band(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
         let clamp = |range: &std::ops::Range<usize>, len: usize| range.start.min(len)..range.end.min(len);
         let rect = |(height, width): (usize, usize)| ndarray::s![clamp(&rows, height), clamp(&cols, width)];
         // Sizes are validated (no NaN), so a plain comparison finds the
