@@ -6,6 +6,26 @@ use std::ops::Range;
 use ndarray::{ArrayView2, s};
 use rayon::prelude::*;
 
+/// The largest size of each row of a size map (see [`Size::row_maxima`]).
+#[derive(Debug, Clone)]
+pub(crate) struct RowMaxima {
+    /// The size of a uniform map (no rows).
+    uniform: f32,
+    rows: Vec<f32>,
+}
+
+impl RowMaxima {
+    /// The largest size over `rows` (clamped to the map; 0 if none).
+    pub(crate) fn over(&self, rows: Range<usize>) -> f32 {
+        if self.rows.is_empty() {
+            return self.uniform;
+        }
+        let rows = rows.start.min(self.rows.len())..rows.end.min(self.rows.len());
+        // Sizes are validated (no NaN).
+        self.rows[rows].iter().fold(0.0, |m, &v| if v > m { v } else { m })
+    }
+}
+
 /// Most size map values one thread scans at a time (a maximum, a
 /// validation); larger maps are split across threads.
 pub(crate) const MAX_SCAN_BAND: usize = 1 << 21;
@@ -117,6 +137,30 @@ impl<'a> Size<'a> {
             }
         }
         self.max_over_band(rows, cols)
+    }
+
+    /// The largest value of each map row (large maps across threads), to
+    /// answer the largest value over any rows without a scan of the map;
+    /// none for [`Size::Uniform`].
+    pub(crate) fn row_maxima(&self) -> RowMaxima {
+        let Some((height, width)) = self.map_dim() else {
+            return RowMaxima {
+                uniform: self.at(0, 0),
+                rows: Vec::new(),
+            };
+        };
+        let row_max = |row: usize| self.max_over_band(row..row + 1, 0..width);
+        let rows = if height * width > MAX_SCAN_BAND {
+            let band_rows = (MAX_SCAN_BAND / width.max(1)).max(1);
+            (0..height)
+                .into_par_iter()
+                .with_min_len(band_rows)
+                .map(row_max)
+                .collect()
+        } else {
+            (0..height).map(row_max).collect()
+        };
+        RowMaxima { uniform: 0.0, rows }
     }
 
     /// [`Self::max_over_rect`] on the calling thread.
@@ -305,8 +349,33 @@ mod tests {
                         let below = view.rows().into_iter().skip(row + 1);
                         let want = below.flat_map(|r| r.to_vec()).fold(0.0, f32::max);
                         assert_eq!(size.max_over_rows(row + 1..height), want);
+                        let maxima = size.row_maxima();
+                        assert_eq!(maxima.over(0..height), 9.5);
+                        assert_eq!(maxima.over(row..row + 1), 9.5);
+                        assert_eq!(maxima.over(row + 1..height), want);
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_map_split_across_threads_has_the_same_largest_values() {
+        // Past MAX_SCAN_BAND values: the scans go in bands of rows.
+        let (height, width) = (1100, 2000);
+        assert!(height * width > MAX_SCAN_BAND);
+        let base = ndarray::Array2::from_shape_fn((height, width), |(y, x)| ((x * 7 + y * 3) % 50) as f32 / 4.0);
+        for (peak_row, peak_col) in [(0, 0), (547, 1999), (1099, 3), (1048, 1000)] {
+            let mut map = base.clone();
+            map[[peak_row, peak_col]] = 99.0;
+            let size = Size::map(&map);
+            let maxima = size.row_maxima();
+            for rows in [0..height, peak_row..peak_row + 1, 0..peak_row, peak_row + 1..height + 5] {
+                let want = map
+                    .slice(s![rows.start.min(height)..rows.end.min(height), ..])
+                    .fold(0.0f32, |m, &v| m.max(v));
+                assert_eq!(size.max_over_rows(rows.clone()), want, "{rows:?}");
+                assert_eq!(maxima.over(rows.clone()), want, "{rows:?}");
             }
         }
     }

@@ -78,6 +78,27 @@ fn invalid_size_values_name_the_first_position_and_value() {
 }
 
 #[test]
+fn a_large_map_names_its_first_invalid_value() {
+    // Past 2 M values the map is validated across threads: still the first
+    // bad position in row order, here in a later band than a second one.
+    let (height, width) = (1100, 2000);
+    let image = Array3::<u16>::ones((height, width, 1));
+    let mut map = Array2::<f32>::from_elem((height, width), 2.0);
+    map[(1050, 7)] = -1.0;
+    map[(1049, 1999)] = f32::NAN;
+    map[(1090, 0)] = f32::INFINITY;
+    let mut out = Array3::from_elem((height, width, 1), SENTINEL);
+    let err = Integral
+        .apply_into(image.view(), &Params::new(Kernel::Box, Size::map(&map)), out.view_mut())
+        .expect_err("request must be refused");
+    assert!(
+        matches!(err, Error::InvalidSize { position: Some((1049, 1999)), value } if value.is_nan()),
+        "{err:?}"
+    );
+    assert!(out.iter().all(|&v| v == SENTINEL), "written before failing");
+}
+
+#[test]
 fn non_finite_constant_border_is_refused() {
     let image = Array3::<u16>::ones((3, 3, 1));
     let params = Params::new(Kernel::Box, Size::Uniform(1.0)).with_border(Border::Constant(f64::NAN));

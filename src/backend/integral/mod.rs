@@ -24,7 +24,7 @@ use runs::RowRuns;
 use crate::border::{Border, Terms, window_terms};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
-use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, Size};
+use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, RowMaxima};
 use crate::non_finite::NonFinite;
 use crate::quotient;
 use crate::sample::Sample;
@@ -75,11 +75,6 @@ impl AxisWindow {
     fn in_count(&self) -> f64 {
         (self.inside_end - self.inside_start) as f64
     }
-}
-
-/// The largest window half-width over `rows` of the size map.
-fn rows_extent(size: &Size<'_>, rows: Range<usize>) -> usize {
-    BoxTaps::new(size.max_over_rows(rows)).extent() as usize
 }
 
 /// Weighted window sum and weight of one pixel, channel `ch`, from the
@@ -527,13 +522,15 @@ fn column_blocks(border: Border, largest: f32, width: usize, halo: usize) -> usi
     }
 }
 
-fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize) {
+/// Runs `job` in strips of `strip` output rows, with tables of `A`;
+/// `maxima`: the size map's row maxima.
+fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize, maxima: &RowMaxima) {
     let input = job.input();
     let params = job.params();
     let shape = job.shape();
     let [height, width, channels] = shape;
     for_each_strip(out, strip, |rows, mut out_strip| {
-        let largest = params.size.max_over_rows(rows.clone());
+        let largest = maxima.over(rows.clone());
         let halo = BoxTaps::new(largest).extent() as usize;
         let band = band_rows(&rows, halo, height);
         let table = SummedArea::<A>::build(&input, band.clone());
@@ -641,12 +638,14 @@ impl Filter for Integral {
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
-        let halo = rows_extent(&job.params().size, 0..height).min(height);
+        // One scan of the map for the whole image's halo and each strip's.
+        let maxima = job.params().size.row_maxima();
+        let halo = (BoxTaps::new(maxima.over(0..height)).extent() as usize).min(height);
         let (strip, kind) = table_kind::<T>(height, width, halo);
         match kind {
-            Some(TableKind::Float) => run_with::<T, f64>(job, out, strip),
-            Some(TableKind::U32) => run_with::<T, u32>(job, out, strip),
-            Some(TableKind::U64) => run_with::<T, u64>(job, out, strip),
+            Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, &maxima),
+            Some(TableKind::U32) => run_with::<T, u32>(job, out, strip, &maxima),
+            Some(TableKind::U64) => run_with::<T, u64>(job, out, strip, &maxima),
             None => {
                 return Err(Error::TooLarge {
                     height,
