@@ -127,9 +127,13 @@ impl RowRuns {
         self.runs.iter().map(|run| run.end - run.start).sum()
     }
 
-    /// Finds the row's runs into `runs`, 8 pixels at a time: a step whose
-    /// pixels all continue the run at hand (most steps in a smooth map)
-    /// extends it at once.
+    /// Finds the row's long runs (see [`Run::long`]) into `runs`, 8 pixels
+    /// at a time. A run of 16 pixels or more holds a whole step of 8 of one
+    /// key (a uniform step), so runs start at uniform steps, reaching back
+    /// over the lanes of the step before that share the key, and end at the
+    /// first step that is not uniform, after its leading lanes of the key:
+    /// a step of mixed keys (most steps of a random map) costs only its
+    /// keys and two comparisons.
     fn find(&mut self, g: &Geometry, sizes: &[f32]) {
         self.runs.clear();
         #[cfg(test)]
@@ -137,19 +141,7 @@ impl RowRuns {
             return;
         }
         let mut current: Option<Run> = None;
-        // Pixel `x` of run key `key`: it continues the run, or ends it.
-        let step = |runs: &mut Vec<Run>, current: &mut Option<Run>, x: usize, key: i32| match current {
-            Some(run) if run.key() == key => run.end = x + 1,
-            _ => {
-                runs.extend(current.take());
-                *current = (key >= 0).then(|| Run {
-                    start: x,
-                    end: x + 1,
-                    n: i64::from(key >> 1),
-                    fractional: key & 1 == 1,
-                });
-            }
-        };
+        let mut previous = i32x8::splat(-1);
         for (i, chunk) in sizes.chunks(8).enumerate() {
             let x = 8 * i;
             let lanes = <[f32; 8]>::try_from(chunk).unwrap_or_else(|_| {
@@ -159,26 +151,42 @@ impl RowRuns {
                 lanes
             });
             let keys = run_keys(g, x, f32x8::from(lanes));
-            if let Some(run) = &mut current
-                && chunk.len() == 8
-                && keys.simd_eq(i32x8::splat(run.key())).all()
-            {
-                run.end = x + 8;
-                continue;
+            let first = keys.to_array()[0];
+            if first >= 0 && keys.simd_eq(i32x8::splat(first)).all() {
+                match &mut current {
+                    Some(run) if run.key() == first => run.end = x + 8,
+                    _ => {
+                        self.runs.extend(current.take().filter(Run::long));
+                        // Lane i is bit i: the last lanes of the step before.
+                        let before = previous.simd_eq(i32x8::splat(first)).to_bitmask() as u8;
+                        current = Some(Run {
+                            start: x - before.leading_ones() as usize,
+                            end: x + 8,
+                            n: i64::from(first >> 1),
+                            fractional: first & 1 == 1,
+                        });
+                    }
+                }
+            } else if let Some(mut run) = current.take() {
+                let along = keys.simd_eq(i32x8::splat(run.key())).to_bitmask() as u8;
+                run.end = x + along.trailing_ones() as usize;
+                self.runs.extend(Some(run).filter(Run::long));
             }
-            for (lane, &key) in keys.to_array()[..chunk.len()].iter().enumerate() {
-                step(&mut self.runs, &mut current, x + lane, key);
-            }
+            previous = keys;
         }
-        self.runs.extend(current);
-        // Short runs are left to the other paths: a run's own work
-        // (windows, slices, a scalar tail) is not paid back below
-        // MIN_RUN pixels (a random map, where most runs are 1 pixel).
-        self.runs.retain(|run| run.end - run.start >= MIN_RUN);
+        self.runs.extend(current.filter(Run::long));
     }
 }
 
 impl Run {
+    /// Whether the run is kept: short runs are left to the other paths,
+    /// as a run's own work (its windows, slices, a scalar tail) is not paid
+    /// back below [`MIN_RUN`] pixels (a random map, whose runs are mostly
+    /// one pixel).
+    fn long(&self) -> bool {
+        self.end - self.start >= MIN_RUN
+    }
+
     /// The run's key as [`run_keys`] gives it.
     fn key(&self) -> i32 {
         (self.n as i32) << 1 | i32::from(self.fractional)
@@ -319,5 +327,78 @@ fn run_wide<T: Sample, A: TableValue>(
                 T::from_f64(blend_wide([a, b, c, d], f, windows.counts))
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The maximal runs of one key of at least [`MIN_RUN`] pixels, found
+    /// pixel by pixel.
+    fn runs_one_by_one(g: &Geometry, sizes: &[f32]) -> Vec<Run> {
+        let keys: Vec<i32> = sizes
+            .iter()
+            .enumerate()
+            .map(|(x, &size)| {
+                let mut lanes = [f32::NAN; 8];
+                lanes[0] = size;
+                run_keys(g, x, f32x8::from(lanes)).to_array()[0]
+            })
+            .collect();
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for x in 1..=keys.len() {
+            if x == keys.len() || keys[x] != keys[start] {
+                let key = keys[start];
+                if key >= 0 && x - start >= MIN_RUN {
+                    runs.push(Run {
+                        start,
+                        end: x,
+                        n: i64::from(key >> 1),
+                        fractional: key & 1 == 1,
+                    });
+                }
+                start = x;
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn runs_are_the_long_stretches_of_one_key() {
+        let mut numbers = crate::test_numbers(0x2545_f491_4f6c_dd1d);
+        let mut found = 0;
+        for case in 0..400 {
+            let width = (numbers() % 300) as usize;
+            // Stretches of one size, of random lengths around 16.
+            let mut sizes = Vec::new();
+            while sizes.len() < width {
+                let size = match numbers() % 4 {
+                    0 => (numbers() % 6) as f32,
+                    1 => (numbers() % 24) as f32 / 4.0,
+                    2 => 1e9,
+                    _ => (numbers() % 90) as f32,
+                };
+                let len = 1 + (numbers() % 40) as usize;
+                sizes.extend(std::iter::repeat_n(size, len.min(width - sizes.len())));
+            }
+            let geometry = Geometry {
+                y: (numbers() % 20) as i32,
+                height: 20,
+                width: width as i32 + 10,
+                channels: 1,
+                first_col: 10,
+                first_row: 0,
+                row_stride: width as i32 + 11,
+                clip: case % 2 == 0,
+            };
+            let mut runs = RowRuns::default();
+            runs.find(&geometry, &sizes);
+            let want = runs_one_by_one(&geometry, &sizes);
+            assert_eq!(runs.runs(), &want[..], "{geometry:?} {sizes:?}");
+            found += want.len();
+        }
+        assert!(found > 100, "only {found} runs");
     }
 }
