@@ -150,7 +150,16 @@ impl RowRuns {
                 lanes[..chunk.len()].copy_from_slice(chunk);
                 lanes
             });
-            let keys = run_keys(g, x, f32x8::from(lanes));
+            let sizes = f32x8::from(lanes);
+            if let Some(run) = &mut current
+                && chunk.len() == 8
+                && run.goes_on(g, x, sizes)
+            {
+                run.end = x + 8;
+                previous = i32x8::splat(run.key());
+                continue;
+            }
+            let keys = run_keys(g, x, sizes);
             let first = keys.to_array()[0];
             if first >= 0 && keys.simd_eq(i32x8::splat(first)).all() {
                 match &mut current {
@@ -179,6 +188,26 @@ impl RowRuns {
 }
 
 impl Run {
+    /// Whether the run goes on through the 8 pixels from `x` on of
+    /// `sizes`, which follow it: their keys are the run's, found from
+    /// the sizes alone (the same n, all integer or all fractional) and
+    /// the last pixel's window (the run's first pixel, to the left, has
+    /// its windows inside; rows are the run's). Cheaper than
+    /// [`run_keys`], for the steps inside long runs.
+    #[inline(always)]
+    fn goes_on(&self, g: &Geometry, x: usize, sizes: f32x8) -> bool {
+        let reach = self.n + i64::from(self.fractional);
+        let last_col = g.first_col as i64 + x as i64 + 7;
+        // n is exact in f32: a size whose whole part is n >= 2^24 is n.
+        let n = f32x8::splat(self.n as f32);
+        let same = if self.fractional {
+            sizes.simd_gt(n) & sizes.simd_lt(n + f32x8::splat(1.0))
+        } else {
+            sizes.simd_eq(n)
+        };
+        last_col + reach < g.width as i64 && same.all()
+    }
+
     /// Whether the run is kept: short runs are left to the other paths,
     /// as a run's own work (its windows, slices, a scalar tail) is not paid
     /// back below [`MIN_RUN`] pixels (a random map, whose runs are mostly
