@@ -67,10 +67,48 @@ pub(crate) fn running_sums_u32(values: &mut [u32], acc: &mut [u32], channels: us
     running_sums_scalar(values, acc, channels)
 }
 
+/// One summed-area table row of `u8` samples (whole pixels of `channels`):
+/// `current[i] = above[i] +` the running sum of the samples up to `i` in its
+/// channel, from `acc` (updated, as in [`running_sums_scalar`]). Sixteen
+/// samples at a time where the target has SSE2 and there are 1 to 4
+/// channels.
+#[inline(always)]
+pub(crate) fn table_row_u8(current: &mut [u32], above: &[u32], samples: &[u8], acc: &mut [u32], channels: usize) {
+    #[cfg(target_feature = "sse2")]
+    match channels {
+        1 => return lanes::table_row::<1>(current, above, samples, acc),
+        2 => return lanes::table_row::<2>(current, above, samples, acc),
+        3 => return lanes::table_row::<3>(current, above, samples, acc),
+        4 => return lanes::table_row::<4>(current, above, samples, acc),
+        _ => {}
+    }
+    table_row_scalar(current, above, samples, acc, channels, 0)
+}
+
+/// [`table_row_u8`] one sample at a time, from sample `start` on (`acc`
+/// holding the running sums before it).
+#[inline(always)]
+fn table_row_scalar(
+    current: &mut [u32],
+    above: &[u32],
+    samples: &[u8],
+    acc: &mut [u32],
+    channels: usize,
+    start: usize,
+) {
+    let rows = current.iter_mut().zip(above).zip(samples).skip(start);
+    for (i, ((entry, &above), &sample)) in rows.enumerate() {
+        let ch = (start + i) % channels;
+        acc[ch] = acc[ch].wrapping_add(sample as u32);
+        *entry = above.wrapping_add(acc[ch]);
+    }
+}
+
 #[cfg(target_feature = "sse2")]
 mod lanes {
     use safe_arch::{
         add_i32_m128i as add, byte_shl_imm_u128_m128i as shift_bytes, m128i, shuffle_ai_f32_all_m128i as shuffle,
+        unpack_high_i8_m128i, unpack_high_i16_m128i, unpack_low_i8_m128i, unpack_low_i16_m128i, zeroed_m128i,
     };
 
     /// The running sums within one vector of four samples of `C` channels
@@ -102,12 +140,62 @@ mod lanes {
         }
     }
 
+    /// The sums of the four samples before a row's first vector, from the
+    /// sums before the row (lane k holds sample k - 4, of channel
+    /// (k - 4) mod C).
+    #[inline(always)]
+    fn before_row<const C: usize>(acc: &[u32]) -> m128i {
+        bytemuck::cast::<[u32; 4], _>(std::array::from_fn(|k| acc[(k + 4 * C - 4) % C]))
+    }
+
+    /// The sums per channel after `done` samples, from `last`, the sums of
+    /// the last four of them (which cover every channel, C <= 4).
+    #[inline(always)]
+    fn after<const C: usize>(last: m128i, done: usize, acc: &mut [u32]) {
+        if done >= 4 {
+            let last: [u32; 4] = bytemuck::cast(last);
+            for (k, &sum) in last.iter().enumerate() {
+                acc[(done - 4 + k) % C] = sum;
+            }
+        }
+    }
+
+    /// See [`super::table_row_u8`].
+    #[inline(always)]
+    pub(super) fn table_row<const C: usize>(current: &mut [u32], above: &[u32], samples: &[u8], acc: &mut [u32]) {
+        let len = current.len().min(above.len()).min(samples.len());
+        let vectors = len / 16 * 16;
+        let mut before = before_row::<C>(acc);
+        let zero = zeroed_m128i();
+        let chunks = current[..vectors]
+            .chunks_exact_mut(16)
+            .zip(above[..vectors].chunks_exact(16))
+            .zip(samples[..vectors].chunks_exact(16));
+        for ((current, above), bytes) in chunks {
+            let bytes: m128i = bytemuck::cast::<[u8; 16], _>(bytes.try_into().expect("16 bytes"));
+            let (low, high) = (unpack_low_i8_m128i(bytes, zero), unpack_high_i8_m128i(bytes, zero));
+            let quarters = [
+                unpack_low_i16_m128i(low, zero),
+                unpack_high_i16_m128i(low, zero),
+                unpack_low_i16_m128i(high, zero),
+                unpack_high_i16_m128i(high, zero),
+            ];
+            let entries = current.chunks_exact_mut(4).zip(above.chunks_exact(4));
+            for (values, (current, above)) in quarters.into_iter().zip(entries) {
+                let sums = add(within::<C>(values), carry::<C>(before));
+                before = sums;
+                let above: m128i = bytemuck::cast::<[u32; 4], _>(above.try_into().expect("4 entries"));
+                current.copy_from_slice(&bytemuck::cast::<m128i, [u32; 4]>(add(sums, above)));
+            }
+        }
+        after::<C>(before, vectors, acc);
+        super::table_row_scalar(&mut current[..len], above, samples, acc, C, vectors);
+    }
+
     /// See [`super::running_sums_u32`].
     #[inline(always)]
     pub(super) fn running_sums<const C: usize>(values: &mut [u32], acc: &mut [u32]) {
-        // Lane k holds sample k - 4 (channel (k - 4) mod C): for the first
-        // vector, the sums before the row.
-        let mut before: m128i = bytemuck::cast::<[u32; 4], _>(std::array::from_fn(|k| acc[(k + 4 * C - 4) % C]));
+        let mut before = before_row::<C>(acc);
         let len = values.len();
         let mut chunks = values.chunks_exact_mut(4);
         for chunk in &mut chunks {
@@ -117,13 +205,7 @@ mod lanes {
             before = sums;
         }
         let done = len - chunks.into_remainder().len();
-        if done >= 4 {
-            // The last four sums cover every channel (C <= 4).
-            let last: [u32; 4] = bytemuck::cast(before);
-            for (k, &sum) in last.iter().enumerate() {
-                acc[(done - 4 + k) % C] = sum;
-            }
-        }
+        after::<C>(before, done, acc);
         for (i, value) in values[done..].iter_mut().enumerate() {
             let ch = (done + i) % C;
             acc[ch] = acc[ch].wrapping_add(*value);
@@ -174,6 +256,38 @@ mod tests {
                     assert_eq!(vector, expected, "vector sums, {case}");
                     assert_eq!(vector_acc, expected_acc, "vector end sums, {case}");
                     assert_eq!(scalar, expected, "scalar sums, {case}");
+                    assert_eq!(scalar_acc, expected_acc, "scalar end sums, {case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn vector_table_rows_equal_the_scalar_ones_and_the_definition() {
+        let mut next = crate::test_numbers(0x1234_5678_9abc_def1);
+        for channels in 1..=5 {
+            for pixels in 0..=40 {
+                for round in 0..6 {
+                    let len = pixels * channels;
+                    let samples: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                    // Entries above anywhere in u32 (so some sums wrap).
+                    let above: Vec<u32> = (0..len).map(|_| next() as u32).collect();
+                    let start: Vec<u32> = (0..channels).map(|_| next() as u32).collect();
+                    let widened: Vec<u32> = samples.iter().map(|&s| s as u32).collect();
+                    let running = by_definition(&widened, &start, channels);
+                    let expected: Vec<u32> = running.iter().zip(&above).map(|(r, a)| r.wrapping_add(*a)).collect();
+                    let mut expected_acc = start.clone();
+                    if pixels > 0 {
+                        expected_acc.copy_from_slice(&running[(pixels - 1) * channels..]);
+                    }
+                    let (mut vector, mut vector_acc) = (vec![0; len], start.clone());
+                    table_row_u8(&mut vector, &above, &samples, &mut vector_acc, channels);
+                    let (mut scalar, mut scalar_acc) = (vec![0; len], start.clone());
+                    table_row_scalar(&mut scalar, &above, &samples, &mut scalar_acc, channels, 0);
+                    let case = format!("{channels} channels, {pixels} pixels, round {round}");
+                    assert_eq!(vector, expected, "vector row, {case}");
+                    assert_eq!(vector_acc, expected_acc, "vector end sums, {case}");
+                    assert_eq!(scalar, expected, "scalar row, {case}");
                     assert_eq!(scalar_acc, expected_acc, "scalar end sums, {case}");
                 }
             }

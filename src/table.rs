@@ -6,6 +6,7 @@ use ndarray::{ArrayView3, Axis};
 use num_traits::AsPrimitive;
 
 use crate::border::Terms;
+use crate::prefix;
 use crate::sample::Sample;
 use crate::strips::as_contiguous;
 
@@ -42,6 +43,19 @@ pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
     #[inline(always)]
     fn running_sums(values: &mut [Self], acc: &mut [Self], channels: usize) {
         crate::prefix::running_sums_scalar(values, acc, channels)
+    }
+    /// One table row of `u8` samples, `current = above +` their running
+    /// sums per channel from `acc` (updated), where this type has a vector
+    /// form of it; `false` (nothing written) elsewhere.
+    #[inline(always)]
+    fn table_row_bytes(
+        _current: &mut [Self],
+        _above: &[Self],
+        _samples: &[u8],
+        _acc: &mut [Self],
+        _channels: usize,
+    ) -> bool {
+        false
     }
 }
 
@@ -105,14 +119,19 @@ macro_rules! spare_buffer {
 }
 
 macro_rules! integer_table_value {
-    ($t:ty $(, $running_sums:path)?) => {
+    ($t:ty $(, $vector_forms:ident)?) => {
         impl TableValue for $t {
             type Wide = i128;
             $(
                 const VECTOR_RUNNING_SUMS: bool = true;
                 #[inline(always)]
                 fn running_sums(values: &mut [Self], acc: &mut [Self], channels: usize) {
-                    $running_sums(values, acc, channels)
+                    $vector_forms::running_sums_u32(values, acc, channels)
+                }
+                #[inline(always)]
+                fn table_row_bytes(current: &mut [Self], above: &[Self], samples: &[u8], acc: &mut [Self], channels: usize) -> bool {
+                    $vector_forms::table_row_u8(current, above, samples, acc, channels);
+                    true
                 }
             )?
             #[inline(always)]
@@ -157,7 +176,8 @@ macro_rules! integer_table_value {
         }
     };
 }
-integer_table_value!(u32, crate::prefix::running_sums_u32);
+// u32 sums take four samples at a time (`crate::prefix`).
+integer_table_value!(u32, prefix);
 integer_table_value!(u64);
 
 impl TableValue for f64 {
@@ -290,7 +310,20 @@ impl<A: TableValue> SummedArea<A> {
             let current = &mut below[..row_stride];
             current[..channels].fill(A::default());
             running[..channels].fill(A::default());
-            if channels == 1 {
+            // `u8` samples as they are (`build`), where `A` has a vector form.
+            let bytes = if finite { T::as_bytes(pixels) } else { None };
+            let vector_row = bytes.is_some_and(|bytes| {
+                A::table_row_bytes(
+                    &mut current[channels..],
+                    &above[channels..],
+                    bytes,
+                    &mut running,
+                    channels,
+                )
+            });
+            if vector_row {
+                // Written.
+            } else if channels == 1 {
                 // The running sum in a register: through `running`, each
                 // addition waited for the store of the one before.
                 let mut sum = A::default();
