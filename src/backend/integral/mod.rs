@@ -361,89 +361,109 @@ impl<A: TableValue> PlannedSums<A> {
     }
 }
 
-/// Computes output row `y`, from column `first_col` on, into `out_row`
-/// (one pixel per size, channels interleaved) from the row's sizes:
-/// the runs first (in a smooth map, most rows are runs alone), then the
-/// pixels between them. `runs`, `plan`, `planned`, `fractional` and
-/// `shared` are scratch space.
-#[allow(clippy::too_many_arguments)]
-fn filter_row<T: Sample, A: TableValue>(
-    table: &SummedArea<A>,
+/// Scratch space of a strip's rows, kept across rows.
+struct RowScratch<A: TableValue> {
+    runs: RowRuns,
+    plan: RowPlan,
+    planned: PlannedSums<A>,
+    fractional: FractionalRow<A>,
+    shared: SharedRadius<A::Wide>,
+}
+
+impl<A: TableValue> RowScratch<A> {
+    /// Scratch space for a strip whose window sums of integer samples
+    /// all stay below [`quotient::SUM_LIMIT`] in `u32` tables (or not).
+    fn new(exact_quotients: bool) -> Self {
+        RowScratch {
+            runs: RowRuns::default(),
+            plan: RowPlan::default(),
+            planned: PlannedSums {
+                exact_quotients,
+                ..PlannedSums::default()
+            },
+            fractional: FractionalRow::new(exact_quotients),
+            shared: SharedRadius::default(),
+        }
+    }
+}
+
+/// Where a row (or the part of it) lies: the table, the border, the image's
+/// shape, and the row and first column.
+#[derive(Clone, Copy)]
+struct RowAt<'t, A: TableValue> {
+    table: &'t SummedArea<A>,
     border: Border,
     shape: [usize; 3],
-    (y, first_col): (usize, usize),
+    y: usize,
+    first_col: usize,
+}
+
+/// Computes output row `at.y`, from column `at.first_col` on, into
+/// `out_row` (one pixel per size, channels interleaved) from the row's
+/// sizes: the runs first (in a smooth map, most rows are runs alone), then
+/// the pixels between them.
+fn filter_row<T: Sample, A: TableValue>(
+    at: RowAt<'_, A>,
     sizes: &[f32],
     out_row: &mut [T],
-    (runs, plan): (&mut RowRuns, &mut RowPlan),
-    planned: &mut PlannedSums<A>,
-    fractional: &mut FractionalRow<A>,
-    shared: &mut SharedRadius<A::Wide>,
+    scratch: &mut RowScratch<A>,
 ) {
-    let channels = shape[2];
+    let channels = at.shape[2];
     // Where an offset would pass i32, every pixel takes the general path.
-    let in_runs = match Geometry::of(table, shape, (y, first_col), border.is_clip()) {
-        Some(geometry) => runs.filter(table, &geometry, sizes, out_row, planned.exact_quotients),
+    let runs = &mut scratch.runs;
+    let in_runs = match Geometry::of(at.table, at.shape, (at.y, at.first_col), at.border.is_clip()) {
+        Some(geometry) => runs.filter(at.table, &geometry, sizes, out_row, scratch.planned.exact_quotients),
         None => {
             runs.clear();
             0
         }
     };
     if in_runs == 0 {
-        filter_others(
-            table,
-            border,
-            shape,
-            (y, first_col),
-            sizes,
-            out_row,
-            plan,
-            planned,
-            fractional,
-            shared,
-        );
+        filter_others(at, sizes, out_row, scratch);
         return;
     }
+    // The others may not touch the runs: they are set aside meanwhile.
+    let runs = std::mem::take(&mut scratch.runs);
     let mut start = 0;
     let ends = runs.runs().iter().map(|run| (run.start, run.end));
     for (end, next) in ends.chain([(sizes.len(), sizes.len())]) {
         if start < end {
             let samples = start * channels..end * channels;
-            let (sizes, out) = (&sizes[start..end], &mut out_row[samples]);
-            filter_others(
-                table,
-                border,
-                shape,
-                (y, first_col + start),
-                sizes,
-                out,
-                plan,
-                planned,
-                fractional,
-                shared,
-            );
+            let part = RowAt {
+                first_col: at.first_col + start,
+                ..at
+            };
+            filter_others(part, &sizes[start..end], &mut out_row[samples], scratch);
         }
         start = next;
     }
+    scratch.runs = runs;
 }
 
-/// Computes output row `y`, from column `first_col` on, into `out_row`
-/// (one pixel per size, channels interleaved) from the row's sizes, by
-/// the paths other than runs: the plan of integer radii, fractional
-/// radii, the rest. `plan`, `planned`, `fractional` and `shared` are
-/// scratch space.
-#[allow(clippy::too_many_arguments)]
+/// Computes output row `at.y`, from column `at.first_col` on, into
+/// `out_row` (one pixel per size, channels interleaved) from the row's
+/// sizes, by the paths other than runs: the plan of integer radii,
+/// fractional radii, the rest.
 fn filter_others<T: Sample, A: TableValue>(
-    table: &SummedArea<A>,
-    border: Border,
-    shape: [usize; 3],
-    (y, first_col): (usize, usize),
+    at: RowAt<'_, A>,
     sizes: &[f32],
     out_row: &mut [T],
-    plan: &mut RowPlan,
-    planned: &mut PlannedSums<A>,
-    fractional: &mut FractionalRow<A>,
-    shared: &mut SharedRadius<A::Wide>,
+    scratch: &mut RowScratch<A>,
 ) {
+    let RowAt {
+        table,
+        border,
+        shape,
+        y,
+        first_col,
+    } = at;
+    let RowScratch {
+        plan,
+        planned,
+        fractional,
+        shared,
+        ..
+    } = scratch;
     let channels = shape[2];
     // Where an offset would pass i32, every pixel takes the general path.
     let geometry = Geometry::of(table, shape, (y, first_col), border.is_clip());
@@ -539,38 +559,26 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let mut row_buffer = vec![T::default(); width * channels];
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
-        let mut plan = RowPlan::default();
-        let mut runs = RowRuns::default();
         // The largest planned window of the strip: in the image (`Clip`
         // or inside), of half-width at most the halo.
         let span = 2.0 * halo as f64 + 1.0;
         let largest_weight = span.min(height as f64) * span.min(width as f64);
-        let mut planned = PlannedSums::<A> {
-            exact_quotients: T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64,
-            ..PlannedSums::default()
-        };
-        let mut fractional = FractionalRow::<A>::new(planned.exact_quotients);
-        let mut shared = SharedRadius::default();
+        let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
+        let mut scratch = RowScratch::<A>::new(exact_quotients);
         let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
             let cols = first_col..first_col + out_row.len() / channels.max(1);
             let sizes: &[f32] = params
                 .size
                 .row(y, cols.clone(), size_buffer)
                 .unwrap_or(&uniform_sizes[cols]);
-            let (runs, plan, planned, fractional, shared) =
-                (&mut runs, &mut plan, &mut planned, &mut fractional, &mut shared);
-            filter_row(
-                &table,
-                params.border,
+            let at = RowAt {
+                table: &table,
+                border: params.border,
                 shape,
-                (y, first_col),
-                sizes,
-                out_row,
-                (runs, plan),
-                planned,
-                fractional,
-                shared,
-            );
+                y,
+                first_col,
+            };
+            filter_row(at, sizes, out_row, &mut scratch);
         };
         // Blocks of columns in turn (one block: whole rows), each block's
         // rows in order; a row or block that is not one slice of the
@@ -684,30 +692,18 @@ mod tests {
                     vec![T::default(); width * channels],
                 ];
                 for (off, out_row) in [false, true].into_iter().zip(&mut rows) {
-                    let mut runs = RowRuns::default();
-                    runs.off = off;
-                    let mut planned = PlannedSums::<A> {
-                        exact_quotients: exact,
-                        ..PlannedSums::default()
-                    };
-                    let mut fractional = FractionalRow::<A>::new(exact);
-                    let (mut plan, mut shared) = (RowPlan::default(), SharedRadius::default());
-                    let scratch = (&mut runs, &mut plan);
-                    let y_first = (y, 0);
-                    filter_row(
-                        &table,
+                    let mut scratch = RowScratch::<A>::new(exact);
+                    scratch.runs.off = off;
+                    let at = RowAt {
+                        table: &table,
                         border,
                         shape,
-                        y_first,
-                        row_sizes,
-                        out_row,
-                        scratch,
-                        &mut planned,
-                        &mut fractional,
-                        &mut shared,
-                    );
+                        y,
+                        first_col: 0,
+                    };
+                    filter_row(at, row_sizes, out_row, &mut scratch);
                     if !off {
-                        taken += runs.runs().iter().map(|r| r.end - r.start).sum::<usize>();
+                        taken += scratch.runs.runs().iter().map(|r| r.end - r.start).sum::<usize>();
                     }
                 }
                 let [with_runs, without] = &rows;

@@ -43,6 +43,8 @@ pub(super) struct Run {
 /// and its first pixel's prefix columns (channel 0), for the n and the
 /// n + 1 windows, and the windows' in-image counts.
 struct RunWindows {
+    run: Run,
+    channels: usize,
     rows: [usize; 2],
     wide_rows: [usize; 2],
     cols: [usize; 2],
@@ -65,6 +67,8 @@ impl RunWindows {
         let left = (g.first_col as i64 + start as i64 - n) as usize * channels;
         let right = left + (2 * n as usize + 1) * channels;
         RunWindows {
+            run,
+            channels,
             rows: [row(top), row(bottom)],
             wide_rows: [row(wide_top), row(wide_bottom)],
             cols: [left, right],
@@ -117,10 +121,10 @@ impl RowRuns {
         for &run in &self.runs {
             let windows = RunWindows::of(run, geometry);
             match table.downcast_ref::<SummedArea<u32>>() {
-                Some(table) if small => run_small(table.values(), &windows, run, sizes, out_row, geometry),
+                Some(table) if small => means_small(&windows, table.values(), sizes, out_row),
                 _ => {
                     let table = table.downcast_ref::<SummedArea<A>>().expect("the table's own type");
-                    run_wide(table.values(), &windows, run, sizes, out_row, geometry)
+                    means_wide(&windows, table.values(), sizes, out_row)
                 }
             }
         }
@@ -253,15 +257,8 @@ fn run_keys(g: &Geometry, x: usize, sizes: f32x8) -> i32x8 {
 /// The run's pixels from a `u32` table whose window sums stay below 2^31,
 /// for integer samples: one channel 8 pixels at a time with `wide`, the
 /// rest one by one, the same values.
-fn run_small<T: Sample>(
-    values: &[u32],
-    windows: &RunWindows,
-    run: Run,
-    sizes: &[f32],
-    out_row: &mut [T],
-    g: &Geometry,
-) {
-    let channels = g.channels as usize;
+fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out_row: &mut [T]) {
+    let RunWindows { run, channels, .. } = *windows;
     let len = (run.end - run.start) * channels;
     let segment = |at: usize| &values[at..at + len];
     let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2]| {
@@ -320,15 +317,8 @@ fn run_small<T: Sample>(
 
 /// The run's pixels from any table, one sample at a time, with the `f64`
 /// arithmetic of the planned and fractional paths.
-fn run_wide<T: Sample, A: TableValue>(
-    values: &[A],
-    windows: &RunWindows,
-    run: Run,
-    sizes: &[f32],
-    out_row: &mut [T],
-    g: &Geometry,
-) {
-    let channels = g.channels as usize;
+fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out_row: &mut [T]) {
+    let RunWindows { run, channels, .. } = *windows;
     let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2], i: usize| {
         let at = |offset: usize| values[offset + i];
         at(bottom + right)
