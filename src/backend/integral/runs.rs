@@ -1,6 +1,7 @@
-//! Runs of a row: consecutive pixels whose radii share the whole part n and
-//! whose n + 1 windows lie within the image's columns (and rows, unless
-//! `Clip` clips them). A run's windows use the same prefix rows, and their
+//! Runs of a row: consecutive pixels whose radii share the whole part n
+//! (all integer or all fractional) and whose widest windows (n + 1 for a
+//! fractional radius, n for an integer one) lie within the image's columns
+//! (and rows, unless `Clip` clips them). A run's windows use the same prefix rows, and their
 //! prefix columns advance one pixel per pixel, so its window sums are
 //! differences of table row segments: no offsets per pixel to plan, and
 //! with `u32` tables of one channel, 8 pixels per step with `wide`. A smooth
