@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use ndarray::{ArrayView2, s};
+use ndarray::{ArrayView1, ArrayView2, s};
 use rayon::prelude::*;
 
 /// The largest size of each row of a size map (see [`Size::row_maxima`]).
@@ -208,8 +208,8 @@ impl<'a> Size<'a> {
         match self {
             Size::Uniform(_) => return None,
             Size::Map(map) => return Some(crate::strips::as_contiguous(map.slice(part), scratch)),
-            Size::MapU8(map, scale) => scratch.extend(map.slice(part).iter().map(|&v| v as f32 * scale)),
-            Size::MapU16(map, scale) => scratch.extend(map.slice(part).iter().map(|&v| v as f32 * scale)),
+            Size::MapU8(map, scale) => scaled_into(map.slice(part), *scale, scratch),
+            Size::MapU16(map, scale) => scaled_into(map.slice(part), *scale, scratch),
         }
         Some(scratch)
     }
@@ -227,6 +227,17 @@ impl<'a> Size<'a> {
     /// True for [`Size::Uniform`].
     pub fn is_uniform(&self) -> bool {
         matches!(self, Size::Uniform(_))
+    }
+}
+
+/// Appends `values` times `scale` to `sizes`. A contiguous row goes
+/// through its slice, whose iterator tells its length: the loop then
+/// vectorises (through ndarray's iterator it took 13 % of a 15000^2 blur
+/// with a `u8` map).
+fn scaled_into<V: Copy + Into<f32>>(values: ArrayView1<'_, V>, scale: f32, sizes: &mut Vec<f32>) {
+    match values.as_slice() {
+        Some(values) => sizes.extend(values.iter().map(|&v| v.into() * scale)),
+        None => sizes.extend(values.iter().map(|&v| v.into() * scale)),
     }
 }
 
