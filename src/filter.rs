@@ -2,11 +2,10 @@
 //! about, and the one validation step every call goes through.
 
 use ndarray::{Array, ArrayView, ArrayView3, ArrayViewMut, ArrayViewMut3, Axis, Dimension, Ix2, Ix3};
-use rayon::prelude::*;
 
 use crate::border::Border;
 use crate::error::Error;
-use crate::kernel::{Kernel, MAX_SCAN_BAND, Size};
+use crate::kernel::{Kernel, RowMaxima, Size};
 use crate::sample::{Sample, SampleType};
 
 /// Most channels an image may have.
@@ -140,6 +139,7 @@ impl ImageDim for Ix3 {
 pub struct Job<'a, T> {
     input: ArrayView3<'a, T>,
     params: Params<'a>,
+    maxima: &'a RowMaxima,
 }
 
 impl<'a, T: Sample> Job<'a, T> {
@@ -156,15 +156,26 @@ impl<'a, T: Sample> Job<'a, T> {
         let (h, w, c) = self.input.dim();
         [h, w, c]
     }
+    /// The largest size of the image (of the map, or the uniform size),
+    /// known from validation: no scan of the map.
+    pub fn largest_size(&self) -> f32 {
+        self.maxima.over(0..self.input.dim().0)
+    }
+    /// The largest size of each row of the map, from validation.
+    pub(crate) fn row_maxima(&self) -> &'a RowMaxima {
+        self.maxima
+    }
 }
 
 /// Checks everything that does not depend on the backend: shapes, channel
-/// count, size values, border value (finite, in the sample type's range).
+/// count, size values, border value (finite, in the sample type's range);
+/// returns the largest size of each row of the size map, which the scan of
+/// its values gave.
 pub(crate) fn validate<T: Sample>(
     input: &ArrayView3<'_, T>,
     params: &Params<'_>,
     out_shape: &[usize],
-) -> Result<(), Error> {
+) -> Result<RowMaxima, Error> {
     let (h, w, c) = input.dim();
     if out_shape != input.shape() {
         return Err(Error::ShapeMismatch {
@@ -189,72 +200,25 @@ pub(crate) fn validate<T: Sample>(
             found: vec![dim.0, dim.1],
         });
     }
-    match &params.size {
-        Size::Uniform(v) => {
-            if !valid(*v) {
-                return Err(Error::InvalidSize {
-                    position: None,
-                    value: *v,
-                });
-            }
-        }
-        Size::Map(map) => {
-            // Row by row: a row's slice is scanned fast, and the first bad
-            // row is then searched for the exact position. A large map's
-            // rows across threads (a 15000^2 map is 900 MB): the first bad
-            // row whatever the split.
-            let row_ok = |row: usize| {
-                // No early exit, so the scan vectorises.
-                map.row(row).fold(true, |ok, &v| ok & (0.0..=f32::MAX).contains(&v))
-            };
-            let bad_row = if map.len() > MAX_SCAN_BAND {
-                let band_rows = (MAX_SCAN_BAND / map.ncols().max(1)).max(1);
-                (0..map.nrows())
-                    .into_par_iter()
-                    .with_min_len(band_rows)
-                    .find_first(|&row| !row_ok(row))
-            } else {
-                (0..map.nrows()).find(|&row| !row_ok(row))
-            };
-            if let Some(row) = bad_row {
-                let values = map.row(row);
-                let (col, &value) = values
-                    .iter()
-                    .enumerate()
-                    .find(|(_, v)| !valid(**v))
-                    .expect("row has an invalid value");
-                return Err(Error::InvalidSize {
-                    position: Some((row, col)),
-                    value,
-                });
-            }
-        }
-        Size::MapU8(_, scale) | Size::MapU16(_, scale) => {
-            if !valid(*scale) {
-                return Err(Error::InvalidSize {
-                    position: None,
-                    value: *scale,
-                });
-            }
-            // Every value times the scale must stay finite.
-            let largest = params.size.max_value();
-            if !largest.is_finite() {
-                let (mut row, mut col) = (0, 0);
-                'search: for r in 0..h {
-                    for c in 0..w {
-                        if !params.size.at(r, c).is_finite() {
-                            (row, col) = (r, c);
-                            break 'search;
-                        }
-                    }
-                }
-                return Err(Error::InvalidSize {
-                    position: Some((row, col)),
-                    value: largest,
-                });
-            }
-        }
+    // The uniform size, or the scale of a u8 or u16 map.
+    if let Size::Uniform(value) | Size::MapU8(_, value) | Size::MapU16(_, value) = params.size
+        && !valid(value)
+    {
+        return Err(Error::InvalidSize { position: None, value });
     }
+    // One scan of a map for its rows' largest sizes and the first row with
+    // an invalid value (a map's rows across threads: the first bad row
+    // whatever the split), whose first invalid value is then searched for.
+    let maxima = params.size.row_maxima().map_err(|row| {
+        let (col, value) = (0..w)
+            .map(|col| (col, params.size.at(row, col)))
+            .find(|(_, v)| !valid(*v))
+            .expect("row has an invalid value");
+        Error::InvalidSize {
+            position: Some((row, col)),
+            value,
+        }
+    })?;
     if let Border::Constant(value) = params.border {
         // NaN fails both comparisons.
         let (lowest, highest) = T::TYPE.range();
@@ -262,7 +226,7 @@ pub(crate) fn validate<T: Sample>(
             return Err(Error::InvalidBorder { value });
         }
     }
-    Ok(())
+    Ok(maxima)
 }
 
 /// A new array of shape `dim` filled with `T::default()`, or
@@ -319,7 +283,7 @@ pub trait Filter: Send + Sync {
     ) -> Result<(), Error> {
         let input = D::view3(input);
         let out = D::view3_mut(out);
-        validate(&input, params, out.shape())?;
+        let maxima = validate(&input, params, out.shape())?;
         let (h, w, c) = input.dim();
         let request = Request::new::<T>(params, [h, w, c]);
         if let Support::Unsupported(reason) = self.support(&request) {
@@ -336,6 +300,7 @@ pub trait Filter: Send + Sync {
             Job {
                 input: input.reborrow(),
                 params: params.reborrow(),
+                maxima: &maxima,
             },
             out,
         )

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use ndarray::{ArrayView1, ArrayView2, s};
 use rayon::prelude::*;
+use wide::f32x8;
 
 /// The largest size of each row of a size map (see [`Size::row_maxima`]).
 #[derive(Debug, Clone)]
@@ -111,91 +112,82 @@ impl<'a> Size<'a> {
 
     /// The largest value in map rows `rows` (clamped to the map; 0 if
     /// none); the uniform size for [`Size::Uniform`].
-    pub(crate) fn max_over_rows(&self, rows: std::ops::Range<usize>) -> f32 {
+    pub(crate) fn max_over_rows(&self, rows: Range<usize>) -> f32 {
         self.max_over_rect(rows, 0..usize::MAX)
     }
 
     /// The largest value over map rows `rows` and columns `cols` (both
     /// clamped to the map; 0 if none); the uniform size for
     /// [`Size::Uniform`].
-    pub(crate) fn max_over_rect(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
-        // A large rectangle (a whole map: 225 M values at 15000^2) is
-        // split into bands of rows across threads; the largest value is
-        // the same whatever the split.
-        if let Some((height, width)) = self.map_dim() {
-            let rows = rows.start.min(height)..rows.end.min(height);
-            let band_rows = (MAX_SCAN_BAND / (cols.end.min(width) - cols.start.min(width)).max(1)).max(1);
-            if rows.len() > band_rows {
-                let bands = rows.len().div_ceil(band_rows);
-                return (0..bands)
-                    .into_par_iter()
-                    .map(|band| {
-                        let first = rows.start + band * band_rows;
-                        self.max_over_band(first..(first + band_rows).min(rows.end), cols.clone())
-                    })
-                    .reduce(|| 0.0, f32::max);
-            }
-        }
-        self.max_over_band(rows, cols)
-    }
-
-    /// The largest value of each map row (large maps across threads), to
-    /// answer the largest value over any rows without a scan of the map;
-    /// none for [`Size::Uniform`].
-    pub(crate) fn row_maxima(&self) -> RowMaxima {
-        let Some((height, width)) = self.map_dim() else {
-            return RowMaxima {
-                uniform: self.at(0, 0),
-                rows: Vec::new(),
-            };
-        };
-        let row_max = |row: usize| self.max_over_band(row..row + 1, 0..width);
-        let rows = if height * width > MAX_SCAN_BAND {
-            let band_rows = (MAX_SCAN_BAND / width.max(1)).max(1);
-            (0..height)
-                .into_par_iter()
-                .with_min_len(band_rows)
-                .map(row_max)
-                .collect()
-        } else {
-            (0..height).map(row_max).collect()
-        };
-        RowMaxima { uniform: 0.0, rows }
-    }
-
-    /// [`Self::max_over_rect`] on the calling thread.
-    fn max_over_band(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
-        let clamp = |range: &std::ops::Range<usize>, len: usize| range.start.min(len)..range.end.min(len);
-        let rect = |(height, width): (usize, usize)| ndarray::s![clamp(&rows, height), clamp(&cols, width)];
-        // Sizes are validated (no NaN), so a plain comparison finds the
-        // maximum.
-        let max = |a: f32, b: f32| if b > a { b } else { a };
+    pub(crate) fn max_over_rect(&self, rows: Range<usize>, cols: Range<usize>) -> f32 {
         match self {
             Size::Uniform(v) => *v,
+            _ => self.scan_rows(rows, cols).iter().fold(0.0, |m, row| m.max(row.largest)),
+        }
+    }
+
+    /// The largest size of each map row, to answer the largest size over
+    /// any rows without another scan of the map; or the first row (in
+    /// order) that holds a value that is not a size (NaN, infinite,
+    /// negative; a `u8` or `u16` value whose product with the scale is
+    /// infinite). One scan for validation and maxima alike: at 15000^2 an
+    /// `f32` map is 900 MB.
+    pub(crate) fn row_maxima(&self) -> Result<RowMaxima, usize> {
+        let Some((height, width)) = self.map_dim() else {
+            return Ok(RowMaxima {
+                uniform: self.at(0, 0),
+                rows: Vec::new(),
+            });
+        };
+        let scans = self.scan_rows(0..height, 0..width);
+        match scans.iter().position(|row| !row.valid) {
+            Some(row) => Err(row),
+            None => Ok(RowMaxima {
+                uniform: 0.0,
+                rows: scans.iter().map(|row| row.largest).collect(),
+            }),
+        }
+    }
+
+    /// [`Self::scan_row`] of every map row of `rows`, columns `cols` (both
+    /// clamped), in order; across threads in bands of rows where there are
+    /// more than [`MAX_SCAN_BAND`] values. None for [`Size::Uniform`].
+    fn scan_rows(&self, rows: Range<usize>, cols: Range<usize>) -> Vec<RowScan> {
+        let Some((height, width)) = self.map_dim() else {
+            return Vec::new();
+        };
+        let rows = rows.start.min(height)..rows.end.min(height);
+        let cols = cols.start.min(width)..cols.end.min(width);
+        let scan = |row: usize| self.scan_row(row, cols.clone());
+        if rows.len() * cols.len() > MAX_SCAN_BAND {
+            let band_rows = (MAX_SCAN_BAND / cols.len().max(1)).max(1);
+            rows.into_par_iter().with_min_len(band_rows).map(scan).collect()
+        } else {
+            rows.map(scan).collect()
+        }
+    }
+
+    /// The largest value of map row `row`, columns `cols` (within the map),
+    /// and whether every one is a size.
+    fn scan_row(&self, row: usize, cols: Range<usize>) -> RowScan {
+        match self {
+            Size::Uniform(v) => RowScan {
+                largest: *v,
+                valid: *v >= 0.0 && v.is_finite(),
+            },
             Size::Map(map) => {
-                // Eight maxima at once over contiguous rows: one running
-                // maximum is a chain of dependent comparisons (measured 7 %
-                // of a uniform-radius `Integral` run).
-                let mut lanes = [0.0f32; 8];
-                let mut rest = 0.0f32;
-                for row in map.slice(rect(map.dim())).rows() {
-                    match row.as_slice() {
-                        Some(values) => {
-                            let eights = values.chunks_exact(8);
-                            rest = eights.remainder().iter().fold(rest, |m, &v| max(m, v));
-                            for eight in eights {
-                                for (lane, &v) in lanes.iter_mut().zip(eight) {
-                                    *lane = max(*lane, v);
-                                }
-                            }
-                        }
-                        None => rest = row.fold(rest, |m, &v| max(m, v)),
-                    }
+                let values = map.slice(s![row, cols]);
+                match values.as_slice() {
+                    Some(values) => scan_sizes(values),
+                    None => values.fold(RowScan::EMPTY, |scan, &v| scan.with(v)),
                 }
-                lanes.into_iter().fold(rest, max)
             }
-            Size::MapU8(map, scale) => map.slice(rect(map.dim())).fold(0, |m, &v| m.max(v)) as f32 * scale,
-            Size::MapU16(map, scale) => map.slice(rect(map.dim())).fold(0, |m, &v| m.max(v)) as f32 * scale,
+            Size::MapU8(map, scale) => {
+                RowScan::EMPTY.with(map.slice(s![row, cols]).fold(0, |m, &v| m.max(v)) as f32 * scale)
+            }
+            Size::MapU16(map, scale) => {
+                RowScan::EMPTY.with(map.slice(s![row, cols]).fold(0, |m, &v| m.max(v)) as f32 * scale)
+            }
         }
     }
 
@@ -227,6 +219,55 @@ impl<'a> Size<'a> {
     /// True for [`Size::Uniform`].
     pub fn is_uniform(&self) -> bool {
         matches!(self, Size::Uniform(_))
+    }
+}
+
+/// A scan of map values: the largest, and whether every one is a size
+/// (finite, >= 0).
+#[derive(Debug, Clone, Copy)]
+struct RowScan {
+    largest: f32,
+    valid: bool,
+}
+
+impl RowScan {
+    /// The scan of no values.
+    const EMPTY: RowScan = RowScan {
+        largest: 0.0,
+        valid: true,
+    };
+
+    /// The scan with one more value.
+    fn with(self, v: f32) -> RowScan {
+        RowScan {
+            // A NaN never replaces the largest value (it makes the scan invalid).
+            largest: if v > self.largest { v } else { self.largest },
+            valid: self.valid & (0.0..=f32::MAX).contains(&v),
+        }
+    }
+}
+
+/// [`RowScan`] of contiguous values, eight at a time: one running maximum
+/// is a chain of dependent comparisons, and this scan reads every size of
+/// a 15000^2 map before a blur.
+fn scan_sizes(values: &[f32]) -> RowScan {
+    let eights = values.chunks_exact(8);
+    let rest = eights.remainder().iter().fold(RowScan::EMPTY, |scan, &v| scan.with(v));
+    let (zero, most) = (f32x8::splat(0.0), f32x8::splat(f32::MAX));
+    let (mut largest, mut valid) = (zero, zero.simd_eq(zero));
+    for eight in eights {
+        let v = f32x8::from(<[f32; 8]>::try_from(eight).expect("8 lanes"));
+        // `max` keeps the left lane where the right one is NaN.
+        largest = largest.max(v);
+        valid &= v.simd_ge(zero) & v.simd_le(most);
+    }
+    let lanes = RowScan {
+        largest: largest.to_array().into_iter().fold(0.0, f32::max),
+        valid: valid.all(),
+    };
+    RowScan {
+        largest: lanes.largest.max(rest.largest),
+        valid: lanes.valid & rest.valid,
     }
 }
 
@@ -360,7 +401,7 @@ mod tests {
                         let below = view.rows().into_iter().skip(row + 1);
                         let want = below.flat_map(|r| r.to_vec()).fold(0.0, f32::max);
                         assert_eq!(size.max_over_rows(row + 1..height), want);
-                        let maxima = size.row_maxima();
+                        let maxima = size.row_maxima().expect("valid sizes");
                         assert_eq!(maxima.over(0..height), 9.5);
                         assert_eq!(maxima.over(row..row + 1), 9.5);
                         assert_eq!(maxima.over(row + 1..height), want);
@@ -368,6 +409,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_scan_names_the_first_row_with_a_value_that_is_not_a_size() {
+        // Each bad value at every position of widths around the eight
+        // lanes (in the lanes and in the rest), contiguous and strided;
+        // the largest value beside it stays the largest of the valid rows.
+        for bad in [f32::NAN, -0.5, f32::INFINITY, f32::NEG_INFINITY] {
+            for width in [1usize, 7, 8, 9, 17] {
+                for at in 0..2 * width {
+                    let mut map = ndarray::Array2::from_shape_fn((3, 2 * width), |(y, x)| (x + y) as f32 / 2.0);
+                    map[[1 + at / width, 2 * (at % width)]] = bad;
+                    let strided = map.slice(s![.., ..;2]);
+                    let contiguous = strided.to_owned();
+                    for view in [strided, contiguous.view()] {
+                        let size = Size::map(view);
+                        assert_eq!(size.row_maxima().err(), Some(1 + at / width), "{bad} {width} {at}");
+                    }
+                }
+            }
+        }
+        // u8 and u16 values whose product with the scale is infinite.
+        let map = ndarray::Array2::from_shape_fn((4, 9), |(y, x)| if (y, x) == (2, 8) { 200u8 } else { 1 });
+        assert_eq!(Size::map_u8(&map, 1e37).row_maxima().err(), Some(2));
+        assert_eq!(Size::map_u16(&map.mapv(u16::from), 1e37).row_maxima().err(), Some(2));
+        let maxima = Size::map_u8(&map, 0.5).row_maxima().expect("valid sizes");
+        assert_eq!((maxima.over(0..2), maxima.over(2..3)), (0.5, 100.0));
     }
 
     #[test]
@@ -380,7 +448,7 @@ mod tests {
             let mut map = base.clone();
             map[[peak_row, peak_col]] = 99.0;
             let size = Size::map(&map);
-            let maxima = size.row_maxima();
+            let maxima = size.row_maxima().expect("valid sizes");
             for rows in [0..height, peak_row..peak_row + 1, 0..peak_row, peak_row + 1..height + 5] {
                 let want = map
                     .slice(s![rows.start.min(height)..rows.end.min(height), ..])

@@ -646,14 +646,14 @@ impl Filter for Integral {
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
-        // One scan of the map for the whole image's halo and each strip's.
-        let maxima = job.params().size.row_maxima();
+        // The map's row maxima from validation: the whole image's halo and each strip's.
+        let maxima = job.row_maxima();
         let halo = (BoxTaps::new(maxima.over(0..height)).extent() as usize).min(height);
         let (strip, kind) = table_kind::<T>(height, width, halo);
         match kind {
-            Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, &maxima),
-            Some(TableKind::U32) => run_with::<T, u32>(job, out, strip, &maxima),
-            Some(TableKind::U64) => run_with::<T, u64>(job, out, strip, &maxima),
+            Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, maxima),
+            Some(TableKind::U32) => run_with::<T, u32>(job, out, strip, maxima),
+            Some(TableKind::U64) => run_with::<T, u64>(job, out, strip, maxima),
             None => {
                 return Err(Error::TooLarge {
                     height,

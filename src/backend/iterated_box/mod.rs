@@ -902,7 +902,7 @@ impl Filter for IteratedBox {
         let [height, width, _] = job.shape();
         let params = job.params();
         let planner = Planner::new(self.boxes, height.max(width));
-        let max_sigma = params.size.max_value();
+        let max_sigma = job.largest_size();
         let max_plan = planner.plan(max_sigma);
         let halo = planner.reach_bound(max_sigma);
         let setup = Setup {
