@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use ndarray::{ArrayView3, Axis};
+use ndarray::{ArrayView3, s};
 use num_traits::AsPrimitive;
 
 use crate::border::Terms;
@@ -261,6 +261,8 @@ fn sum_row_again<T: Sample, A: TableValue>(
 pub(crate) struct SummedArea<A: TableValue> {
     data: Vec<A>,
     first_row: usize,
+    /// Image column of the first prefix column (0 for whole rows).
+    first_col: usize,
     row_stride: usize,
     channels: usize,
     /// Whether the band has a NaN or infinite sample (held as 0 in the table).
@@ -271,14 +273,22 @@ impl<A: TableValue> SummedArea<A> {
     /// Builds the table of `rows` of `input` (height, width, channels),
     /// with NaN and infinite samples as 0 ([`Self::has_non_finite`] says
     /// whether there were any).
+    #[cfg(test)]
     pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>) -> Self {
-        Self::build_from(input, rows, true, A::from_sample)
+        Self::build_rect(input, rows, 0..input.dim().1)
+    }
+
+    /// [`Self::build`] over image columns `cols` alone: the table of a
+    /// block of columns, whose prefix columns are `cols.start..=cols.end`.
+    pub(crate) fn build_rect<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>, cols: Range<usize>) -> Self {
+        Self::build_from(input, rows, cols, true, A::from_sample)
     }
 
     /// Builds the table of `value(sample)` over `rows` of `input`, every
     /// sample as it is (e.g. marks of the non-finite ones).
     pub(crate) fn build_with<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>, value: impl Fn(T) -> A) -> Self {
-        Self::build_from(input, rows, false, value)
+        let width = input.dim().1;
+        Self::build_from(input, rows, 0..width, false, value)
     }
 
     /// Builds the table; with `finite`, rows with non-finite samples are
@@ -287,11 +297,12 @@ impl<A: TableValue> SummedArea<A> {
     fn build_from<T: Sample>(
         input: &ArrayView3<'_, T>,
         rows: Range<usize>,
+        cols: Range<usize>,
         finite: bool,
         value: impl Fn(T) -> A,
     ) -> Self {
-        let (_, width, channels) = input.dim();
-        let row_stride = (width + 1) * channels;
+        let channels = input.dim().2;
+        let row_stride = (cols.len() + 1) * channels;
         // Row 0 and column 0 must be zero; the rest is overwritten below,
         // so a spare buffer's old entries stay (zeroing a band of tables
         // per strip measured 9 % of B3's time).
@@ -304,7 +315,7 @@ impl<A: TableValue> SummedArea<A> {
         let mut running = [A::default(); crate::MAX_CHANNELS];
         let mut non_finite = false;
         for (j, y) in rows.clone().enumerate() {
-            let pixels = as_contiguous(input.index_axis(Axis(0), y), &mut scratch);
+            let pixels = as_contiguous(input.slice(s![y, cols.clone(), ..]), &mut scratch);
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
             let current = &mut below[..row_stride];
@@ -354,6 +365,7 @@ impl<A: TableValue> SummedArea<A> {
         SummedArea {
             data,
             first_row: rows.start,
+            first_col: cols.start,
             row_stride,
             channels,
             non_finite,
@@ -366,7 +378,8 @@ impl<A: TableValue> SummedArea<A> {
         self.non_finite
     }
 
-    /// The entries, row-major: (prefix row - first row, prefix column, channel).
+    /// The entries, row-major: (prefix row - first row, prefix column -
+    /// first column, channel).
     #[inline(always)]
     pub(crate) fn values(&self) -> &[A] {
         &self.data
@@ -377,6 +390,11 @@ impl<A: TableValue> SummedArea<A> {
         self.first_row
     }
 
+    /// Image prefix column of the first prefix column.
+    pub(crate) fn first_col(&self) -> usize {
+        self.first_col
+    }
+
     /// Entries per prefix row.
     pub(crate) fn row_stride(&self) -> usize {
         self.row_stride
@@ -385,7 +403,7 @@ impl<A: TableValue> SummedArea<A> {
     /// Entry at image prefix row `row` and prefix column `col`.
     #[inline(always)]
     fn at(&self, row: usize, col: usize, ch: usize) -> A {
-        self.data[(row - self.first_row) * self.row_stride + col * self.channels + ch]
+        self.data[(row - self.first_row) * self.row_stride + (col - self.first_col) * self.channels + ch]
     }
 
     /// Sum over image rows `rows` and columns `cols` (both within the table's band).
@@ -418,7 +436,7 @@ impl<A: TableValue> SummedArea<A> {
     #[inline(always)]
     pub(crate) fn combined_terms(&self, combined: &[A::Wide], col_terms: &Terms, ch: usize) -> f64 {
         let sum = col_terms.iter().fold(A::wide_zero(), |acc, (col, coeff)| {
-            A::wide_scale_add(combined[col * self.channels + ch], coeff, acc)
+            A::wide_scale_add(combined[(col - self.first_col) * self.channels + ch], coeff, acc)
         });
         A::wide_to_f64(sum)
     }

@@ -152,10 +152,9 @@ impl<A: TableValue> FractionalRow<A> {
             ]
         };
         let (rows, cols) = (ends(y, height), ends(col, width));
-        let (first_row, stride) = (g.first_row as i64, g.row_stride as i64);
         for i in 0..4 {
-            plan.rows[i][x] = ((rows[i] - first_row) * stride) as i32;
-            plan.cols[i][x] = (cols[i] * g.channels as i64) as i32;
+            plan.rows[i][x] = g.row_offset(rows[i] as i32);
+            plan.cols[i][x] = g.col_offset(cols[i] as i32);
         }
         for (axis, [start, end, wide_start, wide_end]) in [rows, cols].into_iter().enumerate() {
             plan.counts[2 * axis][x] = (end - start) as i32;
@@ -200,14 +199,12 @@ impl<A: TableValue> FractionalRow<A> {
             ]
         };
         let (rows, cols) = (ends(y, height), ends(xs, width));
-        let (first_row, stride) = (i32x8::splat(g.first_row), i32x8::splat(g.row_stride));
-        let channels = i32x8::splat(g.channels);
         let lanes = x..x + 8;
         let plan = &mut self.plan;
         let store = |v: &mut Vec<i32>, value: i32x8| v[lanes.clone()].copy_from_slice(&(value & mine).to_array());
         for i in 0..4 {
-            store(&mut plan.rows[i], (rows[i] - first_row) * stride);
-            store(&mut plan.cols[i], cols[i] * channels);
+            store(&mut plan.rows[i], g.row_offsets(rows[i]));
+            store(&mut plan.cols[i], g.col_offsets(cols[i]));
         }
         for (axis, [start, end, wide_start, wide_end]) in [rows, cols].into_iter().enumerate() {
             store(&mut plan.counts[2 * axis], end - start);

@@ -530,9 +530,11 @@ const BLOCK_COLS: usize = 2048;
 /// turn keep the table columns that the block reads (its columns and the
 /// halo on both sides, of every row of the band) in the cache, where whole
 /// rows would read the whole band, which for large radii is far larger
-/// than the cache (1026 rows x 15000 columns of u32: 62 MB). Only where
-/// every pixel is planned (`Clip`, no radius at `MAX_EXTENT`), since the
-/// pixels outside the plan share work along whole rows.
+/// than the cache (1026 rows x 15000 columns of u32: 62 MB). Each block
+/// has a table of those columns alone, so a thread's table stays a few MB
+/// whatever the image's width. Only where every pixel is planned (`Clip`,
+/// no radius at `MAX_EXTENT`), since the pixels outside the plan share work
+/// along whole rows.
 fn column_blocks(border: Border, largest: f32, width: usize, halo: usize) -> usize {
     let all_planned = border.is_clip() && largest < MAX_EXTENT as f32;
     if all_planned && width > BLOCK_COLS && halo > 0 {
@@ -553,9 +555,6 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let largest = maxima.over(rows.clone());
         let halo = BoxTaps::new(largest).extent() as usize;
         let band = band_rows(&rows, halo, height);
-        let table = SummedArea::<A>::build(&input, band.clone());
-        // Only a band with NaN or infinities needs their counts.
-        let non_finite = table.has_non_finite().then(|| NonFinite::build(&input, band));
         let mut row_buffer = vec![T::default(); width * channels];
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
@@ -565,27 +564,36 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let largest_weight = span.min(height as f64) * span.min(width as f64);
         let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
         let mut scratch = RowScratch::<A>::new(exact_quotients);
-        let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
-            let cols = first_col..first_col + out_row.len() / channels.max(1);
-            let sizes: &[f32] = params
-                .size
-                .row(y, cols.clone(), size_buffer)
-                .unwrap_or(&uniform_sizes[cols]);
-            let at = RowAt {
-                table: &table,
-                border: params.border,
-                shape,
-                y,
-                first_col,
-            };
-            filter_row(at, sizes, out_row, &mut scratch);
-        };
-        // Blocks of columns in turn (one block: whole rows), each block's
-        // rows in order; a row or block that is not one slice of the
-        // output goes through `row_buffer`.
+        let mut non_finite = false;
+        // Blocks of columns in turn (one block: whole rows), each with a
+        // table of its columns and the halo on both sides, and each
+        // block's rows in order; a row or block that is not one slice of
+        // the output goes through `row_buffer`.
         let block = column_blocks(params.border, largest, width, halo);
         for first_col in (0..width).step_by(block.max(1)) {
             let cols = first_col..(first_col + block).min(width);
+            let table_cols = if block < width {
+                cols.start.saturating_sub(halo)..cols.end.saturating_add(halo).min(width)
+            } else {
+                0..width
+            };
+            let table = SummedArea::<A>::build_rect(&input, band.clone(), table_cols);
+            non_finite |= table.has_non_finite();
+            let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
+                let cols = first_col..first_col + out_row.len() / channels.max(1);
+                let sizes: &[f32] = params
+                    .size
+                    .row(y, cols.clone(), size_buffer)
+                    .unwrap_or(&uniform_sizes[cols]);
+                let at = RowAt {
+                    table: &table,
+                    border: params.border,
+                    shape,
+                    y,
+                    first_col,
+                };
+                filter_row(at, sizes, out_row, &mut scratch);
+            };
             for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
                 let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
                 match out_block.as_slice_mut() {
@@ -600,6 +608,8 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 }
             }
         }
+        // Only a band with NaN or infinities needs their counts.
+        let non_finite = non_finite.then(|| NonFinite::build(&input, band));
         // NaN and infinities: their windows patched from their counts.
         if let Some(non_finite) = &non_finite {
             for (y, mut out_row) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {

@@ -29,6 +29,10 @@ pub(crate) struct Geometry {
     pub first_row: i32,
     /// Table elements per prefix row.
     pub row_stride: i32,
+    /// The table's first prefix column times the channels: an entry's
+    /// offset is its row's offset plus its column's
+    /// ([`Self::row_offset`], [`Self::col_offset`]).
+    pub col_origin: i32,
     /// Windows that leave the image are clipped (Border::Clip).
     pub clip: bool,
 }
@@ -44,7 +48,10 @@ impl Geometry {
         clip: bool,
     ) -> Option<Self> {
         let [height, width, channels] = shape;
-        Self::fits(table.values().len(), height, width).then(|| Geometry {
+        // Image columns times channels too: a table of a block of columns
+        // may be far shorter than a row of the image.
+        let columns_fit = (width as u64 + 1) * (channels as u64) < i32::MAX as u64;
+        (Self::fits(table.values().len(), height, width) && columns_fit).then(|| Geometry {
             y: y as i32,
             height: height as i32,
             width: width as i32,
@@ -52,8 +59,34 @@ impl Geometry {
             first_col: first_col as i32,
             first_row: table.first_row() as i32,
             row_stride: table.row_stride() as i32,
+            col_origin: (table.first_col() * channels) as i32,
             clip,
         })
+    }
+
+    /// The table offset of image prefix row `row`.
+    #[inline(always)]
+    pub(crate) fn row_offset(&self, row: i32) -> i32 {
+        (row - self.first_row) * self.row_stride
+    }
+
+    /// [`Self::row_offset`] on 8 lanes.
+    #[inline(always)]
+    pub(crate) fn row_offsets(&self, rows: i32x8) -> i32x8 {
+        (rows - i32x8::splat(self.first_row)) * i32x8::splat(self.row_stride)
+    }
+
+    /// The offset within a table row of image prefix column `col`
+    /// (channel 0).
+    #[inline(always)]
+    pub(crate) fn col_offset(&self, col: i32) -> i32 {
+        col * self.channels - self.col_origin
+    }
+
+    /// [`Self::col_offset`] on 8 lanes.
+    #[inline(always)]
+    pub(crate) fn col_offsets(&self, cols: i32x8) -> i32x8 {
+        cols * i32x8::splat(self.channels) - i32x8::splat(self.col_origin)
     }
 
     /// Whether offsets into a table of `table_len` elements, weights and
@@ -139,9 +172,8 @@ impl RowPlan {
         if !g.clip && (rows != 2 * n + 1 || cols != 2 * n + 1) {
             return;
         }
-        let top = (top - g.first_row) * g.row_stride;
-        let bottom = (bottom - g.first_row) * g.row_stride;
-        let (left, right) = (left * g.channels, right * g.channels);
+        let (top, bottom) = (g.row_offset(top), g.row_offset(bottom));
+        let (left, right) = (g.col_offset(left), g.col_offset(right));
         let x = (x - g.first_col) as usize;
         self.bottom_right[x] = bottom + right;
         self.bottom_left[x] = bottom + left;
@@ -174,12 +206,8 @@ impl RowPlan {
             let span = n + n + one;
             integer & rows.simd_eq(span) & cols.simd_eq(span)
         };
-        let first_row = i32x8::splat(g.first_row);
-        let stride = i32x8::splat(g.row_stride);
-        let channels = i32x8::splat(g.channels);
-        let top = (top - first_row) * stride;
-        let bottom = (bottom - first_row) * stride;
-        let (left, right) = (left * channels, right * channels);
+        let (top, bottom) = (g.row_offsets(top), g.row_offsets(bottom));
+        let (left, right) = (g.col_offsets(left), g.col_offsets(right));
         // Whole lanes are stored; unplanned ones get weight 0 and corners 0.
         let weight = (rows * cols) & planned;
         let lanes = x..x + 8;
@@ -238,6 +266,7 @@ mod tests {
                                 first_col: first_col as i32,
                                 first_row,
                                 row_stride: (width as i32 + 1) * channels,
+                                col_origin: 0,
                                 clip,
                             };
                             let row = &sizes(width, (y * 31 + width as i32) as u32)[first_col..];

@@ -69,7 +69,7 @@ impl RunWindows {
         // An integer run reads no n + 1 window: its rows are the n window's.
         let wide = i64::from(fractional);
         let (wide_top, wide_bottom) = ((y - n - wide).max(0), (y + n + 1 + wide).min(height));
-        let left = (g.first_col as i64 + start as i64 - n) as usize * channels;
+        let left = g.col_offset(g.first_col + start as i32 - n as i32) as usize;
         let right = left + (2 * n as usize + 1) * channels;
         let wide_cols = [left - wide as usize * channels, right + wide as usize * channels];
         let below = |r: i64| row(r) + g.row_stride as usize;
@@ -459,6 +459,7 @@ mod tests {
                 first_col: 10,
                 first_row: 0,
                 row_stride: width as i32 + 11,
+                col_origin: 0,
                 clip: case % 2 == 0,
             };
             let mut runs = RowRuns::default();
