@@ -206,6 +206,20 @@ impl<'a> Size<'a> {
         Some(scratch)
     }
 
+    /// The memory of map row `row`, columns `cols` (within the map), where
+    /// it is one slice (else, and for [`Size::Uniform`], none): for cache
+    /// hints.
+    pub(crate) fn row_bytes(&self, row: usize, cols: Range<usize>) -> &[u8] {
+        let part = s![row, cols];
+        let bytes = match self {
+            Size::Uniform(_) => None,
+            Size::Map(map) => map.slice(part).to_slice().map(bytemuck::cast_slice),
+            Size::MapU8(map, _) => map.slice(part).to_slice(),
+            Size::MapU16(map, _) => map.slice(part).to_slice().map(bytemuck::cast_slice),
+        };
+        bytes.unwrap_or(&[])
+    }
+
     /// (rows, columns) of the map; `None` for [`Size::Uniform`].
     pub fn map_dim(&self) -> Option<(usize, usize)> {
         match self {

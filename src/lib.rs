@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod border;
+mod cache;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod error;

@@ -388,7 +388,8 @@ impl<A: TableValue> RowScratch<A> {
 }
 
 /// Where a row (or the part of it) lies: the table, the border, the image's
-/// shape, and the row and first column.
+/// shape, and the row and first column; and the memory of the next row's
+/// sizes (or none), for cache hints.
 #[derive(Clone, Copy)]
 struct RowAt<'t, A: TableValue> {
     table: &'t SummedArea<A>,
@@ -396,6 +397,7 @@ struct RowAt<'t, A: TableValue> {
     shape: [usize; 3],
     y: usize,
     first_col: usize,
+    next_map: &'t [u8],
 }
 
 /// Computes output row `at.y`, from column `at.first_col` on, into
@@ -412,7 +414,13 @@ fn filter_row<T: Sample, A: TableValue>(
     // Where an offset would pass i32, every pixel takes the general path.
     let runs = &mut scratch.runs;
     let in_runs = match Geometry::of(at.table, at.shape, (at.y, at.first_col), at.border.is_clip()) {
-        Some(geometry) => runs.filter(at.table, &geometry, sizes, out_row, scratch.planned.exact_quotients),
+        Some(geometry) => runs.filter(
+            at.table,
+            &geometry,
+            (sizes, at.next_map),
+            out_row,
+            scratch.planned.exact_quotients,
+        ),
         None => {
             runs.clear();
             0
@@ -456,6 +464,7 @@ fn filter_others<T: Sample, A: TableValue>(
         shape,
         y,
         first_col,
+        ..
     } = at;
     let RowScratch {
         plan,
@@ -584,13 +593,20 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
                 let sizes: &[f32] = params
                     .size
                     .row(y, cols.clone(), size_buffer)
-                    .unwrap_or(&uniform_sizes[cols]);
+                    .unwrap_or(&uniform_sizes[cols.clone()]);
+                // The next row of the block follows this one.
+                let next_map = if y + 1 < rows.end {
+                    params.size.row_bytes(y + 1, cols)
+                } else {
+                    &[]
+                };
                 let at = RowAt {
                     table: &table,
                     border: params.border,
                     shape,
                     y,
                     first_col,
+                    next_map,
                 };
                 filter_row(at, sizes, out_row, &mut scratch);
             };
@@ -710,6 +726,7 @@ mod tests {
                         shape,
                         y,
                         first_col: 0,
+                        next_map: &[],
                     };
                     filter_row(at, row_sizes, out_row, &mut scratch);
                     if !off {

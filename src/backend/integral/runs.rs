@@ -20,6 +20,7 @@ use wide::{f32x8, i32x8};
 
 use super::fractional::{blend_small, blend_small_x8, blend_wide};
 use super::row_plan::Geometry;
+use crate::cache;
 use crate::kernel::MAX_EXTENT;
 use crate::quotient::{quotient, quotient_x8};
 use crate::sample::Sample;
@@ -99,14 +100,9 @@ impl RunWindows {
     /// medians of 10 alternating runs: 1.09 s without, 0.88 s with.
     #[inline(always)]
     fn prefetch_next_row<A>(&self, values: &[A], i: usize) {
-        #[cfg(target_feature = "sse")]
         for at in self.next_row {
-            if let Some(entry) = values.get(at + i) {
-                safe_arch::prefetch_t0(entry);
-            }
+            cache::prefetch(values, at + i);
         }
-        #[cfg(not(target_feature = "sse"))]
-        let _ = (values, i);
     }
 
     /// The window weight of an integer radius: rows times columns.
@@ -144,16 +140,18 @@ impl RowRuns {
     /// Computes the pixels of the row `geometry` places (from its first
     /// column on, one per size) that lie in runs, into `out_row`; returns
     /// how many. `exact_quotients`: window sums of integer samples stay
-    /// below [`crate::quotient::SUM_LIMIT`] in `u32` tables.
+    /// below [`crate::quotient::SUM_LIMIT`] in `u32` tables. `next_map`:
+    /// the memory of the next row's sizes (or none), asked for in the
+    /// cache as the sizes are read.
     pub(super) fn filter<T: Sample, A: TableValue>(
         &mut self,
         table: &SummedArea<A>,
         geometry: &Geometry,
-        sizes: &[f32],
+        (sizes, next_map): (&[f32], &[u8]),
         out_row: &mut [T],
         exact_quotients: bool,
     ) -> usize {
-        self.find(geometry, sizes);
+        self.find(geometry, sizes, next_map);
         let small = exact_quotients && T::TYPE.is_integer();
         let table: &dyn Any = table;
         for &run in &self.runs {
@@ -176,7 +174,14 @@ impl RowRuns {
     /// first step that is not uniform, after its leading lanes of the key:
     /// a step of mixed keys (most steps of a random map) costs only its
     /// keys and two comparisons.
-    fn find(&mut self, g: &Geometry, sizes: &[f32]) {
+    ///
+    /// Each cache line of `next_map` (the memory of the next row's sizes,
+    /// or none) is asked for as the same columns of this row are read:
+    /// a row of a block of columns is a few pages, each a new stream for
+    /// the hardware's prefetch, and finding runs stalled on the map's
+    /// loads (B3 smooth map, medians of 5 runs, 4 alternating rounds:
+    /// 0.75-0.87 s without, 0.68-0.83 s with).
+    fn find(&mut self, g: &Geometry, sizes: &[f32], next_map: &[u8]) {
         self.runs.clear();
         #[cfg(test)]
         if self.off {
@@ -184,8 +189,14 @@ impl RowRuns {
         }
         let mut current: Option<Run> = None;
         let mut previous = i32x8::splat(-1);
+        let size_bytes = next_map.len() / sizes.len().max(1);
         for (i, chunk) in sizes.chunks(8).enumerate() {
             let x = 8 * i;
+            // Once per line: 8 sizes are at most 64 bytes.
+            let at = x * size_bytes;
+            if at % 64 < 8 * size_bytes {
+                cache::prefetch(next_map, at);
+            }
             let lanes = <[f32; 8]>::try_from(chunk).unwrap_or_else(|_| {
                 // A short last chunk is padded with NaN, which no run takes.
                 let mut lanes = [f32::NAN; 8];
@@ -463,7 +474,7 @@ mod tests {
                 clip: case % 2 == 0,
             };
             let mut runs = RowRuns::default();
-            runs.find(&geometry, &sizes);
+            runs.find(&geometry, &sizes, &[]);
             let want = runs_one_by_one(&geometry, &sizes);
             assert_eq!(runs.runs(), &want[..], "{geometry:?} {sizes:?}");
             found += want.len();

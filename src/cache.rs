@@ -1,0 +1,16 @@
+//! Cache hints: asking for memory a loop will read soon, where the
+//! hardware's own prefetch does not see it coming (a row read a row
+//! ahead, at a stride far past its pages). Hints only: results never
+//! depend on them.
+
+/// Asks the cache for the line that holds `values[index]` (nothing if the
+/// index is past the end, or on targets without SSE's prefetch).
+#[inline(always)]
+pub(crate) fn prefetch<T>(values: &[T], index: usize) {
+    #[cfg(target_feature = "sse")]
+    if let Some(value) = values.get(index) {
+        safe_arch::prefetch_t0(value);
+    }
+    #[cfg(not(target_feature = "sse"))]
+    let _ = (values, index);
+}
