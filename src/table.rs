@@ -332,23 +332,24 @@ impl<A: TableValue> SummedArea<A> {
                     channels,
                 )
             });
-            if vector_row {
-                // Written.
-            } else if channels == 1 {
-                // The running sum in a register: through `running`, each
-                // addition waited for the store of the one before.
-                let mut sum = A::default();
-                for ((entry, &above), &sample) in current[1..].iter_mut().zip(&above[1..]).zip(pixels) {
-                    sum = sum.add(value(sample));
-                    *entry = above.add(sum);
-                }
-                running[0] = sum;
-            } else {
-                for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
-                    let at = (i + 1) * channels;
-                    for (ch, &sample) in pixel.iter().enumerate() {
-                        running[ch] = running[ch].add(value(sample));
-                        current[at + ch] = above[at + ch].add(running[ch]);
+            // Else one sample at a time.
+            if !vector_row {
+                if channels == 1 {
+                    // The running sum in a register: through `running`, each
+                    // addition waited for the store of the one before.
+                    let mut sum = A::default();
+                    for ((entry, &above), &sample) in current[1..].iter_mut().zip(&above[1..]).zip(pixels) {
+                        sum = sum.add(value(sample));
+                        *entry = above.add(sum);
+                    }
+                    running[0] = sum;
+                } else {
+                    for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
+                        let at = (i + 1) * channels;
+                        for (ch, &sample) in pixel.iter().enumerate() {
+                            running[ch] = running[ch].add(value(sample));
+                            current[at + ch] = above[at + ch].add(running[ch]);
+                        }
                     }
                 }
             }
