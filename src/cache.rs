@@ -14,3 +14,12 @@ pub(crate) fn prefetch<T>(values: &[T], index: usize) {
     #[cfg(not(target_feature = "sse"))]
     let _ = (values, index);
 }
+
+/// Bytes per cache line (64 on the targets this crate tunes for).
+pub(crate) const LINE_BYTES: usize = 64;
+
+/// Elements of `T` per cache line: how often a loop over a slice asks for
+/// the next line.
+pub(crate) fn line_elements<T>() -> usize {
+    (LINE_BYTES / std::mem::size_of::<T>().max(1)).max(1)
+}

@@ -581,11 +581,8 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let block = column_blocks(params.border, largest, width, halo);
         for first_col in (0..width).step_by(block.max(1)) {
             let cols = first_col..(first_col + block).min(width);
-            let table_cols = if block < width {
-                cols.start.saturating_sub(halo)..cols.end.saturating_add(halo).min(width)
-            } else {
-                0..width
-            };
+            // Whole rows where the block is the row.
+            let table_cols = cols.start.saturating_sub(halo)..cols.end.saturating_add(halo).min(width);
             let table = SummedArea::<A>::build_rect(&input, band.clone(), table_cols);
             non_finite |= table.has_non_finite();
             let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {

@@ -111,12 +111,6 @@ impl RunWindows {
     }
 }
 
-/// Table entries per cache line (64 bytes): how often a run asks for the
-/// next row's entries.
-fn line_entries<A>() -> usize {
-    (64 / std::mem::size_of::<A>()).max(1)
-}
-
 /// Scratch space: the runs of the row at hand.
 #[derive(Default)]
 pub(super) struct RowRuns {
@@ -192,9 +186,9 @@ impl RowRuns {
         let size_bytes = next_map.len() / sizes.len().max(1);
         for (i, chunk) in sizes.chunks(8).enumerate() {
             let x = 8 * i;
-            // Once per line: 8 sizes are at most 64 bytes.
+            // Once per line: 8 sizes are at most a line.
             let at = x * size_bytes;
-            if at % 64 < 8 * size_bytes {
+            if at % cache::LINE_BYTES < 8 * size_bytes {
                 cache::prefetch(next_map, at);
             }
             let lanes = <[f32; 8]>::try_from(chunk).unwrap_or_else(|_| {
@@ -340,7 +334,7 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
     let sum_x8 = |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| lanes(br, i) - lanes(bl, i) - (lanes(tr, i) - lanes(tl, i));
     let (counts, weights) = (windows.counts.map(i32x8::splat), i32x8::splat(weight));
     let (inverses, ns) = (f32x8::splat(inverse), f32x8::splat(n));
-    let line = line_entries::<u32>();
+    let line = cache::line_elements::<u32>();
     for i in (0..whole).step_by(8) {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
@@ -384,7 +378,7 @@ fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], size
     let weight = windows.weight() as f64;
     let n = run.n as f32;
     let out = &mut out_row[run.start * channels..run.end * channels];
-    let line = line_entries::<A>();
+    let line = cache::line_elements::<A>();
     for (x, (out_px, &size)) in out
         .chunks_exact_mut(channels)
         .zip(&sizes[run.start..run.end])
