@@ -289,6 +289,53 @@ impl<V: Wrapping> IntegratedBand<V> {
         sum
     }
 
+    /// The centres x whose windows of half-width `inner` (both axes) on
+    /// image row `y` lie inside the table, where [`Self::window_cached`]
+    /// reads (k + 1)^2 plain entries; empty if the row's do not.
+    pub(crate) fn inside_columns<const K: usize>(&self, y: i64, inner: i64) -> Range<i64> {
+        let k = K as i64;
+        let top = y + k * inner - self.origin.0;
+        if top - k * (2 * inner + 1) < 0 || top >= self.rows as i64 {
+            return 0..0;
+        }
+        // left = x + k n - origin: left - k (2n + 1) >= 0 and left < cols.
+        let first = self.origin.1 + k * (inner + 1);
+        let end = self.origin.1 + self.cols as i64 - k * inner;
+        first..end.max(first)
+    }
+
+    /// [`Self::window_cached`] of every channel for the centres `xs` on
+    /// image row `y` (all within [`Self::inside_columns`] of `inner`), into
+    /// `out` (`xs.len() * channels` values, interleaved). The same integers,
+    /// read slice by slice: each of the (k + 1) table rows once, its k + 1
+    /// column offsets together, so the reads stream through memory in order
+    /// (pixel by pixel they are 2 (k + 1)^2 interleaved streams that stall
+    /// on the cache) and vectorise.
+    pub(crate) fn run_windows<const K: usize>(&self, y: i64, xs: Range<i64>, inner: i64, out: &mut [V]) {
+        debug_assert_eq!(K, self.boxes);
+        let k = K as i64;
+        let c = &self.coefficients[..=K];
+        let w = (2 * inner + 1) as usize;
+        let top = (y + k * inner - self.origin.0) as usize;
+        let left = (xs.start + k * inner - self.origin.1) as usize;
+        let len = out.len();
+        out.fill(V::default());
+        for (i, &ci) in c.iter().enumerate() {
+            let row = &self.values[(top - i * w) * self.stride..][..self.cols * self.channels];
+            let column = |j: usize| &row[(left - j * w) * self.channels..][..len];
+            let weights: [V; K] = std::array::from_fn(|j| ci.mul(c[j + 1]));
+            let first = column(0);
+            let rest: [&[V]; K] = std::array::from_fn(|j| column(j + 1));
+            for (x, (o, &v)) in out.iter_mut().zip(first).enumerate() {
+                let mut sum = o.add(ci.mul(v));
+                for (wj, r) in weights.iter().zip(&rest) {
+                    sum = sum.add(wj.mul(r[x]));
+                }
+                *o = sum;
+            }
+        }
+    }
+
     /// The window of a read reaching past the table (see
     /// [`IntegratedBand::window_cached`]); kept out of line, so the common
     /// case inside the table stays small enough to inline.
@@ -729,6 +776,71 @@ mod tests {
             check::<u64>(boxes);
             check::<u128>(boxes);
         }
+    }
+
+    /// Window sums of a run (two channels, a band whose origin lies
+    /// before the image) against direct sums, pixel by pixel: every centre
+    /// `inside_columns` admits, and the centres one step past its ends do
+    /// read past the table (so the range is as wide as it may be).
+    fn check_runs<V: Wrapping, const K: usize>() {
+        let (h, w, channels) = (23usize, 31usize, 2usize);
+        let origin = (-2i64, -3i64);
+        let image: Vec<Vec<i64>> = (0..h)
+            .map(|y| (0..w * channels).map(|i| ((y * 29 + i * 13) % 19) as i64 - 7).collect())
+            .collect();
+        let plane = |ch: usize| -> Vec<Vec<i64>> {
+            image
+                .iter()
+                .map(|row| row.iter().skip(ch).step_by(channels).copied().collect())
+                .collect()
+        };
+        let rows = origin.0..origin.0 + h as i64;
+        let cols = origin.1..origin.1 + w as i64;
+        let band = IntegratedBand::<V>::build(K, channels, rows, cols, |row, out| {
+            out.copy_from_slice(&image[(row - origin.0) as usize])
+        });
+        let mut runs = 0;
+        for inner in 0..=3i64 {
+            for y in origin.0 - 2..origin.0 + h as i64 + 2 {
+                let xs = band.inside_columns::<K>(y, inner);
+                let reach = K as i64 * inner;
+                // The k-th difference reads k entries before the window's first.
+                let fits =
+                    |p: i64, start: i64, len: usize| p - reach - start >= K as i64 && p + reach - start < len as i64;
+                if xs.is_empty() {
+                    continue;
+                }
+                runs += 1;
+                assert!(fits(y, origin.0, h), "k {K} n {inner}: row {y} admitted");
+                assert!(fits(xs.start, origin.1, w) && fits(xs.end - 1, origin.1, w));
+                assert!(!fits(xs.start - 1, origin.1, w) && !fits(xs.end, origin.1, w));
+                let mut out = vec![V::default(); xs.clone().count() * channels];
+                band.run_windows::<K>(y, xs.clone(), inner, &mut out);
+                for (i, x) in xs.clone().enumerate() {
+                    for ch in 0..channels {
+                        let (py, px) = (y - origin.0, x - origin.1);
+                        let expect = direct_window(&plane(ch), K, (inner, inner), (py, px));
+                        assert_eq!(
+                            out[i * channels + ch].to_signed_f64(),
+                            expect as f64,
+                            "k {K} n {inner} ({y}, {x})"
+                        );
+                        assert_eq!(out[i * channels + ch], band.window::<K>((y, x), (inner, inner), ch));
+                    }
+                }
+            }
+        }
+        assert!(runs > 10, "k {K}: only {runs} rows had runs");
+    }
+
+    #[test]
+    fn run_windows_equal_direct_sums_over_the_widest_range() {
+        check_runs::<u64, 1>();
+        check_runs::<u64, 2>();
+        check_runs::<u64, 3>();
+        check_runs::<u128, 3>();
+        check_runs::<u64, 4>();
+        check_runs::<u64, 5>();
     }
 
     /// `axis_mass` and `edge_masses` against the kernel's weights summed

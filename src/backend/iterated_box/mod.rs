@@ -258,6 +258,63 @@ impl<T: Sample> BandSamples<T> {
     }
 }
 
+/// The box window sums of one output row's pixels whose windows lie inside
+/// the table, per box slot of their plans, computed run by run (runs of
+/// one half-width: [`IntegratedBand::run_windows`]); the same integers as
+/// [`IntegratedBand::window_cached`] pixel by pixel.
+struct RowWindows<V> {
+    channels: usize,
+    /// Per slot and centre: the half-width of the sums held, or -1 for none.
+    inner: [Vec<i64>; 2],
+    /// Per slot: the sums, `channels` per centre.
+    sums: [Vec<V>; 2],
+}
+
+impl<V: Wrapping> RowWindows<V> {
+    fn new(width: usize, channels: usize) -> Self {
+        RowWindows {
+            channels,
+            inner: std::array::from_fn(|_| vec![-1; width]),
+            sums: std::array::from_fn(|_| vec![V::default(); width * channels]),
+        }
+    }
+
+    /// The sums of image row `y`, whose pixels have the plans `plans`.
+    fn fill<const K: usize>(&mut self, table: &IntegratedBand<V>, y: i64, plans: &[Plan]) {
+        let channels = self.channels;
+        for slot in 0..2 {
+            // The half-width a pixel's box of this slot reads, or -1.
+            let wanted = |plan: &Plan| match plan.boxes[slot] {
+                (inner, weight) if plan.direct < 1.0 && weight > 0.0 => inner,
+                _ => -1,
+            };
+            let (inner, sums) = (&mut self.inner[slot], &mut self.sums[slot]);
+            inner.fill(-1);
+            let mut start = 0;
+            while start < plans.len() {
+                let n = wanted(&plans[start]);
+                let end = start + plans[start..].iter().take_while(|p| wanted(p) == n).count();
+                if n >= 0 {
+                    let inside = table.inside_columns::<K>(y, n);
+                    let xs = inside.start.max(start as i64)..inside.end.min(end as i64);
+                    if !xs.is_empty() {
+                        let (a, b) = (xs.start as usize, xs.end as usize);
+                        table.run_windows::<K>(y, xs, n, &mut sums[a * channels..b * channels]);
+                        inner[a..b].fill(n);
+                    }
+                }
+                start = end;
+            }
+        }
+    }
+
+    /// The sum of `slot` at centre `x`, channel `ch`, if held for `inner`.
+    #[inline(always)]
+    fn get(&self, slot: usize, x: usize, inner: i64, ch: usize) -> Option<V> {
+        (self.inner[slot][x] == inner).then(|| self.sums[slot][x * self.channels + ch])
+    }
+}
+
 /// Sum of a[i] b[i], in four interleaved partial sums so that it vectorises.
 #[inline]
 fn dot<T: Sample>(a: &[T], b: &[f64]) -> f64 {
@@ -763,14 +820,36 @@ impl<T: Sample> Setup<'_, T> {
         let mut column_reads: Vec<Option<CachedRead<V>>> = vec![None; if table.is_some() { width * slots } else { 0 }];
         // Clip's and Constant's in-image masses likewise.
         let mut column_masses = vec![[None; 2]; if clip_or_constant { width } else { 0 }];
+        // Without Replicate's edge parts and Reflect's folds, a row's window
+        // sums inside the table are read run by run before its pixels.
+        let mut row_windows = table
+            .as_ref()
+            .filter(|_| edges.is_none() && period.is_none())
+            .map(|_| RowWindows::<V>::new(width, channels));
+        let mut row_plans = Vec::with_capacity(if row_windows.is_some() { width } else { 0 });
         for (j, y) in rows.clone().enumerate() {
             let mut row_parts = [None; 2];
             let mut row_masses = [None; 2];
             let mut row_reads: [Option<CachedRead<V>>; 2] = [None; 2];
+            if let (Some(windows), Some((table, _))) = (&mut row_windows, &table) {
+                row_plans.clear();
+                let mut previous = f32::NAN;
+                for x in 0..width {
+                    let sigma = self.sigmas.at(y, x);
+                    let plan = match row_plans.last() {
+                        Some(&plan) if sigma.to_bits() == previous.to_bits() => plan,
+                        _ => self.planner.plan(sigma),
+                    };
+                    previous = sigma;
+                    row_plans.push(plan);
+                }
+                windows.fill::<K>(table, y as i64, &row_plans);
+            }
             for x in 0..width {
                 let sigma = self.sigmas.at(y, x);
                 // Neighbours often share a sigma (plateaus of a distance map).
                 let plan = match last {
+                    _ if !row_plans.is_empty() => row_plans[x],
                     Some((s, plan)) if s.to_bits() == sigma.to_bits() => plan,
                     _ => {
                         let plan = self.planner.plan(sigma);
@@ -789,7 +868,9 @@ impl<T: Sample> Setup<'_, T> {
                         plan
                     }
                 };
-                last = Some((sigma, plan));
+                if row_plans.is_empty() {
+                    last = Some((sigma, plan));
+                }
                 let (py, px) = (y as i64, x as i64);
                 if plan.direct > 0.0 {
                     band.direct_gather(border, sigma, (py, px), &mut direct);
@@ -840,7 +921,10 @@ impl<T: Sample> Setup<'_, T> {
                         for (slot, &(inner, weight)) in boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
                             let cache = [&mut row_reads[slot], &mut column_reads[x * slots + slot]];
                             let Some(period) = &period else {
-                                let window = table.window_cached::<K>((py, px), (inner, inner), ch, cache);
+                                let window = match row_windows.as_ref().and_then(|w| w.get(slot, x, inner, ch)) {
+                                    Some(window) => window,
+                                    None => table.window_cached::<K>((py, px), (inner, inner), ch, cache),
+                                };
                                 sum += weight * window.to_signed_f64();
                                 continue;
                             };
