@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 
-use super::{Setup, Slide, horizontal, horizontal_four};
+use super::{AxisSteps, Setup, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps};
 use crate::border::Border;
 use crate::non_finite::NonFinite;
 use crate::quotient::{self, SUM_LIMIT};
@@ -38,6 +38,19 @@ pub(super) trait ColumnSum: TableValue {
     /// The means of one row of window sums: `out[i] = sums[i] / weight`,
     /// rounded per the crate's rule, with the row's weights in `row`.
     fn means<T: Sample>(sums: &[Self], row: &mut RowMeans<'_>, out: &mut [T]);
+
+    /// The window sums of four rows of column sums and straight away their
+    /// means into `out`, where this type has that form ([`window_means_four`],
+    /// `f64`); `false` (nothing written) elsewhere.
+    #[inline(always)]
+    fn window_means_four<T: Sample>(
+        _sums: [&[Self]; 4],
+        _rows: &FourRows<'_>,
+        _window: [&mut [Self]; 4],
+        _out: [&mut [T]; 4],
+    ) -> bool {
+        false
+    }
 
     /// `next = previous + entering - leaving` for `u8` rows, where this
     /// type has a vector form of it; `false` (nothing written) elsewhere.
@@ -83,6 +96,21 @@ impl ColumnSum for u32 {
 }
 
 impl ColumnSum for f64 {
+    #[inline(always)]
+    fn window_means_four<T: Sample>(
+        sums: [&[f64]; 4],
+        rows: &FourRows<'_>,
+        window: [&mut [f64]; 4],
+        out: [&mut [T]; 4],
+    ) -> bool {
+        match rows.channels {
+            1 => window_means_four::<T, 1>(sums, rows, window, out),
+            2 => window_means_four::<T, 2>(sums, rows, window, out),
+            _ => return false,
+        }
+        true
+    }
+
     fn serves<T: Sample>(_largest_weight: f64) -> bool {
         !T::TYPE.is_integer()
     }
@@ -415,6 +443,23 @@ impl<T: Sample> Setup<'_, T> {
                 let [w0, w1, w2, w3] = &mut window_sums;
                 let [c0, c1, c2, c3] = &column_sums;
                 let inputs = [&c0[..], &c1[..], &c2[..], &c3[..]];
+                if non_finite.is_none()
+                    && let Some(out) = out_rows.as_slice_mut()
+                {
+                    let rows = FourRows {
+                        slide: &self.cols_slide,
+                        steps: &self.col_steps,
+                        channels,
+                        weight_x: weights,
+                        weight_y: std::array::from_fn(|k| axis_weight(&self.rows_slide, self.taps.inner, first_y + k)),
+                    };
+                    let (o01, o23) = out.split_at_mut(2 * row_len);
+                    let ((o0, o1), (o2, o3)) = (o01.split_at_mut(row_len), o23.split_at_mut(row_len));
+                    let window = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
+                    if A::window_means_four(inputs, &rows, window, [o0, o1, o2, o3]) {
+                        continue;
+                    }
+                }
                 let outputs = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
                 horizontal_four(inputs, |sum| sum, &self.cols_slide, &self.col_steps, channels, outputs);
             } else {
@@ -460,6 +505,93 @@ impl<T: Sample> Setup<'_, T> {
         // A NaN or infinity that entered the column sums leaves them
         // non-finite for good (inf - inf is NaN).
         column_sums[GROUP - 1].iter().all(|sum| sum.to_f64().is_finite())
+    }
+}
+
+/// What [`window_means_four`] needs of a group of four output rows
+/// besides their column sums.
+pub(super) struct FourRows<'a> {
+    slide: &'a Slide,
+    steps: &'a AxisSteps,
+    channels: usize,
+    /// The window's columns per sample, and its rows per output row.
+    weight_x: &'a [f64],
+    weight_y: [f64; 4],
+}
+
+/// The horizontal windows of four rows of `f64` column sums (`C` channels)
+/// and their means: over the plain steps the running sums go straight to
+/// the output samples, the four rows interleaved (one dependent add per
+/// sample, as in `horizontal_four`), so neither the differences nor the
+/// window sums make a pass through memory. The same additions in the same
+/// order as `horizontal_four` and then [`ColumnSum::means`], so the same
+/// bits (a unit test compares them). Window sums before and after the
+/// plain steps go through `window` (scratch of a row each).
+fn window_means_four<T: Sample, const C: usize>(
+    sums: [&[f64]; 4],
+    rows: &FourRows<'_>,
+    mut window: [&mut [f64]; 4],
+    out: [&mut [T]; 4],
+) {
+    let (slide, steps) = (rows.slide, rows.steps);
+    let plain = plain_steps(slide);
+    let row_len = slide.len * C;
+    let identity = |sum: f64| sum;
+    let mut accs = [[0.0; crate::MAX_CHANNELS]; 4];
+    for ((acc, sums), window) in accs.iter_mut().zip(sums).zip(window.iter_mut()) {
+        *acc = horizontal_start(sums, identity, slide, steps, C, window);
+    }
+    let [o0, o1, o2, o3] = out;
+    if !plain.is_empty() {
+        // Every plain window lies inside the row: 2n + 1 columns.
+        let weight_x = rows.weight_x[plain.start * C];
+        debug_assert!(
+            rows.weight_x[plain.start * C..plain.end * C]
+                .iter()
+                .all(|&w| w == weight_x)
+        );
+        let inverse = rows.weight_y.map(|weight_y| 1.0 / (weight_y * weight_x));
+        let n = slide.half as usize;
+        let samples = plain.start * C..plain.end * C;
+        let len = samples.len();
+        let steps_of = |r: usize| {
+            let entering = &sums[r][(plain.start + n) * C..][..len];
+            let leaving = &sums[r][(plain.start - n - 1) * C..][..len];
+            entering.chunks_exact(C).zip(leaving.chunks_exact(C))
+        };
+        let outs = o0[samples.clone()]
+            .chunks_exact_mut(C)
+            .zip(o1[samples.clone()].chunks_exact_mut(C))
+            .zip(
+                o2[samples.clone()]
+                    .chunks_exact_mut(C)
+                    .zip(o3[samples].chunks_exact_mut(C)),
+            );
+        let ins = steps_of(0).zip(steps_of(1)).zip(steps_of(2).zip(steps_of(3)));
+        // The sums in locals of exactly C channels, so they stay in registers.
+        let [mut a0, mut a1, mut a2, mut a3]: [[f64; C]; 4] = accs.map(|acc| std::array::from_fn(|ch| acc[ch]));
+        for ((((e0, l0), (e1, l1)), ((e2, l2), (e3, l3))), ((p0, p1), (p2, p3))) in ins.zip(outs) {
+            for ch in 0..C {
+                a0[ch] += e0[ch] - l0[ch];
+                p0[ch] = T::from_f64(a0[ch] * inverse[0]);
+                a1[ch] += e1[ch] - l1[ch];
+                p1[ch] = T::from_f64(a1[ch] * inverse[1]);
+                a2[ch] += e2[ch] - l2[ch];
+                p2[ch] = T::from_f64(a2[ch] * inverse[2]);
+                a3[ch] += e3[ch] - l3[ch];
+                p3[ch] = T::from_f64(a3[ch] * inverse[3]);
+            }
+        }
+        for (acc, sums) in accs.iter_mut().zip([a0, a1, a2, a3]) {
+            acc[..C].copy_from_slice(&sums);
+        }
+    }
+    let edges = (0..plain.start * C).chain(plain.end * C..row_len);
+    for (r, (out, window)) in [o0, o1, o2, o3].into_iter().zip(window).enumerate() {
+        horizontal_finish(sums[r], identity, slide, steps, C, window, None, accs[r]);
+        for i in edges.clone() {
+            out[i] = T::from_f64(window[i] * (1.0 / (rows.weight_y[r] * rows.weight_x[i])));
+        }
     }
 }
 
@@ -551,6 +683,73 @@ fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fused windows and means against the two steps they replace
+    /// (`horizontal_four`, then the means of `RowMeans`), bit for bit.
+    fn check_window_means<T: Sample + PartialEq + std::fmt::Debug>() {
+        let mut next_number = crate::test_numbers(0x2545_f491_4f6c_dd1d);
+        let borders = [Border::Clip, Border::Replicate, Border::Reflect];
+        for (len, half, channels, border) in (1..=23usize).flat_map(|len| {
+            [0i64, 1, 2, 5, 11, 30].into_iter().flat_map(move |half| {
+                [1usize, 2]
+                    .into_iter()
+                    .flat_map(move |c| borders.map(|b| (len, half, c, b)))
+            })
+        }) {
+            let slide = Slide { border, half, len };
+            let steps = AxisSteps::new(&slide, false);
+            let row_len = len * channels;
+            let weight_x: Vec<f64> = (0..row_len).map(|i| axis_weight(&slide, half, i / channels)).collect();
+            // Column sums with fractions, some large, so that roundings differ.
+            let sums: [Vec<f64>; 4] = std::array::from_fn(|_| {
+                (0..row_len)
+                    .map(|_| (next_number() % 2_000_001) as f64 / 7.0 - 1e5)
+                    .collect()
+            });
+            let weight_y = [3.0, 2.0 * half as f64 + 1.0, 1.0, 2.0 * half as f64 + 1.0];
+            let rows = FourRows {
+                slide: &slide,
+                steps: &steps,
+                channels,
+                weight_x: &weight_x,
+                weight_y,
+            };
+            let inputs = [&sums[0][..], &sums[1][..], &sums[2][..], &sums[3][..]];
+            let mut scratch: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; row_len]);
+            let mut fused: [Vec<T>; 4] = std::array::from_fn(|_| vec![T::default(); row_len]);
+            let [s0, s1, s2, s3] = &mut scratch;
+            let [f0, f1, f2, f3] = &mut fused;
+            assert!(f64::window_means_four(
+                inputs,
+                &rows,
+                [&mut s0[..], &mut s1[..], &mut s2[..], &mut s3[..]],
+                [&mut f0[..], &mut f1[..], &mut f2[..], &mut f3[..]],
+            ));
+            let mut windows: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; row_len]);
+            let [w0, w1, w2, w3] = &mut windows;
+            horizontal_four(
+                inputs,
+                |sum| sum,
+                &slide,
+                &steps,
+                channels,
+                [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]],
+            );
+            let mut row_means = RowMeans::new(&weight_x, false, f64::MAX);
+            for r in 0..4 {
+                row_means.set_row(weight_y[r]);
+                let mut expect = vec![T::default(); row_len];
+                f64::means(&windows[r], &mut row_means, &mut expect);
+                assert_eq!(fused[r], expect, "{len} x {channels}, half {half}, {border:?}, row {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn fused_window_means_equal_window_sums_then_means() {
+        check_window_means::<f32>();
+        check_window_means::<f64>();
+    }
 
     #[test]
     fn vector_byte_step_equals_the_scalar_step() {

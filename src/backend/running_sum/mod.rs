@@ -146,6 +146,7 @@ fn horizontal<S: Copy, A: TableValue>(
     outer: Option<&mut [A]>,
 ) {
     let mut acc = horizontal_start(pixels, to_acc, slide, steps, channels, inner);
+    middle_differences(pixels, to_acc, slide, channels, inner);
     let plain = plain_steps(slide);
     let middle = &mut inner[plain.start * channels..plain.end * channels];
     A::running_sums(middle, &mut acc, channels);
@@ -171,6 +172,7 @@ fn horizontal_four<S: Copy, A: TableValue>(
         .zip(pixels.iter().zip([&mut *i0, &mut *i1, &mut *i2, &mut *i3]))
     {
         *acc = horizontal_start(row, to_acc, slide, steps, channels, out);
+        middle_differences(row, to_acc, slide, channels, out);
     }
     let plain = plain_steps(slide);
     let samples = plain.start * channels..plain.end * channels;
@@ -209,9 +211,8 @@ fn plain_steps(slide: &Slide) -> Range<usize> {
 }
 
 /// The first part of [`horizontal`]: the window sums before the plain
-/// steps into `inner`, and over the plain steps the differences of the
-/// entering and leaving samples (which [`running_sums`] then turns into
-/// window sums). Returns the sums of the window before the plain steps.
+/// steps into `inner`. Returns the sums of the window before the plain
+/// steps.
 #[inline(always)]
 fn horizontal_start<S: Copy, A: TableValue>(
     pixels: &[S],
@@ -229,24 +230,37 @@ fn horizontal_start<S: Copy, A: TableValue>(
         }
     }
     let plain = plain_steps(slide);
-    let (head, rest) = inner.split_at_mut(plain.start * c);
+    let head = &mut inner[..plain.start * c];
     for (x, out) in head.chunks_exact_mut(c).enumerate() {
         if x > 0 {
             border_step(&sample, steps, x, &mut acc[..c]);
         }
         out.copy_from_slice(&acc[..c]);
     }
-    // Empty when `plain` is. The differences first (a loop the compiler
-    // vectorises), then their running sums: one add per sample on the
-    // dependency chain instead of two.
+    acc
+}
+
+/// Over the plain steps, the differences of the entering and leaving
+/// samples into `inner` (which [`TableValue::running_sums`] then turns into
+/// window sums): a loop the compiler vectorises first, then one add per
+/// sample on the dependency chain instead of two. Nothing when there are
+/// no plain steps.
+#[inline(always)]
+fn middle_differences<S: Copy, A: TableValue>(
+    pixels: &[S],
+    to_acc: impl Fn(S) -> A + Copy,
+    slide: &Slide,
+    c: usize,
+    inner: &mut [A],
+) {
+    let plain = plain_steps(slide);
     let n = slide.half as usize;
-    let middle = &mut rest[..plain.len() * c];
+    let middle = &mut inner[plain.start * c..plain.end * c];
     let entering = &pixels[((plain.start + n) * c).min(pixels.len())..];
     let leaving = &pixels[(plain.start.saturating_sub(n + 1) * c).min(pixels.len())..];
     for ((out, &enter), &leave) in middle.iter_mut().zip(entering).zip(leaving) {
         *out = to_acc(enter).sub(to_acc(leave));
     }
-    acc
 }
 
 /// Moves the window sums `acc` to centre `x` through the border rule.
