@@ -269,6 +269,8 @@ impl<V: Wrapping> IntegratedBand<V> {
         let (wy, wx) = (2 * inner_y + 1, 2 * inner_x + 1);
         let top = y + k * inner_y - self.origin.0;
         let left = x + k * inner_x - self.origin.1;
+        // The rule of `inside_columns` (for two half-widths), written out:
+        // through that range the per-pixel path measured 5-10 % slower.
         let inside =
             top - k * wy >= 0 && (top as usize) < self.rows && left - k * wx >= 0 && (left as usize) < self.cols;
         let c = &self.coefficients[..=K];
@@ -291,7 +293,8 @@ impl<V: Wrapping> IntegratedBand<V> {
 
     /// The centres x whose windows of half-width `inner` (both axes) on
     /// image row `y` lie inside the table, where [`Self::window_cached`]
-    /// reads (k + 1)^2 plain entries; empty if the row's do not.
+    /// reads (k + 1)^2 plain entries; empty if the row's do not. The k-th
+    /// difference reads k entries before a window's first.
     pub(crate) fn inside_columns<const K: usize>(&self, y: i64, inner: i64) -> Range<i64> {
         let k = K as i64;
         let top = y + k * inner - self.origin.0;

@@ -805,7 +805,6 @@ impl<T: Sample> Setup<'_, T> {
         let non_finite = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
-        let mut last: Option<(f32, Plan)> = None;
         let mut folds = [FoldedBox {
             inner: 0,
             weight: 0.0,
@@ -826,50 +825,32 @@ impl<T: Sample> Setup<'_, T> {
             .as_ref()
             .filter(|_| edges.is_none() && period.is_none())
             .map(|_| RowWindows::<V>::new(width, channels));
-        let mut row_plans = Vec::with_capacity(if row_windows.is_some() { width } else { 0 });
+        // Each pixel's plan, a row at a time.
+        let mut row_plans: Vec<Plan> = Vec::with_capacity(width);
         for (j, y) in rows.clone().enumerate() {
             let mut row_parts = [None; 2];
             let mut row_masses = [None; 2];
             let mut row_reads: [Option<CachedRead<V>>; 2] = [None; 2];
-            if let (Some(windows), Some((table, _))) = (&mut row_windows, &table) {
-                row_plans.clear();
-                let mut previous = f32::NAN;
-                for x in 0..width {
-                    let sigma = self.sigmas.at(y, x);
-                    let plan = match row_plans.last() {
-                        Some(&plan) if sigma.to_bits() == previous.to_bits() => plan,
-                        _ => self.planner.plan(sigma),
-                    };
-                    previous = sigma;
-                    row_plans.push(plan);
-                }
-                windows.fill::<K>(table, y as i64, &row_plans);
-            }
+            row_plans.clear();
+            let mut previous = f32::NAN;
             for x in 0..width {
                 let sigma = self.sigmas.at(y, x);
                 // Neighbours often share a sigma (plateaus of a distance map).
-                let plan = match last {
-                    _ if !row_plans.is_empty() => row_plans[x],
-                    Some((s, plan)) if s.to_bits() == sigma.to_bits() => plan,
-                    _ => {
-                        let plan = self.planner.plan(sigma);
-                        if period.is_some() {
-                            folds = self.folded(&plan, true);
-                        } else {
-                            for (f, &(inner, weight)) in folds.iter_mut().zip(&plan.boxes) {
-                                *f = FoldedBox {
-                                    inner,
-                                    weight,
-                                    down: AxisFold::unfolded(inner),
-                                    along: AxisFold::unfolded(inner),
-                                };
-                            }
-                        }
-                        plan
-                    }
+                let plan = match row_plans.last() {
+                    Some(&plan) if sigma.to_bits() == previous.to_bits() => plan,
+                    _ => self.planner.plan(sigma),
                 };
-                if row_plans.is_empty() {
-                    last = Some((sigma, plan));
+                previous = sigma;
+                row_plans.push(plan);
+            }
+            if let (Some(windows), Some((table, _))) = (&mut row_windows, &table) {
+                windows.fill::<K>(table, y as i64, &row_plans);
+            }
+            for x in 0..width {
+                let (sigma, plan) = (self.sigmas.at(y, x), row_plans[x]);
+                // Reflect's folds, once per plan.
+                if period.is_some() && (x == 0 || row_plans[x - 1] != plan) {
+                    folds = self.folded(&plan, true);
                 }
                 let (py, px) = (y as i64, x as i64);
                 if plan.direct > 0.0 {
