@@ -67,6 +67,56 @@ pub(crate) fn running_sums_u32(values: &mut [u32], acc: &mut [u32], channels: us
     running_sums_scalar(values, acc, channels)
 }
 
+/// The running sums per channel (wrapping) of `len` samples given eight
+/// at a time by `differences(i)` (samples `i..i + 8`; whole pixels of
+/// `channels` samples), from `acc`: `eight(i, sums)` is given the sums of
+/// samples `i..i + 8`, and nothing is written. Returns how many samples
+/// were summed (the most eights in `len`), and leaves in `acc` the sums
+/// after them. A sliding window's sums (the differences of the entering
+/// and leaving samples) go straight to whatever consumes them: no pass
+/// through memory for the differences or the sums. Eight lanes in one
+/// vector where the target has AVX2, two vectors of four with SSE2.
+#[inline(always)]
+pub(crate) fn difference_sums_u32(
+    len: usize,
+    acc: &mut [u32],
+    channels: usize,
+    differences: impl FnMut(usize) -> [u32; 8],
+    eight: impl FnMut(usize, [u32; 8]),
+) -> usize {
+    #[cfg(target_feature = "sse2")]
+    match channels {
+        1 => return lanes::difference_sums::<1>(len, acc, differences, eight),
+        2 => return lanes::difference_sums::<2>(len, acc, differences, eight),
+        3 => return lanes::difference_sums::<3>(len, acc, differences, eight),
+        4 => return lanes::difference_sums::<4>(len, acc, differences, eight),
+        _ => {}
+    }
+    difference_sums_scalar(len, acc, channels, differences, eight)
+}
+
+/// [`difference_sums_u32`] one sample at a time.
+#[inline(always)]
+fn difference_sums_scalar(
+    len: usize,
+    acc: &mut [u32],
+    channels: usize,
+    mut differences: impl FnMut(usize) -> [u32; 8],
+    mut eight: impl FnMut(usize, [u32; 8]),
+) -> usize {
+    let len = len / 8 * 8;
+    for i in (0..len).step_by(8) {
+        let mut sums = differences(i);
+        for (j, sum) in sums.iter_mut().enumerate() {
+            let ch = (i + j) % channels;
+            acc[ch] = acc[ch].wrapping_add(*sum);
+            *sum = acc[ch];
+        }
+        eight(i, sums);
+    }
+    len
+}
+
 /// One summed-area table row of `u8` samples (whole pixels of `channels`):
 /// `current[i] = above[i] +` the running sum of the samples up to `i` in its
 /// channel, from `acc` (updated, as in [`running_sums_scalar`]). Sixteen
@@ -192,6 +242,88 @@ mod lanes {
         super::table_row_scalar(&mut current[..len], above, samples, acc, C, vectors);
     }
 
+    /// See [`super::difference_sums_u32`]: two vectors of four lanes.
+    #[cfg(not(target_feature = "avx2"))]
+    #[inline(always)]
+    pub(super) fn difference_sums<const C: usize>(
+        len: usize,
+        acc: &mut [u32],
+        mut differences: impl FnMut(usize) -> [u32; 8],
+        mut eight: impl FnMut(usize, [u32; 8]),
+    ) -> usize {
+        let len = len / 8 * 8;
+        let mut before = before_row::<C>(acc);
+        for i in (0..len).step_by(8) {
+            let [low, high] = bytemuck::cast::<[u32; 8], [m128i; 2]>(differences(i));
+            let low = add(within::<C>(low), carry::<C>(before));
+            let high = add(within::<C>(high), carry::<C>(low));
+            before = high;
+            eight(i, bytemuck::cast::<[m128i; 2], [u32; 8]>([low, high]));
+        }
+        after::<C>(before, len, acc);
+        len
+    }
+
+    /// See [`super::difference_sums_u32`]: one vector of eight lanes. Its
+    /// halves take the running sums of four lanes ([`within`]); the upper
+    /// half then adds the lower half's sums that [`carry`] picks, and the
+    /// whole vector the sums before it: lane k of the lower half needs
+    /// lane `carry(k)` of the four samples before, and lane k of the upper
+    /// half, by the same rule applied twice, lane `carry(carry(k))` (the
+    /// sums carried into the lower half carry on into the upper one). One
+    /// lane permutation and one add per eight samples on the chain.
+    #[cfg(target_feature = "avx2")]
+    #[inline(always)]
+    pub(super) fn difference_sums<const C: usize>(
+        len: usize,
+        acc: &mut [u32],
+        mut differences: impl FnMut(usize) -> [u32; 8],
+        mut eight: impl FnMut(usize, [u32; 8]),
+    ) -> usize {
+        use safe_arch::{
+            add_i32_m256i, byte_shl_imm_u128_m256i as shift_bytes, m256i, shuffle_abi_i128z_all_m256i,
+            shuffle_ai_i32_half_m256i, shuffle_av_i32_all_m256i,
+        };
+        let len = len / 8 * 8;
+        // The lanes `carry` picks, in the order of its shuffle.
+        let picks: [i32; 4] = match C {
+            1 => [3, 3, 3, 3],
+            2 => [2, 3, 2, 3],
+            3 => [1, 2, 3, 1],
+            _ => [0, 1, 2, 3],
+        };
+        let before_lanes: [i32; 8] =
+            std::array::from_fn(|k| 4 + if k < 4 { picks[k] } else { picks[picks[k - 4] as usize] });
+        let before_lanes = m256i::from(before_lanes);
+        // The sums of the four samples before, in the upper half.
+        let mut before = bytemuck::cast::<[m128i; 2], m256i>([zeroed_m128i(), before_row::<C>(acc)]);
+        for i in (0..len).step_by(8) {
+            let d = bytemuck::cast::<[u32; 8], m256i>(differences(i));
+            let halves = match C {
+                1 => {
+                    let d = add_i32_m256i(d, shift_bytes::<4>(d));
+                    add_i32_m256i(d, shift_bytes::<8>(d))
+                }
+                2 => add_i32_m256i(d, shift_bytes::<8>(d)),
+                3 => add_i32_m256i(d, shift_bytes::<12>(d)),
+                _ => d,
+            };
+            let picked = match C {
+                1 => shuffle_ai_i32_half_m256i::<0b11_11_11_11>(halves),
+                2 => shuffle_ai_i32_half_m256i::<0b11_10_11_10>(halves),
+                3 => shuffle_ai_i32_half_m256i::<0b01_11_10_01>(halves),
+                _ => halves,
+            };
+            // The lower half's picks into the upper half, zeros below.
+            let within = add_i32_m256i(halves, shuffle_abi_i128z_all_m256i::<0x08>(picked, picked));
+            let sums = add_i32_m256i(within, shuffle_av_i32_all_m256i(before, before_lanes));
+            before = sums;
+            eight(i, bytemuck::cast::<m256i, [u32; 8]>(sums));
+        }
+        after::<C>(bytemuck::cast::<m256i, [m128i; 2]>(before)[1], len, acc);
+        len
+    }
+
     /// See [`super::running_sums_u32`].
     #[inline(always)]
     pub(super) fn running_sums<const C: usize>(values: &mut [u32], acc: &mut [u32]) {
@@ -256,6 +388,45 @@ mod tests {
                     assert_eq!(vector, expected, "vector sums, {case}");
                     assert_eq!(vector_acc, expected_acc, "vector end sums, {case}");
                     assert_eq!(scalar, expected, "scalar sums, {case}");
+                    assert_eq!(scalar_acc, expected_acc, "scalar end sums, {case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn vector_difference_sums_equal_the_scalar_ones_and_the_definition() {
+        let mut next = crate::test_numbers(0x5851_f42d_4c95_7f2d);
+        for channels in 1..=5 {
+            for pixels in 0..=23 {
+                for round in 0..12 {
+                    // Small values, and values that wrap.
+                    let big = round % 2 == 1;
+                    let mut value = || if big { next() as u32 } else { (next() % 256) as u32 };
+                    let len = pixels * channels;
+                    let differences: Vec<u32> = (0..len).map(|_| value()).collect();
+                    let start: Vec<u32> = (0..channels).map(|_| value()).collect();
+                    let expected = by_definition(&differences, &start, channels);
+                    let done = len / 8 * 8;
+                    let mut expected_acc = start.clone();
+                    for (i, &sum) in expected[..done].iter().enumerate() {
+                        expected_acc[i % channels] = sum;
+                    }
+                    let case = format!("{channels} channels, {pixels} pixels, round {round}");
+                    let eights = |i: usize| -> [u32; 8] { differences[i..i + 8].try_into().expect("8 lanes") };
+                    let mut vector_acc = start.clone();
+                    let (mut vector, mut scalar) = (vec![0; done], vec![0; done]);
+                    let vector_done = difference_sums_u32(len, &mut vector_acc, channels, eights, |i, sums| {
+                        vector[i..i + 8].copy_from_slice(&sums)
+                    });
+                    let mut scalar_acc = start.clone();
+                    let scalar_done = difference_sums_scalar(len, &mut scalar_acc, channels, eights, |i, sums| {
+                        scalar[i..i + 8].copy_from_slice(&sums)
+                    });
+                    assert_eq!((vector_done, scalar_done), (done, done), "{case}");
+                    assert_eq!(vector, expected[..done], "vector sums, {case}");
+                    assert_eq!(vector_acc, expected_acc, "vector end sums, {case}");
+                    assert_eq!(scalar, expected[..done], "scalar sums, {case}");
                     assert_eq!(scalar_acc, expected_acc, "scalar end sums, {case}");
                 }
             }

@@ -120,13 +120,13 @@ pub(crate) fn short_inverse(weight: u32) -> f32 {
 /// at every sum where the quotient changes (the product grows with the
 /// sum, so those decide) and every sum of the smallest and largest weights.
 #[inline(always)]
-fn quotient_short(sum: u32, weight: u32, short_inverse: f32) -> u32 {
+pub(crate) fn quotient_short(sum: u32, weight: u32, short_inverse: f32) -> u32 {
     ((2 * sum + weight) as f32 * short_inverse) as u32
 }
 
 /// [`quotient_short`] on 8 lanes.
 #[inline(always)]
-fn quotient_short_x8(sum: i32x8, weight: i32x8, short_inverse: f32x8) -> i32x8 {
+pub(crate) fn quotient_short_x8(sum: i32x8, weight: i32x8, short_inverse: f32x8) -> i32x8 {
     ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
 }
 

@@ -52,6 +52,22 @@ pub(super) trait ColumnSum: TableValue {
         false
     }
 
+    /// The window sums of one row of column sums and straight away their
+    /// means into `out`, where this type has that form for the row's
+    /// weights ([`window_means_short`], `u32` sums of `u8` windows);
+    /// `false` (nothing written) elsewhere.
+    #[inline(always)]
+    fn window_means_row<T: Sample>(
+        _sums: &[Self],
+        _axis: (&Slide, &AxisSteps),
+        _channels: usize,
+        _row: &RowMeans<'_>,
+        _window: &mut [Self],
+        _out: &mut [T],
+    ) -> bool {
+        false
+    }
+
     /// `next = previous + entering - leaving` for `u8` rows, where this
     /// type has a vector form of it; `false` (nothing written) elsewhere.
     #[inline(always)]
@@ -61,6 +77,28 @@ pub(super) trait ColumnSum: TableValue {
 }
 
 impl ColumnSum for u32 {
+    #[inline(always)]
+    fn window_means_row<T: Sample>(
+        sums: &[u32],
+        axis: (&Slide, &AxisSteps),
+        channels: usize,
+        row: &RowMeans<'_>,
+        window: &mut [u32],
+        out: &mut [T],
+    ) -> bool {
+        if !row.short {
+            return false;
+        }
+        match channels {
+            1 => window_means_short::<T, 1>(sums, axis, row, window, out),
+            2 => window_means_short::<T, 2>(sums, axis, row, window, out),
+            3 => window_means_short::<T, 3>(sums, axis, row, window, out),
+            4 => window_means_short::<T, 4>(sums, axis, row, window, out),
+            _ => return false,
+        }
+        true
+    }
+
     #[inline(always)]
     fn step_bytes(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) -> bool {
         step_bytes_u32(previous, next, entering, leaving);
@@ -462,22 +500,23 @@ impl<T: Sample> Setup<'_, T> {
                 }
                 let outputs = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
                 horizontal_four(inputs, |sum| sum, &self.cols_slide, &self.col_steps, channels, outputs);
-            } else {
-                for (sums, window) in column_sums.iter().zip(&mut window_sums).take(group_len) {
-                    horizontal(
-                        sums,
-                        |sum| sum,
-                        &self.cols_slide,
-                        &self.col_steps,
-                        channels,
-                        window,
-                        None,
-                    );
-                }
             }
             for (k, mut out_row) in out_rows.axis_iter_mut(Axis(0)).enumerate() {
                 let y = first_y + k;
                 row_means.set_row(axis_weight(&self.rows_slide, self.taps.inner, y));
+                if group_len < GROUP {
+                    // Rows one by one: their window sums and means at once
+                    // where the sum type has that form, else the sums here.
+                    let (sums, window) = (&column_sums[k], &mut window_sums[k]);
+                    let axis = (&self.cols_slide, &self.col_steps);
+                    if non_finite.is_none()
+                        && let Some(out) = out_row.as_slice_mut()
+                        && A::window_means_row(sums, axis, channels, &row_means, window, out)
+                    {
+                        continue;
+                    }
+                    horizontal(sums, |sum| sum, axis.0, axis.1, channels, window, None);
+                }
                 let patch = |out: &mut [T]| {
                     if let Some(non_finite) = non_finite {
                         non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), out);
@@ -592,6 +631,63 @@ fn window_means_four<T: Sample, const C: usize>(
         for i in edges.clone() {
             out[i] = T::from_f64(window[i] * (1.0 / (rows.weight_y[r] * rows.weight_x[i])));
         }
+    }
+}
+
+/// The horizontal windows of one row of `u32` column sums (`C` channels)
+/// and their means, for rows whose weights take
+/// [`quotient::quotients_short`]: over the plain steps the running sums of
+/// the entering and leaving column sums go eight at a time straight to
+/// their quotients and the output samples
+/// ([`crate::prefix::difference_sums_u32`]), so neither the differences nor
+/// the window sums make a pass through memory. Integer sums are exact in
+/// any order, so the same values as `horizontal` and then
+/// [`ColumnSum::means`] (a unit test compares them). Window sums before and
+/// after the plain steps go through `window` (scratch of a row).
+#[inline(always)]
+fn window_means_short<T: Sample, const C: usize>(
+    sums: &[u32],
+    (slide, steps): (&Slide, &AxisSteps),
+    row: &RowMeans<'_>,
+    window: &mut [u32],
+    out: &mut [T],
+) {
+    let identity = |sum: u32| sum;
+    let plain = plain_steps(slide);
+    let mut acc = horizontal_start(sums, identity, slide, steps, C, window);
+    let samples = plain.start * C..plain.end * C;
+    if !plain.is_empty() {
+        // Every plain window lies inside the row: one weight for them all.
+        let (weight, inverse) = (row.weight[samples.start], row.short_inverse[samples.start]);
+        debug_assert!(row.weight[samples.clone()].iter().all(|&w| w == weight));
+        let n = slide.half as usize;
+        let entering = &sums[(plain.start + n) * C..][..samples.len()];
+        let leaving = &sums[(plain.start - n - 1) * C..][..samples.len()];
+        let plain_out = &mut out[samples.clone()];
+        let (weights, inverses) = (wide::i32x8::splat(weight as i32), wide::f32x8::splat(inverse));
+        let eight_at = |row: &[u32], i: usize| wide::u32x8::from(<[u32; 8]>::try_from(&row[i..i + 8]).expect("8 sums"));
+        let differences = |i: usize| (eight_at(entering, i) - eight_at(leaving, i)).to_array();
+        let done = crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, eight| {
+            let sums = wide::i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(eight));
+            let means = quotient::quotient_short_x8(sums, weights, inverses).to_array();
+            for (out, mean) in plain_out[i..i + 8].iter_mut().zip(means) {
+                *out = T::from_whole(mean as u32);
+            }
+        });
+        for i in done..samples.len() {
+            let ch = i % C;
+            acc[ch] = acc[ch].wrapping_add(entering[i]).wrapping_sub(leaving[i]);
+            plain_out[i] = T::from_whole(quotient::quotient_short(acc[ch], weight, inverse));
+        }
+    }
+    horizontal_finish(sums, identity, slide, steps, C, window, None, acc);
+    for edge in [0..samples.start, samples.end..window.len()] {
+        quotient::quotients_short(
+            &window[edge.clone()],
+            &row.weight[edge.clone()],
+            &row.short_inverse[edge.clone()],
+            &mut out[edge],
+        );
     }
 }
 
@@ -749,6 +845,57 @@ mod tests {
     fn fused_window_means_equal_window_sums_then_means() {
         check_window_means::<f32>();
         check_window_means::<f64>();
+    }
+
+    /// The fused `u32` windows and means of one row against the two steps
+    /// they replace (`horizontal`, then the means of `RowMeans`), for `u8`
+    /// samples: every length to a few vectors past the plain steps, 1-4
+    /// channels, each border.
+    #[test]
+    fn fused_short_window_means_equal_window_sums_then_means() {
+        let mut next_number = crate::test_numbers(0x3c6e_f372_fe94_f82b);
+        let borders = [Border::Clip, Border::Replicate, Border::Reflect];
+        for len in 1..=45usize {
+            for half in [0i64, 1, 2, 3, 7, 16, 30] {
+                for channels in 1..=4 {
+                    for border in borders {
+                        let slide = Slide { border, half, len };
+                        let steps = AxisSteps::new(&slide, false);
+                        let row_len = len * channels;
+                        let weight_x: Vec<f64> =
+                            (0..row_len).map(|i| axis_weight(&slide, half, i / channels)).collect();
+                        let mut row_means = RowMeans::new(&weight_x, true, 255.0);
+                        let weight_y = [1, 3, 2 * half as u32 + 1][next_number() as usize % 3];
+                        row_means.set_row(weight_y as f64);
+                        assert!(row_means.short);
+                        // Column sums of `weight_y` bytes, some at the ends of their range.
+                        let sums: Vec<u32> = (0..row_len)
+                            .map(|_| match next_number() % 4 {
+                                0 => 0,
+                                1 => 255 * weight_y,
+                                _ => (next_number() % (255 * weight_y as u64 + 1)) as u32,
+                            })
+                            .collect();
+                        let mut scratch = vec![0; row_len];
+                        let mut fused = vec![0u8; row_len];
+                        let axis = (&slide, &steps);
+                        assert!(u32::window_means_row(
+                            &sums,
+                            axis,
+                            channels,
+                            &row_means,
+                            &mut scratch,
+                            &mut fused
+                        ));
+                        let mut window = vec![0; row_len];
+                        horizontal(&sums, |sum| sum, &slide, &steps, channels, &mut window, None);
+                        let mut expect = vec![0u8; row_len];
+                        u32::means(&window, &mut row_means, &mut expect);
+                        assert_eq!(fused, expect, "{len} x {channels}, half {half}, {border:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
