@@ -11,8 +11,11 @@
 //! takes run-time indices, which SSE2 has no instruction for), so this
 //! module takes SSE2's from `safe_arch` (the safe `core::arch` wrappers
 //! `wide` itself is built on), wherever the target has SSE2 (every x86_64
-//! CPU). Integer additions wrap, so the vectors give
-//! the same bits as [`running_sums_scalar`] in any order (tested).
+//! CPU). The running sums of a sliding window's differences
+//! ([`difference_sums_u32`]) also take eight or sixteen lanes at once where
+//! the target has AVX2 or AVX-512 (every form the target has is compiled
+//! and tested). Integer additions wrap, so the vectors give the same bits
+//! as [`running_sums_scalar`] in any order (tested).
 
 use crate::table::TableValue;
 
@@ -67,32 +70,36 @@ pub(crate) fn running_sums_u32(values: &mut [u32], acc: &mut [u32], channels: us
     running_sums_scalar(values, acc, channels)
 }
 
-/// The running sums per channel (wrapping) of `len` samples given eight
-/// at a time by `differences(i)` (samples `i..i + 8`; whole pixels of
-/// `channels` samples), from `acc`: `eight(i, sums)` is given the sums of
-/// samples `i..i + 8`, and nothing is written. Returns how many samples
-/// were summed (the most eights in `len`), and leaves in `acc` the sums
+/// Samples per call of [`difference_sums_u32`]'s consumer.
+pub(crate) const DIFFERENCE_LANES: usize = 16;
+
+/// The running sums per channel (wrapping) of `len` samples given sixteen
+/// at a time by `differences(i)` (samples `i..i + 16`; whole pixels of
+/// `channels` samples), from `acc`: `sixteen(i, sums)` is given the sums of
+/// samples `i..i + 16`, and nothing is written. Returns how many samples
+/// were summed (the most sixteens in `len`), and leaves in `acc` the sums
 /// after them. A sliding window's sums (the differences of the entering
 /// and leaving samples) go straight to whatever consumes them: no pass
-/// through memory for the differences or the sums. Eight lanes in one
-/// vector where the target has AVX2, two vectors of four with SSE2.
+/// through memory for the differences or the sums. One vector of sixteen
+/// lanes where the target has AVX-512, two of eight with AVX2, four of
+/// four with SSE2.
 #[inline(always)]
 pub(crate) fn difference_sums_u32(
     len: usize,
     acc: &mut [u32],
     channels: usize,
-    differences: impl FnMut(usize) -> [u32; 8],
-    eight: impl FnMut(usize, [u32; 8]),
+    differences: impl FnMut(usize) -> [u32; DIFFERENCE_LANES],
+    sixteen: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
 ) -> usize {
     #[cfg(target_feature = "sse2")]
     match channels {
-        1 => return lanes::difference_sums::<1>(len, acc, differences, eight),
-        2 => return lanes::difference_sums::<2>(len, acc, differences, eight),
-        3 => return lanes::difference_sums::<3>(len, acc, differences, eight),
-        4 => return lanes::difference_sums::<4>(len, acc, differences, eight),
+        1 => return lanes::difference_sums::<1>(len, acc, differences, sixteen),
+        2 => return lanes::difference_sums::<2>(len, acc, differences, sixteen),
+        3 => return lanes::difference_sums::<3>(len, acc, differences, sixteen),
+        4 => return lanes::difference_sums::<4>(len, acc, differences, sixteen),
         _ => {}
     }
-    difference_sums_scalar(len, acc, channels, differences, eight)
+    difference_sums_scalar(len, acc, channels, differences, sixteen)
 }
 
 /// [`difference_sums_u32`] one sample at a time.
@@ -101,18 +108,18 @@ fn difference_sums_scalar(
     len: usize,
     acc: &mut [u32],
     channels: usize,
-    mut differences: impl FnMut(usize) -> [u32; 8],
-    mut eight: impl FnMut(usize, [u32; 8]),
+    mut differences: impl FnMut(usize) -> [u32; DIFFERENCE_LANES],
+    mut sixteen: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
 ) -> usize {
-    let len = len / 8 * 8;
-    for i in (0..len).step_by(8) {
+    let len = len / DIFFERENCE_LANES * DIFFERENCE_LANES;
+    for i in (0..len).step_by(DIFFERENCE_LANES) {
         let mut sums = differences(i);
         for (j, sum) in sums.iter_mut().enumerate() {
             let ch = (i + j) % channels;
             acc[ch] = acc[ch].wrapping_add(*sum);
             *sum = acc[ch];
         }
-        eight(i, sums);
+        sixteen(i, sums);
     }
     len
 }
@@ -156,6 +163,7 @@ fn table_row_scalar(
 
 #[cfg(target_feature = "sse2")]
 mod lanes {
+    use super::DIFFERENCE_LANES as LANES;
     use safe_arch::{
         add_i32_m128i as add, byte_shl_imm_u128_m128i as shift_bytes, m128i, shuffle_ai_f32_all_m128i as shuffle,
         unpack_high_i8_m128i, unpack_high_i16_m128i, unpack_low_i8_m128i, unpack_low_i16_m128i, zeroed_m128i,
@@ -242,85 +250,150 @@ mod lanes {
         super::table_row_scalar(&mut current[..len], above, samples, acc, C, vectors);
     }
 
-    /// See [`super::difference_sums_u32`]: two vectors of four lanes.
-    #[cfg(not(target_feature = "avx2"))]
+    /// See [`super::difference_sums_u32`]: the widest form the target
+    /// has. Every form the target has is compiled, and tested.
     #[inline(always)]
     pub(super) fn difference_sums<const C: usize>(
         len: usize,
         acc: &mut [u32],
-        mut differences: impl FnMut(usize) -> [u32; 8],
-        mut eight: impl FnMut(usize, [u32; 8]),
+        differences: impl FnMut(usize) -> [u32; LANES],
+        sixteen: impl FnMut(usize, [u32; LANES]),
     ) -> usize {
-        let len = len / 8 * 8;
+        #[cfg(target_feature = "avx512f")]
+        return difference_sums_avx512::<C>(len, acc, differences, sixteen);
+        #[cfg(all(target_feature = "avx2", not(target_feature = "avx512f")))]
+        return difference_sums_avx2::<C>(len, acc, differences, sixteen);
+        #[cfg(not(target_feature = "avx2"))]
+        return difference_sums_sse2::<C>(len, acc, differences, sixteen);
+    }
+
+    /// See [`super::difference_sums_u32`]: four vectors of four lanes.
+    #[cfg_attr(target_feature = "avx2", allow(dead_code))]
+    #[inline(always)]
+    pub(super) fn difference_sums_sse2<const C: usize>(
+        len: usize,
+        acc: &mut [u32],
+        mut differences: impl FnMut(usize) -> [u32; LANES],
+        mut sixteen: impl FnMut(usize, [u32; LANES]),
+    ) -> usize {
+        let len = len / LANES * LANES;
         let mut before = before_row::<C>(acc);
-        for i in (0..len).step_by(8) {
-            let [low, high] = bytemuck::cast::<[u32; 8], [m128i; 2]>(differences(i));
-            let low = add(within::<C>(low), carry::<C>(before));
-            let high = add(within::<C>(high), carry::<C>(low));
-            before = high;
-            eight(i, bytemuck::cast::<[m128i; 2], [u32; 8]>([low, high]));
+        for i in (0..len).step_by(LANES) {
+            let sums = bytemuck::cast::<[u32; LANES], [m128i; 4]>(differences(i)).map(|d| {
+                before = add(within::<C>(d), carry::<C>(before));
+                before
+            });
+            sixteen(i, bytemuck::cast::<[m128i; 4], [u32; LANES]>(sums));
         }
         after::<C>(before, len, acc);
         len
     }
 
-    /// See [`super::difference_sums_u32`]: one vector of eight lanes. Its
-    /// halves take the running sums of four lanes ([`within`]); the upper
-    /// half then adds the lower half's sums that [`carry`] picks, and the
-    /// whole vector the sums before it: lane k of the lower half needs
-    /// lane `carry(k)` of the four samples before, and lane k of the upper
-    /// half, by the same rule applied twice, lane `carry(carry(k))` (the
-    /// sums carried into the lower half carry on into the upper one). One
-    /// lane permutation and one add per eight samples on the chain.
+    /// The lanes [`carry`] picks, in the order of its shuffle.
     #[cfg(target_feature = "avx2")]
+    const fn carry_picks<const C: usize>() -> [i32; 4] {
+        match C {
+            1 => [3, 3, 3, 3],
+            2 => [2, 3, 2, 3],
+            3 => [1, 2, 3, 1],
+            _ => [0, 1, 2, 3],
+        }
+    }
+
+    /// See [`super::difference_sums_u32`]: two vectors of eight lanes.
+    /// Each half of a vector takes the running sums of its four lanes
+    /// ([`within`]); the upper half then adds the lower half's sums that
+    /// [`carry`] picks, and the whole vector the sums before it: lane k of
+    /// the lower half needs lane `carry(k)` of the four samples before, and
+    /// lane k of the upper half, by the same rule applied twice, lane
+    /// `carry(carry(k))` (what is carried into the lower half carries on
+    /// into the upper one). One lane permutation and one add per eight
+    /// samples on the chain.
+    #[cfg(target_feature = "avx2")]
+    #[cfg_attr(target_feature = "avx512f", allow(dead_code))]
     #[inline(always)]
-    pub(super) fn difference_sums<const C: usize>(
+    pub(super) fn difference_sums_avx2<const C: usize>(
         len: usize,
         acc: &mut [u32],
-        mut differences: impl FnMut(usize) -> [u32; 8],
-        mut eight: impl FnMut(usize, [u32; 8]),
+        mut differences: impl FnMut(usize) -> [u32; LANES],
+        mut sixteen: impl FnMut(usize, [u32; LANES]),
     ) -> usize {
         use safe_arch::{
             add_i32_m256i, byte_shl_imm_u128_m256i as shift_bytes, m256i, shuffle_abi_i128z_all_m256i,
             shuffle_ai_i32_half_m256i, shuffle_av_i32_all_m256i,
         };
-        let len = len / 8 * 8;
-        // The lanes `carry` picks, in the order of its shuffle.
-        let picks: [i32; 4] = match C {
-            1 => [3, 3, 3, 3],
-            2 => [2, 3, 2, 3],
-            3 => [1, 2, 3, 1],
-            _ => [0, 1, 2, 3],
-        };
+        let len = len / LANES * LANES;
+        let picks = carry_picks::<C>();
         let before_lanes: [i32; 8] =
             std::array::from_fn(|k| 4 + if k < 4 { picks[k] } else { picks[picks[k - 4] as usize] });
         let before_lanes = m256i::from(before_lanes);
         // The sums of the four samples before, in the upper half.
         let mut before = bytemuck::cast::<[m128i; 2], m256i>([zeroed_m128i(), before_row::<C>(acc)]);
-        for i in (0..len).step_by(8) {
-            let d = bytemuck::cast::<[u32; 8], m256i>(differences(i));
-            let halves = match C {
-                1 => {
-                    let d = add_i32_m256i(d, shift_bytes::<4>(d));
-                    add_i32_m256i(d, shift_bytes::<8>(d))
-                }
-                2 => add_i32_m256i(d, shift_bytes::<8>(d)),
-                3 => add_i32_m256i(d, shift_bytes::<12>(d)),
-                _ => d,
-            };
-            let picked = match C {
-                1 => shuffle_ai_i32_half_m256i::<0b11_11_11_11>(halves),
-                2 => shuffle_ai_i32_half_m256i::<0b11_10_11_10>(halves),
-                3 => shuffle_ai_i32_half_m256i::<0b01_11_10_01>(halves),
-                _ => halves,
-            };
-            // The lower half's picks into the upper half, zeros below.
-            let within = add_i32_m256i(halves, shuffle_abi_i128z_all_m256i::<0x08>(picked, picked));
-            let sums = add_i32_m256i(within, shuffle_av_i32_all_m256i(before, before_lanes));
-            before = sums;
-            eight(i, bytemuck::cast::<m256i, [u32; 8]>(sums));
+        for i in (0..len).step_by(LANES) {
+            let sums = bytemuck::cast::<[u32; LANES], [m256i; 2]>(differences(i)).map(|d| {
+                let halves = match C {
+                    1 => {
+                        let d = add_i32_m256i(d, shift_bytes::<4>(d));
+                        add_i32_m256i(d, shift_bytes::<8>(d))
+                    }
+                    2 => add_i32_m256i(d, shift_bytes::<8>(d)),
+                    3 => add_i32_m256i(d, shift_bytes::<12>(d)),
+                    _ => d,
+                };
+                let picked = match C {
+                    1 => shuffle_ai_i32_half_m256i::<0b11_11_11_11>(halves),
+                    2 => shuffle_ai_i32_half_m256i::<0b11_10_11_10>(halves),
+                    3 => shuffle_ai_i32_half_m256i::<0b01_11_10_01>(halves),
+                    _ => halves,
+                };
+                // The lower half's picks into the upper half, zeros below.
+                let within = add_i32_m256i(halves, shuffle_abi_i128z_all_m256i::<0x08>(picked, picked));
+                before = add_i32_m256i(within, shuffle_av_i32_all_m256i(before, before_lanes));
+                before
+            });
+            sixteen(i, bytemuck::cast::<[m256i; 2], [u32; LANES]>(sums));
         }
         after::<C>(bytemuck::cast::<m256i, [m128i; 2]>(before)[1], len, acc);
+        len
+    }
+
+    /// See [`super::difference_sums_u32`]: one vector of sixteen lanes.
+    /// The running sums within it take four shift-adds (lanes 1, 2, 4 and
+    /// 8 channel periods apart, zeros shifted in, each one lane
+    /// permutation); lane k then adds the sums before the vector of its
+    /// channel, at lane 16 - C + k mod C of the vector before. One lane
+    /// permutation and one add per sixteen samples on the chain.
+    #[cfg(target_feature = "avx512f")]
+    #[inline(always)]
+    pub(super) fn difference_sums_avx512<const C: usize>(
+        len: usize,
+        acc: &mut [u32],
+        mut differences: impl FnMut(usize) -> [u32; LANES],
+        mut sixteen: impl FnMut(usize, [u32; LANES]),
+    ) -> usize {
+        use safe_arch::{add_i32_m512i, m512i, permute_i32_m512i, permute2_i32_m512i, zeroed_m512i};
+        let len = len / LANES * LANES;
+        let lanes = |index: [i32; LANES]| bytemuck::cast::<[i32; LANES], m512i>(index);
+        // Lane k from lane k - shift, or from the zero vector (lanes 16 on).
+        let shifts = [C, 2 * C, 4 * C, 8 * C];
+        let shift_lanes =
+            shifts.map(|shift| lanes(std::array::from_fn(|k| k.checked_sub(shift).unwrap_or(LANES) as i32)));
+        let before_lanes = lanes(std::array::from_fn(|k| (LANES - C + k % C) as i32));
+        let zero = zeroed_m512i();
+        // The sums of the four samples before, in the last four lanes.
+        let mut before =
+            bytemuck::cast::<[m128i; 4], m512i>([zeroed_m128i(), zeroed_m128i(), zeroed_m128i(), before_row::<C>(acc)]);
+        for i in (0..len).step_by(LANES) {
+            let mut within = bytemuck::cast::<[u32; LANES], m512i>(differences(i));
+            for (&index, shift) in shift_lanes.iter().zip(shifts) {
+                if shift < LANES {
+                    within = add_i32_m512i(within, permute2_i32_m512i(within, index, zero));
+                }
+            }
+            before = add_i32_m512i(within, permute_i32_m512i(before_lanes, before));
+            sixteen(i, bytemuck::cast::<m512i, [u32; LANES]>(before));
+        }
+        after::<C>(bytemuck::cast::<m512i, [m128i; 4]>(before)[3], len, acc);
         len
     }
 
@@ -398,7 +471,7 @@ mod tests {
     fn vector_difference_sums_equal_the_scalar_ones_and_the_definition() {
         let mut next = crate::test_numbers(0x5851_f42d_4c95_7f2d);
         for channels in 1..=5 {
-            for pixels in 0..=23 {
+            for pixels in 0..=40 {
                 for round in 0..12 {
                     // Small values, and values that wrap.
                     let big = round % 2 == 1;
@@ -407,31 +480,81 @@ mod tests {
                     let differences: Vec<u32> = (0..len).map(|_| value()).collect();
                     let start: Vec<u32> = (0..channels).map(|_| value()).collect();
                     let expected = by_definition(&differences, &start, channels);
-                    let done = len / 8 * 8;
+                    let done = len / DIFFERENCE_LANES * DIFFERENCE_LANES;
                     let mut expected_acc = start.clone();
                     for (i, &sum) in expected[..done].iter().enumerate() {
                         expected_acc[i % channels] = sum;
                     }
-                    let case = format!("{channels} channels, {pixels} pixels, round {round}");
-                    let eights = |i: usize| -> [u32; 8] { differences[i..i + 8].try_into().expect("8 lanes") };
-                    let mut vector_acc = start.clone();
-                    let (mut vector, mut scalar) = (vec![0; done], vec![0; done]);
-                    let vector_done = difference_sums_u32(len, &mut vector_acc, channels, eights, |i, sums| {
-                        vector[i..i + 8].copy_from_slice(&sums)
-                    });
-                    let mut scalar_acc = start.clone();
-                    let scalar_done = difference_sums_scalar(len, &mut scalar_acc, channels, eights, |i, sums| {
-                        scalar[i..i + 8].copy_from_slice(&sums)
-                    });
-                    assert_eq!((vector_done, scalar_done), (done, done), "{case}");
-                    assert_eq!(vector, expected[..done], "vector sums, {case}");
-                    assert_eq!(vector_acc, expected_acc, "vector end sums, {case}");
-                    assert_eq!(scalar, expected[..done], "scalar sums, {case}");
-                    assert_eq!(scalar_acc, expected_acc, "scalar end sums, {case}");
+                    let mut forms: Vec<(&str, DifferenceSums)> = vec![("dispatched", dispatched), ("scalar", scalar)];
+                    #[cfg(target_feature = "sse2")]
+                    forms.push(("sse2", sse2));
+                    #[cfg(target_feature = "avx2")]
+                    forms.push(("avx2", avx2));
+                    #[cfg(target_feature = "avx512f")]
+                    forms.push(("avx512", avx512));
+                    for (name, form) in forms {
+                        let case = format!("{name}, {channels} channels, {pixels} pixels, round {round}");
+                        let (mut sums, mut acc) = (vec![0; done], start.clone());
+                        let Some(form_done) = form(&differences, &mut acc, channels, &mut sums) else {
+                            continue;
+                        };
+                        assert_eq!(form_done, done, "{case}");
+                        assert_eq!(sums, expected[..done], "sums, {case}");
+                        assert_eq!(acc, expected_acc, "end sums, {case}");
+                    }
                 }
             }
         }
     }
+
+    /// A form of [`difference_sums_u32`] on a slice of differences, its
+    /// sums written to a slice; `None` for channel counts it does not take.
+    type DifferenceSums = fn(&[u32], &mut [u32], usize, &mut [u32]) -> Option<usize>;
+
+    /// The differences sixteen at a time, and the sums into `sums`.
+    fn slices<'a>(
+        differences: &'a [u32],
+        sums: &'a mut [u32],
+    ) -> (
+        impl Fn(usize) -> [u32; DIFFERENCE_LANES] + 'a,
+        impl FnMut(usize, [u32; DIFFERENCE_LANES]) + 'a,
+    ) {
+        (
+            |i: usize| differences[i..][..DIFFERENCE_LANES].try_into().expect("16 lanes"),
+            |i: usize, lanes: [u32; DIFFERENCE_LANES]| sums[i..][..DIFFERENCE_LANES].copy_from_slice(&lanes),
+        )
+    }
+
+    fn dispatched(differences: &[u32], acc: &mut [u32], channels: usize, sums: &mut [u32]) -> Option<usize> {
+        let (input, output) = slices(differences, sums);
+        Some(difference_sums_u32(differences.len(), acc, channels, input, output))
+    }
+
+    fn scalar(differences: &[u32], acc: &mut [u32], channels: usize, sums: &mut [u32]) -> Option<usize> {
+        let (input, output) = slices(differences, sums);
+        Some(difference_sums_scalar(differences.len(), acc, channels, input, output))
+    }
+
+    /// A vector form of `lanes`, for 1 to 4 channels.
+    macro_rules! vector_form {
+        ($name:ident, $form:ident, $feature:literal) => {
+            #[cfg(target_feature = $feature)]
+            fn $name(differences: &[u32], acc: &mut [u32], channels: usize, sums: &mut [u32]) -> Option<usize> {
+                let (input, output) = slices(differences, sums);
+                let len = differences.len();
+                match channels {
+                    1 => Some(lanes::$form::<1>(len, acc, input, output)),
+                    2 => Some(lanes::$form::<2>(len, acc, input, output)),
+                    3 => Some(lanes::$form::<3>(len, acc, input, output)),
+                    4 => Some(lanes::$form::<4>(len, acc, input, output)),
+                    _ => None,
+                }
+            }
+        };
+    }
+    vector_form!(sse2, difference_sums_sse2, "sse2");
+    vector_form!(avx2, difference_sums_avx2, "avx2");
+    vector_form!(avx512, difference_sums_avx512, "avx512f");
 
     #[test]
     fn vector_table_rows_equal_the_scalar_ones_and_the_definition() {

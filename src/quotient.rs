@@ -16,7 +16,7 @@
 //! path and the scalar path compute the same values; the tests check both
 //! against `u64` division at every point where the quotient changes.
 
-use wide::{f32x8, i32x8};
+use wide::{f32x8, f32x16, i32x8, i32x16};
 
 use crate::sample::Sample;
 
@@ -126,7 +126,13 @@ pub(crate) fn quotient_short(sum: u32, weight: u32, short_inverse: f32) -> u32 {
 
 /// [`quotient_short`] on 8 lanes.
 #[inline(always)]
-pub(crate) fn quotient_short_x8(sum: i32x8, weight: i32x8, short_inverse: f32x8) -> i32x8 {
+fn quotient_short_x8(sum: i32x8, weight: i32x8, short_inverse: f32x8) -> i32x8 {
+    ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
+}
+
+/// [`quotient_short`] on 16 lanes (one vector with AVX-512).
+#[inline(always)]
+pub(crate) fn quotient_short_x16(sum: i32x16, weight: i32x16, short_inverse: f32x16) -> i32x16 {
     ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
 }
 

@@ -20,6 +20,7 @@ use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 use super::{AxisSteps, Setup, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps};
 use crate::border::Border;
 use crate::non_finite::NonFinite;
+use crate::prefix::DIFFERENCE_LANES as LANES;
 use crate::quotient::{self, SUM_LIMIT};
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip};
@@ -637,7 +638,7 @@ fn window_means_four<T: Sample, const C: usize>(
 /// The horizontal windows of one row of `u32` column sums (`C` channels)
 /// and their means, for rows whose weights take
 /// [`quotient::quotients_short`]: over the plain steps the running sums of
-/// the entering and leaving column sums go eight at a time straight to
+/// the entering and leaving column sums go sixteen at a time straight to
 /// their quotients and the output samples
 /// ([`crate::prefix::difference_sums_u32`]), so neither the differences nor
 /// the window sums make a pass through memory. Integer sums are exact in
@@ -664,13 +665,14 @@ fn window_means_short<T: Sample, const C: usize>(
         let entering = &sums[(plain.start + n) * C..][..samples.len()];
         let leaving = &sums[(plain.start - n - 1) * C..][..samples.len()];
         let plain_out = &mut out[samples.clone()];
-        let (weights, inverses) = (wide::i32x8::splat(weight as i32), wide::f32x8::splat(inverse));
-        let eight_at = |row: &[u32], i: usize| wide::u32x8::from(<[u32; 8]>::try_from(&row[i..i + 8]).expect("8 sums"));
-        let differences = |i: usize| (eight_at(entering, i) - eight_at(leaving, i)).to_array();
-        let done = crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, eight| {
-            let sums = wide::i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(eight));
-            let means = quotient::quotient_short_x8(sums, weights, inverses).to_array();
-            for (out, mean) in plain_out[i..i + 8].iter_mut().zip(means) {
+        let (weights, inverses) = (wide::i32x16::splat(weight as i32), wide::f32x16::splat(inverse));
+        let sixteen_at =
+            |row: &[u32], i: usize| wide::u32x16::from(<[u32; LANES]>::try_from(&row[i..][..LANES]).expect("16 sums"));
+        let differences = |i: usize| (sixteen_at(entering, i) - sixteen_at(leaving, i)).to_array();
+        let done = crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, sums| {
+            let sums = wide::i32x16::from(bytemuck::cast::<[u32; LANES], [i32; LANES]>(sums));
+            let means = quotient::quotient_short_x16(sums, weights, inverses).to_array();
+            for (out, mean) in plain_out[i..][..LANES].iter_mut().zip(means) {
                 *out = T::from_whole(mean as u32);
             }
         });
