@@ -20,7 +20,7 @@ use ndarray::{ArrayView2, ArrayViewMut3, Axis};
 use super::{AxisSteps, Setup, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps};
 use crate::border::Border;
 use crate::non_finite::NonFinite;
-use crate::prefix::DIFFERENCE_LANES as LANES;
+use crate::prefix::{DIFFERENCE_LANES as LANES, F64_LANES};
 use crate::quotient::{self, SUM_LIMIT};
 use crate::sample::Sample;
 use crate::strips::{as_contiguous, band_rows, for_each_strip};
@@ -563,10 +563,15 @@ pub(super) struct FourRows<'a> {
 /// and their means: over the plain steps the running sums go straight to
 /// the output samples, the four rows interleaved (one dependent add per
 /// sample, as in `horizontal_four`), so neither the differences nor the
-/// window sums make a pass through memory. The same additions in the same
-/// order as `horizontal_four` and then [`ColumnSum::means`], so the same
-/// bits (a unit test compares them). Window sums before and after the
-/// plain steps go through `window` (scratch of a row each).
+/// window sums make a pass through memory. Where the target has AVX-512,
+/// eight samples of each row at a time
+/// ([`crate::prefix::difference_sums_f64_rows`]), whose additions within a
+/// vector go in another order: the sums may differ in their last bits from
+/// `horizontal_four` (a unit test bounds them). Elsewhere the same
+/// additions in the same order as `horizontal_four` and then
+/// [`ColumnSum::means`], so the same bits (the unit test compares them).
+/// Window sums before and after the plain steps go through `window`
+/// (scratch of a row each).
 fn window_means_four<T: Sample, const C: usize>(
     sums: [&[f64]; 4],
     rows: &FourRows<'_>,
@@ -594,9 +599,33 @@ fn window_means_four<T: Sample, const C: usize>(
         let n = slide.half as usize;
         let samples = plain.start * C..plain.end * C;
         let len = samples.len();
+        let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
+        // Eight samples at a time where the target has the vector form.
+        let done = {
+            let mut plain_outs = [&mut *o0, &mut *o1, &mut *o2, &mut *o3].map(|out| &mut out[samples.clone()]);
+            let eight_at = |row: &[f64], i: usize| -> wide::f64x8 {
+                <[f64; F64_LANES]>::try_from(&row[i..][..F64_LANES])
+                    .expect("8 sums")
+                    .into()
+            };
+            crate::prefix::difference_sums_f64_rows(
+                len,
+                accs.each_mut().map(|acc| &mut acc[..C]),
+                C,
+                |r, i| (eight_at(sums[r], enter_at + i) - eight_at(sums[r], leave_at + i)).to_array(),
+                |r, i, window_sums| {
+                    for (out, sum) in plain_outs[r][i..][..F64_LANES].iter_mut().zip(window_sums) {
+                        *out = T::from_f64(sum * inverse[r]);
+                    }
+                },
+            )
+        };
+        // The rest one sample at a time.
+        let samples = samples.start + done..samples.end;
+        let len = samples.len();
         let steps_of = |r: usize| {
-            let entering = &sums[r][(plain.start + n) * C..][..len];
-            let leaving = &sums[r][(plain.start - n - 1) * C..][..len];
+            let entering = &sums[r][enter_at + done..][..len];
+            let leaving = &sums[r][leave_at + done..][..len];
             entering.chunks_exact(C).zip(leaving.chunks_exact(C))
         };
         let outs = o0[samples.clone()]
@@ -798,10 +827,12 @@ mod tests {
             let steps = AxisSteps::new(&slide, false);
             let row_len = len * channels;
             let weight_x: Vec<f64> = (0..row_len).map(|i| axis_weight(&slide, half, i / channels)).collect();
-            // Column sums with fractions, some large, so that roundings differ.
+            // Column sums with fractions, some large, so that roundings
+            // differ; or whole (exact in any order of additions).
+            let whole = next_number().is_multiple_of(2);
             let sums: [Vec<f64>; 4] = std::array::from_fn(|_| {
                 (0..row_len)
-                    .map(|_| (next_number() % 2_000_001) as f64 / 7.0 - 1e5)
+                    .map(|_| (next_number() % 2_000_001) as f64 / if whole { 1.0 } else { 7.0 } - 1e5)
                     .collect()
             });
             let weight_y = [3.0, 2.0 * half as f64 + 1.0, 1.0, 2.0 * half as f64 + 1.0];
@@ -838,7 +869,24 @@ mod tests {
                 row_means.set_row(weight_y[r]);
                 let mut expect = vec![T::default(); row_len];
                 f64::means(&windows[r], &mut row_means, &mut expect);
-                assert_eq!(fused[r], expect, "{len} x {channels}, half {half}, {border:?}, row {r}");
+                let case = format!("{len} x {channels}, half {half}, {border:?}, row {r}");
+                if whole || !cfg!(target_feature = "avx512f") {
+                    assert_eq!(fused[r], expect, "{case}");
+                } else {
+                    // The vector form adds in another order (see
+                    // `difference_sums_f64_rows`): window sums within 8 ε
+                    // of the magnitudes added (each below 2e5, two per
+                    // step), then one f32 rounding of the mean.
+                    let bound = 8.0 * f64::EPSILON * 2e5 * (2.0 * len as f64 + 2.0 * half as f64 + 2.0);
+                    for (i, (got, want)) in fused[r].iter().zip(&expect).enumerate() {
+                        let weight = weight_y[r] * weight_x[i];
+                        let error = (got.to_f64() - want.to_f64()).abs() * weight;
+                        assert!(
+                            error <= bound + want.to_f64().abs() * weight * 1e-7,
+                            "{case}, sample {i}: {got:?} vs {want:?}"
+                        );
+                    }
+                }
             }
         }
     }
