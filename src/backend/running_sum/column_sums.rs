@@ -771,11 +771,13 @@ fn step_column_sums<T: Sample, A: ColumnSum>(
 /// [`ColumnSum::step_bytes`] for `u32` sums, 16 samples at a time: the
 /// differences of the entering and leaving bytes in `i16` (exact), widened
 /// to 32 bits and added with wrapping (which is exact for the sums, as the
-/// scalar form's wrapping adds are). The compiler's own vectorisation of
-/// the scalar loop widened four bytes per load.
+/// scalar form's wrapping adds are). Each widening is one instruction with
+/// AVX2 and AVX-512 (`wide`'s 16-lane types), two halves with SSE2. The
+/// compiler's own vectorisation of the scalar loop widened four bytes per
+/// load.
 #[inline(always)]
 fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
-    use wide::{i16x8, i32x8, u8x16};
+    use wide::{i16x16, i32x16, u8x16};
     let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
     let vectors = len / 16 * 16;
     let lanes = next[..vectors]
@@ -787,18 +789,11 @@ fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: 
                 .zip(leaving[..vectors].chunks_exact(16)),
         );
     for ((next, previous), (entering, leaving)) in lanes {
-        let entering = u8x16::new(entering.try_into().expect("16 bytes"));
-        let leaving = u8x16::new(leaving.try_into().expect("16 bytes"));
-        let low = i16x8::from_u8x16_low(entering) - i16x8::from_u8x16_low(leaving);
-        let high = i16x8::from_u8x16_high(entering) - i16x8::from_u8x16_high(leaving);
-        for (half, (next, previous)) in [low, high]
-            .into_iter()
-            .zip(next.chunks_exact_mut(8).zip(previous.chunks_exact(8)))
-        {
-            let previous: [u32; 8] = previous.try_into().expect("8 sums");
-            let sums = bytemuck::cast::<[u32; 8], i32x8>(previous) + i32x8::from_i16x8(half);
-            next.copy_from_slice(&bytemuck::cast::<i32x8, [u32; 8]>(sums));
-        }
+        let bytes = |row: &[u8]| i16x16::from(u8x16::new(row.try_into().expect("16 bytes")));
+        let differences = i32x16::from_i16x16(bytes(entering) - bytes(leaving));
+        let previous: [u32; 16] = previous.try_into().expect("16 sums");
+        let sums = bytemuck::cast::<[u32; 16], i32x16>(previous) + differences;
+        next.copy_from_slice(&bytemuck::cast::<i32x16, [u32; 16]>(sums));
     }
     for i in vectors..len {
         next[i] = previous[i]
