@@ -13,6 +13,7 @@
 //! cargo run --release --example large -- --u8-map           # the map in u8 half-pixel steps
 //! cargo run --release --example large -- --gaussian         # the map as sigma 0..128
 //! cargo run --release --example large -- --random           # uniform random integer radii 1..=256
+//! cargo run --release --example large -- --uniform 16       # one radius for the image (`RunningSum`)
 //! cargo run --release --example large -- --rounds 7         # 6 reused-buffer runs: median and fastest
 //! ```
 
@@ -22,8 +23,7 @@ use std::time::Instant;
 use ndarray::Array2;
 use varblur::{Auto, Filter, Kernel, Params, Size};
 
-const USAGE: &str =
-    "usage: large [--size N] [--threads N] [--rounds N (>= 2)] [--integer] [--u8-map] [--gaussian] [--random]";
+const USAGE: &str = "usage: large [--size N] [--threads N] [--rounds N (>= 2)] [--integer] [--u8-map] [--gaussian] [--random] [--uniform R]";
 
 /// Peak resident memory of this process, from /proc/self/status (Linux).
 fn peak_memory_mb() -> Option<f64> {
@@ -56,6 +56,7 @@ fn main() -> ExitCode {
     let mut integer = false;
     let mut u8_map = false;
     let mut random = false;
+    let mut uniform = None;
     let mut kernel = Kernel::Box;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -77,6 +78,14 @@ fn main() -> ExitCode {
                 random = true;
                 continue;
             }
+            "--uniform" => {
+                uniform = args.next().and_then(|v| v.parse::<f32>().ok()).filter(|r| *r >= 0.0);
+                if uniform.is_none() {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                }
+                continue;
+            }
             _ => None,
         };
         match (arg.as_str(), value) {
@@ -91,6 +100,10 @@ fn main() -> ExitCode {
     }
     if random && u8_map {
         eprintln!("large: --random radii reach 256, past a u8 map\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    if uniform.is_some() && (random || u8_map || integer) {
+        eprintln!("large: --uniform takes no map options\n{USAGE}");
         return ExitCode::from(2);
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -115,7 +128,9 @@ fn main() -> ExitCode {
     };
     // The map in f32, or (`--u8-map`) in u8 steps of half a pixel: a
     // quarter of the memory, radii 0..127.5.
-    let (radii, radii_u8) = if u8_map {
+    let (radii, radii_u8) = if uniform.is_some() {
+        (Array2::zeros((0, 0)), Array2::zeros((0, 0)))
+    } else if u8_map {
         let steps = Array2::from_shape_fn((n, n), |(y, x)| (radius_at(y, x) * 2.0).round().min(255.0) as u8);
         (Array2::zeros((0, 0)), steps)
     } else {
@@ -124,12 +139,18 @@ fn main() -> ExitCode {
             Array2::zeros((0, 0)),
         )
     };
-    let size = if u8_map {
+    let size = if let Some(radius) = uniform {
+        Size::Uniform(radius)
+    } else if u8_map {
         Size::map_u8(&radii_u8, 0.5)
     } else {
         Size::map(&radii)
     };
-    let map_bytes = if u8_map { 1.0 } else { 4.0 };
+    let map_bytes = match (uniform, u8_map) {
+        (Some(_), _) => 0.0,
+        (None, true) => 1.0,
+        (None, false) => 4.0,
+    };
     let params = Params::new(kernel, size);
     let mut out = Array2::<u8>::zeros((n, n));
     // Into a new output buffer, whose pages the system maps on the first
@@ -156,16 +177,21 @@ fn main() -> ExitCode {
     let peak = peak_memory_mb();
     let bandwidth = copy_bandwidth();
     let pixels = (n * n) as f64;
-    // Input (1 byte), size map (4 or 1 bytes) and output (1 byte) per pixel.
+    // Input (1 byte), size map (4, 1 or, uniform, no bytes) and output (1 byte) per pixel.
     let data_bytes = pixels * (2.0 + map_bytes);
     let moved = data_bytes / seconds / 1e9;
-    let radii_kind = match (random, integer, u8_map) {
-        (true, ..) => "random integer",
-        (_, _, true) => "smooth u8 (steps of 0.5)",
-        (_, true, _) => "smooth integer",
+    let radii_kind = match (uniform, random, integer, u8_map) {
+        (Some(_), ..) => "uniform",
+        (_, true, ..) => "random integer",
+        (.., true) => "smooth u8 (steps of 0.5)",
+        (_, _, true, _) => "smooth integer",
         _ => "smooth fractional",
     };
-    let range = if random { "1..=256" } else { "0..128" };
+    let range = match uniform {
+        Some(radius) => format!("{radius}"),
+        None if random => "1..=256".to_string(),
+        None => "0..128".to_string(),
+    };
     println!(
         "image: {n} x {n} u8 gray, {}, Clip, {radii_kind} {} map {range}, threads {}",
         if kernel == Kernel::Box {
