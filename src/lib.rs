@@ -8,6 +8,7 @@ mod cache;
 pub mod conformance;
 pub mod error;
 pub mod filter;
+mod isa;
 pub mod kernel;
 mod non_finite;
 mod prefix;

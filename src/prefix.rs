@@ -17,6 +17,7 @@
 //! and tested). Integer additions wrap, so the vectors give the same bits
 //! as [`running_sums_scalar`] in any order (tested).
 
+use crate::isa::Isa;
 use crate::table::TableValue;
 
 /// Replaces `values` (whole pixels of `channels` interleaved samples) by
@@ -112,7 +113,7 @@ pub(crate) const F64_LANES: usize = 8;
 /// The running sums per channel of `len` differences in each of four rows
 /// (`differences(r, i)`: row r, samples `i..i + 8`; whole pixels of
 /// `channels` samples, at most 8), from `accs[r]`, eight samples at a time:
-/// `eight(r, i, sums)`. Where the target has AVX-512: one vector per row,
+/// `eight(r, i, sums)`. Where `isa` has AVX-512: one vector per row,
 /// the four rows interleaved (four independent chains of additions, each
 /// one lane permutation and one add per eight samples); returns how many
 /// samples of each row it did (the most eights in `len`) and leaves in
@@ -129,19 +130,20 @@ pub(crate) const F64_LANES: usize = 8;
 /// time, bit for bit (tested).
 #[inline(always)]
 pub(crate) fn difference_sums_f64_rows(
+    isa: Isa,
     len: usize,
     accs: [&mut [f64]; F64_ROWS],
     channels: usize,
     differences: impl FnMut(usize, usize) -> [f64; F64_LANES],
     eight: impl FnMut(usize, usize, [f64; F64_LANES]),
 ) -> usize {
-    #[cfg(target_feature = "avx512f")]
-    return lanes::difference_sums_f64_rows(len, accs, channels, differences, eight);
-    #[cfg(not(target_feature = "avx512f"))]
-    {
-        let _ = (len, accs, channels, differences, eight);
-        0
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx512() {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+        return unsafe { avx512::difference_sums_f64_rows(len, accs, channels, differences, eight) };
     }
+    let _ = (isa, len, accs, channels, differences, eight);
+    0
 }
 
 /// [`difference_sums_f64_rows`] for one row, one lane at a time: each
@@ -473,65 +475,6 @@ mod lanes {
         len
     }
 
-    /// See [`super::difference_sums_f64_rows`]. Lane shifts are
-    /// permutations of the 32-bit halves of the lanes (AVX-512F has no
-    /// two-source permutation of 64-bit lanes in `safe_arch`), zeros
-    /// shifted in.
-    #[cfg(target_feature = "avx512f")]
-    #[inline(always)]
-    pub(super) fn difference_sums_f64_rows(
-        len: usize,
-        accs: [&mut [f64]; super::F64_ROWS],
-        channels: usize,
-        mut differences: impl FnMut(usize, usize) -> [f64; super::F64_LANES],
-        mut eight: impl FnMut(usize, usize, [f64; super::F64_LANES]),
-    ) -> usize {
-        use super::F64_LANES;
-        use safe_arch::{add_m512d, m512d, m512i, permute_i64_m512i, permute2_i32_m512i, zeroed_m512i};
-        if channels == 0 || channels > F64_LANES {
-            return 0;
-        }
-        let len = len / F64_LANES * F64_LANES;
-        let (as_int, as_float) = (bytemuck::cast::<m512d, m512i>, bytemuck::cast::<m512i, m512d>);
-        let shifts = [channels, 2 * channels, 4 * channels];
-        // 32-bit lane j of a shift takes half j % 2 of 64-bit lane j / 2 - shift, or zero (lane 16 on).
-        let shift_lanes = shifts.map(|shift| {
-            let index: [i32; 16] =
-                std::array::from_fn(|j| (j / 2).checked_sub(shift).map_or(16, |k| (2 * k + j % 2) as i32));
-            bytemuck::cast::<[i32; 16], m512i>(index)
-        });
-        let carry_lanes: [i64; F64_LANES] = std::array::from_fn(|k| (F64_LANES - channels + k % channels) as i64);
-        let carry_lanes = bytemuck::cast::<[i64; F64_LANES], m512i>(carry_lanes);
-        let zero = zeroed_m512i();
-        // The sums before each row, channel j in lane 8 - C + j.
-        let mut before: [m512d; super::F64_ROWS] = std::array::from_fn(|r| {
-            let lanes: [f64; F64_LANES] =
-                std::array::from_fn(|k| k.checked_sub(F64_LANES - channels).map_or(0.0, |j| accs[r][j]));
-            bytemuck::cast(lanes)
-        });
-        for i in (0..len).step_by(F64_LANES) {
-            for (r, before) in before.iter_mut().enumerate() {
-                let mut within = bytemuck::cast::<[f64; F64_LANES], m512d>(differences(r, i));
-                for (&index, shift) in shift_lanes.iter().zip(shifts) {
-                    if shift < F64_LANES {
-                        within = add_m512d(within, as_float(permute2_i32_m512i(as_int(within), index, zero)));
-                    }
-                }
-                *before = add_m512d(within, as_float(permute_i64_m512i(carry_lanes, as_int(*before))));
-                eight(r, i, bytemuck::cast(*before));
-            }
-        }
-        if len > 0 {
-            for (acc, before) in accs.into_iter().zip(before) {
-                let last: [f64; F64_LANES] = bytemuck::cast(before);
-                for k in F64_LANES - channels..F64_LANES {
-                    acc[(len - F64_LANES + k) % channels] = last[k];
-                }
-            }
-        }
-        len
-    }
-
     /// See [`super::running_sums_u32`].
     #[inline(always)]
     pub(super) fn running_sums<const C: usize>(values: &mut [u32], acc: &mut [u32]) {
@@ -551,6 +494,76 @@ mod lanes {
             acc[ch] = acc[ch].wrapping_add(*value);
             *value = acc[ch];
         }
+    }
+}
+
+/// The AVX-512 forms, compiled on every x86_64 target (a portable build
+/// calls them where [`Isa::detect`] finds AVX-512).
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{F64_LANES, F64_ROWS};
+    use std::arch::x86_64::{
+        __m512d, __m512i, _mm512_add_pd, _mm512_permutex2var_pd, _mm512_permutexvar_pd, _mm512_setzero_pd,
+    };
+
+    /// See [`super::difference_sums_f64_rows`]. Lane shifts are two-source
+    /// permutations with the zero vector (lane k from lane k - shift, or
+    /// zero); the sums before the vector, one permutation of the vector
+    /// before.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub(super) unsafe fn difference_sums_f64_rows(
+        len: usize,
+        accs: [&mut [f64]; F64_ROWS],
+        channels: usize,
+        mut differences: impl FnMut(usize, usize) -> [f64; F64_LANES],
+        mut eight: impl FnMut(usize, usize, [f64; F64_LANES]),
+    ) -> usize {
+        if channels == 0 || channels > F64_LANES {
+            return 0;
+        }
+        let len = len / F64_LANES * F64_LANES;
+        let lanes = |index: [i64; F64_LANES]| bytemuck::cast::<[i64; F64_LANES], __m512i>(index);
+        let shifts = [channels, 2 * channels, 4 * channels];
+        // Lane k from lane k - shift of the first source, or lane 0 of the
+        // second (index 8), the zero vector.
+        let shift_lanes = shifts.map(|shift| {
+            lanes(std::array::from_fn(|k| {
+                k.checked_sub(shift).unwrap_or(F64_LANES) as i64
+            }))
+        });
+        let carry_lanes = lanes(std::array::from_fn(|k| (F64_LANES - channels + k % channels) as i64));
+        let zero = _mm512_setzero_pd();
+        // The sums before each row, channel j in lane 8 - C + j.
+        let mut before: [__m512d; F64_ROWS] = std::array::from_fn(|r| {
+            let lanes: [f64; F64_LANES] =
+                std::array::from_fn(|k| k.checked_sub(F64_LANES - channels).map_or(0.0, |j| accs[r][j]));
+            bytemuck::cast(lanes)
+        });
+        for i in (0..len).step_by(F64_LANES) {
+            for (r, before) in before.iter_mut().enumerate() {
+                let mut within = bytemuck::cast::<[f64; F64_LANES], __m512d>(differences(r, i));
+                for (&index, shift) in shift_lanes.iter().zip(shifts) {
+                    if shift < F64_LANES {
+                        within = _mm512_add_pd(within, _mm512_permutex2var_pd(within, index, zero));
+                    }
+                }
+                *before = _mm512_add_pd(within, _mm512_permutexvar_pd(carry_lanes, *before));
+                eight(r, i, bytemuck::cast(*before));
+            }
+        }
+        if len > 0 {
+            for (acc, before) in accs.into_iter().zip(before) {
+                let last: [f64; F64_LANES] = bytemuck::cast(before);
+                for k in F64_LANES - channels..F64_LANES {
+                    acc[(len - F64_LANES + k) % channels] = last[k];
+                }
+            }
+        }
+        len
     }
 }
 
@@ -699,13 +712,14 @@ mod tests {
                         unreachable!()
                     };
                     let vector_done = difference_sums_f64_rows(
+                        Isa::detect(),
                         len,
                         [&mut a0[..], &mut a1[..], &mut a2[..], &mut a3[..]],
                         channels,
                         |r, i| rows[r][i..][..F64_LANES].try_into().expect("8 lanes"),
                         |r, i, sums| vector[r][i..][..F64_LANES].copy_from_slice(&sums),
                     );
-                    if cfg!(target_feature = "avx512f") {
+                    if Isa::detect().avx512() {
                         assert_eq!(vector_done, done, "{case}");
                     } else {
                         assert_eq!(vector_done, 0, "{case}");

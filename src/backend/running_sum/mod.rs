@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
+use crate::isa::Isa;
 use crate::kernel::{BoxTaps, Kernel};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
@@ -610,10 +611,11 @@ fn run_with<T: Sample, A: TableValue>(setup: &Setup<'_, T>, out: ArrayViewMut3<'
     });
 }
 
-/// The column-sums path where it serves the request, else the general one.
-fn run_common<T: Sample, A: ColumnSum>(job: Job<'_, T>, mut out: ArrayViewMut3<'_, T>) {
+/// The column-sums path where it serves the request (with the
+/// instruction sets of `isa`), else the general one.
+fn run_common<T: Sample, A: ColumnSum>(job: Job<'_, T>, mut out: ArrayViewMut3<'_, T>, isa: Isa) {
     let setup = Setup::new(&job);
-    if !setup.by_column_sums::<A>(out.view_mut()) {
+    if !setup.by_column_sums::<A>(isa, out.view_mut()) {
         run_with::<T, A>(&setup, out);
     }
 }
@@ -650,20 +652,76 @@ impl Filter for RunningSum {
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
-        let [height, width, _] = job.shape();
-        let params = job.params();
-        match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
-            TableKind::U32 => run_common::<T, u32>(job, out),
-            TableKind::U64 => run_with::<T, u64>(&Setup::new(&job), out),
-            TableKind::Float => run_common::<T, f64>(job, out),
-        }
+        run_for(job, out, Isa::detect());
         Ok(())
+    }
+}
+
+/// [`RunningSum`]'s work, with the instruction sets of `isa`.
+fn run_for<T: Sample>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, isa: Isa) {
+    let [height, width, _] = job.shape();
+    let params = job.params();
+    match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
+        TableKind::U32 => run_common::<T, u32>(job, out, isa),
+        TableKind::U64 => run_with::<T, u64>(&Setup::new(&job), out),
+        TableKind::Float => run_common::<T, f64>(job, out, isa),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Naive, Params, Size};
+    use ndarray::Array3;
+
+    /// `RunningSum` with the instruction sets of an `Isa` of the test's choice.
+    struct RunningSumWith(Isa);
+
+    impl Filter for RunningSumWith {
+        fn name(&self) -> &'static str {
+            "running-sum with a chosen isa"
+        }
+        fn support(&self, request: &Request) -> Support {
+            RunningSum.support(request)
+        }
+        fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+            run_for(job, out, self.0);
+            Ok(())
+        }
+    }
+
+    /// Both copies of the column-sums path (the build target's, and the
+    /// AVX-512 one where the CPU has it) against `Naive`: `u8` bit for bit
+    /// (and so equal to each other), `f32` within SPEC's 1e-6 of the value
+    /// range. Images tall enough for that path (eight halos), widths past
+    /// a few vectors and not multiples of them, 1-3 channels, a strided
+    /// view, each border it takes.
+    #[test]
+    fn both_instruction_sets_equal_naive() {
+        let mut next = crate::test_numbers(0x6a09_e667_f3bc_c908);
+        for (height, width, channels, radius) in
+            [(40, 37, 1, 2.0), (67, 53, 2, 3.0), (33, 71, 3, 1.0), (80, 29, 1, 5.0)]
+        {
+            for border in [Border::Clip, Border::Replicate, Border::Reflect] {
+                let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
+                // A wider image, of which every other column is the input.
+                let bytes = Array3::from_shape_fn((height, 2 * width, channels), |_| next() as u8);
+                let bytes = bytes.slice(ndarray::s![.., ..;2, ..]);
+                let floats = bytes.mapv(|b| b as f32 / 255.0 - 0.25);
+                let naive_bytes = Naive.apply(bytes, &params).expect("naive u8");
+                let naive_floats = Naive.apply(floats.view(), &params).expect("naive f32");
+                for isa in [Isa::target(), Isa::detect()] {
+                    let case = format!("{height} x {width} x {channels}, radius {radius}, {border:?}, {isa:?}");
+                    let got = RunningSumWith(isa).apply(bytes, &params).expect("u8");
+                    assert_eq!(got, naive_bytes, "u8, {case}");
+                    let got = RunningSumWith(isa).apply(floats.view(), &params).expect("f32");
+                    for (g, n) in got.iter().zip(&naive_floats) {
+                        assert!((g - n).abs() <= 1e-6, "f32, {case}: {g} vs {n}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn accumulator_switches_at_the_documented_limits() {

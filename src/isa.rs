@@ -1,0 +1,106 @@
+//! The instruction sets a call may use: those the build targets, and
+//! AVX-512 where the CPU running a portable build has it.
+//!
+//! `wide` and `cfg(target_feature)` pick instructions when the crate is
+//! compiled, so a portable x86-64 build (SSE2) would leave the AVX-512 of
+//! the machine it runs on unused. The hottest loops therefore also have a
+//! copy compiled for AVX-512 (a function with `#[target_feature]` into
+//! which the generic code is inlined), and the hand-written vector forms
+//! they call take an [`Isa`] that says whether AVX-512 may be used. An
+//! [`Isa`] with AVX-512 exists only where the CPU has it: where the build
+//! targets it, or where [`Isa::detect`] found it.
+
+/// Defines a function compiled for AVX-512: the features [`Isa::detect`]
+/// checks. Calling it is `unsafe`: the caller must hold an [`Isa`] with
+/// AVX-512. Its body should call `#[inline(always)]` generic code, which is
+/// then compiled for AVX-512 inside it. x86_64 only.
+macro_rules! avx512_copy {
+    ($(#[$meta:meta])* $vis:vis unsafe fn $($rest:tt)*) => {
+        $(#[$meta])*
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+        $vis unsafe fn $($rest)*
+    };
+}
+pub(crate) use avx512_copy;
+
+/// Which instruction sets a call may use beyond those of the build target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Isa {
+    avx512: bool,
+}
+
+impl Isa {
+    /// Only the instruction sets of the build target.
+    pub(crate) const fn target() -> Self {
+        Isa {
+            avx512: cfg!(all(
+                target_arch = "x86_64",
+                target_feature = "avx512f",
+                target_feature = "avx512bw",
+                target_feature = "avx512cd",
+                target_feature = "avx512dq",
+                target_feature = "avx512vl",
+            )),
+        }
+    }
+
+    /// The build target's, and AVX-512 (every feature [`avx512_copy`]
+    /// enables) where the CPU has it. The standard library caches what it
+    /// detects: a call costs a few loads.
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            let avx512 = has!("avx512f")
+                && has!("avx512bw")
+                && has!("avx512cd")
+                && has!("avx512dq")
+                && has!("avx512vl")
+                && has!("avx2")
+                && has!("fma")
+                && has!("bmi1")
+                && has!("bmi2")
+                && has!("lzcnt")
+                && has!("popcnt");
+            Isa {
+                avx512: avx512 || Self::target().avx512,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Self::target()
+    }
+
+    /// Whether AVX-512 (F, BW, CD, DQ, VL, with AVX2, FMA, BMI1/2, LZCNT
+    /// and POPCNT) may be used.
+    #[inline(always)]
+    pub(crate) fn avx512(self) -> bool {
+        self.avx512
+    }
+
+    /// Whether a call with this `Isa` should go through a copy compiled
+    /// for AVX-512: the CPU has it and the build does not target it.
+    #[inline(always)]
+    pub(crate) fn needs_avx512_copy(self) -> bool {
+        self.avx512 && !Self::target().avx512
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_includes_the_build_target() {
+        // Where the build targets AVX-512, detection cannot take it away;
+        // and no copy is needed.
+        if Isa::target().avx512() {
+            assert!(Isa::detect().avx512());
+        }
+        assert!(!Isa::target().needs_avx512_copy());
+        assert_eq!(
+            Isa::detect().needs_avx512_copy(),
+            Isa::detect().avx512() && !Isa::target().avx512()
+        );
+    }
+}
