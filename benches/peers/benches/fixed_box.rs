@@ -5,14 +5,18 @@
 //! show the cost does not grow with the radius. Ours use `Border::Replicate`,
 //! the edge rule of both peers. Peers take integer radii only.
 //!
+//! Every backend runs at 1 thread and at all threads (rayon's global
+//! count: all cores, or `RAYON_NUM_THREADS`), one right after the other.
+//!
 //! Run from the repository root: `cargo bench --manifest-path
-//! benches/peers/Cargo.toml` (add `RAYON_NUM_THREADS=1` for one thread,
-//! `RUSTFLAGS="-C target-cpu=native"` for a native build). It lives in a
-//! package of its own so that only it compiles the peers.
+//! benches/peers/Cargo.toml` (add `RUSTFLAGS="-C target-cpu=native"` for a
+//! native build). It lives in a package of its own so that only it
+//! compiles the peers.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{Array3, ArrayView3};
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 use varblur::{Border, Filter, Integral, Kernel, Params, RunningSum, Sample, Size};
 
 /// A peer's box blur of one image, for the sample type it serves.
@@ -32,13 +36,38 @@ fn layout(channels: usize) -> libblur::FastBlurChannels {
     }
 }
 
-/// libblur's thread policy matching rayon's thread count here.
+/// libblur's thread policy matching rayon's thread count here (libblur
+/// runs its own threads, as many as the machine has, when not single).
 fn policy() -> libblur::ThreadingPolicy {
     if rayon::current_num_threads() == 1 {
         libblur::ThreadingPolicy::Single
     } else {
         libblur::ThreadingPolicy::Adaptive
     }
+}
+
+/// The thread counts of every case: 1, and rayon's global count (all
+/// cores, or `RAYON_NUM_THREADS`) where that is more.
+fn thread_counts() -> Vec<usize> {
+    let all = rayon::current_num_threads();
+    if all > 1 { vec![1, all] } else { vec![1] }
+}
+
+/// `work` timed `iters` times inside a rayon pool of `threads` threads:
+/// each case runs at both thread counts in the same minutes, so the
+/// host's drift between runs does not enter their ratio.
+fn timed_on(threads: usize, iters: u64, mut work: impl FnMut() + Send) -> Duration {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool");
+    pool.install(|| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            work();
+        }
+        start.elapsed()
+    })
 }
 
 impl Peers for u8 {
@@ -72,32 +101,47 @@ fn picture<T: Sample>(channels: usize) -> Array3<T> {
 }
 
 fn bench_case<T: Peers>(c: &mut Criterion, name: &str, image: ArrayView3<'_, T>, radius: f32) {
-    let threads = rayon::current_num_threads();
-    let mut group = c.benchmark_group(format!("B4 {name} radius {radius}, {threads} threads"));
+    let mut group = c.benchmark_group(format!("B4 {name} radius {radius}"));
     group.sample_size(10);
     group.throughput(Throughput::Elements((SIDE * SIDE) as u64));
     let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(Border::Replicate);
     let mut out = Array3::from_elem(image.raw_dim(), T::default());
-    group.bench_function("running-sum", |b| {
-        b.iter(|| {
-            RunningSum
-                .apply_into(black_box(image), &params, out.view_mut())
-                .unwrap()
-        })
-    });
-    group.bench_function("integral", |b| {
-        b.iter(|| Integral.apply_into(black_box(image), &params, out.view_mut()).unwrap())
-    });
+    let label =
+        |backend: &str, threads: usize| format!("{backend}, {threads} thread{}", if threads > 1 { "s" } else { "" });
+    for threads in thread_counts() {
+        group.bench_function(label("running-sum", threads), |b| {
+            b.iter_custom(|iters| {
+                timed_on(threads, iters, || {
+                    RunningSum
+                        .apply_into(black_box(image), &params, out.view_mut())
+                        .unwrap()
+                })
+            })
+        });
+    }
+    for threads in thread_counts() {
+        group.bench_function(label("integral", threads), |b| {
+            b.iter_custom(|iters| {
+                timed_on(threads, iters, || {
+                    Integral.apply_into(black_box(image), &params, out.view_mut()).unwrap()
+                })
+            })
+        });
+    }
     if radius.fract() == 0.0 {
         let (height, width, channels) = image.dim();
         let (w, h, r) = (width as u32, height as u32, radius as u32);
         let pixels = image.as_slice().expect("contiguous image");
         let out = out.as_slice_mut().expect("contiguous output");
-        group.bench_function("libblur", |b| {
-            b.iter(|| T::libblur(black_box(pixels), out, w, h, channels, r))
-        });
+        for threads in thread_counts() {
+            group.bench_function(label("libblur", threads), |b| {
+                b.iter_custom(|iters| {
+                    timed_on(threads, iters, || T::libblur(black_box(pixels), out, w, h, channels, r))
+                })
+            });
+        }
         if let Some(gray) = T::gray_image(pixels, w, h).filter(|_| channels == 1) {
-            group.bench_function("imageproc (1 thread)", |b| {
+            group.bench_function("imageproc, 1 thread", |b| {
                 b.iter(|| imageproc::filter::box_filter(black_box(&gray), r, r))
             });
         }
