@@ -53,14 +53,10 @@ fn thread_counts() -> Vec<usize> {
     if all > 1 { vec![1, all] } else { vec![1] }
 }
 
-/// `work` timed `iters` times inside a rayon pool of `threads` threads:
-/// each case runs at both thread counts in the same minutes, so the
-/// host's drift between runs does not enter their ratio.
-fn timed_on(threads: usize, iters: u64, mut work: impl FnMut() + Send) -> Duration {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a rayon pool");
+/// `work` timed `iters` times inside `pool`: each case runs at both thread
+/// counts in the same minutes, so the host's drift between runs does not
+/// enter their ratio.
+fn timed_on(pool: &rayon::ThreadPool, iters: u64, mut work: impl FnMut() + Send) -> Duration {
     pool.install(|| {
         let start = Instant::now();
         for _ in 0..iters {
@@ -68,6 +64,14 @@ fn timed_on(threads: usize, iters: u64, mut work: impl FnMut() + Send) -> Durati
         }
         start.elapsed()
     })
+}
+
+/// A rayon pool of `threads` threads.
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
 }
 
 impl Peers for u8 {
@@ -109,9 +113,10 @@ fn bench_case<T: Peers>(c: &mut Criterion, name: &str, image: ArrayView3<'_, T>,
     let label =
         |backend: &str, threads: usize| format!("{backend}, {threads} thread{}", if threads > 1 { "s" } else { "" });
     for threads in thread_counts() {
+        let pool = pool(threads);
         group.bench_function(label("running-sum", threads), |b| {
             b.iter_custom(|iters| {
-                timed_on(threads, iters, || {
+                timed_on(&pool, iters, || {
                     RunningSum
                         .apply_into(black_box(image), &params, out.view_mut())
                         .unwrap()
@@ -120,9 +125,10 @@ fn bench_case<T: Peers>(c: &mut Criterion, name: &str, image: ArrayView3<'_, T>,
         });
     }
     for threads in thread_counts() {
+        let pool = pool(threads);
         group.bench_function(label("integral", threads), |b| {
             b.iter_custom(|iters| {
-                timed_on(threads, iters, || {
+                timed_on(&pool, iters, || {
                     Integral.apply_into(black_box(image), &params, out.view_mut()).unwrap()
                 })
             })
@@ -134,10 +140,9 @@ fn bench_case<T: Peers>(c: &mut Criterion, name: &str, image: ArrayView3<'_, T>,
         let pixels = image.as_slice().expect("contiguous image");
         let out = out.as_slice_mut().expect("contiguous output");
         for threads in thread_counts() {
+            let pool = pool(threads);
             group.bench_function(label("libblur", threads), |b| {
-                b.iter_custom(|iters| {
-                    timed_on(threads, iters, || T::libblur(black_box(pixels), out, w, h, channels, r))
-                })
+                b.iter_custom(|iters| timed_on(&pool, iters, || T::libblur(black_box(pixels), out, w, h, channels, r)))
             });
         }
         if let Some(gray) = T::gray_image(pixels, w, h).filter(|_| channels == 1) {

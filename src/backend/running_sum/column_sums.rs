@@ -9,9 +9,16 @@
 //! Integer samples sum in `u32` and divide exactly through
 //! [`crate::quotient`] (sums below 2^31); floats sum in `f64` and multiply
 //! by the reciprocal weight. Other requests take the general path
-//! ([`Setup::by_row_sums`]). A strip whose column sums met a NaN or an
-//! infinity is computed again with them summed as 0, and the windows that
-//! hold them patched from their counts ([`crate::non_finite`]).
+//! ([`Setup::by_row_sums`]).
+//!
+//! A strip runs in a copy compiled for AVX-512 where the CPU has it and
+//! the build does not target it ([`crate::isa`]). While a row's windows
+//! slide, the strip asks the cache for the image rows the next rows' column
+//! sums will add and remove: the column step otherwise waits for memory.
+//!
+//! A strip whose column sums met a NaN or an infinity is computed again
+//! with them summed as 0, and the windows that hold them patched from
+//! their counts ([`crate::non_finite`]).
 
 use std::ops::Range;
 
