@@ -22,7 +22,7 @@
 
 use std::ops::Range;
 
-use ndarray::{ArrayView2, ArrayViewMut3, Axis};
+use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 
 use super::{AxisSteps, Setup, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps};
 use crate::border::Border;
@@ -512,7 +512,15 @@ impl<T: Sample> Setup<'_, T> {
         let mut window_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
         self.first_column_sums(rows.start, &mut column_sums[GROUP - 1], &mut entering_copy, to_sum);
         let mut row_means = RowMeans::new(weights, T::TYPE.is_integer(), T::MAX);
-        let mut row_buffer = vec![T::default(); if out_strip.is_standard_layout() { 0 } else { row_len }];
+        // Output rows of a strided strip go through here (a group's four).
+        let mut row_buffer = vec![
+            T::default();
+            if out_strip.is_standard_layout() {
+                0
+            } else {
+                GROUP * row_len
+            }
+        ];
         // Three or more channels, and sums added several samples at once
         // (`u32`), do not interleave rows (see `horizontal_four`): one row
         // per group keeps their buffers small.
@@ -551,24 +559,38 @@ impl<T: Sample> Setup<'_, T> {
                 let [w0, w1, w2, w3] = &mut window_sums;
                 let [c0, c1, c2, c3] = &column_sums;
                 let inputs = [&c0[..], &c1[..], &c2[..], &c3[..]];
-                if non_finite.is_none()
-                    && let Some(out) = out_rows.as_slice_mut()
-                {
-                    let four = FourRows {
-                        slide: &self.cols_slide,
-                        steps: &self.col_steps,
-                        channels,
-                        weight_x: weights,
-                        weight_y: std::array::from_fn(|k| axis_weight(&self.rows_slide, self.taps.inner, first_y + k)),
-                        isa,
-                    };
-                    let (o01, o23) = out.split_at_mut(2 * row_len);
-                    let ((o0, o1), (o2, o3)) = (o01.split_at_mut(row_len), o23.split_at_mut(row_len));
-                    let window = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
-                    let ahead = std::array::from_fn(|k| self.rows_ahead(first_y + GROUP + k, &rows));
-                    if A::window_means_four(inputs, &four, window, [o0, o1, o2, o3], ahead) {
-                        continue;
+                let four = FourRows {
+                    slide: &self.cols_slide,
+                    steps: &self.col_steps,
+                    channels,
+                    weight_x: weights,
+                    weight_y: std::array::from_fn(|k| axis_weight(&self.rows_slide, self.taps.inner, first_y + k)),
+                    isa,
+                };
+                // The same form for every strip, whatever its output's
+                // layout or its non-finite samples: its roundings then
+                // do not depend on them.
+                let contiguous = out_rows.is_standard_layout();
+                let out = match out_rows.as_slice_mut() {
+                    Some(out) => out,
+                    None => &mut row_buffer[..],
+                };
+                let (o01, o23) = out.split_at_mut(2 * row_len);
+                let ((o0, o1), (o2, o3)) = (o01.split_at_mut(row_len), o23.split_at_mut(row_len));
+                let window = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
+                let ahead = std::array::from_fn(|k| self.rows_ahead(first_y + GROUP + k, &rows));
+                if A::window_means_four(inputs, &four, window, [&mut *o0, &mut *o1, &mut *o2, &mut *o3], ahead) {
+                    for (k, out) in [o0, o1, o2, o3].into_iter().enumerate() {
+                        if let Some(non_finite) = non_finite {
+                            non_finite.patch_row(self.border, (first_y + k, 0), |_| self.taps.extent(), out);
+                        }
                     }
+                    if !contiguous {
+                        let values = ArrayView3::from_shape((GROUP, width, channels), &row_buffer[..])
+                            .expect("row buffer has the group's shape");
+                        out_rows.assign(&values);
+                    }
+                    continue;
                 }
                 let outputs = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
                 horizontal_four(inputs, |sum| sum, &self.cols_slide, &self.col_steps, channels, outputs);
@@ -608,8 +630,9 @@ impl<T: Sample> Setup<'_, T> {
                         patch(out);
                     }
                     None => {
-                        A::means(&window_sums[k], &mut row_means, &mut row_buffer);
-                        patch(&mut row_buffer);
+                        let row_buffer = &mut row_buffer[..row_len];
+                        A::means(&window_sums[k], &mut row_means, row_buffer);
+                        patch(row_buffer);
                         let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
                             .expect("row buffer has the row's shape");
                         out_row.assign(&values);

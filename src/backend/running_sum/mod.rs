@@ -690,6 +690,33 @@ mod tests {
         }
     }
 
+    /// A strided output gets the same bits as a contiguous one (its rows
+    /// take the same form of the window sums, through a buffer), for
+    /// `f64` rows of one and two channels, whose sums round (in `f32`
+    /// outputs a difference in the sums' last bits rarely shows).
+    #[test]
+    fn strided_output_equals_contiguous_output_bit_for_bit() {
+        let mut next = crate::test_numbers(0xbb67_ae85_84ca_a73b);
+        for (height, width, channels) in [(48, 45, 1), (53, 37, 2)] {
+            let image = Array3::from_shape_fn((height, width, channels), |_| (next() % 100_000) as f64 / 7.0 - 3e3);
+            let params = Params::new(Kernel::Box, Size::Uniform(3.0)).with_border(Border::Reflect);
+            for isa in [Isa::target(), Isa::detect()] {
+                let contiguous = RunningSumWith(isa).apply(image.view(), &params).expect("contiguous");
+                let mut wide = Array3::from_elem((height, 2 * width, channels), f64::NAN);
+                let strided = wide.slice_mut(ndarray::s![.., ..;2, ..]);
+                RunningSumWith(isa)
+                    .apply_into(image.view(), &params, strided)
+                    .expect("strided");
+                let strided = wide.slice(ndarray::s![.., ..;2, ..]);
+                let differing = strided
+                    .indexed_iter()
+                    .zip(&contiguous)
+                    .find(|((_, s), c)| s.to_bits() != c.to_bits());
+                assert_eq!(differing, None, "{height} x {width} x {channels}, {isa:?}");
+            }
+        }
+    }
+
     /// Both copies of the column-sums path (the build target's, and the
     /// AVX-512 one where the CPU has it) against `Naive`: `u8` bit for bit
     /// (and so equal to each other), `f32` within SPEC's 1e-6 of the value
