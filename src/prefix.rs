@@ -110,10 +110,21 @@ pub(crate) const F64_ROWS: usize = 4;
 /// (one AVX-512 vector).
 pub(crate) const F64_LANES: usize = 8;
 
+/// What [`difference_sums_f64_rows`] reads and writes, eight samples of a
+/// row at a time. Implementations mark both methods `#[inline(always)]`:
+/// closures in their place were inlined or not as the caller's size
+/// allowed, and a call per eight samples made `f32` gray 2x slower.
+pub(crate) trait EightsOfRows {
+    /// The differences of row `r`, samples `i..i + 8`.
+    fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES];
+    /// Takes the running sums of row `r`, samples `i..i + 8`.
+    fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]);
+}
+
 /// The running sums per channel of `len` differences in each of four rows
-/// (`differences(r, i)`: row r, samples `i..i + 8`; whole pixels of
+/// (`rows.differences(r, i)`: row r, samples `i..i + 8`; whole pixels of
 /// `channels` samples, at most 8), from `accs[r]`, eight samples at a time:
-/// `eight(r, i, sums)`. Where `isa` has AVX-512: one vector per row,
+/// `rows.sums(r, i, sums)`. Where `isa` has AVX-512: one vector per row,
 /// the four rows interleaved (four independent chains of additions, each
 /// one lane permutation and one add per eight samples); returns how many
 /// samples of each row it did (the most eights in `len`) and leaves in
@@ -134,15 +145,14 @@ pub(crate) fn difference_sums_f64_rows(
     len: usize,
     accs: [&mut [f64]; F64_ROWS],
     channels: usize,
-    differences: impl FnMut(usize, usize) -> [f64; F64_LANES],
-    eight: impl FnMut(usize, usize, [f64; F64_LANES]),
+    rows: &mut impl EightsOfRows,
 ) -> usize {
     #[cfg(target_arch = "x86_64")]
     if isa.avx512() {
         // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-        return unsafe { avx512::difference_sums_f64_rows(len, accs, channels, differences, eight) };
+        return unsafe { avx512::difference_sums_f64_rows(len, accs, channels, rows) };
     }
-    let _ = (isa, len, accs, channels, differences, eight);
+    let _ = (isa, len, accs, channels, rows);
     0
 }
 
@@ -515,8 +525,7 @@ mod avx512 {
     /// The CPU must have AVX-512F.
     ///
     /// Inlined always, never compiled on its own with `#[target_feature]`:
-    /// a function of its own (its closures not inlined into it) measured
-    /// 40 % slower. Its callers are compiled for AVX-512 (a build that
+    /// a function of its own measured 40 % slower. Its callers are compiled for AVX-512 (a build that
     /// targets it, or a copy made for it); elsewhere `isa` keeps it from
     /// running.
     #[inline(always)]
@@ -524,8 +533,7 @@ mod avx512 {
         len: usize,
         accs: [&mut [f64]; F64_ROWS],
         channels: usize,
-        mut differences: impl FnMut(usize, usize) -> [f64; F64_LANES],
-        mut eight: impl FnMut(usize, usize, [f64; F64_LANES]),
+        rows: &mut impl super::EightsOfRows,
     ) -> usize {
         if channels == 0 || channels > F64_LANES {
             return 0;
@@ -551,14 +559,14 @@ mod avx512 {
         });
         for i in (0..len).step_by(F64_LANES) {
             for (r, before) in before.iter_mut().enumerate() {
-                let mut within = bytemuck::cast::<[f64; F64_LANES], __m512d>(differences(r, i));
+                let mut within = bytemuck::cast::<[f64; F64_LANES], __m512d>(rows.differences(r, i));
                 for (&index, shift) in shift_lanes.iter().zip(shifts) {
                     if shift < F64_LANES {
                         within = unsafe { _mm512_add_pd(within, _mm512_permutex2var_pd(within, index, zero)) };
                     }
                 }
                 *before = unsafe { _mm512_add_pd(within, _mm512_permutexvar_pd(carry_lanes, *before)) };
-                eight(r, i, bytemuck::cast(*before));
+                rows.sums(r, i, bytemuck::cast(*before));
             }
         }
         if len > 0 {
@@ -722,8 +730,10 @@ mod tests {
                         len,
                         [&mut a0[..], &mut a1[..], &mut a2[..], &mut a3[..]],
                         channels,
-                        |r, i| rows[r][i..][..F64_LANES].try_into().expect("8 lanes"),
-                        |r, i, sums| vector[r][i..][..F64_LANES].copy_from_slice(&sums),
+                        &mut Slices {
+                            rows: &rows,
+                            sums: &mut vector,
+                        },
                     );
                     if Isa::detect().avx512() {
                         assert_eq!(vector_done, done, "{case}");
@@ -743,6 +753,21 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Rows of differences, and rows for their running sums.
+    struct Slices<'a> {
+        rows: &'a [Vec<f64>],
+        sums: &'a mut [Vec<f64>],
+    }
+
+    impl EightsOfRows for Slices<'_> {
+        fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
+            self.rows[r][i..][..F64_LANES].try_into().expect("8 lanes")
+        }
+        fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]) {
+            self.sums[r][i..][..F64_LANES].copy_from_slice(&sums);
         }
     }
 

@@ -715,32 +715,21 @@ fn window_means_four<T: Sample, const C: usize>(
         let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
         // Eight samples at a time where the target has the vector form,
         // asking for the lines of the rows `ahead` as it goes.
-        let line = crate::cache::line_elements::<T>();
-        let done = {
-            let mut plain_outs = [&mut *o0, &mut *o1, &mut *o2, &mut *o3].map(|out| &mut out[samples.clone()]);
-            let eight_at = |row: &[f64], i: usize| -> wide::f64x8 {
-                <[f64; F64_LANES]>::try_from(&row[i..][..F64_LANES])
-                    .expect("8 sums")
-                    .into()
-            };
-            crate::prefix::difference_sums_f64_rows(
-                rows.isa,
-                len,
-                accs.each_mut().map(|acc| &mut acc[..C]),
-                C,
-                |r, i| (eight_at(sums[r], enter_at + i) - eight_at(sums[r], leave_at + i)).to_array(),
-                |r, i, window_sums| {
-                    if i % line < F64_LANES {
-                        for row in ahead[r] {
-                            crate::cache::prefetch(row, i);
-                        }
-                    }
-                    for (out, sum) in plain_outs[r][i..][..F64_LANES].iter_mut().zip(window_sums) {
-                        *out = T::from_f64(sum * inverse[r]);
-                    }
-                },
-            )
-        };
+        let done = crate::prefix::difference_sums_f64_rows(
+            rows.isa,
+            len,
+            accs.each_mut().map(|acc| &mut acc[..C]),
+            C,
+            &mut PlainWindows {
+                sums,
+                enter_at,
+                leave_at,
+                outs: [&mut *o0, &mut *o1, &mut *o2, &mut *o3].map(|out| &mut out[samples.clone()]),
+                inverse,
+                ahead,
+                line: crate::cache::line_elements::<T>(),
+            },
+        );
         // The rest one sample at a time.
         let samples = samples.start + done..samples.end;
         let len = samples.len();
@@ -781,6 +770,46 @@ fn window_means_four<T: Sample, const C: usize>(
         horizontal_finish(sums[r], identity, slide, steps, C, window, None, accs[r]);
         for i in edges.clone() {
             out[i] = T::from_f64(window[i] * (1.0 / (rows.weight_y[r] * rows.weight_x[i])));
+        }
+    }
+}
+
+/// [`window_means_four`]'s plain windows, eight samples at a time: the
+/// differences of the entering and leaving column sums in, the means of
+/// the window sums out (asking the cache for a line of the rows `ahead`
+/// per line of samples).
+struct PlainWindows<'a, T> {
+    sums: [&'a [f64]; 4],
+    enter_at: usize,
+    leave_at: usize,
+    /// The output samples of the plain windows, per row.
+    outs: [&'a mut [T]; 4],
+    inverse: [f64; 4],
+    ahead: [[&'a [T]; 2]; 4],
+    /// Samples per cache line.
+    line: usize,
+}
+
+impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
+    #[inline(always)]
+    fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
+        let eight_at = |at: usize| -> wide::f64x8 {
+            <[f64; F64_LANES]>::try_from(&self.sums[r][at..][..F64_LANES])
+                .expect("8 sums")
+                .into()
+        };
+        (eight_at(self.enter_at + i) - eight_at(self.leave_at + i)).to_array()
+    }
+
+    #[inline(always)]
+    fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]) {
+        if i % self.line < F64_LANES {
+            for row in self.ahead[r] {
+                crate::cache::prefetch(row, i);
+            }
+        }
+        for (out, sum) in self.outs[r][i..][..F64_LANES].iter_mut().zip(sums) {
+            *out = T::from_f64(sum * self.inverse[r]);
         }
     }
 }
