@@ -15,6 +15,18 @@ pub(crate) fn prefetch<T>(values: &[T], index: usize) {
     let _ = (values, index);
 }
 
+/// In a loop that advances `step` elements of `rows` per call, asks the
+/// cache for the line of each row that holds element `index`, once per
+/// line (the call whose `index` is within `step` of a line's start).
+#[inline(always)]
+pub(crate) fn prefetch_rows<T>(rows: &[&[T]], index: usize, step: usize) {
+    if index % line_elements::<T>() < step {
+        for row in rows {
+            prefetch(row, index);
+        }
+    }
+}
+
 /// Bytes per cache line (64 on the targets this crate tunes for).
 pub(crate) const LINE_BYTES: usize = 64;
 

@@ -341,6 +341,14 @@ impl<T: Sample> Setup<'_, T> {
         })
     }
 
+    /// Output row `y` (`out`) with the windows that hold a NaN or an
+    /// infinity set from their counts, where the strip has `non_finite`.
+    fn patch_non_finite(&self, non_finite: Option<&NonFinite>, y: usize, out: &mut [T]) {
+        if let Some(non_finite) = non_finite {
+            non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), out);
+        }
+    }
+
     /// Image row `m` as one slice (copied into `copy` if strided).
     fn image_row<'s>(&'s self, m: usize, copy: &'s mut Vec<T>) -> &'s [T] {
         as_contiguous(self.input.index_axis(Axis(0), m), copy)
@@ -482,9 +490,7 @@ impl<T: Sample> Setup<'_, T> {
                     + f * f * ww.to_f64();
                 *mean = T::from_f64(num / (blend_y * blend_x));
             }
-            if let Some(non_finite) = non_finite {
-                non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), &mut means);
-            }
+            self.patch_non_finite(non_finite, y, &mut means);
             let values = ArrayView2::from_shape((width, channels), &means[..]).expect("means have the row's shape");
             out_row.assign(&values);
             std::mem::swap(&mut previous, &mut column_sums);
@@ -581,9 +587,7 @@ impl<T: Sample> Setup<'_, T> {
                 let ahead = std::array::from_fn(|k| self.rows_ahead(first_y + GROUP + k, &rows));
                 if A::window_means_four(inputs, &four, window, [&mut *o0, &mut *o1, &mut *o2, &mut *o3], ahead) {
                     for (k, out) in [o0, o1, o2, o3].into_iter().enumerate() {
-                        if let Some(non_finite) = non_finite {
-                            non_finite.patch_row(self.border, (first_y + k, 0), |_| self.taps.extent(), out);
-                        }
+                        self.patch_non_finite(non_finite, first_y + k, out);
                     }
                     if !contiguous {
                         let values = ArrayView3::from_shape((GROUP, width, channels), &row_buffer[..])
@@ -619,11 +623,7 @@ impl<T: Sample> Setup<'_, T> {
                     }
                     horizontal(sums, |sum| sum, axis.0, axis.1, channels, window, None);
                 }
-                let patch = |out: &mut [T]| {
-                    if let Some(non_finite) = non_finite {
-                        non_finite.patch_row(self.border, (y, 0), |_| self.taps.extent(), out);
-                    }
-                };
+                let patch = |out: &mut [T]| self.patch_non_finite(non_finite, y, out);
                 match out_row.as_slice_mut() {
                     Some(out) => {
                         A::means(&window_sums[k], &mut row_means, out);
@@ -713,7 +713,7 @@ fn window_means_four<T: Sample, const C: usize>(
         let samples = plain.start * C..plain.end * C;
         let len = samples.len();
         let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
-        // Eight samples at a time where the target has the vector form,
+        // Eight samples at a time where `rows.isa` has the vector form,
         // asking for the lines of the rows `ahead` as it goes.
         let done = crate::prefix::difference_sums_f64_rows(
             rows.isa,
@@ -727,7 +727,6 @@ fn window_means_four<T: Sample, const C: usize>(
                 outs: [&mut *o0, &mut *o1, &mut *o2, &mut *o3].map(|out| &mut out[samples.clone()]),
                 inverse,
                 ahead,
-                line: crate::cache::line_elements::<T>(),
             },
         );
         // The rest one sample at a time.
@@ -786,8 +785,6 @@ struct PlainWindows<'a, T> {
     outs: [&'a mut [T]; 4],
     inverse: [f64; 4],
     ahead: [[&'a [T]; 2]; 4],
-    /// Samples per cache line.
-    line: usize,
 }
 
 impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
@@ -803,11 +800,7 @@ impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
 
     #[inline(always)]
     fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]) {
-        if i % self.line < F64_LANES {
-            for row in self.ahead[r] {
-                crate::cache::prefetch(row, i);
-            }
-        }
+        crate::cache::prefetch_rows(&self.ahead[r], i, F64_LANES);
         for (out, sum) in self.outs[r][i..][..F64_LANES].iter_mut().zip(sums) {
             *out = T::from_f64(sum * self.inverse[r]);
         }
@@ -852,13 +845,8 @@ fn window_means_short<T: Sample, const C: usize>(
         let sixteen_at =
             |row: &[u32], i: usize| wide::u32x16::from(<[u32; LANES]>::try_from(&row[i..][..LANES]).expect("16 sums"));
         let differences = |i: usize| (sixteen_at(entering, i) - sixteen_at(leaving, i)).to_array();
-        let line = crate::cache::line_elements::<T>();
         let done = crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, sums| {
-            if i % line < LANES {
-                for row in ahead {
-                    crate::cache::prefetch(row, i);
-                }
-            }
+            crate::cache::prefetch_rows(&ahead, i, LANES);
             let sums = wide::i32x16::from(bytemuck::cast::<[u32; LANES], [i32; LANES]>(sums));
             let means = quotient::quotient_short_x16(sums, weights, inverses).to_array();
             for (out, mean) in plain_out[i..][..LANES].iter_mut().zip(means) {
