@@ -510,11 +510,77 @@ mod lanes {
 /// The AVX-512 forms, compiled on every x86_64 target (a portable build
 /// calls them where [`Isa::detect`] finds AVX-512).
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use super::{F64_LANES, F64_ROWS};
+pub(crate) mod avx512 {
+    use super::{DIFFERENCE_LANES as LANES, F64_LANES, F64_ROWS};
     use std::arch::x86_64::{
-        __m512d, __m512i, _mm512_add_pd, _mm512_permutex2var_pd, _mm512_permutexvar_pd, _mm512_setzero_pd,
+        __m512d, __m512i, _mm512_add_epi32, _mm512_add_pd, _mm512_permutex2var_epi32, _mm512_permutex2var_pd,
+        _mm512_permutexvar_epi32, _mm512_permutexvar_pd, _mm512_setzero_pd, _mm512_setzero_si512,
     };
+
+    /// What [`difference_sums_u32`] reads and writes, sixteen samples at a
+    /// time, in AVX-512 vectors. Implementations mark both methods
+    /// `#[inline(always)]` (see [`super::EightsOfRows`]) and may use
+    /// AVX-512F.
+    pub(crate) trait Sixteens {
+        /// The differences of samples `i..i + 16`.
+        ///
+        /// # Safety
+        /// The CPU must have AVX-512F.
+        unsafe fn differences(&mut self, i: usize) -> __m512i;
+        /// Takes the running sums of samples `i..i + 16`.
+        ///
+        /// # Safety
+        /// The CPU must have AVX-512F.
+        unsafe fn sums(&mut self, i: usize, sums: __m512i);
+    }
+
+    /// [`super::difference_sums_u32`] in `core::arch`, for builds that do
+    /// not target AVX-512 (theirs is the `safe_arch` form the target
+    /// selects): the same shift-adds and carries, so the same sums (all
+    /// wrapping `u32` additions, exact in any order). Returns how many
+    /// samples it summed (the most sixteens in `len`) and leaves in `acc`
+    /// the sums after them.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F. Inlined always, like
+    /// [`difference_sums_f64_rows`], into callers compiled for AVX-512.
+    #[inline(always)]
+    pub(crate) unsafe fn difference_sums_u32<const C: usize>(
+        len: usize,
+        acc: &mut [u32],
+        row: &mut impl Sixteens,
+    ) -> usize {
+        let len = len / LANES * LANES;
+        let lanes = |index: [i32; LANES]| bytemuck::cast::<[i32; LANES], __m512i>(index);
+        // Lane k from lane k - shift, or from the zero vector (lanes 16 on).
+        let shifts = [C, 2 * C, 4 * C, 8 * C];
+        let shift_lanes =
+            shifts.map(|shift| lanes(std::array::from_fn(|k| k.checked_sub(shift).unwrap_or(LANES) as i32)));
+        let carry_lanes = lanes(std::array::from_fn(|k| (LANES - C + k % C) as i32));
+        // SAFETY (this and each intrinsic and method below): the caller's CPU has AVX-512F.
+        let zero = unsafe { _mm512_setzero_si512() };
+        // The sums before the row, channel j in lane 16 - C + j.
+        let mut before = bytemuck::cast::<[u32; LANES], __m512i>(std::array::from_fn(|k| {
+            k.checked_sub(LANES - C).map_or(0, |j| acc[j])
+        }));
+        for i in (0..len).step_by(LANES) {
+            let mut within = unsafe { row.differences(i) };
+            for (&index, shift) in shift_lanes.iter().zip(shifts) {
+                if shift < LANES {
+                    within = unsafe { _mm512_add_epi32(within, _mm512_permutex2var_epi32(within, index, zero)) };
+                }
+            }
+            before = unsafe { _mm512_add_epi32(within, _mm512_permutexvar_epi32(carry_lanes, before)) };
+            unsafe { row.sums(i, before) };
+        }
+        if len > 0 {
+            let last: [u32; LANES] = bytemuck::cast(before);
+            for k in LANES - C..LANES {
+                acc[(len - LANES + k) % C] = last[k];
+            }
+        }
+        len
+    }
 
     /// See [`super::difference_sums_f64_rows`]. Lane shifts are two-source
     /// permutations with the zero vector (lane k from lane k - shift, or
@@ -654,6 +720,10 @@ mod tests {
                     forms.push(("avx2", avx2));
                     #[cfg(target_feature = "avx512f")]
                     forms.push(("avx512", avx512));
+                    #[cfg(target_arch = "x86_64")]
+                    if Isa::detect().avx512() {
+                        forms.push(("core::arch avx512", core_avx512));
+                    }
                     for (name, form) in forms {
                         let case = format!("{name}, {channels} channels, {pixels} pixels, round {round}");
                         let (mut sums, mut acc) = (vec![0; done], start.clone());
@@ -819,6 +889,43 @@ mod tests {
     vector_form!(sse2, difference_sums_sse2, "sse2");
     vector_form!(avx2, difference_sums_avx2, "avx2");
     vector_form!(avx512, difference_sums_avx512, "avx512f");
+
+    /// The differences and sums of [`avx512::difference_sums_u32`] in slices.
+    #[cfg(target_arch = "x86_64")]
+    struct SixteenSlices<'a> {
+        differences: &'a [u32],
+        sums: &'a mut [u32],
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    impl avx512::Sixteens for SixteenSlices<'_> {
+        unsafe fn differences(&mut self, i: usize) -> std::arch::x86_64::__m512i {
+            let lanes: [u32; DIFFERENCE_LANES] =
+                self.differences[i..][..DIFFERENCE_LANES].try_into().expect("16 lanes");
+            bytemuck::cast(lanes)
+        }
+        unsafe fn sums(&mut self, i: usize, sums: std::arch::x86_64::__m512i) {
+            self.sums[i..][..DIFFERENCE_LANES].copy_from_slice(&bytemuck::cast::<_, [u32; DIFFERENCE_LANES]>(sums));
+        }
+    }
+
+    /// [`avx512::difference_sums_u32`], for a CPU with AVX-512.
+    #[cfg(target_arch = "x86_64")]
+    fn core_avx512(differences: &[u32], acc: &mut [u32], channels: usize, sums: &mut [u32]) -> Option<usize> {
+        assert!(Isa::detect().avx512());
+        let len = differences.len();
+        let row = &mut SixteenSlices { differences, sums };
+        // SAFETY: the CPU has AVX-512 (asserted above).
+        unsafe {
+            match channels {
+                1 => Some(avx512::difference_sums_u32::<1>(len, acc, row)),
+                2 => Some(avx512::difference_sums_u32::<2>(len, acc, row)),
+                3 => Some(avx512::difference_sums_u32::<3>(len, acc, row)),
+                4 => Some(avx512::difference_sums_u32::<4>(len, acc, row)),
+                _ => None,
+            }
+        }
+    }
 
     #[test]
     fn vector_table_rows_equal_the_scalar_ones_and_the_definition() {

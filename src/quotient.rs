@@ -136,6 +136,28 @@ pub(crate) fn quotient_short_x16(sum: i32x16, weight: i32x16, short_inverse: f32
     ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
 }
 
+/// [`quotient_short`] on one AVX-512 vector of sixteen lanes, in
+/// `core::arch` for builds that do not target AVX-512: the same
+/// conversion, product and truncation as [`quotient_short_x16`], so the
+/// same values.
+///
+/// # Safety
+/// The CPU must have AVX-512F. Inlined always into callers compiled for it.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) unsafe fn quotient_short_avx512(
+    sum: std::arch::x86_64::__m512i,
+    weight: std::arch::x86_64::__m512i,
+    short_inverse: std::arch::x86_64::__m512,
+) -> std::arch::x86_64::__m512i {
+    use std::arch::x86_64::{_mm512_add_epi32, _mm512_cvtepi32_ps, _mm512_cvttps_epi32, _mm512_mul_ps};
+    // SAFETY: the caller's CPU has AVX-512F.
+    unsafe {
+        let twice_plus_weight = _mm512_add_epi32(_mm512_add_epi32(sum, sum), weight);
+        _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(twice_plus_weight), short_inverse))
+    }
+}
+
 /// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
 /// u8 sums (quotients up to 255), weights up to [`SHORT_WEIGHT_LIMIT`] and
 /// `short_inverses[i] = short_inverse(weights[i])`: 8 samples at a time
@@ -357,6 +379,7 @@ mod tests {
             let inverses = vec![short_inverse(weight); sums.len()];
             let mut out = vec![0u8; sums.len()];
             quotients_short(&sums, &weights, &inverses, &mut out);
+            let sixteens = short_in_sixteens(&sums, weight, inverses[0]);
             for (i, &sum) in sums.iter().enumerate() {
                 let want = exact(sum as u64, weight as u64);
                 let alone = quotient_short(sum, weight, inverses[i]);
@@ -365,8 +388,43 @@ mod tests {
                     (want, want),
                     "sum {sum}, weight {weight}"
                 );
+                for (form, quotients) in &sixteens {
+                    assert_eq!(quotients[i] as u64, want, "{form}: sum {sum}, weight {weight}");
+                }
             }
         }
+    }
+
+    /// The quotients of `sums` by `weight` from the 16-lane forms of
+    /// [`quotient_short`]: `wide`'s, and the `core::arch` AVX-512 one
+    /// where the CPU has AVX-512.
+    fn short_in_sixteens(sums: &[u32], weight: u32, inverse: f32) -> Vec<(&'static str, Vec<i32>)> {
+        let padded: Vec<i32> = sums.iter().map(|&s| s as i32).chain([0; 15]).collect();
+        let sixteens = || {
+            padded
+                .chunks_exact(16)
+                .map(|c| <[i32; 16]>::try_from(c).expect("16 sums"))
+        };
+        let wide_form: Vec<i32> = sixteens()
+            .flat_map(|c| quotient_short_x16(c.into(), i32x16::splat(weight as i32), f32x16::splat(inverse)).to_array())
+            .collect();
+        let mut forms = vec![("wide", wide_form)];
+        #[cfg(target_arch = "x86_64")]
+        if crate::isa::Isa::detect().avx512() {
+            use std::arch::x86_64::{_mm512_set1_epi32, _mm512_set1_ps};
+            let core_form: Vec<i32> = sixteens()
+                .flat_map(|c| {
+                    // SAFETY: the CPU has AVX-512 (checked above).
+                    let q = unsafe {
+                        let (weights, inverses) = (_mm512_set1_epi32(weight as i32), _mm512_set1_ps(inverse));
+                        quotient_short_avx512(bytemuck::cast(c), weights, inverses)
+                    };
+                    bytemuck::cast::<_, [i32; 16]>(q)
+                })
+                .collect();
+            forms.push(("core::arch avx512", core_form));
+        }
+        forms
     }
 
     #[test]

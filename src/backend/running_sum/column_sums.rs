@@ -12,7 +12,10 @@
 //! ([`Setup::by_row_sums`]).
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
-//! the build does not target it ([`crate::isa`]). While a row's windows
+//! the build does not target it ([`crate::isa`]); in that copy the `u8`
+//! loops, written with `wide`'s 16-lane types that a portable build makes
+//! four SSE2 vectors of, take `core::arch` forms of one AVX-512 vector
+//! (module `avx512`). While a row's windows
 //! slide, the strip asks the cache for the image rows the next rows' column
 //! sums will add and remove: the column step otherwise waits for memory.
 //!
@@ -72,6 +75,7 @@ pub(super) trait ColumnSum: TableValue {
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn window_means_row<T: Sample>(
+        _isa: Isa,
         _sums: &[Self],
         _axis: (&Slide, &AxisSteps),
         _channels: usize,
@@ -86,7 +90,7 @@ pub(super) trait ColumnSum: TableValue {
     /// `next = previous + entering - leaving` for `u8` rows, where this
     /// type has a vector form of it; `false` (nothing written) elsewhere.
     #[inline(always)]
-    fn step_bytes(_previous: &[Self], _next: &mut [Self], _entering: &[u8], _leaving: &[u8]) -> bool {
+    fn step_bytes(_isa: Isa, _previous: &[Self], _next: &mut [Self], _entering: &[u8], _leaving: &[u8]) -> bool {
         false
     }
 }
@@ -94,6 +98,7 @@ pub(super) trait ColumnSum: TableValue {
 impl ColumnSum for u32 {
     #[inline(always)]
     fn window_means_row<T: Sample>(
+        isa: Isa,
         sums: &[u32],
         axis: (&Slide, &AxisSteps),
         channels: usize,
@@ -106,18 +111,18 @@ impl ColumnSum for u32 {
             return false;
         }
         match channels {
-            1 => window_means_short::<T, 1>(sums, axis, row, window, out, ahead),
-            2 => window_means_short::<T, 2>(sums, axis, row, window, out, ahead),
-            3 => window_means_short::<T, 3>(sums, axis, row, window, out, ahead),
-            4 => window_means_short::<T, 4>(sums, axis, row, window, out, ahead),
+            1 => window_means_short::<T, 1>(isa, sums, axis, row, window, out, ahead),
+            2 => window_means_short::<T, 2>(isa, sums, axis, row, window, out, ahead),
+            3 => window_means_short::<T, 3>(isa, sums, axis, row, window, out, ahead),
+            4 => window_means_short::<T, 4>(isa, sums, axis, row, window, out, ahead),
             _ => return false,
         }
         true
     }
 
     #[inline(always)]
-    fn step_bytes(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) -> bool {
-        step_bytes_u32(previous, next, entering, leaving);
+    fn step_bytes(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) -> bool {
+        step_bytes_u32(isa, previous, next, entering, leaving);
         true
     }
 
@@ -317,7 +322,9 @@ impl<T: Sample> Setup<'_, T> {
     }
 
     /// Adds to `sums` the column sums of the window of output row `y`
-    /// (each row it reads, as often as it reads it).
+    /// (each row it reads, as often as it reads it). Inlined always, so
+    /// that the strip's AVX-512 copy vectorises it for AVX-512 too.
+    #[inline(always)]
     fn first_column_sums<A: TableValue>(&self, y: usize, sums: &mut [A], copy: &mut Vec<T>, to_sum: impl Fn(T) -> A) {
         for (m, count) in self.rows_slide.counts(y) {
             for (sum, &s) in sums.iter_mut().zip(self.image_row(m, copy)) {
@@ -458,7 +465,7 @@ impl<T: Sample> Setup<'_, T> {
                 let (enter, leave) = self.rows_slide.step(y);
                 let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
                 let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
-                step_column_sums(&previous, &mut column_sums, entering, leaving, to_sum);
+                step_column_sums(Isa::target(), &previous, &mut column_sums, entering, leaving, to_sum);
             }
             let (top, bottom) = self.rows_slide.outer(y);
             let top = top.map(|m| self.image_row(m, &mut entering_copy));
@@ -559,7 +566,7 @@ impl<T: Sample> Setup<'_, T> {
                 let (enter, leave) = self.rows_slide.step(y);
                 let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
                 let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
-                step_column_sums(previous, next, entering, leaving, to_sum);
+                step_column_sums(isa, previous, next, entering, leaving, to_sum);
             }
             if group_len == GROUP {
                 let [w0, w1, w2, w3] = &mut window_sums;
@@ -610,6 +617,7 @@ impl<T: Sample> Setup<'_, T> {
                     if non_finite.is_none()
                         && let Some(out) = out_row.as_slice_mut()
                         && A::window_means_row(
+                            isa,
                             sums,
                             axis,
                             channels,
@@ -812,7 +820,8 @@ impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
 /// [`quotient::quotients_short`]: over the plain steps the running sums of
 /// the entering and leaving column sums go sixteen at a time straight to
 /// their quotients and the output samples
-/// ([`crate::prefix::difference_sums_u32`]), so neither the differences nor
+/// ([`crate::prefix::difference_sums_u32`]; in the strip's AVX-512 copy
+/// [`avx512::plain_windows`]), so neither the differences nor
 /// the window sums make a pass through memory. Integer sums are exact in
 /// any order, so the same values as `horizontal` and then
 /// [`ColumnSum::means`] (a unit test compares them). Window sums before and
@@ -822,6 +831,7 @@ impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
 /// at 2).
 #[inline(always)]
 fn window_means_short<T: Sample, const C: usize>(
+    isa: Isa,
     sums: &[u32],
     (slide, steps): (&Slide, &AxisSteps),
     row: &RowMeans<'_>,
@@ -841,18 +851,29 @@ fn window_means_short<T: Sample, const C: usize>(
         let entering = &sums[(plain.start + n) * C..][..samples.len()];
         let leaving = &sums[(plain.start - n - 1) * C..][..samples.len()];
         let plain_out = &mut out[samples.clone()];
-        let (weights, inverses) = (wide::i32x16::splat(weight as i32), wide::f32x16::splat(inverse));
-        let sixteen_at =
-            |row: &[u32], i: usize| wide::u32x16::from(<[u32; LANES]>::try_from(&row[i..][..LANES]).expect("16 sums"));
-        let differences = |i: usize| (sixteen_at(entering, i) - sixteen_at(leaving, i)).to_array();
-        let done = crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, sums| {
-            crate::cache::prefetch_rows(&ahead, i, LANES);
-            let sums = wide::i32x16::from(bytemuck::cast::<[u32; LANES], [i32; LANES]>(sums));
-            let means = quotient::quotient_short_x16(sums, weights, inverses).to_array();
-            for (out, mean) in plain_out[i..][..LANES].iter_mut().zip(means) {
-                *out = T::from_whole(mean as u32);
+        let done = 'sixteens: {
+            #[cfg(target_arch = "x86_64")]
+            if isa.needs_avx512_copy() {
+                // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+                break 'sixteens unsafe {
+                    avx512::plain_windows::<T, C>(entering, leaving, &mut acc[..C], (weight, inverse), plain_out, ahead)
+                };
             }
-        });
+            let _ = isa;
+            let (weights, inverses) = (wide::i32x16::splat(weight as i32), wide::f32x16::splat(inverse));
+            let sixteen_at = |row: &[u32], i: usize| {
+                wide::u32x16::from(<[u32; LANES]>::try_from(&row[i..][..LANES]).expect("16 sums"))
+            };
+            let differences = |i: usize| (sixteen_at(entering, i) - sixteen_at(leaving, i)).to_array();
+            crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, sums| {
+                crate::cache::prefetch_rows(&ahead, i, LANES);
+                let sums = wide::i32x16::from(bytemuck::cast::<[u32; LANES], [i32; LANES]>(sums));
+                let means = quotient::quotient_short_x16(sums, weights, inverses).to_array();
+                for (out, mean) in plain_out[i..][..LANES].iter_mut().zip(means) {
+                    *out = T::from_whole(mean as u32);
+                }
+            })
+        };
         for i in done..samples.len() {
             let ch = i % C;
             acc[ch] = acc[ch].wrapping_add(entering[i]).wrapping_sub(leaving[i]);
@@ -883,6 +904,7 @@ const GROUP: usize = 4;
 /// from the window adds or removes nothing).
 #[inline(always)]
 fn step_column_sums<T: Sample, A: ColumnSum>(
+    isa: Isa,
     previous: &[A],
     next: &mut [A],
     entering: Option<&[T]>,
@@ -891,7 +913,7 @@ fn step_column_sums<T: Sample, A: ColumnSum>(
 ) {
     // `u8` rows (whose `to_sum` is the plain conversion: no NaN to drop).
     if let (Some(entering), Some(leaving)) = (entering.and_then(T::as_bytes), leaving.and_then(T::as_bytes))
-        && A::step_bytes(previous, next, entering, leaving)
+        && A::step_bytes(isa, previous, next, entering, leaving)
     {
         return;
     }
@@ -923,10 +945,25 @@ fn step_column_sums<T: Sample, A: ColumnSum>(
 /// AVX2 and AVX-512 (`wide`'s 16-lane types), two halves with SSE2. The
 /// compiler's own vectorisation of the scalar loop widened four bytes per
 /// load.
+/// Where `isa` calls for the strip's AVX-512 copy, the same in
+/// [`avx512::step_bytes_u32`].
 #[inline(always)]
-fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
+fn step_bytes_u32(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
     use wide::{i16x16, i32x16, u8x16};
     let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx512_copy() {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+        let vectors = unsafe { avx512::step_bytes_u32(previous, next, entering, leaving) };
+        step_bytes_scalar(
+            &previous[vectors..len],
+            &mut next[vectors..len],
+            &entering[vectors..len],
+            &leaving[vectors..len],
+        );
+        return;
+    }
+    let _ = isa;
     let vectors = len / 16 * 16;
     let lanes = next[..vectors]
         .chunks_exact_mut(16)
@@ -943,10 +980,137 @@ fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: 
         let sums = bytemuck::cast::<[u32; 16], i32x16>(previous) + differences;
         next.copy_from_slice(&bytemuck::cast::<i32x16, [u32; 16]>(sums));
     }
-    for i in vectors..len {
-        next[i] = previous[i]
-            .wrapping_add(entering[i] as u32)
-            .wrapping_sub(leaving[i] as u32);
+    step_bytes_scalar(
+        &previous[vectors..len],
+        &mut next[vectors..len],
+        &entering[vectors..len],
+        &leaving[vectors..len],
+    );
+}
+
+/// [`step_bytes_u32`] one sample at a time.
+#[inline(always)]
+fn step_bytes_scalar(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
+    for (((next, &previous), &entering), &leaving) in next.iter_mut().zip(previous).zip(entering).zip(leaving) {
+        *next = previous.wrapping_add(entering as u32).wrapping_sub(leaving as u32);
+    }
+}
+
+/// The AVX-512 forms of this path's `u8` loops in `core::arch`, for
+/// builds that do not target AVX-512 (theirs take `wide`'s 16-lane types,
+/// which compile to 4 SSE2 vectors in a portable build even inside the
+/// strip's AVX-512 copy). The same operations lane for lane, so the same
+/// values (tests compare them).
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::LANES;
+    use crate::sample::Sample;
+    use std::arch::x86_64::{
+        __m128i, __m512i, _mm512_add_epi32, _mm512_cvtepu8_epi32, _mm512_set1_epi32, _mm512_set1_ps, _mm512_sub_epi32,
+    };
+
+    /// [`super::window_means_short`]'s plain windows sixteen samples at a
+    /// time, from the sums `acc` before them: the entering and leaving
+    /// column sums in, their means by `weight` (with its short inverse)
+    /// out to `out`, asking the cache for a line of the rows `ahead` per
+    /// line of samples. Returns how many samples it did (the most
+    /// sixteens) and leaves in `acc` the sums after them.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F. Inlined always into callers compiled
+    /// for it.
+    #[inline(always)]
+    pub(super) unsafe fn plain_windows<T: Sample, const C: usize>(
+        entering: &[u32],
+        leaving: &[u32],
+        acc: &mut [u32],
+        (weight, inverse): (u32, f32),
+        out: &mut [T],
+        ahead: [&[T]; 2],
+    ) -> usize {
+        let len = out.len();
+        let windows = &mut ShortWindows {
+            entering,
+            leaving,
+            weight,
+            inverse,
+            out,
+            ahead,
+        };
+        // SAFETY: the caller's CPU has AVX-512F.
+        unsafe { crate::prefix::avx512::difference_sums_u32::<C>(len, acc, windows) }
+    }
+
+    /// What [`plain_windows`] reads and writes.
+    struct ShortWindows<'a, T> {
+        entering: &'a [u32],
+        leaving: &'a [u32],
+        weight: u32,
+        inverse: f32,
+        out: &'a mut [T],
+        ahead: [&'a [T]; 2],
+    }
+
+    /// Sixteen `u32` of `row` from `i` as a vector.
+    #[inline(always)]
+    fn sixteen_at(row: &[u32], i: usize) -> __m512i {
+        bytemuck::cast::<[u32; LANES], __m512i>(row[i..][..LANES].try_into().expect("16 sums"))
+    }
+
+    impl<T: Sample> crate::prefix::avx512::Sixteens for ShortWindows<'_, T> {
+        #[inline(always)]
+        unsafe fn differences(&mut self, i: usize) -> __m512i {
+            // SAFETY: the caller's CPU has AVX-512F.
+            unsafe { _mm512_sub_epi32(sixteen_at(self.entering, i), sixteen_at(self.leaving, i)) }
+        }
+
+        #[inline(always)]
+        unsafe fn sums(&mut self, i: usize, sums: __m512i) {
+            crate::cache::prefetch_rows(&self.ahead, i, LANES);
+            // SAFETY: the caller's CPU has AVX-512F.
+            let means = unsafe {
+                let (weights, inverses) = (_mm512_set1_epi32(self.weight as i32), _mm512_set1_ps(self.inverse));
+                crate::quotient::quotient_short_avx512(sums, weights, inverses)
+            };
+            let means = bytemuck::cast::<__m512i, [i32; LANES]>(means);
+            for (out, mean) in self.out[i..][..LANES].iter_mut().zip(means) {
+                *out = T::from_whole(mean as u32);
+            }
+        }
+    }
+
+    /// [`super::step_bytes_u32`] sixteen samples at a time; returns how
+    /// many samples it did (the most sixteens in the rows).
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F. Inlined always into callers compiled
+    /// for it.
+    #[inline(always)]
+    pub(super) unsafe fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) -> usize {
+        let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
+        let vectors = len / LANES * LANES;
+        let widened = |bytes: &[u8]| {
+            let bytes = bytemuck::cast::<[u8; LANES], __m128i>(bytes.try_into().expect("16 bytes"));
+            // SAFETY: the caller's CPU has AVX-512F.
+            unsafe { _mm512_cvtepu8_epi32(bytes) }
+        };
+        let chunks = next[..vectors]
+            .chunks_exact_mut(LANES)
+            .zip(previous[..vectors].chunks_exact(LANES))
+            .zip(
+                entering[..vectors]
+                    .chunks_exact(LANES)
+                    .zip(leaving[..vectors].chunks_exact(LANES)),
+            );
+        for ((next, previous), (entering, leaving)) in chunks {
+            // SAFETY: the caller's CPU has AVX-512F.
+            let sums = unsafe {
+                let differences = _mm512_sub_epi32(widened(entering), widened(leaving));
+                _mm512_add_epi32(sixteen_at(previous, 0), differences)
+            };
+            next.copy_from_slice(&bytemuck::cast::<__m512i, [u32; LANES]>(sums));
+        }
+        vectors
     }
 }
 
@@ -1082,20 +1246,24 @@ mod tests {
                         // Rows to ask the cache for: hints only, whatever they hold.
                         let sums_ahead = vec![0u8; row_len];
                         let axis = (&slide, &steps);
-                        assert!(u32::window_means_row(
-                            &sums,
-                            axis,
-                            channels,
-                            &row_means,
-                            &mut scratch,
-                            &mut fused,
-                            [&sums_ahead[..]; 2],
-                        ));
                         let mut window = vec![0; row_len];
                         horizontal(&sums, |sum| sum, &slide, &steps, channels, &mut window, None);
                         let mut expect = vec![0u8; row_len];
                         u32::means(&window, &mut row_means, &mut expect);
-                        assert_eq!(fused, expect, "{len} x {channels}, half {half}, {border:?}");
+                        for isa in [Isa::target(), Isa::detect()] {
+                            fused.fill(0);
+                            assert!(u32::window_means_row(
+                                isa,
+                                &sums,
+                                axis,
+                                channels,
+                                &row_means,
+                                &mut scratch,
+                                &mut fused,
+                                [&sums_ahead[..]; 2],
+                            ));
+                            assert_eq!(fused, expect, "{len} x {channels}, half {half}, {border:?}, {isa:?}");
+                        }
                     }
                 }
             }
@@ -1117,21 +1285,24 @@ mod tests {
                 };
                 let entering: Vec<u8> = (0..len).map(|_| byte()).collect();
                 let leaving: Vec<u8> = (0..len).map(|_| byte()).collect();
-                let mut vector = vec![0; len];
-                assert!(u32::step_bytes(&previous, &mut vector, &entering, &leaving));
                 let mut scalar = vec![0; len];
                 let (enter, leave) = (Some(&entering[..]), Some(&leaving[..]));
                 // The generic form, one sample at a time (u16 rows take it).
                 let widen = |row: &[u8]| row.iter().map(|&b| b as u16).collect::<Vec<u16>>();
                 let (enter16, leave16) = (enter.map(widen), leave.map(widen));
                 step_column_sums(
+                    Isa::target(),
                     &previous,
                     &mut scalar,
                     enter16.as_deref(),
                     leave16.as_deref(),
                     u32::from_sample,
                 );
-                assert_eq!(vector, scalar, "{len} samples, round {round}");
+                for isa in [Isa::target(), Isa::detect()] {
+                    let mut vector = vec![0; len];
+                    assert!(u32::step_bytes(isa, &previous, &mut vector, &entering, &leaving));
+                    assert_eq!(vector, scalar, "{len} samples, round {round}, {isa:?}");
+                }
             }
         }
     }
