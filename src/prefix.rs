@@ -137,7 +137,7 @@ pub(crate) trait EightsOfRows {
 /// may differ from those in the last bits (the tests bound the difference
 /// by 8 ε times the sum of the magnitudes added; whole numbers below 2^53
 /// sum exactly in any order).
-/// [`difference_sums_f64_blocks`] is the same arithmetic one lane at a
+/// The tests' `difference_sums_f64_blocks` is the same arithmetic one lane at a
 /// time, bit for bit (tested).
 #[inline(always)]
 pub(crate) fn difference_sums_f64_rows(

@@ -13,11 +13,14 @@
 //! the true rest is small (|rest| < 2 weight < 2^25) whatever the product
 //! wraps to, and one comparison in each direction corrects the estimate.
 //! Sums must stay below 2^31 (they are read as `i32` lanes). The `wide`
-//! path and the scalar path compute the same values; the tests check both
-//! against `u64` division at every point where the quotient changes.
+//! path and the scalar path compute the same values, and so does the
+//! `core::arch` AVX-512 path that portable builds take in the strips
+//! compiled for AVX-512 ([`avx512`]); the tests check them all against
+//! `u64` division at every point where the quotient changes.
 
 use wide::{f32x8, f32x16, i32x8, i32x16};
 
+use crate::isa::Isa;
 use crate::sample::Sample;
 
 /// Largest window sum (exclusive) that the quotients here serve exactly.
@@ -81,10 +84,13 @@ fn quotient_small_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
 
 /// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
 /// sums below 2^23, weights below 2^22, quotients up to
-/// 65535, `inverses[i] = 1 / weights[i]` in `f32`: 8 samples at a time with
-/// `wide`, the rest one by one, the same values.
+/// 65535, `inverses[i] = 1 / weights[i]` in `f32`: 16 samples at a time in
+/// AVX-512 where `isa` calls for it, else 8 at a time with `wide`, the rest
+/// one by one, the same values.
 #[inline(always)]
-pub(crate) fn quotients_small<T: Sample>(sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [T]) {
+pub(crate) fn quotients_small<T: Sample>(isa: Isa, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [T]) {
+    let done = sixteens(isa, Form::Small, sums, weights, inverses, out, T::from_whole);
+    let (sums, weights, inverses, out) = (&sums[done..], &weights[done..], &inverses[done..], &mut out[done..]);
     each_quotient(
         (sums, weights, inverses),
         out,
@@ -136,34 +142,25 @@ pub(crate) fn quotient_short_x16(sum: i32x16, weight: i32x16, short_inverse: f32
     ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
 }
 
-/// [`quotient_short`] on one AVX-512 vector of sixteen lanes, in
-/// `core::arch` for builds that do not target AVX-512: the same
-/// conversion, product and truncation as [`quotient_short_x16`], so the
-/// same values.
-///
-/// # Safety
-/// The CPU must have AVX-512F. Inlined always into callers compiled for it.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-pub(crate) unsafe fn quotient_short_avx512(
-    sum: std::arch::x86_64::__m512i,
-    weight: std::arch::x86_64::__m512i,
-    short_inverse: std::arch::x86_64::__m512,
-) -> std::arch::x86_64::__m512i {
-    use std::arch::x86_64::{_mm512_add_epi32, _mm512_cvtepi32_ps, _mm512_cvttps_epi32, _mm512_mul_ps};
-    // SAFETY: the caller's CPU has AVX-512F.
-    unsafe {
-        let twice_plus_weight = _mm512_add_epi32(_mm512_add_epi32(sum, sum), weight);
-        _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(twice_plus_weight), short_inverse))
-    }
-}
-
 /// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
 /// u8 sums (quotients up to 255), weights up to [`SHORT_WEIGHT_LIMIT`] and
-/// `short_inverses[i] = short_inverse(weights[i])`: 8 samples at a time
-/// with `wide`, the rest one by one, the same values.
+/// `short_inverses[i] = short_inverse(weights[i])`: as [`quotients_small`],
+/// the same values.
 #[inline(always)]
-pub(crate) fn quotients_short<T: Sample>(sums: &[u32], weights: &[u32], short_inverses: &[f32], out: &mut [T]) {
+pub(crate) fn quotients_short<T: Sample>(
+    isa: Isa,
+    sums: &[u32],
+    weights: &[u32],
+    short_inverses: &[f32],
+    out: &mut [T],
+) {
+    let done = sixteens(isa, Form::Short, sums, weights, short_inverses, out, T::from_whole);
+    let (sums, weights, short_inverses, out) = (
+        &sums[done..],
+        &weights[done..],
+        &short_inverses[done..],
+        &mut out[done..],
+    );
     each_quotient(
         (sums, weights, short_inverses),
         out,
@@ -171,6 +168,40 @@ pub(crate) fn quotients_short<T: Sample>(sums: &[u32], weights: &[u32], short_in
         quotient_short,
         T::from_whole,
     );
+}
+
+/// Which quotient [`sixteens`] computes.
+#[derive(Clone, Copy)]
+enum Form {
+    /// [`quotient`].
+    Full,
+    /// [`quotient_small`].
+    Small,
+    /// [`quotient_short`].
+    Short,
+}
+
+/// Where `isa` calls for the AVX-512 copy of a strip (a CPU with AVX-512,
+/// a build that does not target it), the quotients of `form` sixteen at a
+/// time in [`avx512`], each written to `out` through `store`; returns how
+/// many it wrote (the most sixteens), 0 elsewhere.
+#[inline(always)]
+fn sixteens<O>(
+    isa: Isa,
+    form: Form,
+    sums: &[u32],
+    weights: &[u32],
+    inverses: &[f32],
+    out: &mut [O],
+    store: impl Fn(u32) -> O,
+) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx512_copy() {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+        return unsafe { avx512::quotients(form, sums, weights, inverses, out, store) };
+    }
+    let _ = (isa, form, sums, weights, inverses, out, store);
+    0
 }
 
 /// Every sample's quotient of `sums` by `weights` with their `inverses`
@@ -216,10 +247,11 @@ fn lanes(values: &[u32]) -> i32x8 {
 
 /// Writes `round(sums[i] / weights[i])` into `out[i]` (sums below 2^31,
 /// weights in `1..2^24`, quotients up to 65535, `inverses[i] = 1 /
-/// weights[i]` in `f32`), 8 samples at a time with `wide`, the rest one by
-/// one.
+/// weights[i]` in `f32`), as [`quotients_small`].
 #[inline(always)]
-pub(crate) fn quotients(sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
+pub(crate) fn quotients(isa: Isa, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
+    let done = sixteens(isa, Form::Full, sums, weights, inverses, out, |q| q);
+    let (sums, weights, inverses, out) = (&sums[done..], &weights[done..], &inverses[done..], &mut out[done..]);
     each_quotient(
         (sums, weights, inverses),
         out,
@@ -251,6 +283,130 @@ pub(crate) fn quotients_of(sums: &[u32], weights: &[i32], out: &mut [u32]) {
     }
 }
 
+/// The quotients in `core::arch` on AVX-512 vectors of sixteen lanes, for
+/// builds that do not target AVX-512 (theirs take `wide`'s types, which a
+/// portable build makes SSE2 vectors of): the same conversions, products,
+/// sums and comparisons as the 8-lane forms, lane for lane, so the same
+/// values (the tests compare them at every decision point).
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512 {
+    use super::Form;
+    use std::arch::x86_64::{
+        __m512, __m512i, _CMP_GE_OQ, _CMP_LT_OQ, _mm512_add_epi32, _mm512_add_ps, _mm512_cmp_ps_mask,
+        _mm512_cmpgt_epi32_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepi32_ps, _mm512_cvttps_epi32,
+        _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps, _mm512_mullo_epi32, _mm512_set1_epi32,
+        _mm512_set1_ps, _mm512_sub_epi32, _mm512_sub_ps,
+    };
+
+    /// Sixteen lanes of `values`, as `V`.
+    #[inline(always)]
+    fn sixteen<T: bytemuck::Pod, V: bytemuck::Pod>(values: &[T]) -> V {
+        bytemuck::cast::<[T; 16], V>(values.try_into().expect("16 lanes"))
+    }
+
+    /// `estimate - 1` in the lanes of `down`, `+ 1` in those of `up`.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
+    #[inline(always)]
+    unsafe fn corrected(estimate: __m512i, down: u16, up: u16) -> __m512i {
+        // SAFETY: the caller's CPU has AVX-512F.
+        unsafe {
+            let one = _mm512_set1_epi32(1);
+            let lowered = _mm512_mask_sub_epi32(estimate, down, estimate, one);
+            _mm512_mask_add_epi32(lowered, up, lowered, one)
+        }
+    }
+
+    /// [`super::quotient`] (as `quotient_x8`) on sixteen lanes.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
+    #[inline(always)]
+    unsafe fn full(sum: __m512i, weight: __m512i, inverse: __m512) -> __m512i {
+        // SAFETY: the caller's CPU has AVX-512F.
+        unsafe {
+            let product = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), inverse);
+            let estimate = _mm512_cvttps_epi32(_mm512_add_ps(product, _mm512_set1_ps(0.5)));
+            let rest = _mm512_sub_epi32(sum, _mm512_mullo_epi32(weight, estimate));
+            let twice_rest = _mm512_add_epi32(rest, rest);
+            let down = _mm512_cmplt_epi32_mask(twice_rest, _mm512_sub_epi32(_mm512_set1_epi32(0), weight));
+            let up = _mm512_cmpgt_epi32_mask(twice_rest, _mm512_sub_epi32(weight, _mm512_set1_epi32(1)));
+            corrected(estimate, down, up)
+        }
+    }
+
+    /// [`super::quotient_small`] (as `quotient_small_x8`) on sixteen lanes.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
+    #[inline(always)]
+    unsafe fn small(sum: __m512i, weight: __m512i, inverse: __m512) -> __m512i {
+        // SAFETY: the caller's CPU has AVX-512F.
+        unsafe {
+            let (sum, weight) = (_mm512_cvtepi32_ps(sum), _mm512_cvtepi32_ps(weight));
+            let estimate = _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(sum, inverse), _mm512_set1_ps(0.5)));
+            let rest = _mm512_sub_ps(sum, _mm512_mul_ps(weight, _mm512_cvtepi32_ps(estimate)));
+            let twice_rest = _mm512_add_ps(rest, rest);
+            let down = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(twice_rest, _mm512_sub_ps(_mm512_set1_ps(0.0), weight));
+            let up = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(twice_rest, weight);
+            corrected(estimate, down, up)
+        }
+    }
+
+    /// [`super::quotient_short`] (as `quotient_short_x16`) on sixteen lanes.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
+    #[inline(always)]
+    pub(crate) unsafe fn short(sum: __m512i, weight: __m512i, short_inverse: __m512) -> __m512i {
+        // SAFETY: the caller's CPU has AVX-512F.
+        unsafe {
+            let twice_plus_weight = _mm512_add_epi32(_mm512_add_epi32(sum, sum), weight);
+            _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(twice_plus_weight), short_inverse))
+        }
+    }
+
+    /// The quotients of `form` of each sixteen `sums` by their `weights`
+    /// and `inverses`, each written to `out` through `store`; returns how
+    /// many it wrote (the most sixteens).
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F. Inlined always, into callers compiled
+    /// for it.
+    #[inline(always)]
+    pub(super) unsafe fn quotients<O>(
+        form: Form,
+        sums: &[u32],
+        weights: &[u32],
+        inverses: &[f32],
+        out: &mut [O],
+        store: impl Fn(u32) -> O,
+    ) -> usize {
+        let whole = sums.len().min(weights.len()).min(inverses.len()).min(out.len()) / 16 * 16;
+        let chunks = sums[..whole]
+            .chunks_exact(16)
+            .zip(weights.chunks_exact(16))
+            .zip(inverses.chunks_exact(16))
+            .zip(out.chunks_exact_mut(16));
+        for (((sum, weight), inverse), out) in chunks {
+            let (sum, weight, inverse) = (sixteen(sum), sixteen(weight), sixteen(inverse));
+            // SAFETY: the caller's CPU has AVX-512F.
+            let q = unsafe {
+                match form {
+                    Form::Full => full(sum, weight, inverse),
+                    Form::Small => small(sum, weight, inverse),
+                    Form::Short => short(sum, weight, inverse),
+                }
+            };
+            for (out, q) in out.iter_mut().zip(bytemuck::cast::<__m512i, [u32; 16]>(q)) {
+                *out = store(q);
+            }
+        }
+        whole
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,8 +416,9 @@ mod tests {
         (2 * sum + weight) / (2 * weight)
     }
 
-    /// Checks the `wide` and scalar paths of [`quotients`] and
-    /// [`quotients_of`] against [`exact`] for the sums given, with the
+    /// Checks the `wide`, AVX-512 (where the CPU has it) and scalar paths
+    /// of [`quotients`] and [`quotients_small`], and [`quotients_of`],
+    /// against [`exact`] for the sums given, with the
     /// weight `weight_y * weight_x` (its reciprocal rounded from the
     /// product, as the callers compute it).
     fn check(sums: &[u32], weight_y: u32, weight_x: u32) {
@@ -269,7 +426,9 @@ mod tests {
         let weights = vec![weight; sums.len()];
         let inverses = vec![1.0 / weight as f32; sums.len()];
         let mut simd = vec![u32::MAX; sums.len()];
-        quotients(sums, &weights, &inverses, &mut simd);
+        quotients(Isa::target(), sums, &weights, &inverses, &mut simd);
+        let mut sixteens = vec![u32::MAX; sums.len()];
+        quotients(Isa::detect(), sums, &weights, &inverses, &mut sixteens);
         let mut scalar = vec![u32::MAX; sums.len()];
         for i in 0..sums.len() {
             scalar[i] = quotient(sums[i], weights[i], inverses[i]);
@@ -279,19 +438,22 @@ mod tests {
         // The f32 form, where it serves (sums below 2^23, u16 quotients).
         let small_served = sums.iter().all(|&s| (s as u64) < SMALL_SUM_LIMIT) && weight < 1 << 22;
         let mut small = vec![u16::MAX; sums.len()];
+        let mut small_sixteens = vec![u16::MAX; sums.len()];
         if small_served {
-            quotients_small(sums, &weights, &inverses, &mut small);
+            quotients_small(Isa::target(), sums, &weights, &inverses, &mut small);
+            quotients_small(Isa::detect(), sums, &weights, &inverses, &mut small_sixteens);
         }
         for (i, &sum) in sums.iter().enumerate() {
             let want = exact(sum as u64, weight as u64) as u32;
             assert_eq!(
-                (simd[i], scalar[i], computed[i]),
-                (want, want, want),
+                (simd[i], sixteens[i], scalar[i], computed[i]),
+                (want, want, want, want),
                 "sum {sum}, weights {weight_y} x {weight_x}"
             );
             if small_served {
                 assert_eq!(
-                    small[i] as u32, want,
+                    (small[i] as u32, small_sixteens[i] as u32),
+                    (want, want),
                     "f32 form: sum {sum}, weights {weight_y} x {weight_x}"
                 );
             }
@@ -378,7 +540,10 @@ mod tests {
             let weights = vec![weight; sums.len()];
             let inverses = vec![short_inverse(weight); sums.len()];
             let mut out = vec![0u8; sums.len()];
-            quotients_short(&sums, &weights, &inverses, &mut out);
+            quotients_short(Isa::target(), &sums, &weights, &inverses, &mut out);
+            let mut dispatched = vec![0u8; sums.len()];
+            quotients_short(Isa::detect(), &sums, &weights, &inverses, &mut dispatched);
+            assert_eq!(dispatched, out, "weight {weight}");
             let sixteens = short_in_sixteens(&sums, weight, inverses[0]);
             for (i, &sum) in sums.iter().enumerate() {
                 let want = exact(sum as u64, weight as u64);
@@ -417,7 +582,7 @@ mod tests {
                     // SAFETY: the CPU has AVX-512 (checked above).
                     let q = unsafe {
                         let (weights, inverses) = (_mm512_set1_epi32(weight as i32), _mm512_set1_ps(inverse));
-                        quotient_short_avx512(bytemuck::cast(c), weights, inverses)
+                        avx512::short(bytemuck::cast(c), weights, inverses)
                     };
                     bytemuck::cast::<_, [i32; 16]>(q)
                 })
@@ -432,10 +597,16 @@ mod tests {
         for weight in (1..=64).chain(SHORT_WEIGHT_LIMIT - 6..=SHORT_WEIGHT_LIMIT) {
             let sums: Vec<u32> = (0..=255 * weight).collect();
             let inverses = vec![short_inverse(weight); sums.len()];
-            let mut out = vec![0u8; sums.len()];
-            quotients_short(&sums, &vec![weight; sums.len()], &inverses, &mut out);
-            for (&sum, &q) in sums.iter().zip(&out) {
-                assert_eq!(q as u64, exact(sum as u64, weight as u64), "sum {sum}, weight {weight}");
+            for isa in [Isa::target(), Isa::detect()] {
+                let mut out = vec![0u8; sums.len()];
+                quotients_short(isa, &sums, &vec![weight; sums.len()], &inverses, &mut out);
+                for (&sum, &q) in sums.iter().zip(&out) {
+                    assert_eq!(
+                        q as u64,
+                        exact(sum as u64, weight as u64),
+                        "sum {sum}, weight {weight}, {isa:?}"
+                    );
+                }
             }
         }
     }

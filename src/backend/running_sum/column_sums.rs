@@ -138,16 +138,16 @@ impl ColumnSum for u32 {
     fn means<T: Sample>(sums: &[u32], row: &mut RowMeans<'_>, out: &mut [T]) {
         if row.short {
             // u8 windows of up to 8192 pixels: one product per sample.
-            quotient::quotients_short(sums, &row.weight, &row.short_inverse, out);
+            quotient::quotients_short(row.isa, sums, &row.weight, &row.short_inverse, out);
             return;
         }
         if row.small {
             // The sums are below 2^23: the quotient in f32 alone, straight
             // into the samples.
-            quotient::quotients_small(sums, &row.weight, &row.inverse, out);
+            quotient::quotients_small(row.isa, sums, &row.weight, &row.inverse, out);
             return;
         }
-        quotient::quotients(sums, &row.weight, &row.inverse, &mut row.quotients);
+        quotient::quotients(row.isa, sums, &row.weight, &row.inverse, &mut row.quotients);
         for (out, &q) in out.iter_mut().zip(&row.quotients) {
             *out = T::from_whole(q);
         }
@@ -209,12 +209,15 @@ pub(super) struct RowMeans<'a> {
     inverse: Vec<f32>,
     inverse64: Vec<f64>,
     quotients: Vec<u32>,
+    /// Whether the quotients may take AVX-512.
+    isa: Isa,
 }
 
 impl<'a> RowMeans<'a> {
     /// The means of rows whose windows have `weight_x` columns per sample,
-    /// of samples up to `sample_max` (integers if `integer`).
-    fn new(weight_x: &'a [f64], integer: bool, sample_max: f64) -> Self {
+    /// of samples up to `sample_max` (integers if `integer`), their
+    /// quotients with the instruction sets of `isa`.
+    fn new(isa: Isa, weight_x: &'a [f64], integer: bool, sample_max: f64) -> Self {
         let len = weight_x.len();
         RowMeans {
             weight_x,
@@ -228,6 +231,7 @@ impl<'a> RowMeans<'a> {
             inverse: vec![0.0; if integer { len } else { 0 }],
             inverse64: vec![0.0; if integer { 0 } else { len }],
             quotients: vec![0; if integer { len } else { 0 }],
+            isa,
         }
     }
 
@@ -524,7 +528,7 @@ impl<T: Sample> Setup<'_, T> {
         let mut column_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
         let mut window_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
         self.first_column_sums(rows.start, &mut column_sums[GROUP - 1], &mut entering_copy, to_sum);
-        let mut row_means = RowMeans::new(weights, T::TYPE.is_integer(), T::MAX);
+        let mut row_means = RowMeans::new(isa, weights, T::TYPE.is_integer(), T::MAX);
         // Output rows of a strided strip go through here (a group's four).
         let mut row_buffer = vec![
             T::default();
@@ -883,6 +887,7 @@ fn window_means_short<T: Sample, const C: usize>(
     horizontal_finish(sums, identity, slide, steps, C, window, None, acc);
     for edge in [0..samples.start, samples.end..window.len()] {
         quotient::quotients_short(
+            isa,
             &window[edge.clone()],
             &row.weight[edge.clone()],
             &row.short_inverse[edge.clone()],
@@ -1070,7 +1075,7 @@ mod avx512 {
             // SAFETY: the caller's CPU has AVX-512F.
             let means = unsafe {
                 let (weights, inverses) = (_mm512_set1_epi32(self.weight as i32), _mm512_set1_ps(self.inverse));
-                crate::quotient::quotient_short_avx512(sums, weights, inverses)
+                crate::quotient::avx512::short(sums, weights, inverses)
             };
             let means = bytemuck::cast::<__m512i, [i32; LANES]>(means);
             for (out, mean) in self.out[i..][..LANES].iter_mut().zip(means) {
@@ -1176,7 +1181,7 @@ mod tests {
                 channels,
                 [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]],
             );
-            let mut row_means = RowMeans::new(&weight_x, false, f64::MAX);
+            let mut row_means = RowMeans::new(Isa::target(), &weight_x, false, f64::MAX);
             for r in 0..4 {
                 row_means.set_row(weight_y[r]);
                 let mut expect = vec![T::default(); row_len];
@@ -1229,7 +1234,7 @@ mod tests {
                         let row_len = len * channels;
                         let weight_x: Vec<f64> =
                             (0..row_len).map(|i| axis_weight(&slide, half, i / channels)).collect();
-                        let mut row_means = RowMeans::new(&weight_x, true, 255.0);
+                        let mut row_means = RowMeans::new(Isa::target(), &weight_x, true, 255.0);
                         let weight_y = [1, 3, 2 * half as u32 + 1][next_number() as usize % 3];
                         row_means.set_row(weight_y as f64);
                         assert!(row_means.short);
