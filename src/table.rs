@@ -278,7 +278,7 @@ impl<A: TableValue> SummedArea<A> {
         Self::build_rect(input, rows, 0..input.dim().1)
     }
 
-    /// [`Self::build`] over image columns `cols` alone: the table of a
+    /// `Self::build` (of the tests) over image columns `cols` alone: the table of a
     /// block of columns, whose prefix columns are `cols.start..=cols.end`.
     pub(crate) fn build_rect<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>, cols: Range<usize>) -> Self {
         Self::build_from(input, rows, cols, true, A::from_sample)

@@ -252,7 +252,7 @@ impl<V: Wrapping> IntegratedBand<V> {
         self.window_cached::<K>(at, inner, ch, [&mut None, &mut None])
     }
 
-    /// [`IntegratedBand::window`], with the reads of each axis for a window
+    /// `IntegratedBand::window` (of the tests), with the reads of each axis for a window
     /// reaching past the table kept in `cache` (down, along) for the
     /// neighbours with the same half-width on that axis (a row shares its
     /// reads down the columns, a column its reads along the rows).

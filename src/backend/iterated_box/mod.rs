@@ -315,7 +315,7 @@ impl<V: Wrapping> RowWindows<V> {
     }
 }
 
-/// Sum of a[i] b[i], in four interleaved partial sums so that it vectorises.
+/// Sum of `a[i] b[i]`, in four interleaved partial sums so that it vectorises.
 #[inline]
 fn dot<T: Sample>(a: &[T], b: &[f64]) -> f64 {
     let mut partial = [0.0f64; 4];
