@@ -956,48 +956,35 @@ fn step_column_sums<T: Sample, A: ColumnSum>(
 fn step_bytes_u32(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
     use wide::{i16x16, i32x16, u8x16};
     let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
-    #[cfg(target_arch = "x86_64")]
-    if isa.needs_avx512_copy() {
-        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-        let vectors = unsafe { avx512::step_bytes_u32(previous, next, entering, leaving) };
-        step_bytes_scalar(
-            &previous[vectors..len],
-            &mut next[vectors..len],
-            &entering[vectors..len],
-            &leaving[vectors..len],
-        );
-        return;
-    }
-    let _ = isa;
-    let vectors = len / 16 * 16;
-    let lanes = next[..vectors]
-        .chunks_exact_mut(16)
-        .zip(previous[..vectors].chunks_exact(16))
-        .zip(
-            entering[..vectors]
-                .chunks_exact(16)
-                .zip(leaving[..vectors].chunks_exact(16)),
-        );
-    for ((next, previous), (entering, leaving)) in lanes {
-        let bytes = |row: &[u8]| i16x16::from(u8x16::new(row.try_into().expect("16 bytes")));
-        let differences = i32x16::from_i16x16(bytes(entering) - bytes(leaving));
-        let previous: [u32; 16] = previous.try_into().expect("16 sums");
-        let sums = bytemuck::cast::<[u32; 16], i32x16>(previous) + differences;
-        next.copy_from_slice(&bytemuck::cast::<i32x16, [u32; 16]>(sums));
-    }
-    step_bytes_scalar(
-        &previous[vectors..len],
-        &mut next[vectors..len],
-        &entering[vectors..len],
-        &leaving[vectors..len],
-    );
-}
-
-/// [`step_bytes_u32`] one sample at a time.
-#[inline(always)]
-fn step_bytes_scalar(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
-    for (((next, &previous), &entering), &leaving) in next.iter_mut().zip(previous).zip(entering).zip(leaving) {
-        *next = previous.wrapping_add(entering as u32).wrapping_sub(leaving as u32);
+    let vectors = 'sixteens: {
+        #[cfg(target_arch = "x86_64")]
+        if isa.needs_avx512_copy() {
+            // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+            break 'sixteens unsafe { avx512::step_bytes_u32(previous, next, entering, leaving) };
+        }
+        let _ = isa;
+        let vectors = len / 16 * 16;
+        let lanes = next[..vectors]
+            .chunks_exact_mut(16)
+            .zip(previous[..vectors].chunks_exact(16))
+            .zip(
+                entering[..vectors]
+                    .chunks_exact(16)
+                    .zip(leaving[..vectors].chunks_exact(16)),
+            );
+        for ((next, previous), (entering, leaving)) in lanes {
+            let bytes = |row: &[u8]| i16x16::from(u8x16::new(row.try_into().expect("16 bytes")));
+            let differences = i32x16::from_i16x16(bytes(entering) - bytes(leaving));
+            let previous: [u32; 16] = previous.try_into().expect("16 sums");
+            let sums = bytemuck::cast::<[u32; 16], i32x16>(previous) + differences;
+            next.copy_from_slice(&bytemuck::cast::<i32x16, [u32; 16]>(sums));
+        }
+        vectors
+    };
+    for i in vectors..len {
+        next[i] = previous[i]
+            .wrapping_add(entering[i] as u32)
+            .wrapping_sub(leaving[i] as u32);
     }
 }
 
