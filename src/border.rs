@@ -15,6 +15,11 @@ pub enum Border {
     Reflect,
     /// Outside positions take this value (in the sample's own units).
     Constant(f64),
+    /// Mirror repeating the edge (`dcba|abcd|dcba`), period 2 L: scipy.ndimage's
+    /// `reflect`, numpy's `symmetric`, OpenCV's `BORDER_REFLECT`.
+    Symmetric,
+    /// Periodic (`abcd|abcd|abcd`), period L: scipy.ndimage's `wrap`.
+    Wrap,
 }
 
 impl Border {
@@ -34,6 +39,24 @@ impl Border {
                 let r = q.rem_euclid(period);
                 Some(if r <= last { r } else { period - r } as usize)
             }
+            Border::Symmetric => {
+                let r = q.rem_euclid(2 * len as i64);
+                Some(if r <= last { r } else { 2 * last + 1 - r } as usize)
+            }
+            Border::Wrap => Some(q.rem_euclid(len as i64) as usize),
+        }
+    }
+
+    /// The period of the extended axis of length `len` (> 0) for the
+    /// periodic borders (`Reflect`: 2 (L - 1), or 1 for L = 1;
+    /// `Symmetric`: 2 L; `Wrap`: L), `None` for the others.
+    #[inline]
+    pub fn period(self, len: usize) -> Option<usize> {
+        match self {
+            Border::Reflect => Some((2 * len.saturating_sub(1)).max(1)),
+            Border::Symmetric => Some(2 * len),
+            Border::Wrap => Some(len),
+            Border::Clip | Border::Replicate | Border::Constant(_) => None,
         }
     }
 
@@ -46,7 +69,10 @@ impl Border {
     /// Whether out-of-image positions read image pixels.
     #[inline]
     pub fn reads_outside(self) -> bool {
-        matches!(self, Border::Replicate | Border::Reflect)
+        matches!(
+            self,
+            Border::Replicate | Border::Reflect | Border::Symmetric | Border::Wrap
+        )
     }
 }
 
@@ -84,8 +110,8 @@ pub fn fold_interval(border: Border, first: i64, last: i64, weight: f64, folded:
                 add(q as usize, weight);
             }
         }
-        Border::Reflect => {
-            let period = (2 * end).max(1);
+        Border::Reflect | Border::Symmetric | Border::Wrap => {
+            let period = border.period(len).expect("a periodic border") as i64;
             let whole = (last - first + 1) / period;
             if whole > 0 {
                 for q in first..first + period {
@@ -165,6 +191,28 @@ fn add_prefix(terms: &mut Terms, border: Border, x: i64, len: usize, sign: i64) 
                 terms.add((period - rest + 1) as usize, -sign);
             }
         }
+        Border::Symmetric => {
+            // Period 0, 1, .., n-1, n-1, .., 0 of length 2n, which sums to 2 G(n) - 2 G(0).
+            let period = 2 * n;
+            let whole = x.div_euclid(period);
+            let rest = x.rem_euclid(period);
+            terms.add(len, 2 * sign * whole);
+            terms.add(0, -2 * sign * whole);
+            if rest <= n {
+                terms.add(rest as usize, sign);
+            } else {
+                // G(n) plus the last rest - n pixels read backwards: G(n) - G(2n - rest).
+                terms.add(len, 2 * sign);
+                terms.add((period - rest) as usize, -sign);
+            }
+        }
+        Border::Wrap => {
+            let whole = x.div_euclid(n);
+            let rest = x.rem_euclid(n);
+            terms.add(len, sign * whole);
+            terms.add(0, -sign * whole);
+            terms.add(rest as usize, sign);
+        }
         // Replicate, and Reflect on a one-pixel axis, which reads that pixel everywhere.
         Border::Replicate | Border::Reflect => {
             if x <= 0 {
@@ -194,7 +242,14 @@ pub fn window_terms(border: Border, first: i64, last: i64, len: usize) -> Terms 
 mod tests {
     use super::*;
 
-    const BORDERS: [Border; 4] = [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(0.0)];
+    const BORDERS: [Border; 6] = [
+        Border::Clip,
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(0.0),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
 
     #[test]
     fn map_index_examples() {
@@ -207,6 +262,13 @@ mod tests {
         assert_eq!(Border::Clip.map_index(-1, 4), None);
         assert_eq!(Border::Constant(1.0).map_index(4, 4), None);
         assert_eq!(Border::Reflect.map_index(-7, 1), Some(0));
+        // dcba|abcd|dcba and abcd|abcd|abcd.
+        let symmetric: Vec<Option<usize>> = (-5..10).map(|q| Border::Symmetric.map_index(q, 4)).collect();
+        assert_eq!(symmetric, [3, 3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0, 0, 1].map(Some));
+        let wrap: Vec<Option<usize>> = (-5..6).map(|q| Border::Wrap.map_index(q, 4)).collect();
+        assert_eq!(wrap, [3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1].map(Some));
+        assert_eq!(Border::Symmetric.map_index(-3, 1), Some(0));
+        assert_eq!(Border::Wrap.map_index(7, 1), Some(0));
     }
 
     /// Folds by walking every position through `map_index`.
