@@ -440,3 +440,42 @@ fn non_finite_samples_stay_local_with_the_periodic_borders() {
         }
     }
 }
+
+/// Images tall enough for several strips (of at least 64 rows): the rows
+/// at strip boundaries and at the edges, where Wrap reads rows of the
+/// strip at the other edge and Symmetric mirrors, agree with `Naive` for
+/// kernels within the image, folded along the rows only, and folded both
+/// ways; a NaN in the last row reaches the first rows through Wrap.
+#[test]
+fn strips_agree_with_naive_across_their_boundaries_and_the_edges() {
+    let (h, w, channels) = (200usize, 40usize, 2usize);
+    let noise = noise(h, w * channels, 77);
+    let image = Array3::from_shape_fn((h, w, channels), |(y, x, c)| noise[(y, x * channels + c)]);
+    let rows = [0usize, 1, 63, 64, 127, 128, 198, 199];
+    let bound = NAIVE_TOLERANCE[IteratedBox::DEFAULT_BOXES - 2] * image.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for border in [Border::Reflect, Border::Symmetric, Border::Wrap] {
+        for sigma in [2.2f32, 6.5, 60.0, 150.0] {
+            let map = sigma_map(h, w, sigma);
+            for size in [Size::Uniform(sigma), Size::map(&map)] {
+                let params = Params::new(Kernel::Gaussian, size).with_border(border);
+                let out = IteratedBox::default().apply(image.view(), &params).unwrap();
+                for y in rows {
+                    let expected = Naive.apply_region(image.view(), &params, y..y + 1, 0..w).unwrap();
+                    for ((_, x, c), &e) in expected.indexed_iter() {
+                        let a = out[[y, x, c]];
+                        assert!(
+                            (a - e).abs() <= bound,
+                            "{border:?} sigma {sigma} {size:?} at ({y}, {x}, {c}): backend {a}, Naive {e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let mut spoiled = image.clone();
+    spoiled[[h - 1, 5, 1]] = f64::NAN;
+    let params = Params::new(Kernel::Gaussian, Size::Uniform(6.5)).with_border(Border::Wrap);
+    let out = IteratedBox::default().apply(spoiled.view(), &params).unwrap();
+    assert!(out[[0, 5, 1]].is_nan() && out[[1, 6, 1]].is_nan());
+    assert!(out[[0, 5, 0]].is_finite() && out[[h / 2, 5, 1]].is_finite());
+}
