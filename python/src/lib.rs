@@ -101,6 +101,7 @@ fn size_to_f32(value: f64) -> f32 {
 
 fn size_arg<'py>(size: &Bound<'py, PyAny>) -> PyResult<SizeArg<'py>> {
     let accepted = "a number, or a 2-D numpy array of float32, float64, uint8 or uint16";
+    let size = &aligned(size)?;
     let Ok(map) = size.cast::<PyUntypedArray>() else {
         return match size.extract::<f64>() {
             Ok(value) => Ok(SizeArg::Uniform(size_to_f32(value))),
@@ -163,6 +164,28 @@ fn array_bytes(start: usize, shape: &[usize], strides: &[isize], item: usize) ->
         }
     }
     Some(low as usize..high as usize + item)
+}
+
+/// Whether two elements of an array of `shape` and byte `strides` may
+/// share memory (a zero stride, or rows laid over each other): false
+/// whenever each axis, taken by growing stride, steps past all the smaller
+/// axes' extent.
+fn may_alias_itself(shape: &[usize], strides: &[isize], item: usize) -> bool {
+    let mut axes: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|(len, _)| **len > 1)
+        .map(|(&len, &stride)| (len, stride.unsigned_abs()))
+        .collect();
+    axes.sort_by_key(|&(_, stride)| stride);
+    let mut extent = item;
+    for (len, stride) in axes {
+        if stride < extent {
+            return true;
+        }
+        extent = stride.saturating_mul(len - 1).saturating_add(extent);
+    }
+    false
 }
 
 fn overlap(a: &Option<Range<usize>>, b: &Option<Range<usize>>) -> bool {
@@ -308,6 +331,16 @@ fn dispatch<W: Typed>((sample, rank): (SampleType, usize), work: W) -> W::Output
     }
 }
 
+/// `array`, or a copy of it where numpy marks it unaligned (a view into a
+/// packed record or into bytes at an odd offset): Rust cannot read
+/// misaligned elements.
+fn aligned<'py>(array: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    match array.cast::<PyUntypedArray>() {
+        Ok(untyped) if !untyped.is_aligned() => array.call_method0("copy"),
+        _ => Ok(array.clone()),
+    }
+}
+
 /// A read borrow of an array whose dtype and rank were checked.
 fn read<'py, T: Element, D: Dimension>(name: &str, array: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray<'py, T, D>> {
     let array = array.cast::<PyArray<T, D>>()?;
@@ -366,40 +399,31 @@ impl<'py> Typed for Blur<'py, '_> {
         if !out.getattr("flags")?.getattr("writeable")?.extract::<bool>()? {
             return Err(error("out is read-only".to_string()));
         }
-        let out_bytes = array_bytes(
-            target.data() as usize,
-            target.shape(),
-            target.strides(),
-            std::mem::size_of::<T>(),
-        );
-        let shared = overlap(&out_bytes, &view_bytes(image.as_array())) || overlap(&out_bytes, &self.size.bytes());
-        if shared {
-            // Reading and writing the same memory at once would read
-            // results as input: blur into a new array, then copy it.
-            let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
-            let view = image.as_array();
+        let item = std::mem::size_of::<T>();
+        let out_bytes = array_bytes(target.data() as usize, target.shape(), target.strides(), item);
+        let direct = target.is_aligned()
+            && !may_alias_itself(target.shape(), target.strides(), item)
+            && !overlap(&out_bytes, &view_bytes(image.as_array()))
+            && !overlap(&out_bytes, &self.size.bytes());
+        let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
+        let view = image.as_array();
+        if direct {
+            let mut target = target.try_readwrite().map_err(|_| out_busy())?;
+            let target = target.as_array_mut();
+            py.detach(|| in_pool(pool, || Auto.apply_into(view, &params, target)))
+                .map_err(CoreError)?;
+        } else {
+            // Writing memory that is being read would feed results back as
+            // input, and Rust cannot write misaligned or self-aliasing
+            // elements: blur into a new array and let numpy copy it in.
             let result = py
                 .detach(|| in_pool(pool, || Auto.apply(view, &params)))
                 .map_err(CoreError)?;
             drop(image);
-            drop(self.size);
-            let mut target = target.try_readwrite().map_err(|_| out_busy())?;
-            let target = target.as_array_mut();
-            py.detach(|| in_pool(pool, || result_into(result, target)));
-        } else {
-            let mut target = target.try_readwrite().map_err(|_| out_busy())?;
-            let target = target.as_array_mut();
-            let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
-            let view = image.as_array();
-            py.detach(|| in_pool(pool, || Auto.apply_into(view, &params, target)))
-                .map_err(CoreError)?;
+            out.set_item(py.Ellipsis(), result.into_pyarray(py))?;
         }
         Ok(out.clone())
     }
-}
-
-fn result_into<T: Sample, D: Dimension>(result: Array<T, D>, mut target: numpy::ndarray::ArrayViewMut<'_, T, D>) {
-    target.assign(&result);
 }
 
 fn out_busy() -> PyErr {
@@ -444,6 +468,7 @@ fn blur<'py>(
     threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let kind = image_kind("image", image)?;
+    let image = &aligned(image)?;
     let work = Blur {
         image,
         size: size_arg(size)?,
@@ -529,6 +554,7 @@ fn blur_tile<'py>(
     threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let kind = image_kind("window", window)?;
+    let window = &aligned(window)?;
     let shape = window.cast::<PyUntypedArray>()?.shape().to_vec();
     let (height, width) = image_shape;
     let tile = Rect::new(

@@ -500,6 +500,115 @@ def test_out_is_the_image_and_the_size_map():
     np.testing.assert_array_equal(values, expected)
 
 
+def aligned_twin(shape, dtype):
+    """An array of `shape` whose elements sit at an odd byte offset (numpy
+    marks it unaligned), and its backing bytes."""
+    dtype = np.dtype(dtype)
+    raw = np.zeros(int(np.prod(shape)) * dtype.itemsize + 1, dtype=np.uint8)
+    array = raw[1:].view(dtype).reshape(shape)
+    return array
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32, np.float64])
+def test_unaligned_arrays(dtype):
+    image = make_image(dtype, (9, 11, 2), seed=27)
+    sizes = (np.random.default_rng(28).random((9, 11)) * 3).astype(np.float32)
+    expected = varblur.box_blur(image, sizes)
+    odd_image = aligned_twin(image.shape, dtype)
+    odd_image[...] = image
+    odd_sizes = aligned_twin(sizes.shape, np.float32)
+    odd_sizes[...] = sizes
+    odd_out = aligned_twin(image.shape, dtype)
+    assert not (odd_image.flags.aligned or odd_sizes.flags.aligned or odd_out.flags.aligned)
+    np.testing.assert_array_equal(varblur.box_blur(odd_image, odd_sizes), expected)
+    assert varblur.box_blur(odd_image, odd_sizes, out=odd_out) is odd_out
+    np.testing.assert_array_equal(odd_out, expected)
+
+
+def test_out_aliasing_itself():
+    """An out whose elements share memory (overlapping rows) is written as
+    numpy's assignment of the result would write it."""
+    image = make_image(np.float64, (5, 6), seed=29)
+    expected = varblur.box_blur(image, 1.5)
+    strided = np.lib.stride_tricks.as_strided
+    memory, twin = np.zeros(8), np.zeros(8)
+    out = strided(memory, shape=(5, 6), strides=(8, 8), writeable=True)
+    assert varblur.box_blur(image, 1.5, out=out) is out
+    strided(twin, shape=(5, 6), strides=(8, 8), writeable=True)[...] = expected
+    np.testing.assert_array_equal(memory, twin)
+
+
+# ------------------------------------------------------------------ tiles
+
+
+def tile_tolerance(kernel, dtype, scale):
+    if kernel == "gaussian":
+        return max(GAUSSIAN_TOLERANCE * scale, 1.0 if np.issubdtype(dtype, np.integer) else 0.0)
+    if np.issubdtype(dtype, np.integer):
+        return 0.0
+    return 1e-6 * scale
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel", ["box", "gaussian"])
+@pytest.mark.parametrize("mode", ["renormalize", "nearest", "mirror", "reflect", "constant"])
+@pytest.mark.parametrize("tile", [(10, 25, 5, 30), (0, 40, 0, 12), (33, 40, 20, 36)])
+def test_blur_tile_matches_whole_image(dtype, kernel, mode, tile):
+    """A tile from a window with the halo its kernels read is the same
+    pixels of the whole-image blur (bit for bit for integer box tiles)."""
+    height, width = 40, 36
+    image = make_image(dtype, (height, width, 2), seed=30)
+    sizes = (np.random.default_rng(31).random((height, width)) * 3).astype(np.float32)
+    cval = cval_for(dtype, mode)
+    whole = blur(kernel, image, sizes, mode=mode, cval=cval)
+    halo = 4 if kernel == "box" else 12
+    rows = slice(max(tile[0] - halo, 0), min(tile[1] + halo, height))
+    cols = slice(max(tile[2] - halo, 0), min(tile[3] + halo, width))
+    got = varblur._core.blur_tile(
+        image[rows, cols], sizes[rows, cols], (rows.start, cols.start), (height, width), tile, kernel, mode, cval, None
+    )
+    expected = whole[tile[0] : tile[1], tile[2] : tile[3]]
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    error = np.abs(got.astype(np.float64) - expected.astype(np.float64)).max()
+    assert error <= tile_tolerance(kernel, dtype, value_range(image, cval))
+
+
+@pytest.mark.parametrize("kernel", ["box", "gaussian"])
+def test_blur_tile_wrap_is_right_or_refused(kernel):
+    """With wrap, a tile at the left edge reads the image's right edge: a
+    window without it must be refused, not read as if it wrapped there."""
+    image = make_image(np.uint8, (30, 30), seed=32)
+    whole = blur(kernel, image, 1.0, mode="wrap")
+    window = image[:, :10]
+    try:
+        got = varblur._core.blur_tile(window, 1.0, (0, 0), (30, 30), (0, 30, 0, 5), kernel, "wrap", 0.0, None)
+    except varblur.Error:
+        return
+    np.testing.assert_allclose(got, whole[:, :5], atol=1)
+
+
+def test_blur_tile_uint8_box_with_uniform_size_and_threads():
+    image = make_image(np.uint8, (50, 60, 3), seed=33)
+    whole = varblur.box_blur(image, 4, mode="nearest")
+    got = varblur._core.blur_tile(image[10:40, 20:55], 4, (10, 20), (50, 60), (15, 35, 25, 50), "box", "nearest", 0.0, 2)
+    np.testing.assert_array_equal(got, whole[15:35, 25:50])
+
+
+@pytest.mark.parametrize(
+    "window_origin,tile,match",
+    [
+        ((0, 0), (0, 31, 0, 5), "tile rows 0..31"),
+        ((0, 0), (5, 3, 0, 5), "tile rows 5..3"),
+        ((0, 0), (0, 5, 0, 20), "does not contain"),
+        ((25, 0), (0, 5, 0, 5), "within the image"),
+    ],
+)
+def test_blur_tile_refuses_tiles_that_do_not_fit(window_origin, tile, match):
+    image = make_image(np.uint8, (30, 30), seed=34)
+    with pytest.raises(varblur.Error, match=match):
+        varblur._core.blur_tile(image[:10, :10], 1.0, window_origin, (30, 30), tile, "box", "renormalize", 0.0, None)
+
+
 # ------------------------------------------------------ threads and GIL
 
 
