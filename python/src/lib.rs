@@ -379,13 +379,14 @@ impl<'py> Typed for Blur<'py, '_> {
         let py = self.image.py();
         let pool = self.pool.as_deref();
         let image = read::<T, D>("image", self.image)?;
+        let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
+        let view = image.as_array();
+        let blur_new = || {
+            py.detach(|| in_pool(pool, || Auto.apply(view.view(), &params)))
+                .map_err(CoreError)
+        };
         let Some(out) = self.out else {
-            let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
-            let view = image.as_array();
-            let result = py
-                .detach(|| in_pool(pool, || Auto.apply(view, &params)))
-                .map_err(CoreError)?;
-            return Ok(result.into_pyarray(py).into_any());
+            return Ok(blur_new()?.into_pyarray(py).into_any());
         };
         let target = out.cast::<PyArray<T, D>>().map_err(|_| out_mismatch(self.image, out))?;
         if target.shape() != image.shape() {
@@ -403,22 +404,18 @@ impl<'py> Typed for Blur<'py, '_> {
         let out_bytes = array_bytes(target.data() as usize, target.shape(), target.strides(), item);
         let direct = target.is_aligned()
             && !may_alias_itself(target.shape(), target.strides(), item)
-            && !overlap(&out_bytes, &view_bytes(image.as_array()))
+            && !overlap(&out_bytes, &view_bytes(view.view()))
             && !overlap(&out_bytes, &self.size.bytes());
-        let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
-        let view = image.as_array();
         if direct {
             let mut target = target.try_readwrite().map_err(|_| out_busy())?;
             let target = target.as_array_mut();
-            py.detach(|| in_pool(pool, || Auto.apply_into(view, &params, target)))
+            py.detach(|| in_pool(pool, || Auto.apply_into(view.view(), &params, target)))
                 .map_err(CoreError)?;
         } else {
             // Writing memory that is being read would feed results back as
             // input, and Rust cannot write misaligned or self-aliasing
             // elements: blur into a new array and let numpy copy it in.
-            let result = py
-                .detach(|| in_pool(pool, || Auto.apply(view, &params)))
-                .map_err(CoreError)?;
+            let result = blur_new()?;
             drop(image);
             out.set_item(py.Ellipsis(), result.into_pyarray(py))?;
         }

@@ -461,7 +461,7 @@ class TestBadInput:
         assert_refused(varblur.Error, "threads must be", call, IMAGE, 1.0, threads=threads, out=untouched_out(IMAGE))
 
     def test_threads_type(self, call):
-        assert_refused(TypeError, "", call, IMAGE, 1.0, threads=1.5, out=untouched_out(IMAGE))
+        assert_refused(TypeError, "integer", call, IMAGE, 1.0, threads=1.5, out=untouched_out(IMAGE))
 
 
 # ----------------------------------------------------- out sharing memory
