@@ -531,7 +531,7 @@ def test_out_aliasing_itself():
     image = make_image(np.float64, (5, 6), seed=29)
     expected = varblur.box_blur(image, 1.5)
     strided = np.lib.stride_tricks.as_strided
-    memory, twin = np.zeros(8), np.zeros(8)
+    memory, twin = np.zeros(10), np.zeros(10)  # rows start one element apart
     out = strided(memory, shape=(5, 6), strides=(8, 8), writeable=True)
     assert varblur.box_blur(image, 1.5, out=out) is out
     strided(twin, shape=(5, 6), strides=(8, 8), writeable=True)[...] = expected
