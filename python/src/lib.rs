@@ -1,0 +1,594 @@
+//! `varblur._core`: the numpy entry points of the `varblur` crate.
+//!
+//! Two functions, `blur` (a whole image) and `blur_tile` (one output
+//! rectangle from an input window, for engines that hold an image in
+//! pieces). The Python package wraps them with the public API and its
+//! docs; this module does the argument conversion, the dtype dispatch, the
+//! thread pools and the error mapping, and leaves the work to the crate.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use numpy::ndarray::{Array, Array2, Dimension, Ix2, Ix3};
+use numpy::{
+    Element, IntoPyArray, PyArray, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray, PyReadonlyArray2,
+    PyUntypedArray, PyUntypedArrayMethods,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use rayon::{ThreadPool, ThreadPoolBuilder};
+use varblur::tile::{Rect, apply_tile};
+use varblur::{Auto, Border, Filter, ImageDim, Kernel, MAX_CHANNELS, Params, Sample, SampleType, Size};
+
+create_exception!(
+    varblur,
+    Error,
+    PyValueError,
+    "Base class of every error the varblur package raises for a bad argument (a subclass of ValueError)."
+);
+
+/// The crate's error as a Python `varblur.Error` (a newtype: the orphan
+/// rule forbids converting a foreign error into a foreign exception type).
+struct CoreError(varblur::Error);
+
+impl From<CoreError> for PyErr {
+    fn from(error: CoreError) -> PyErr {
+        Error::new_err(error.0.to_string())
+    }
+}
+
+fn error(message: String) -> PyErr {
+    Error::new_err(message)
+}
+
+/// The most threads one call may ask for: each is an OS thread of its own
+/// pool, and a mistyped count must not exhaust the process.
+const MAX_THREADS: i64 = 1024;
+
+/// Pools of a given thread count kept for later calls; a few counts at a time.
+const MAX_POOLS: usize = 8;
+
+/// The sizes a caller gave, as the crate takes them. A float64 map is
+/// converted to float32 (the crate's sizes are single precision); the other
+/// maps are borrowed without a copy.
+enum SizeArg<'py> {
+    Uniform(f32),
+    F32(PyReadonlyArray2<'py, f32>),
+    F64(Array2<f32>),
+    U8(PyReadonlyArray2<'py, u8>),
+    U16(PyReadonlyArray2<'py, u16>),
+}
+
+impl SizeArg<'_> {
+    fn size(&self) -> Size<'_> {
+        match self {
+            SizeArg::Uniform(value) => Size::Uniform(*value),
+            SizeArg::F32(map) => Size::map(map.as_array()),
+            SizeArg::F64(map) => Size::map(map.view()),
+            SizeArg::U8(map) => Size::map_u8(map.as_array(), 1.0),
+            SizeArg::U16(map) => Size::map_u16(map.as_array(), 1.0),
+        }
+    }
+
+    /// The bytes a borrowed map occupies (none for a uniform size or a
+    /// converted copy).
+    fn bytes(&self) -> Option<Range<usize>> {
+        match self {
+            SizeArg::Uniform(_) | SizeArg::F64(_) => None,
+            SizeArg::F32(map) => view_bytes(map.as_array()),
+            SizeArg::U8(map) => view_bytes(map.as_array()),
+            SizeArg::U16(map) => view_bytes(map.as_array()),
+        }
+    }
+}
+
+/// The f32 nearest `value`: finite values beyond the f32 range saturate (a
+/// radius of 1e300 blurs as one of `f32::MAX`), and a negative value stays
+/// negative so that it is still refused.
+fn size_to_f32(value: f64) -> f32 {
+    if !value.is_finite() {
+        return value as f32;
+    }
+    let single = value.clamp(-(f32::MAX as f64), f32::MAX as f64) as f32;
+    if value < 0.0 && single == 0.0 {
+        -f32::from_bits(1)
+    } else {
+        single
+    }
+}
+
+fn size_arg<'py>(size: &Bound<'py, PyAny>) -> PyResult<SizeArg<'py>> {
+    let accepted = "a number, or a 2-D numpy array of float32, float64, uint8 or uint16";
+    let size = &aligned(size)?;
+    let Ok(map) = size.cast::<PyUntypedArray>() else {
+        return match size.extract::<f64>() {
+            Ok(value) => Ok(SizeArg::Uniform(size_to_f32(value))),
+            Err(_) => Err(PyTypeError::new_err(format!(
+                "size must be {accepted}; got {}",
+                size.get_type().name()?
+            ))),
+        };
+    };
+    if map.ndim() == 0 {
+        return Ok(SizeArg::Uniform(size_to_f32(size.extract::<f64>()?)));
+    }
+    if map.ndim() != 2 {
+        return Err(error(format!(
+            "a size map must be 2-D (height, width); got shape {:?}",
+            map.shape()
+        )));
+    }
+    let busy = |_| error("the size map is being written by another call".to_string());
+    if let Ok(map) = size.cast::<PyArray2<f32>>() {
+        return Ok(SizeArg::F32(map.try_readonly().map_err(busy)?));
+    }
+    if let Ok(map) = size.cast::<PyArray2<f64>>() {
+        let map = map.try_readonly().map_err(busy)?;
+        return Ok(SizeArg::F64(map.as_array().mapv(size_to_f32)));
+    }
+    if let Ok(map) = size.cast::<PyArray2<u8>>() {
+        return Ok(SizeArg::U8(map.try_readonly().map_err(busy)?));
+    }
+    if let Ok(map) = size.cast::<PyArray2<u16>>() {
+        return Ok(SizeArg::U16(map.try_readonly().map_err(busy)?));
+    }
+    Err(PyTypeError::new_err(format!(
+        "size map dtype {} is not supported: size must be {accepted} (native byte order)",
+        map.dtype().str()?
+    )))
+}
+
+/// The bytes a view's elements occupy, from its lowest to one past its
+/// highest address; `None` when it has no element.
+fn view_bytes<T, D: Dimension>(view: numpy::ndarray::ArrayView<'_, T, D>) -> Option<Range<usize>> {
+    let item = std::mem::size_of::<T>() as isize;
+    let strides: Vec<isize> = view.strides().iter().map(|s| s * item).collect();
+    array_bytes(view.as_ptr() as usize, view.shape(), &strides, item as usize)
+}
+
+/// The bytes of an array at `start` of `shape` and byte `strides`, as numpy's
+/// `may_share_memory` bounds them.
+fn array_bytes(start: usize, shape: &[usize], strides: &[isize], item: usize) -> Option<Range<usize>> {
+    if shape.contains(&0) {
+        return None;
+    }
+    let (mut low, mut high) = (start as isize, start as isize);
+    for (&len, &stride) in shape.iter().zip(strides) {
+        let reach = (len as isize - 1) * stride;
+        if reach < 0 {
+            low += reach;
+        } else {
+            high += reach;
+        }
+    }
+    Some(low as usize..high as usize + item)
+}
+
+/// Whether two elements of an array of `shape` and byte `strides` may
+/// share memory (a zero stride, or rows laid over each other): false
+/// whenever each axis, taken by growing stride, steps past all the smaller
+/// axes' extent.
+fn may_alias_itself(shape: &[usize], strides: &[isize], item: usize) -> bool {
+    let mut axes: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|(len, _)| **len > 1)
+        .map(|(&len, &stride)| (len, stride.unsigned_abs()))
+        .collect();
+    axes.sort_by_key(|&(_, stride)| stride);
+    let mut extent = item;
+    for (len, stride) in axes {
+        if stride < extent {
+            return true;
+        }
+        extent = stride.saturating_mul(len - 1).saturating_add(extent);
+    }
+    false
+}
+
+fn overlap(a: &Option<Range<usize>>, b: &Option<Range<usize>>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a.start < b.end && b.start < a.end)
+}
+
+fn kernel_of(kernel: &str) -> PyResult<Kernel> {
+    match kernel {
+        "box" => Ok(Kernel::Box),
+        "gaussian" => Ok(Kernel::Gaussian),
+        _ => Err(error(format!(
+            "unknown kernel '{kernel}'; valid kernels: 'box', 'gaussian'"
+        ))),
+    }
+}
+
+/// scipy.ndimage's mode names where scipy has the same rule; `renormalize`
+/// (only in-image pixels count, weights renormalised) has no scipy twin.
+fn border_of(mode: &str, cval: f64) -> PyResult<Border> {
+    match mode {
+        "renormalize" => Ok(Border::Clip),
+        "nearest" => Ok(Border::Replicate),
+        "mirror" => Ok(Border::Reflect),
+        "reflect" => Ok(Border::Symmetric),
+        "wrap" => Ok(Border::Wrap),
+        "constant" => Ok(Border::Constant(cval)),
+        _ => Err(error(format!(
+            "unknown mode '{mode}'; valid modes: 'renormalize', 'nearest', 'mirror', 'reflect', 'wrap', 'constant'"
+        ))),
+    }
+}
+
+/// The pool of `threads` (None: rayon's global pool), built once per count.
+fn pool_of(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<ThreadPool>>> {
+    let Some(threads) = threads else {
+        return Ok(None);
+    };
+    let count = match threads.extract::<i64>() {
+        Ok(count) => count,
+        Err(err) if err.is_instance_of::<PyOverflowError>(threads.py()) => i64::MAX,
+        Err(err) => return Err(err),
+    };
+    if !(1..=MAX_THREADS).contains(&count) {
+        return Err(error(format!(
+            "threads must be None or an integer from 1 to {MAX_THREADS}; got {threads}"
+        )));
+    }
+    let count = count as usize;
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
+    // A panic elsewhere while the lock was held leaves the map itself sound.
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(pool) = pools.get(&count) {
+        return Ok(Some(pool.clone()));
+    }
+    if pools.len() >= MAX_POOLS {
+        // A call still running in the evicted pool keeps it alive.
+        let evicted = *pools.keys().next().expect("the map is full");
+        pools.remove(&evicted);
+    }
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(count)
+        .build()
+        .map_err(|err| error(format!("cannot start a pool of {count} threads: {err}")))?;
+    let pool = Arc::new(pool);
+    pools.insert(count, pool.clone());
+    Ok(Some(pool))
+}
+
+fn in_pool<R: Send>(pool: Option<&ThreadPool>, work: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
+/// The sample type and rank of an image argument, checked: a numpy array of
+/// a supported dtype, 2-D or 3-D with 1..=16 channels.
+fn image_kind(name: &str, image: &Bound<'_, PyAny>) -> PyResult<(SampleType, usize)> {
+    let Ok(array) = image.cast::<PyUntypedArray>() else {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a numpy array; got {}",
+            image.get_type().name()?
+        )));
+    };
+    let py = image.py();
+    let dtype = array.dtype();
+    let sample = [
+        (numpy::dtype::<u8>(py), SampleType::U8),
+        (numpy::dtype::<u16>(py), SampleType::U16),
+        (numpy::dtype::<f32>(py), SampleType::F32),
+        (numpy::dtype::<f64>(py), SampleType::F64),
+    ]
+    .into_iter()
+    .find(|(candidate, _)| dtype.is_equiv_to(candidate))
+    .map(|(_, sample)| sample);
+    let Some(sample) = sample else {
+        return Err(PyTypeError::new_err(format!(
+            "{name} dtype {} is not supported: use uint8, uint16, float32 or float64 (native byte order)",
+            dtype.str()?
+        )));
+    };
+    let shape = array.shape();
+    match shape.len() {
+        2 => {}
+        3 if (1..=MAX_CHANNELS).contains(&shape[2]) => {}
+        3 if shape[2] > MAX_CHANNELS => {
+            return Err(CoreError(varblur::Error::TooManyChannels {
+                channels: shape[2],
+                max: MAX_CHANNELS,
+            })
+            .into());
+        }
+        _ => {
+            return Err(error(format!(
+                "{name} must be 2-D (height, width) or 3-D (height, width, channels) with 1 to \
+                 {MAX_CHANNELS} channels; got shape {shape:?}"
+            )));
+        }
+    }
+    Ok((sample, shape.len()))
+}
+
+/// Work generic over the sample type and rank, run once the image's dtype
+/// and rank are known.
+trait Typed {
+    type Output;
+    fn run<T: Sample + Element, D: ImageDim>(self) -> Self::Output;
+}
+
+fn dispatch<W: Typed>((sample, rank): (SampleType, usize), work: W) -> W::Output {
+    match (sample, rank == 2) {
+        (SampleType::U8, true) => work.run::<u8, Ix2>(),
+        (SampleType::U8, false) => work.run::<u8, Ix3>(),
+        (SampleType::U16, true) => work.run::<u16, Ix2>(),
+        (SampleType::U16, false) => work.run::<u16, Ix3>(),
+        (SampleType::F32, true) => work.run::<f32, Ix2>(),
+        (SampleType::F32, false) => work.run::<f32, Ix3>(),
+        (SampleType::F64, true) => work.run::<f64, Ix2>(),
+        (SampleType::F64, false) => work.run::<f64, Ix3>(),
+    }
+}
+
+/// `array`, or a copy of it where numpy marks it unaligned (a view into a
+/// packed record or into bytes at an odd offset): Rust cannot read
+/// misaligned elements.
+fn aligned<'py>(array: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    match array.cast::<PyUntypedArray>() {
+        Ok(untyped) if !untyped.is_aligned() => array.call_method0("copy"),
+        _ => Ok(array.clone()),
+    }
+}
+
+/// A read borrow of an array whose dtype and rank were checked.
+fn read<'py, T: Element, D: Dimension>(name: &str, array: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray<'py, T, D>> {
+    let array = array.cast::<PyArray<T, D>>()?;
+    array
+        .try_readonly()
+        .map_err(|_| error(format!("{name} is being written by another call")))
+}
+
+/// An array of `dim` filled with zeros, or the crate's `TooLarge` when its
+/// memory cannot be had (a failed allocation would abort the interpreter).
+fn zeros<T: Sample, D: Dimension>(dim: D) -> Result<Array<T, D>, varblur::Error> {
+    if Vec::<T>::new().try_reserve_exact(dim.size()).is_err() {
+        let shape = dim.slice();
+        return Err(varblur::Error::TooLarge {
+            height: shape[0],
+            width: shape[1],
+            reason: "the output array cannot be allocated",
+        });
+    }
+    Ok(Array::from_elem(dim, T::default()))
+}
+
+struct Blur<'py, 'a> {
+    image: &'a Bound<'py, PyAny>,
+    size: SizeArg<'py>,
+    kernel: Kernel,
+    border: Border,
+    out: Option<&'a Bound<'py, PyAny>>,
+    pool: Option<Arc<ThreadPool>>,
+}
+
+impl<'py> Typed for Blur<'py, '_> {
+    type Output = PyResult<Bound<'py, PyAny>>;
+
+    fn run<T: Sample + Element, D: ImageDim>(self) -> Self::Output {
+        let py = self.image.py();
+        let pool = self.pool.as_deref();
+        let image = read::<T, D>("image", self.image)?;
+        let Some(out) = self.out else {
+            let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
+            let view = image.as_array();
+            let result = py
+                .detach(|| in_pool(pool, || Auto.apply(view, &params)))
+                .map_err(CoreError)?;
+            return Ok(result.into_pyarray(py).into_any());
+        };
+        let target = out.cast::<PyArray<T, D>>().map_err(|_| out_mismatch(self.image, out))?;
+        if target.shape() != image.shape() {
+            return Err(CoreError(varblur::Error::ShapeMismatch {
+                what: "out",
+                expected: image.shape().to_vec(),
+                found: target.shape().to_vec(),
+            })
+            .into());
+        }
+        if !out.getattr("flags")?.getattr("writeable")?.extract::<bool>()? {
+            return Err(error("out is read-only".to_string()));
+        }
+        let item = std::mem::size_of::<T>();
+        let out_bytes = array_bytes(target.data() as usize, target.shape(), target.strides(), item);
+        let direct = target.is_aligned()
+            && !may_alias_itself(target.shape(), target.strides(), item)
+            && !overlap(&out_bytes, &view_bytes(image.as_array()))
+            && !overlap(&out_bytes, &self.size.bytes());
+        let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
+        let view = image.as_array();
+        if direct {
+            let mut target = target.try_readwrite().map_err(|_| out_busy())?;
+            let target = target.as_array_mut();
+            py.detach(|| in_pool(pool, || Auto.apply_into(view, &params, target)))
+                .map_err(CoreError)?;
+        } else {
+            // Writing memory that is being read would feed results back as
+            // input, and Rust cannot write misaligned or self-aliasing
+            // elements: blur into a new array and let numpy copy it in.
+            let result = py
+                .detach(|| in_pool(pool, || Auto.apply(view, &params)))
+                .map_err(CoreError)?;
+            drop(image);
+            out.set_item(py.Ellipsis(), result.into_pyarray(py))?;
+        }
+        Ok(out.clone())
+    }
+}
+
+fn out_busy() -> PyErr {
+    error("out is being read or written by another call".to_string())
+}
+
+/// `out` is not an array of the image's dtype and rank.
+fn out_mismatch(image: &Bound<'_, PyAny>, out: &Bound<'_, PyAny>) -> PyErr {
+    let describe = |array: &Bound<'_, PyAny>| -> PyResult<String> {
+        Ok(match array.cast::<PyUntypedArray>() {
+            Ok(array) => format!("dtype {} and shape {:?}", array.dtype().str()?, array.shape()),
+            Err(_) => format!("a {} (not a numpy array)", array.get_type().name()?),
+        })
+    };
+    let (Ok(wanted), Ok(found)) = (describe(image), describe(out)) else {
+        return PyTypeError::new_err("out must be a numpy array of the image's dtype and shape");
+    };
+    let same_dtype = matches!(
+        (image.cast::<PyUntypedArray>(), out.cast::<PyUntypedArray>()),
+        (Ok(image), Ok(out)) if image.dtype().is_equiv_to(&out.dtype())
+    );
+    let message = format!("out must have the image's {wanted}; got {found}");
+    if same_dtype {
+        error(message)
+    } else {
+        PyTypeError::new_err(message)
+    }
+}
+
+/// Blurs `image` (2-D or 3-D numpy array) with per-pixel `size` into a new
+/// array or into `out`; see `varblur.box_blur` and `varblur.gaussian_blur`.
+#[pyfunction]
+#[pyo3(signature = (image, size, kernel, mode, cval, out, threads))]
+#[allow(clippy::too_many_arguments)]
+fn blur<'py>(
+    image: &Bound<'py, PyAny>,
+    size: &Bound<'py, PyAny>,
+    kernel: &str,
+    mode: &str,
+    cval: f64,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kind = image_kind("image", image)?;
+    let image = &aligned(image)?;
+    let work = Blur {
+        image,
+        size: size_arg(size)?,
+        kernel: kernel_of(kernel)?,
+        border: border_of(mode, cval)?,
+        out: out.filter(|out| !out.is_none()),
+        pool: pool_of(threads.filter(|threads| !threads.is_none()))?,
+    };
+    dispatch(kind, work)
+}
+
+struct BlurTile<'py, 'a> {
+    window: &'a Bound<'py, PyAny>,
+    size: SizeArg<'py>,
+    window_rect: Rect,
+    image_dim: (usize, usize),
+    tile: Rect,
+    kernel: Kernel,
+    border: Border,
+    pool: Option<Arc<ThreadPool>>,
+}
+
+impl<'py> Typed for BlurTile<'py, '_> {
+    type Output = PyResult<Bound<'py, PyAny>>;
+
+    fn run<T: Sample + Element, D: ImageDim>(self) -> Self::Output {
+        let py = self.window.py();
+        let window = read::<T, D>("window", self.window)?;
+        let view = window.as_array();
+        let mut dim = view.raw_dim();
+        (dim[0], dim[1]) = self.tile.dim();
+        let mut out = zeros::<T, D>(dim).map_err(CoreError)?;
+        let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
+        let target = out.view_mut();
+        let pool = self.pool.as_deref();
+        py.detach(|| {
+            in_pool(pool, || {
+                apply_tile(
+                    &Auto,
+                    view,
+                    &self.window_rect,
+                    self.image_dim,
+                    &params,
+                    &self.tile,
+                    target,
+                )
+            })
+        })
+        .map_err(CoreError)?;
+        Ok(out.into_pyarray(py).into_any())
+    }
+}
+
+/// `start..stop` of an axis of `len`, checked.
+fn span(what: &str, start: usize, stop: usize, len: usize) -> PyResult<Range<usize>> {
+    if start > stop || stop > len {
+        return Err(error(format!(
+            "{what} {start}..{stop} must satisfy start <= stop <= {len}"
+        )));
+    }
+    Ok(start..stop)
+}
+
+/// Blurs the output rectangle `tile` = (row_start, row_stop, col_start,
+/// col_stop) of an image of `image_shape` (height, width) from `window`,
+/// the input pixels from `window_origin` (row, col) on, which must cover
+/// every pixel the tile's kernels read; `size` is a number or a map of the
+/// window's (height, width). Returns the tile's output, bit-identical to
+/// the same pixels of a whole-image `blur` where the crate serves the
+/// request exactly.
+#[pyfunction]
+#[pyo3(signature = (window, size, window_origin, image_shape, tile, kernel, mode, cval, threads))]
+#[allow(clippy::too_many_arguments)]
+fn blur_tile<'py>(
+    window: &Bound<'py, PyAny>,
+    size: &Bound<'py, PyAny>,
+    window_origin: (usize, usize),
+    image_shape: (usize, usize),
+    tile: (usize, usize, usize, usize),
+    kernel: &str,
+    mode: &str,
+    cval: f64,
+    threads: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kind = image_kind("window", window)?;
+    let window = &aligned(window)?;
+    let shape = window.cast::<PyUntypedArray>()?.shape().to_vec();
+    let (height, width) = image_shape;
+    let tile = Rect::new(
+        span("tile rows", tile.0, tile.1, height)?,
+        span("tile cols", tile.2, tile.3, width)?,
+    );
+    let window_end = |origin: usize, len: usize, axis: &str| {
+        origin
+            .checked_add(len)
+            .ok_or_else(|| error(format!("window {axis} {origin} + {len} overflow")))
+    };
+    let (row, col) = window_origin;
+    let window_rect = Rect::new(
+        row..window_end(row, shape[0], "rows")?,
+        col..window_end(col, shape[1], "cols")?,
+    );
+    let work = BlurTile {
+        window,
+        size: size_arg(size)?,
+        window_rect,
+        image_dim: image_shape,
+        tile,
+        kernel: kernel_of(kernel)?,
+        border: border_of(mode, cval)?,
+        pool: pool_of(threads.filter(|threads| !threads.is_none()))?,
+    };
+    dispatch(kind, work)
+}
+
+#[pymodule]
+fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("Error", module.py().get_type::<Error>())?;
+    module.add("MAX_CHANNELS", MAX_CHANNELS)?;
+    module.add_function(wrap_pyfunction!(blur, module)?)?;
+    module.add_function(wrap_pyfunction!(blur_tile, module)?)?;
+    Ok(())
+}
