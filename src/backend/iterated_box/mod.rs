@@ -16,8 +16,8 @@
 //! a plain k-th difference of the integrated table.
 
 mod integrated;
+mod periodic;
 mod plan;
-mod reflect;
 mod replicate;
 
 use std::ops::Range;
@@ -25,8 +25,8 @@ use std::ops::Range;
 use ndarray::{ArrayView3, ArrayViewMut3, Axis};
 
 use self::integrated::{CachedRead, IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
+use self::periodic::{AxisFold, AxisPeriod, PeriodSums, folded_reach, is_periodic};
 use self::plan::{DIRECT_EXTENT, Plan, Planner};
-use self::reflect::{AxisFold, PeriodSums, folded_reach};
 use self::replicate::{AxisSplit, ReplicateEdges};
 use crate::border::Border;
 use crate::error::Error;
@@ -103,11 +103,12 @@ const MIN_FLOAT_FRACTION_BITS: f64 = 16.0;
 /// request reads: k = `boxes` boxes of half-width up to `widest` on tables
 /// of `table` = (rows, columns) positions, of an image of `image` = (H, W).
 /// Replicate's edge parts are windows of the image's edges, no larger.
-/// With Reflect, widths fold to at most the image side, and the period sums
-/// add 1-D windows of row and column sums over a period (2 L positions).
+/// With the periodic borders, widths fold to at most the image side, and
+/// the period sums add 1-D windows of row and column sums over a fold
+/// period (at most 2 L positions: each position at most twice).
 fn window_bits(boxes: usize, border: Border, widest: i64, table: (i64, i64), image: (usize, usize)) -> f64 {
     let w = 2 * widest + 1;
-    if border == Border::Reflect {
+    if is_periodic(border) {
         let (h, wd) = (image.0.max(1) as i64, image.1.max(1) as i64);
         let down = axis_weight_bits(boxes, w.min(h), table.0);
         let along = axis_weight_bits(boxes, w.min(wd), table.1);
@@ -335,7 +336,7 @@ fn dot<T: Sample>(a: &[T], b: &[f64]) -> f64 {
 }
 
 /// One box of a plan (half-width and weight) with its folds down and along
-/// the rows (see [`reflect`]; no fold but for Reflect).
+/// the rows (see [`periodic`]; no fold but for the periodic borders).
 #[derive(Debug, Clone, Copy)]
 struct FoldedBox {
     inner: i64,
@@ -355,7 +356,7 @@ struct Setup<'a, T> {
 
 impl<T: Sample> Setup<'_, T> {
     /// How far the folded kernels of the pixels of output `rows` reach
-    /// (down, along the rows), with Reflect: a band padded that far holds
+    /// (down, along the rows), with a periodic border: a band padded that far holds
     /// every position they read.
     fn folded_halo(&self, rows: &Range<usize>) -> (i64, i64) {
         let (_, width, _) = self.input.dim();
@@ -374,7 +375,7 @@ impl<T: Sample> Setup<'_, T> {
                 } else {
                     0
                 };
-                for b in self.folded(&plan, true).iter().filter(|b| b.weight > 0.0) {
+                for b in self.folded(&plan).iter().filter(|b| b.weight > 0.0) {
                     halo.0 = i64::max(halo.0, k * b.down.inner);
                     halo.1 = i64::max(halo.1, k * b.along.inner);
                 }
@@ -384,16 +385,14 @@ impl<T: Sample> Setup<'_, T> {
         halo
     }
 
-    /// The plan's boxes, folded onto the reflected axes if `reflect`.
-    fn folded(&self, plan: &Plan, reflect: bool) -> [FoldedBox; 2] {
+    /// The plan's boxes, folded onto the periods of the axes where the
+    /// border is periodic.
+    fn folded(&self, plan: &Plan) -> [FoldedBox; 2] {
         let (height, width, _) = self.input.dim();
         plan.boxes.map(|(inner, weight)| {
-            let fold = |len| {
-                if reflect {
-                    AxisFold::new(self.boxes, inner, len)
-                } else {
-                    AxisFold::unfolded(inner)
-                }
+            let fold = |len| match AxisPeriod::new(self.border, len) {
+                Some(period) => AxisFold::new(self.boxes, inner, period),
+                None => AxisFold::unfolded(inner),
             };
             FoldedBox {
                 inner,
@@ -413,17 +412,18 @@ impl<T: Sample> Setup<'_, T> {
 
     /// The positions a strip of output `rows` reads for kernels reaching
     /// `halo` = (down, along) the rows: the band of rows they reach, padded
-    /// by the border rule for Reflect (as far as the folded kernels reach,
-    /// see [`reflect`]); for Replicate, padded only as far as the exact taps
-    /// reach (the boxes take the edges by their weight, see [`replicate`]).
+    /// by the border rule for the periodic borders (as far as the folded
+    /// kernels reach, see [`periodic`]); for Replicate, padded only as far
+    /// as the exact taps reach (the boxes take the edges by their weight,
+    /// see [`replicate`]).
     ///
     /// With `mirrored`, the band also holds the rows that kernels folded to
-    /// the mirror rows read (see [`reflect`]).
+    /// the mirror rows read (see [`periodic`]).
     fn band(&self, rows: &Range<usize>, (halo, halo_x): (i64, i64), mirrored: bool) -> BandSamples<T> {
         let (height, width, _) = self.input.dim();
         let clamped = band_rows(rows, halo as usize, height);
         let (band_y, band_x) = match self.border {
-            Border::Reflect => {
+            Border::Reflect | Border::Symmetric | Border::Wrap => {
                 let (mut start, mut end) = (rows.start as i64, rows.end as i64);
                 if mirrored {
                     (start, end) = (start.min(height as i64 - end), end.max(height as i64 - start));
@@ -458,6 +458,22 @@ impl<T: Sample> Setup<'_, T> {
         }
     }
 
+    /// The image rows that kernels of output `rows` reaching `halo` read:
+    /// those within `halo` of the strip, and with Wrap, where that passes
+    /// an edge, rows past the other edge too, so the whole image (one range
+    /// of rows must hold both ends). The mirror borders read back into the
+    /// rows within `halo`.
+    fn non_finite_rows(&self, rows: &Range<usize>, halo: i64) -> Range<usize> {
+        let height = self.input.dim().0;
+        let halo = usize::try_from(halo).unwrap_or(0);
+        let wraps = rows.start < halo || rows.end.saturating_add(halo) > height;
+        if self.border == Border::Wrap && wraps {
+            0..height
+        } else {
+            band_rows(rows, halo, height)
+        }
+    }
+
     /// The edge lines for Replicate (else `None`), for tables over `rows`.
     fn replicate_edges<V: Wrapping>(
         &self,
@@ -471,23 +487,25 @@ impl<T: Sample> Setup<'_, T> {
     }
 
     /// The integers for the band's samples in tables of `V` whose windows
-    /// reach `widest` (n of the widest box), and whether the band holds
-    /// non-finite samples.
+    /// reach `widest` (n of the widest box), and whether the samples the
+    /// strip's kernels read hold non-finite ones: the band's, and with
+    /// `whole_image` (kernels folded down the columns) the whole image's.
     fn quantizer<V: Wrapping>(&self, band: &BandSamples<T>, widest: i64, whole_image: bool) -> (Quantizer, bool) {
         if T::TYPE.is_integer() {
             return (Quantizer::identity(), false);
         }
-        // Reflect's column period sums read every image row.
-        let mut largest = if whole_image {
-            self.input
-                .iter()
-                .map(|v| v.to_f64())
-                .filter(|v| v.is_finite())
-                .fold(0.0f64, |m, v| m.max(v.abs()))
-        } else {
-            0.0f64
-        };
-        let mut non_finite = false;
+        let (mut largest, mut non_finite) = (0.0f64, false);
+        // The column period sums read every image row, and so do the
+        // kernels folded down the columns.
+        if whole_image {
+            for v in self.input.iter().map(|v| v.to_f64()) {
+                if v.is_finite() {
+                    largest = largest.max(v.abs());
+                } else {
+                    non_finite = true;
+                }
+            }
+        }
         for v in band.values.iter().map(|v| v.to_f64()) {
             if v.is_finite() {
                 largest = largest.max(v.abs());
@@ -517,13 +535,9 @@ impl<T: Sample> Setup<'_, T> {
         let border = self.border;
         let plan = self.planner.plan(sigma);
         let halo = self.planner.extent(&plan, sigma);
-        let reflect = border == Border::Reflect;
-        let boxes: Vec<FoldedBox> = self
-            .folded(&plan, reflect)
-            .into_iter()
-            .filter(|b| b.weight > 0.0)
-            .collect();
-        let band_halo = if reflect {
+        let periodic = is_periodic(border);
+        let boxes: Vec<FoldedBox> = self.folded(&plan).into_iter().filter(|b| b.weight > 0.0).collect();
+        let band_halo = if periodic {
             let direct = if plan.direct > 0.0 {
                 GaussianTaps::new(sigma).extent()
             } else {
@@ -549,7 +563,7 @@ impl<T: Sample> Setup<'_, T> {
         let period = boxes
             .iter()
             .any(|b| b.down.folds() || b.along.folds())
-            .then(|| PeriodSums::<V>::build(&self.input, &band, quantizer, self.boxes, columns_fold));
+            .then(|| PeriodSums::<V>::build(&self.input, border, &band, quantizer, self.boxes, columns_fold));
         let mut boxed = vec![0.0f64; rows.len() * row_len];
         if plan.direct < 1.0 {
             let edges = self.replicate_edges::<V>(&band, &line_y, quantizer);
@@ -617,7 +631,7 @@ impl<T: Sample> Setup<'_, T> {
                     continue;
                 }
                 let restored = quantizer.restore(weight / self.total_weight(inner));
-                // Reflect's folds: the column period sums are the same for every row.
+                // The folds: the column period sums are the same for every row.
                 let cols: Vec<f64> = match &period {
                     Some(period) if fold_y.folds() => (0..row_len)
                         .map(|i| period.cols_window::<K>((i / channels) as i64, fold_x, i % channels))
@@ -679,7 +693,7 @@ impl<T: Sample> Setup<'_, T> {
         if plan.direct > 0.0 {
             self.separable_gaussian(&band, &rows, sigma, &mut direct);
         }
-        let counts = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
+        let counts = non_finite.then(|| NonFinite::build(&self.input, self.non_finite_rows(&rows, halo)));
         for (j, y) in rows.clone().enumerate() {
             for x in 0..width {
                 for ch in 0..channels {
@@ -775,9 +789,11 @@ impl<T: Sample> Setup<'_, T> {
         let halo = self.planner.reach_bound(max_sigma);
         let max_inner = self.planner.widest_bound(max_sigma);
         let clip_or_constant = !border.reads_outside();
-        let reflect = border == Border::Reflect;
         // Kernels of at most the widest width: if that one does not fold, none does.
-        let folds = |len| reflect && max_inner.is_some_and(|n| AxisFold::new(self.boxes, n, len).folds());
+        let folds = |len| {
+            let period = AxisPeriod::new(border, len);
+            period.is_some_and(|period| max_inner.is_some_and(|n| AxisFold::new(self.boxes, n, period).folds()))
+        };
         let (columns_fold, rows_fold) = (folds(height), folds(width));
         // Where some kernel folds, pad only as far as the folded kernels reach.
         let band_halo = if columns_fold || rows_fold {
@@ -785,8 +801,9 @@ impl<T: Sample> Setup<'_, T> {
         } else {
             (halo, halo)
         };
-        // Folds mirror for odd k only.
-        let band = self.band(&rows, band_halo, columns_fold && self.boxes % 2 == 1);
+        // Folds mirror for odd k only, and only where half a period mirrors.
+        let mirrors = AxisPeriod::new(border, height).is_some_and(|period| period.mirrors());
+        let band = self.band(&rows, band_halo, columns_fold && mirrors && self.boxes % 2 == 1);
         let (table_y, table_x) = self.table_region(&band);
         let (quantizer, non_finite) = self.quantizer::<V>(&band, max_inner.unwrap_or(0), columns_fold);
         let table = max_inner.map(|_| {
@@ -801,8 +818,8 @@ impl<T: Sample> Setup<'_, T> {
         });
         let edges = max_inner.and_then(|_| self.replicate_edges::<V>(&band, &table_y, quantizer));
         let period = (columns_fold || rows_fold)
-            .then(|| PeriodSums::<V>::build(&self.input, &band, quantizer, self.boxes, columns_fold));
-        let non_finite = non_finite.then(|| NonFinite::build(&self.input, band_rows(&rows, halo as usize, height)));
+            .then(|| PeriodSums::<V>::build(&self.input, border, &band, quantizer, self.boxes, columns_fold));
+        let non_finite = non_finite.then(|| NonFinite::build(&self.input, self.non_finite_rows(&rows, halo)));
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
         let mut folds = [FoldedBox {
@@ -819,7 +836,7 @@ impl<T: Sample> Setup<'_, T> {
         let mut column_reads: Vec<Option<CachedRead<V>>> = vec![None; if table.is_some() { width * slots } else { 0 }];
         // Clip's and Constant's in-image masses likewise.
         let mut column_masses = vec![[None; 2]; if clip_or_constant { width } else { 0 }];
-        // Without Replicate's edge parts and Reflect's folds, a row's window
+        // Without Replicate's edge parts and the periodic borders' folds, a row's window
         // sums inside the table are read run by run before its pixels.
         let mut row_windows = table
             .as_ref()
@@ -848,9 +865,9 @@ impl<T: Sample> Setup<'_, T> {
             }
             for x in 0..width {
                 let (sigma, plan) = (self.sigmas.at(y, x), row_plans[x]);
-                // Reflect's folds, once per plan.
+                // The folds, once per plan.
                 if period.is_some() && (x == 0 || row_plans[x - 1] != plan) {
-                    folds = self.folded(&plan, true);
+                    folds = self.folded(&plan);
                 }
                 let (py, px) = (y as i64, x as i64);
                 if plan.direct > 0.0 {
@@ -909,7 +926,7 @@ impl<T: Sample> Setup<'_, T> {
                                 sum += weight * window.to_signed_f64();
                                 continue;
                             };
-                            // Reflect's folds.
+                            // The folds.
                             let (down, along) = (folds[slot].down, folds[slot].along);
                             let at = (down.at(py, height), along.at(px, width));
                             let window = table.window_cached::<K>(at, (down.inner, along.inner), ch, cache);
@@ -978,8 +995,9 @@ impl Filter for IteratedBox {
             boxes: self.boxes,
         };
         // Tables (bits / 8 bytes), band samples and one pass buffer per position.
+        let periodic = is_periodic(params.border);
         let (band_halo, band_pad) = match params.border {
-            Border::Reflect => (
+            _ if periodic => (
                 folded_reach(self.boxes, halo, height, DIRECT_EXTENT),
                 folded_reach(self.boxes, halo, width, DIRECT_EXTENT),
             ),
@@ -987,9 +1005,10 @@ impl Filter for IteratedBox {
             _ => (halo, 0),
         };
         let widest = max_plan.widest().map_or(1, |inner| inner + 1);
-        let table = match params.border {
-            Border::Reflect => (height as i64 + 2 * band_halo, width as i64 + 2 * band_pad),
-            _ => (height as i64, width as i64),
+        let table = if periodic {
+            (height as i64 + 2 * band_halo, width as i64 + 2 * band_pad)
+        } else {
+            (height as i64, width as i64)
         };
         let weight_bits = window_bits(self.boxes, params.border, widest, table, (height, width));
         let Some(bits) = table_bits(T::TYPE, weight_bits) else {
@@ -1038,6 +1057,20 @@ mod tests {
             let widest = Planner::new(3, 1024).plan(8.0).widest().unwrap() + 1;
             let bits = window_bits(3, Border::Clip, widest, (1024, 1024), (1024, 1024));
             assert_eq!(table_bits(sample, bits), Some(64), "{sample:?}");
+        }
+        // The periodic borders fold widths to at most the side and add
+        // period sums of at most 2 L positions: they fit as well.
+        for border in [Border::Reflect, Border::Symmetric, Border::Wrap] {
+            for side in [1usize, 7, 256, 4096, 16384] {
+                let planner = Planner::new(3, side);
+                let halo = planner.reach_bound(1e30);
+                let widest = planner.plan(1e30).widest().unwrap() + 1;
+                let padded = side as i64 + 2 * folded_reach(3, halo, side, DIRECT_EXTENT);
+                let bits = window_bits(3, border, widest, (padded, padded), (side, side));
+                for sample in [SampleType::U8, SampleType::U16, SampleType::F32, SampleType::F64] {
+                    assert!(table_bits(sample, bits).is_some(), "{border:?} {sample:?} side {side}");
+                }
+            }
         }
         // Five boxes of a huge sigma on a large image: refused, not wrong.
         let widest = Planner::new(5, 15000).plan(1e6).widest().unwrap() + 1;
