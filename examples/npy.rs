@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo run --release --example npy -- IN.npy OUT.npy --kernel box|gaussian \
 //!     (--size V | --size-map MAP.npy) [--backend naive|integral|running-sum|iterated-box|auto] \
-//!     [--border clip|replicate|reflect|constant=V] [--threads N] [--repeat K]
+//!     [--border clip|replicate|reflect|symmetric|wrap|constant=V] [--threads N] [--repeat K]
 //! ```
 //!
 //! IN is (H, W) or (H, W, C) of u8, u16, f32 or f64; MAP is (H, W) of f32 or
@@ -30,7 +30,7 @@ use varblur::{Backend, Border, Filter, Kernel, Params, Sample, Size};
 const USAGE: &str = "\
 usage: npy IN.npy OUT.npy --kernel box|gaussian (--size V | --size-map MAP.npy)
            [--backend naive|integral|running-sum|iterated-box|auto]
-           [--border clip|replicate|reflect|constant=V] [--threads N] [--repeat K]
+           [--border clip|replicate|reflect|symmetric|wrap|constant=V] [--threads N] [--repeat K]
 
 Blurs IN ((H, W) or (H, W, C) of u8, u16, f32 or f64) with a box of radius V
 or a Gaussian of sigma V, uniform (--size) or per pixel (--size-map, (H, W) of
@@ -158,10 +158,12 @@ fn parse_border(text: &str) -> Result<Border, String> {
         "clip" => Ok(Border::Clip),
         "replicate" => Ok(Border::Replicate),
         "reflect" => Ok(Border::Reflect),
+        "symmetric" => Ok(Border::Symmetric),
+        "wrap" => Ok(Border::Wrap),
         _ => match text.strip_prefix("constant=") {
             Some(value) => Ok(Border::Constant(parse_number("--border constant=V", value)?)),
             None => Err(format!(
-                "unknown border {text:?} (expected clip, replicate, reflect or constant=V)"
+                "unknown border {text:?} (expected clip, replicate, reflect, symmetric, wrap or constant=V)"
             )),
         },
     }

@@ -1,7 +1,25 @@
 //! Border modes and the one rule that maps an out-of-image position to the
-//! image (SPEC section 3), in the two forms the backends need: per position
+//! image, in the two forms the backends need: per position
 //! ([`Border::map_index`], used by `Naive`) and per prefix sum
 //! ([`window_terms`], used by the table backends).
+//!
+//! The modes, with their names elsewhere (axis `abcd`):
+//! - `Clip`: outside positions do not count; the weights are renormalised
+//!   over the image (no scipy, OpenCV or numpy equivalent).
+//! - `Replicate` (`aaa|abcd|ddd`): scipy.ndimage `nearest`, OpenCV
+//!   `BORDER_REPLICATE`, numpy.pad `edge`.
+//! - `Reflect` (`dcb|abcd|cba`): scipy.ndimage `mirror`, OpenCV
+//!   `BORDER_REFLECT_101` (its default), numpy.pad `reflect`.
+//! - `Constant(c)`: scipy.ndimage `constant` with `cval`, OpenCV
+//!   `BORDER_CONSTANT`, numpy.pad `constant`.
+//! - `Symmetric` (`dcba|abcd|dcba`): scipy.ndimage `reflect`, OpenCV
+//!   `BORDER_REFLECT`, numpy.pad `symmetric`.
+//! - `Wrap` (`abcd|abcd|abcd`): scipy.ndimage `wrap`, OpenCV `BORDER_WRAP`,
+//!   numpy.pad `wrap`.
+//!
+//! `Reflect`, `Symmetric` and `Wrap` repeat with a period ([`Border::period`]),
+//! so a window of any length, far past the image too, reads every pixel a
+//! number of times that is counted, not walked.
 
 /// What positions outside the image contribute.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -81,8 +99,8 @@ impl Border {
 /// returns the smallest and largest m it added to (`None` if none).
 ///
 /// Work is bounded by the axis length, not the interval length: whole
-/// periods of `Reflect` and the runs past the edges of `Replicate` are
-/// counted, not walked.
+/// periods of the periodic borders and the runs past the edges of
+/// `Replicate` are counted, not walked.
 pub fn fold_interval(border: Border, first: i64, last: i64, weight: f64, folded: &mut [f64]) -> Option<(usize, usize)> {
     if first > last {
         return None;

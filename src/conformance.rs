@@ -421,7 +421,7 @@ pub fn sizes(kernel: Kernel, height: usize, width: usize) -> BoxedStrategy<CaseS
     .boxed()
 }
 
-/// The four borders; the constant lies in the sample type's range.
+/// Every border; the constant lies in the sample type's range.
 pub fn borders(sample: SampleType) -> BoxedStrategy<Border> {
     let max = match sample {
         SampleType::U8 => 255.0,
@@ -433,6 +433,8 @@ pub fn borders(sample: SampleType) -> BoxedStrategy<Border> {
         Just(Border::Replicate),
         Just(Border::Reflect),
         (0.0..=max).prop_map(|c: f64| Border::Constant(c.round())),
+        Just(Border::Symmetric),
+        Just(Border::Wrap),
     ]
     .boxed()
 }

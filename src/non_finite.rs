@@ -18,12 +18,11 @@
 //! images without any pay one test per row of the sums, and integer images
 //! nothing.
 
-use std::ops::Range;
-
 use ndarray::ArrayView3;
 
 use crate::border::{Border, window_terms};
 use crate::sample::Sample;
+use crate::strips::Band;
 use crate::table::{SummedArea, TableKind};
 
 /// Whether any of `samples` is NaN or infinite (always false for integers).
@@ -78,7 +77,8 @@ pub(crate) struct NonFinite {
 
 impl NonFinite {
     /// Counts the non-finite samples of image rows `band` of `input`.
-    pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, band: Range<usize>) -> Self {
+    pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, band: impl Into<Band>) -> Self {
+        let band = band.into();
         let (height, width, channels) = input.dim();
         let up = |v: T| {
             let v = v.to_f64();
@@ -217,5 +217,58 @@ mod tests {
         assert_eq!(at(Border::Reflect, 0, 1), (true, true));
         assert_eq!(at(Border::Replicate, 0, 0), (false, false));
         assert_eq!(at(Border::Constant(3.0), 7, 0), (false, false));
+        // Symmetric at column 0 with extent 1 reads 0, 0, 1; Wrap at column 7 reads 6, 7, 0.
+        assert_eq!(at(Border::Symmetric, 0, 1), (true, true));
+        assert_eq!(at(Border::Wrap, 7, 1), (false, true));
+    }
+
+    /// Every window of a small image, under every border, against the
+    /// samples it reads through `map_index`; from tables of the whole image
+    /// and of the bands of single output rows (for `Wrap`, with the rows
+    /// at the other end of the image).
+    #[test]
+    fn windows_equal_walking_every_position() {
+        let (height, width) = (9usize, 7usize);
+        let mut image = Array3::<f64>::zeros((height, width, 1));
+        image[[0, 2, 0]] = f64::NAN;
+        image[[4, 6, 0]] = f64::INFINITY;
+        image[[8, 0, 0]] = f64::NEG_INFINITY;
+        image[[7, 4, 0]] = f64::INFINITY;
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Constant(0.0),
+            Border::Symmetric,
+            Border::Wrap,
+        ];
+        for border in borders {
+            for extent in 0..12i64 {
+                for y in 0..height {
+                    let strip = Band::of(&(y..y + 1), extent as usize, height, border);
+                    let tables = [
+                        NonFinite::build(&image.view(), 0..height),
+                        NonFinite::build(&image.view(), strip),
+                    ];
+                    for x in 0..width {
+                        let (mut up, mut down) = (false, false);
+                        for q in y as i64 - extent..=y as i64 + extent {
+                            for p in x as i64 - extent..=x as i64 + extent {
+                                let read = border.map_index(q, height).zip(border.map_index(p, width));
+                                if let Some((m, n)) = read {
+                                    let v = image[[m, n, 0]];
+                                    up |= v.is_nan() || v == f64::INFINITY;
+                                    down |= v.is_nan() || v == f64::NEG_INFINITY;
+                                }
+                            }
+                        }
+                        for counts in &tables {
+                            let got = counts.window(border, (y, x), extent, 0);
+                            assert_eq!(got, (up, down), "{border:?} at ({y}, {x}), extent {extent}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,8 @@ use std::ops::Range;
 use ndarray::{ArrayView, ArrayViewMut3, Axis, Dimension};
 use rayon::prelude::*;
 
+use crate::border::Border;
+
 /// Fewest and most output rows per strip.
 const MIN_STRIP_ROWS: usize = 64;
 const MAX_STRIP_ROWS: usize = 512;
@@ -36,6 +38,89 @@ pub(crate) fn band_rows(rows: &Range<usize>, halo: usize, height: usize) -> Rang
     rows.start.saturating_sub(halo)..rows.end.saturating_add(halo).min(height)
 }
 
+/// The image rows a strip reads, as a table or a strip's sums hold them:
+/// the rows its windows cover in the image (`near`), then, for `Wrap`, the
+/// rows at the other end of the image that its windows past an edge read
+/// (`far`, empty for the other borders, whose outside positions read rows
+/// no farther into the image than the window reaches). The two ranges are
+/// apart: where they would meet, `near` is the whole image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Band {
+    near: Range<usize>,
+    far: Range<usize>,
+}
+
+impl Band {
+    /// The rows a strip of output `rows` reads under `border`, for windows
+    /// reaching `halo` rows, of an image of `height` rows.
+    pub(crate) fn of(rows: &Range<usize>, halo: usize, height: usize, border: Border) -> Self {
+        let near = band_rows(rows, halo, height);
+        if !matches!(border, Border::Wrap) {
+            return near.into();
+        }
+        // Windows reaching a whole period: the whole image.
+        if rows.len().saturating_add(halo.saturating_mul(2)) >= height {
+            return (0..height).into();
+        }
+        // Positions above the image read the last rows, those below it the first.
+        let far = if rows.start < halo {
+            height - (halo - rows.start)..height
+        } else if rows.end + halo > height {
+            0..rows.end + halo - height
+        } else {
+            0..0
+        };
+        Band { near, far }
+    }
+
+    /// Rows in the band.
+    pub(crate) fn len(&self) -> usize {
+        self.near.len() + self.far.len()
+    }
+
+    /// The image rows of the band, in the order they are held.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = usize> + Clone + use<> {
+        self.near.clone().chain(self.far.clone())
+    }
+
+    /// The first row of the near part: rows of that part are held at
+    /// `row - near_start()`.
+    pub(crate) fn near_start(&self) -> usize {
+        self.near.start
+    }
+
+    /// Where image row `row` (in the band) is held.
+    #[inline(always)]
+    pub(crate) fn index(&self, row: usize) -> usize {
+        if self.far.contains(&row) {
+            self.near.len() + (row - self.far.start)
+        } else {
+            row - self.near.start
+        }
+    }
+
+    /// Where the prefix sum "above image row `row`" is held in a table of
+    /// the band's rows (`row` in `near.start..=near.end` or
+    /// `far.start..=far.end`). The far part's prefix sums carry the near
+    /// part's total: a window sum whose coefficients add up to zero within
+    /// each part (as every window of the band's strip does) is exact.
+    #[inline(always)]
+    pub(crate) fn prefix_index(&self, row: usize) -> usize {
+        if !self.far.is_empty() && (self.far.start..=self.far.end).contains(&row) {
+            self.near.len() + (row - self.far.start)
+        } else {
+            row - self.near.start
+        }
+    }
+}
+
+impl From<Range<usize>> for Band {
+    /// The band of the rows `near` alone.
+    fn from(near: Range<usize>) -> Self {
+        Band { near, far: 0..0 }
+    }
+}
+
 /// Calls `work(rows, out_strip)` for every strip of `strip_rows` output rows, in parallel.
 pub(crate) fn for_each_strip<T: Send + Sync>(
     mut out: ArrayViewMut3<'_, T>,
@@ -60,6 +145,55 @@ pub(crate) fn as_contiguous<'a, T: Copy, D: Dimension>(view: ArrayView<'a, T, D>
             scratch.clear();
             scratch.extend(view.iter().copied());
             scratch
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row that a window of a strip reads lies in the strip's band,
+    /// each band row is held once, and the prefix sums of the two parts
+    /// are held apart.
+    #[test]
+    fn a_band_holds_every_row_its_strip_reads() {
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Constant(0.0),
+            Border::Symmetric,
+            Border::Wrap,
+        ];
+        for border in borders {
+            for height in 1..14usize {
+                for halo in 0..16usize {
+                    for start in 0..height {
+                        for end in start + 1..=height {
+                            let rows = start..end;
+                            let band = Band::of(&rows, halo, height, border);
+                            let held: Vec<usize> = band.rows().collect();
+                            assert_eq!(held.len(), band.len());
+                            let indices: Vec<usize> = held.iter().map(|&m| band.index(m)).collect();
+                            assert_eq!(indices, (0..band.len()).collect::<Vec<_>>(), "{border:?} {band:?}");
+                            for q in start as i64 - halo as i64..end as i64 + halo as i64 {
+                                if let Some(m) = border.map_index(q, height) {
+                                    assert!(
+                                        held.contains(&m),
+                                        "{border:?} {rows:?} halo {halo}: row {m} of {band:?}"
+                                    );
+                                }
+                            }
+                            if !band.far.is_empty() {
+                                let near = band.near.start..=band.near.end;
+                                let far = band.far.start..=band.far.end;
+                                assert!(near.end() < far.start() || far.end() < near.start(), "{band:?}");
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use num_traits::AsPrimitive;
 use crate::border::Terms;
 use crate::prefix;
 use crate::sample::Sample;
-use crate::strips::as_contiguous;
+use crate::strips::{Band, as_contiguous};
 
 /// An element of a summed-area table: `u32` or `u64` (wrapping, exact while
 /// the table's largest entry fits) for integer samples, `f64` for floats.
@@ -254,13 +254,14 @@ fn sum_row_again<T: Sample, A: TableValue>(
     }
 }
 
-/// Summed-area table of image rows `first_row..first_row + rows`:
-/// entry (j, i, ch) is the sum of channel ch over rows first_row..first_row + j
+/// Summed-area table of the image rows of a [`Band`], in its order:
+/// entry (j, i, ch) is the sum of channel ch over the band's first j rows
 /// and columns 0..i. Lookups take image prefix indices (row j means "above
-/// image row j"); only differences are meaningful, so the band's origin cancels.
+/// image row j"); only differences within each part of the band are
+/// meaningful, so each part's origin cancels ([`Band::prefix_index`]).
 pub(crate) struct SummedArea<A: TableValue> {
     data: Vec<A>,
-    first_row: usize,
+    band: Band,
     /// Image column of the first prefix column (0 for whole rows).
     first_col: usize,
     row_stride: usize,
@@ -274,21 +275,25 @@ impl<A: TableValue> SummedArea<A> {
     /// with NaN and infinite samples as 0 ([`Self::has_non_finite`] says
     /// whether there were any).
     #[cfg(test)]
-    pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>) -> Self {
+    pub(crate) fn build<T: Sample>(input: &ArrayView3<'_, T>, rows: impl Into<Band>) -> Self {
         Self::build_rect(input, rows, 0..input.dim().1)
     }
 
     /// `Self::build` (of the tests) over image columns `cols` alone: the table of a
     /// block of columns, whose prefix columns are `cols.start..=cols.end`.
-    pub(crate) fn build_rect<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>, cols: Range<usize>) -> Self {
-        Self::build_from(input, rows, cols, true, A::from_sample)
+    pub(crate) fn build_rect<T: Sample>(input: &ArrayView3<'_, T>, rows: impl Into<Band>, cols: Range<usize>) -> Self {
+        Self::build_from(input, rows.into(), cols, true, A::from_sample)
     }
 
     /// Builds the table of `value(sample)` over `rows` of `input`, every
     /// sample as it is (e.g. marks of the non-finite ones).
-    pub(crate) fn build_with<T: Sample>(input: &ArrayView3<'_, T>, rows: Range<usize>, value: impl Fn(T) -> A) -> Self {
+    pub(crate) fn build_with<T: Sample>(
+        input: &ArrayView3<'_, T>,
+        rows: impl Into<Band>,
+        value: impl Fn(T) -> A,
+    ) -> Self {
         let width = input.dim().1;
-        Self::build_from(input, rows, 0..width, false, value)
+        Self::build_from(input, rows.into(), 0..width, false, value)
     }
 
     /// Builds the table; with `finite`, rows with non-finite samples are
@@ -296,7 +301,7 @@ impl<A: TableValue> SummedArea<A> {
     #[inline(always)]
     fn build_from<T: Sample>(
         input: &ArrayView3<'_, T>,
-        rows: Range<usize>,
+        band: Band,
         cols: Range<usize>,
         finite: bool,
         value: impl Fn(T) -> A,
@@ -307,14 +312,14 @@ impl<A: TableValue> SummedArea<A> {
         // so a spare buffer's old entries stay (zeroing a band of tables
         // per strip measured 9 % of B3's time).
         let mut data = A::with_spare(std::mem::take);
-        let len = (rows.len() + 1) * row_stride;
+        let len = (band.len() + 1) * row_stride;
         data.truncate(len);
         data.resize(len, A::default());
         data[..row_stride].fill(A::default());
         let (mut scratch, mut finite_scratch) = (Vec::new(), Vec::new());
         let mut running = [A::default(); crate::MAX_CHANNELS];
         let mut non_finite = false;
-        for (j, y) in rows.clone().enumerate() {
+        for (j, y) in band.rows().enumerate() {
             let pixels = as_contiguous(input.slice(s![y, cols.clone(), ..]), &mut scratch);
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
@@ -365,7 +370,7 @@ impl<A: TableValue> SummedArea<A> {
         }
         SummedArea {
             data,
-            first_row: rows.start,
+            band,
             first_col: cols.start,
             row_stride,
             channels,
@@ -386,9 +391,11 @@ impl<A: TableValue> SummedArea<A> {
         &self.data
     }
 
-    /// Image row of the first prefix row.
+    /// Image row of the first prefix row: the entries of the band's near
+    /// rows (those a window inside the image reads) lie at prefix row
+    /// minus this.
     pub(crate) fn first_row(&self) -> usize {
-        self.first_row
+        self.band.near_start()
     }
 
     /// Image prefix column of the first prefix column.
@@ -404,7 +411,7 @@ impl<A: TableValue> SummedArea<A> {
     /// Entry at image prefix row `row` and prefix column `col`.
     #[inline(always)]
     fn at(&self, row: usize, col: usize, ch: usize) -> A {
-        self.data[(row - self.first_row) * self.row_stride + (col - self.first_col) * self.channels + ch]
+        self.data[self.band.prefix_index(row) * self.row_stride + (col - self.first_col) * self.channels + ch]
     }
 
     /// Sum over image rows `rows` and columns `cols` (both within the table's band).
@@ -424,7 +431,7 @@ impl<A: TableValue> SummedArea<A> {
         combined.clear();
         combined.resize(self.row_stride, A::wide_zero());
         for (row, coeff) in row_terms.iter() {
-            let start = (row - self.first_row) * self.row_stride;
+            let start = self.band.prefix_index(row) * self.row_stride;
             let entries = &self.data[start..start + self.row_stride];
             for (c, &entry) in combined.iter_mut().zip(entries) {
                 *c = entry.wide_mul_add(coeff, *c);

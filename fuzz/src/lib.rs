@@ -185,10 +185,12 @@ pub fn border(u: &mut Unstructured<'_>, sample: SampleType) -> Result<Border> {
     };
     // Out of range for every type but f64, where it is the largest used.
     let large = if sample == SampleType::F64 { highest } else { 1e300 };
-    Ok(match u.int_in_range(0..=3u8)? {
+    Ok(match u.int_in_range(0..=5u8)? {
         0 => Border::Clip,
         1 => Border::Replicate,
         2 => Border::Reflect,
+        3 => Border::Symmetric,
+        4 => Border::Wrap,
         _ => {
             let fraction = u.int_in_range(0..=255u8)? as f64 / 255.0;
             let in_range = if sample.is_integer() {

@@ -5,8 +5,19 @@
 //! smooth / fractional / huge size maps. A new backend is one more line in
 //! `Backend::ALL`.
 
+use varblur::conformance::{Case, CaseSize, check_case};
 use varblur::conformance::{Options, check};
-use varblur::{Backend, Border, Filter, IteratedBox, Kernel};
+use varblur::{Backend, Border, Filter, IteratedBox, Kernel, SampleType};
+
+/// Every border, with a constant inside every sample type's range.
+const BORDERS: [Border; 6] = [
+    Border::Clip,
+    Border::Replicate,
+    Border::Reflect,
+    Border::Constant(7.0),
+    Border::Symmetric,
+    Border::Wrap,
+];
 
 /// The largest |IteratedBox - Naive| the README publishes for the kit's
 /// random requests (tiny images with samples of both signs, random sigma
@@ -66,9 +77,6 @@ fn iterated_box_with_every_box_count_agrees_with_naive() {
 /// border; the exact backends must meet SPEC's bounds.
 #[test]
 fn wide_rows_and_radii_past_the_image_agree_with_naive() {
-    use varblur::SampleType;
-    use varblur::conformance::{Case, CaseSize, check_case};
-    let borders = [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(7.0)];
     let mut state = 0x2545_f491_u64;
     let mut next = move || {
         state ^= state << 13;
@@ -88,7 +96,7 @@ fn wide_rows_and_radii_past_the_image_agree_with_naive() {
     .enumerate()
     {
         for sample in [SampleType::U8, SampleType::U16, SampleType::F32] {
-            for border in borders {
+            for border in BORDERS {
                 for radius in [1.0f32, 2.5, 40.0, 1e9] {
                     let (row_step, col_step) = (1 + i % 2, 1 + (i + 1) % 2);
                     let count = height * row_step * width * col_step * channels;
@@ -118,6 +126,64 @@ fn wide_rows_and_radii_past_the_image_agree_with_naive() {
                         if let Err(failure) = check_case(&Backend::ALL, &case, None) {
                             panic!("{failure}");
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The paths the kit's small shapes do not reach along the height: images
+/// tall enough for several strips, whose bands of rows end inside the
+/// image (with `Wrap`, a strip at an edge reads the rows at the other end
+/// as well), with radii up to a third of the height. `u16` with radius 100
+/// takes `RunningSum`'s general path (its column sums would pass the exact
+/// `u32` quotients) in several strips. Strided views; a NaN and an
+/// infinity in the float images; every border.
+#[test]
+fn tall_images_in_several_strips_agree_with_naive() {
+    let mut state = 0x9e37_79b9_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let cases = [
+        ((150, 5, 1), SampleType::U8, vec![1.0f32, 2.5, 20.0, 45.5]),
+        ((260, 4, 2), SampleType::F32, vec![1.0, 7.25, 40.0]),
+        ((203, 3, 3), SampleType::U16, vec![2.0, 17.5]),
+        ((830, 2, 1), SampleType::U16, vec![100.0]),
+    ];
+    for (i, ((height, width, channels), sample, radii)) in cases.into_iter().enumerate() {
+        let row_step = 1 + i % 2;
+        let count = height * row_step * width * channels;
+        let max = if sample == SampleType::U16 { 65536 } else { 256 };
+        let mut samples: Vec<f64> = (0..count).map(|_| (next() % max) as f64).collect();
+        if sample == SampleType::F32 {
+            samples[count / 5] = f64::NAN;
+            samples[count - 3] = f64::INFINITY;
+        }
+        for border in BORDERS {
+            for &radius in &radii {
+                // A map of whole and fractional radii up to `radius`.
+                let mixed = (0..height * width)
+                    .map(|_| (next() % 9) as f32 / 8.0 * radius)
+                    .collect();
+                for size in [CaseSize::Uniform(radius), CaseSize::Map(mixed)] {
+                    let case = Case {
+                        sample,
+                        kernel: Kernel::Box,
+                        border,
+                        shape: [height, width, channels],
+                        row_step,
+                        col_step: 1,
+                        reversed: i % 2 == 1,
+                        samples: samples.clone(),
+                        size,
+                    };
+                    if let Err(failure) = check_case(&Backend::ALL, &case, None) {
+                        panic!("{failure}");
                     }
                 }
             }

@@ -78,6 +78,38 @@ fn borders_at_the_corner() {
         (0, 0),
         62.0 / 9.0,
     );
+    // Symmetric: rows (-1, 0, 1) read (0, 0, 1), as Replicate does at radius 1: 21 over 9.
+    assert_pixel(
+        &nine(),
+        &Params::new(Kernel::Box, size).with_border(Border::Symmetric),
+        (0, 0),
+        21.0 / 9.0,
+    );
+    // Wrap: rows (-1, 0, 1) read (2, 0, 1), columns likewise:
+    // 9 + 7 + 8 + 3 + 1 + 2 + 6 + 4 + 5 = 45 over 9.
+    assert_pixel(
+        &nine(),
+        &Params::new(Kernel::Box, size).with_border(Border::Wrap),
+        (0, 0),
+        5.0,
+    );
+    // Radius 2 tells Symmetric from Replicate: rows (-2..=2) read (1, 0, 0, 1, 2),
+    // row weights (2, 2, 1) over rows (0, 1, 2), columns likewise: the sum
+    // is sum_(i,j) w_i w_j v(i, j) = 4*1 + 4*2 + 2*3 + 4*4 + 4*5 + 2*6 + 2*7 + 2*8 + 9 = 105 over 25.
+    assert_pixel(
+        &nine(),
+        &Params::new(Kernel::Box, Size::Uniform(2.0)).with_border(Border::Symmetric),
+        (0, 0),
+        105.0 / 25.0,
+    );
+    // Wrap at the opposite corner, radius 2: rows (0..=4) read (0, 1, 2, 0, 1),
+    // the weights (2, 2, 1) of Symmetric's at (0, 0), columns likewise: 105 over 25.
+    assert_pixel(
+        &nine(),
+        &Params::new(Kernel::Box, Size::Uniform(2.0)).with_border(Border::Wrap),
+        (2, 2),
+        105.0 / 25.0,
+    );
 }
 
 #[test]
@@ -88,6 +120,27 @@ fn reflect_repeats_for_windows_larger_than_the_image() {
     let params = Params::new(Kernel::Box, Size::Uniform(4.0)).with_border(Border::Reflect);
     // Rows: a single row reflects onto itself, so each column sum is 9 times the row's.
     assert_pixel(&row, &params, (0, 0), 17.0 / 9.0);
+}
+
+#[test]
+fn symmetric_and_wrap_repeat_for_windows_larger_than_the_image() {
+    // One row [1, 2, 3], radius 4 at column 0. Symmetric (period 0 1 2 2 1 0):
+    // positions -4..=4 read 3 3 2 1 [1] 2 3 3 2, sum 20 over 9.
+    // Wrap (period 0 1 2): 3 1 2 3 [1] 2 3 1 2, sum 18 over 9.
+    let row = array![[1.0, 2.0, 3.0]];
+    let size = Size::Uniform(4.0);
+    assert_pixel(
+        &row,
+        &Params::new(Kernel::Box, size).with_border(Border::Symmetric),
+        (0, 0),
+        20.0 / 9.0,
+    );
+    assert_pixel(
+        &row,
+        &Params::new(Kernel::Box, size).with_border(Border::Wrap),
+        (0, 0),
+        2.0,
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Nothing is proportional to the radius: radius 1e9 (and 1e30, and the
-//! MAX_EXTENT clamp) on a 256 x 256 image works in every box backend, and
+//! MAX_EXTENT clamp) on a 256 x 256 image works in every box backend, with
+//! every border (exact whole-image results for `Symmetric` and `Wrap`), and
 //! a Gaussian of sigma 1e6 in `IteratedBox` with every border. No
 //! timing here (a loaded CI machine would make it flaky); the bench
 //! `cargo bench --bench huge_size` shows that radius 1e9 costs what radius 1 does.
@@ -50,11 +51,70 @@ fn clip_with_a_huge_radius_is_the_image_mean_in_every_backend() {
     }
 }
 
+/// Radius 1e9 with `Symmetric` and `Wrap`: each axis's window of
+/// 2e9 + 1 = 256 K + 1 positions (K = 7_812_500) starts at a position that
+/// reads the centre pixel itself (1e9 is a multiple of both periods, 256 and
+/// 512) and then covers K periods of `Wrap` (K / 2 of `Symmetric`, each
+/// reading every pixel twice): pixel m of the axis is read K times, the
+/// centre once more. The window sum at (y, x) is then
+/// K^2 T + K (R_y + C_x) + v(y, x), with T the channel's total, R_y its row
+/// sum and C_x its column sum, over (256 K + 1)^2: the exact result, rounded
+/// half up (it is positive), for every pixel, in every fast backend.
+#[test]
+fn periodic_borders_with_radius_1e9_give_the_exact_whole_image_result() {
+    const K: u128 = 7_812_500;
+    assert_eq!(2 * 1_000_000_000 + 1, SIDE as u128 * K + 1);
+    // Not `image()`: its rows and columns all sum to 256 x 127.5, which puts
+    // every exact mean within 1e-16 of a rounding tie.
+    let image = Array3::from_shape_fn((SIDE, SIDE, 3), |(y, x, c)| {
+        ((x * x * 3 + y * y * 5 + x * y + c * 71) % 253) as u8
+    });
+    let den = (SIDE as u128 * K + 1).pow(2);
+    let mut closest_tie = 1.0f64;
+    let expected = Array3::from_shape_fn((SIDE, SIDE, 3), |(y, x, c)| {
+        let channel = image.index_axis(ndarray::Axis(2), c);
+        let total: u128 = channel.iter().map(|&v| v as u128).sum();
+        let row: u128 = channel.row(y).iter().map(|&v| v as u128).sum();
+        let col: u128 = channel.column(x).iter().map(|&v| v as u128).sum();
+        let num = K * K * total + K * (row + col) + image[[y, x, c]] as u128;
+        closest_tie = closest_tie.min(((num % den) as f64 / den as f64 - 0.5).abs());
+        ((2 * num + den) / (2 * den)) as u8
+    });
+    // No mean is near a tie, so sums in f64 round every one the exact way.
+    assert!(closest_tie > 1e-6, "{closest_tie}");
+    let radii = Array2::from_elem((SIDE, SIDE), 1e9f32);
+    for border in [Border::Symmetric, Border::Wrap] {
+        for size in [Size::Uniform(1e9), Size::map(&radii)] {
+            let params = Params::new(Kernel::Box, size).with_border(border);
+            let backends = fast_backends(&params);
+            assert!(backends.contains(&Backend::Integral));
+            for backend in backends {
+                let out = backend.apply(image.view(), &params).unwrap();
+                let wrong = out.iter().zip(&expected).filter(|(a, e)| a != e).count();
+                assert_eq!(
+                    wrong,
+                    0,
+                    "{} {border:?} {size:?}: {wrong} samples differ",
+                    backend.name()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn every_border_with_a_huge_radius_matches_naive_on_sample_pixels() {
     let image = image().mapv(|v| v as f32 / 255.0);
     let radii = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| HUGE[(y * 3 + x) % HUGE.len()]);
-    for border in [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(0.25)] {
+    let borders = [
+        Border::Clip,
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(0.25),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
+    for border in borders {
         for size in HUGE.map(Size::Uniform).into_iter().chain([Size::map(&radii)]) {
             let params = Params::new(Kernel::Box, size).with_border(border);
             let backends = fast_backends(&params);
@@ -90,7 +150,15 @@ fn iterated_box_with_sigma_1e6_matches_naive_with_every_border() {
     const PIXELS: [(usize, usize); 3] = [(0, 0), (SIDE / 2, SIDE / 3), (SIDE - 1, SIDE - 2)];
     let image = image().mapv(|v| v as f32 / 255.0);
     let sigmas = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| SIGMAS[(y * 3 + x) % SIGMAS.len()]);
-    for border in [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(0.25)] {
+    let borders = [
+        Border::Clip,
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(0.25),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
+    for border in borders {
         for size in [Size::Uniform(1e6), Size::map(&sigmas)] {
             let params = Params::new(Kernel::Gaussian, size).with_border(border);
             let expected = PIXELS.map(|(y, x)| Naive.apply_region(image.view(), &params, y..y + 1, x..x + 1).unwrap());

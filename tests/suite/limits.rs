@@ -1,8 +1,8 @@
 //! The exactness limits of the integer tables and sums (README, "Limits of
 //! exactness"), hit on both sides of every switch for every exact backend
 //! and integer sample type, with worst-case images: every sample at the
-//! type's maximum and windows covering the whole image (or, with
-//! `Replicate` and `Reflect`, far more), where the exact result is that
+//! type's maximum and windows covering the whole image (or, with the
+//! borders that read image pixels outside it, far more), where the exact result is that
 //! maximum everywhere. Random images at the same switches are held to
 //! `Naive` by the conformance kit's rules: bit-identical for integer radii
 //! while `Naive`'s own f64 sums are exact, within 1 LSB otherwise.
@@ -85,7 +85,7 @@ const U16_RADII: [f32; 7] = [126.0, 126.5, 127.0, 8_388_670.0, 8_388_671.0, 1e9,
 
 #[test]
 fn border_extended_windows_are_exact_on_both_sides_of_each_switch() {
-    for border in [Border::Replicate, Border::Reflect] {
+    for border in [Border::Replicate, Border::Reflect, Border::Symmetric, Border::Wrap] {
         for radius in U8_RADII {
             assert_all_max::<u8>(5, 7, border, radius);
             assert_all_max::<u8>(1, 3, border, radius);
@@ -101,7 +101,14 @@ fn border_extended_windows_are_exact_on_both_sides_of_each_switch() {
 fn border_extended_huge_windows_are_exact() {
     // Windows of (2 * 2^30 + 1)^2 positions: sums near 2^78, held in i128
     // (Integral) or f64 (RunningSum).
-    for border in [Border::Replicate, Border::Reflect, Border::Constant(0.0)] {
+    let borders = [
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(0.0),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
+    for border in borders {
         assert_all_max::<u16>(37, 53, border, 1e9);
         assert_all_max::<u8>(1, 7, border, 1e30);
         assert_all_max::<u16>(64, 1, border, 3e5);
@@ -120,7 +127,7 @@ fn random_images_at_each_switch_agree_with_naive() {
     // exact ((2n + 1)^2 x max < 2^53), within 1 LSB beyond and for
     // fractional radii: the kit's exact bound.
     for (sample, radii, max) in [(SampleType::U8, U8_RADII, 255.0), (SampleType::U16, U16_RADII, 65535.0)] {
-        for border in [Border::Replicate, Border::Reflect] {
+        for border in [Border::Replicate, Border::Reflect, Border::Symmetric, Border::Wrap] {
             for radius in radii {
                 let (h, w, c) = (6, 9, 2);
                 let case = Case {

@@ -50,7 +50,14 @@ fn check_equal<T: Sample>(
 }
 
 fn check_type<T: Sample>(numbers: &mut Numbers, to_sample: impl Fn(u64) -> T) {
-    let borders = [Border::Clip, Border::Replicate, Border::Reflect, Border::Constant(3.0)];
+    let borders = [
+        Border::Clip,
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(3.0),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
     for &(h, w, c) in &[(1, 1, 1), (7, 5, 1), (13, 17, 3), (4, 40, 2)] {
         let image = Array3::from_shape_fn((h, w, c), |_| to_sample(numbers.next()));
         // A map in column-major memory: rows are not contiguous.

@@ -44,7 +44,7 @@ fn same_result_for_any_thread_count() {
     let radii = Array2::from_shape_fn((h, w), |(y, x)| (noise(y * w + x + 7) * 30.0) as f32);
     let image_f32 = Array3::from_shape_fn((h, w, 2), |(y, x, c)| noise((y * w + x) * 2 + c) as f32);
     let image_u8 = Array3::from_shape_fn((h, w, 3), |(y, x, c)| (noise((y * w + x) * 3 + c) * 255.0) as u8);
-    for border in [Border::Clip, Border::Reflect] {
+    for border in [Border::Clip, Border::Reflect, Border::Symmetric, Border::Wrap] {
         for size in [Size::map(&radii), Size::Uniform(6.5), Size::Uniform(11.0)] {
             let params = Params::new(Kernel::Box, size).with_border(border);
             check(&image_f32, &params);
@@ -103,7 +103,14 @@ impl Requests {
 
     fn params(&self) -> Vec<Params<'_>> {
         let mut all = Vec::new();
-        for border in [Border::Clip, Border::Replicate, Border::Constant(9.0)] {
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Constant(9.0),
+            Border::Symmetric,
+            Border::Wrap,
+        ];
+        for border in borders {
             for size in [Size::map(&self.radii), Size::Uniform(4.0), Size::Uniform(2.5)] {
                 all.push(Params::new(Kernel::Box, size).with_border(border));
             }

@@ -28,7 +28,7 @@ use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, RowMaxima};
 use crate::non_finite::NonFinite;
 use crate::quotient;
 use crate::sample::Sample;
-use crate::strips::{band_rows, for_each_strip, strip_rows};
+use crate::strips::{Band, for_each_strip, strip_rows};
 use crate::table::{SummedArea, TableKind, TableValue};
 
 /// Exact box blur via summed-area tables; any per-pixel radius.
@@ -563,7 +563,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
     for_each_strip(out, strip, |rows, mut out_strip| {
         let largest = maxima.over(rows.clone());
         let halo = BoxTaps::new(largest).extent() as usize;
-        let band = band_rows(&rows, halo, height);
+        let band = Band::of(&rows, halo, height, params.border);
         let mut row_buffer = vec![T::default(); width * channels];
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
@@ -694,6 +694,15 @@ mod tests {
     use super::*;
     use ndarray::Array3;
 
+    const BORDERS: [Border; 6] = [
+        Border::Clip,
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(3.0),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
+
     /// Every row of `image` with the runs and with the other paths alone:
     /// the same bits, for each border, from tables of `A`; returns how
     /// many pixels the runs took.
@@ -707,9 +716,9 @@ mod tests {
         let largest = sizes.iter().flatten().fold(0.0f32, |m, &s| m.max(s));
         let halo = BoxTaps::new(largest).extent() as usize;
         let mut taken = 0;
-        for border in [Border::Clip, Border::Replicate, Border::Constant(3.0)] {
+        for border in BORDERS {
             for (y, row_sizes) in sizes.iter().enumerate() {
-                let table = SummedArea::<A>::build(&image.view(), band_rows(&(y..y + 1), halo, height));
+                let table = SummedArea::<A>::build(&image.view(), Band::of(&(y..y + 1), halo, height, border));
                 let mut rows = [
                     vec![T::default(); width * channels],
                     vec![T::default(); width * channels],
@@ -770,9 +779,9 @@ mod tests {
             check_runs::<u16, u32>(&wide_image, &sizes, true);
             let float_image = image.mapv(|v| v as f32 / 7.0 - 3.0);
             check_runs::<f32, f64>(&float_image, &sizes, false);
-            pixels += 3 * height * width;
+            pixels += BORDERS.len() * height * width;
         }
-        // Three borders per pixel; the runs must have taken a fair share.
+        // The runs must have taken a fair share of the pixels of every border.
         assert!(taken * 8 > pixels, "runs took {taken} of {pixels} pixels");
     }
 

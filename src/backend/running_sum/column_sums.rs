@@ -1,6 +1,6 @@
 //! The common case of [`RunningSum`](super::RunningSum): an integer radius
-//! with `Clip`, `Replicate` or `Reflect`, and a window shorter than an
-//! eighth of the image. Each strip keeps one row of running column sums
+//! with any border but `Constant` (whose outside positions add the constant,
+//! not image rows), and a window shorter than an eighth of the image. Each strip keeps one row of running column sums
 //! (the window's rows, summed per sample), updated by the row that enters
 //! and the row that leaves, and slides the horizontal window along it for
 //! each output row. Nothing but that row and the output row is written, so
@@ -34,7 +34,7 @@ use crate::non_finite::NonFinite;
 use crate::prefix::{DIFFERENCE_LANES as LANES, F64_LANES};
 use crate::quotient::{self, SUM_LIMIT};
 use crate::sample::Sample;
-use crate::strips::{as_contiguous, band_rows, for_each_strip};
+use crate::strips::{Band, as_contiguous, for_each_strip};
 use crate::table::TableValue;
 
 /// A running-sum type of this path, and how its window sums become means.
@@ -287,7 +287,7 @@ impl<T: Sample> Setup<'_, T> {
     pub(super) fn by_column_sums<A: ColumnSum>(&self, isa: Isa, out: ArrayViewMut3<'_, T>) -> bool {
         let n = self.taps.inner;
         let [height, width] = [self.rows_slide.len, self.cols_slide.len];
-        let exact_border = matches!(self.border, Border::Clip | Border::Replicate | Border::Reflect);
+        let image_only = !matches!(self.border, Border::Constant(_));
         let largest = |len: usize| match self.border {
             Border::Clip => (2 * n + 1).min(len as i64) as f64,
             _ => (2 * n + 1) as f64,
@@ -298,7 +298,7 @@ impl<T: Sample> Setup<'_, T> {
         } else {
             A::serves::<T>(largest(height) * largest(width))
         };
-        if !exact_border || 8 * self.halo > height || !served {
+        if !image_only || 8 * self.halo > height || !served {
             return false;
         }
         let channels = self.channels;
@@ -317,7 +317,7 @@ impl<T: Sample> Setup<'_, T> {
             if !strip(rows.clone(), out_strip.view_mut(), None) {
                 // Again with NaN and infinities summed as 0, then their own
                 // windows patched from their counts.
-                let band = band_rows(&rows, self.halo, height);
+                let band = Band::of(&rows, self.halo, height, self.border);
                 let non_finite = NonFinite::build(&self.input, band);
                 strip(rows, out_strip, Some(&non_finite));
             }
@@ -1115,7 +1115,13 @@ mod tests {
     /// without AVX-512, within the bound of its order of additions with it.
     fn check_window_means<T: Sample + PartialEq + std::fmt::Debug>(isa: Isa) {
         let mut next_number = crate::test_numbers(0x2545_f491_4f6c_dd1d);
-        let borders = [Border::Clip, Border::Replicate, Border::Reflect];
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Symmetric,
+            Border::Wrap,
+        ];
         for (len, half, channels, border) in (1..=23usize).flat_map(|len| {
             [0i64, 1, 2, 5, 11, 30].into_iter().flat_map(move |half| {
                 [1usize, 2]
@@ -1211,7 +1217,13 @@ mod tests {
     #[test]
     fn fused_short_window_means_equal_window_sums_then_means() {
         let mut next_number = crate::test_numbers(0x3c6e_f372_fe94_f82b);
-        let borders = [Border::Clip, Border::Replicate, Border::Reflect];
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Symmetric,
+            Border::Wrap,
+        ];
         for len in 1..=45usize {
             for half in [0i64, 1, 2, 3, 7, 16, 30] {
                 for channels in 1..=4 {

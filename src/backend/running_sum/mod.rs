@@ -12,8 +12,8 @@
 //!
 //! Integer samples accumulate in integers (u32 or u64, chosen so the largest
 //! window sum fits; wrapping adds and subtracts are then exact), floats in
-//! f64. A window sum beyond u64 (radii near 2^30 with Replicate or Reflect)
-//! accumulates in f64, exact below 2^53 and within 1 LSB above. NaN and
+//! f64. A window sum beyond u64 (radii near 2^30 with a border that reads
+//! image pixels outside the image) accumulates in f64, exact below 2^53 and within 1 LSB above. NaN and
 //! infinities in float images are summed as 0 and counted apart
 //! ([`crate::non_finite`]).
 
@@ -29,7 +29,7 @@ use crate::isa::Isa;
 use crate::kernel::{BoxTaps, Kernel};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
-use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows};
+use crate::strips::{Band, as_contiguous, for_each_strip, strip_rows};
 use crate::table::{TableKind, TableValue};
 
 mod column_sums;
@@ -64,7 +64,7 @@ impl Slide {
         let mut folded = vec![0.0; self.len];
         let c = centre as i64;
         fold_interval(self.border, c - self.half, c + self.half, 1.0, &mut folded);
-        // Counts are integers below 2^31: exact in f64.
+        // Counts are integers of at most 2 MAX_EXTENT + 1: exact in f64.
         folded
             .iter()
             .enumerate()
@@ -97,8 +97,8 @@ impl Slide {
 }
 
 /// What a window sliding along an axis reads, worked out once for every
-/// row: border reads cost a division for `Reflect`, and a window far past
-/// the image reads through the border rule at every step.
+/// row: border reads cost a division for the periodic borders, and a
+/// window far past the image reads through the border rule at every step.
 struct AxisSteps {
     /// How often each pixel is read by the first window (centre 0).
     first: Vec<(usize, u64)>,
@@ -355,9 +355,9 @@ fn running_sums_four<A: TableValue, const C: usize>(rows: [&mut [A]; 4], accs: &
     }
 }
 
-/// Horizontal window sums of the image rows `band` (n and, if fractional, n + 1).
+/// Horizontal window sums of the image rows of a band (n and, if fractional, n + 1).
 struct RowSums<A> {
-    first_row: usize,
+    band: Band,
     row_len: usize,
     inner: Vec<A>,
     outer: Vec<A>,
@@ -370,7 +370,7 @@ impl<A: TableValue> RowSums<A> {
     /// sums are the same for any thread count).
     fn build<T: Sample>(
         input: &ArrayView3<'_, T>,
-        band: Range<usize>,
+        band: Band,
         slide: &Slide,
         steps: &AxisSteps,
         fractional: bool,
@@ -379,9 +379,10 @@ impl<A: TableValue> RowSums<A> {
         let row_len = width * channels;
         let mut inner = vec![A::default(); band.len() * row_len];
         let mut outer = vec![A::default(); if fractional { band.len() * row_len } else { 0 }];
+        let image_rows: Vec<usize> = band.rows().collect();
         let sum_row = |scratch: &mut (Vec<T>, Vec<T>), j: usize, inner: &mut [A], mut outer: Option<&mut [A]>| {
             let (scratch, finite_scratch) = scratch;
-            let pixels = as_contiguous(input.index_axis(Axis(0), band.start + j), scratch);
+            let pixels = as_contiguous(input.index_axis(Axis(0), image_rows[j]), scratch);
             horizontal(
                 pixels,
                 A::from_sample,
@@ -422,7 +423,7 @@ impl<A: TableValue> RowSums<A> {
                 .reduce(|| false, |a, b| a | b)
         };
         RowSums {
-            first_row: band.start,
+            band,
             row_len,
             inner,
             outer,
@@ -432,13 +433,13 @@ impl<A: TableValue> RowSums<A> {
 
     #[inline(always)]
     fn inner_row(&self, image_row: usize) -> &[A] {
-        let j = image_row - self.first_row;
+        let j = self.band.index(image_row);
         &self.inner[j * self.row_len..(j + 1) * self.row_len]
     }
 
     #[inline(always)]
     fn outer_row(&self, image_row: usize) -> &[A] {
-        let j = image_row - self.first_row;
+        let j = self.band.index(image_row);
         &self.outer[j * self.row_len..(j + 1) * self.row_len]
     }
 }
@@ -499,7 +500,7 @@ impl<'a, T: Sample> Setup<'a, T> {
         // Per-axis weights of the blended windows, and their in-image parts.
         let full_axis = (2 * n + 1) as f64 + 2.0 * f;
         let in_axis = |slide: &Slide, p: usize| (1.0 - f) * slide.inside(p, n) + f * slide.inside(p, n + 1);
-        let band = band_rows(&rows, self.halo, height);
+        let band = Band::of(&rows, self.halo, height, border);
         let sums = RowSums::<A>::build(input, band.clone(), cols_slide, &self.col_steps, fractional);
         // Only a band with NaN or infinities needs their counts.
         let non_finite = sums.non_finite.then(|| NonFinite::build(input, band));
@@ -729,7 +730,13 @@ mod tests {
         for (height, width, channels, radius) in
             [(40, 37, 1, 2.0), (67, 53, 2, 3.0), (33, 71, 3, 1.0), (80, 29, 1, 5.0)]
         {
-            for border in [Border::Clip, Border::Replicate, Border::Reflect] {
+            for border in [
+                Border::Clip,
+                Border::Replicate,
+                Border::Reflect,
+                Border::Symmetric,
+                Border::Wrap,
+            ] {
                 let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
                 // A wider image, of which every other column is the input.
                 let bytes = Array3::from_shape_fn((height, 2 * width, channels), |_| next() as u8);
@@ -753,7 +760,7 @@ mod tests {
     #[test]
     fn accumulator_switches_at_the_documented_limits() {
         use TableKind::{Float, U32, U64};
-        let outside = [Border::Replicate, Border::Reflect];
+        let outside = [Border::Replicate, Border::Reflect, Border::Symmetric, Border::Wrap];
         for border in outside {
             // (2n + 3)^2 x 255 <= u32::MAX up to n = 2050, <= u64::MAX up to 134_480_641.
             assert_eq!(accumulator::<u8>(5, 7, border, 2050.0), U32);
