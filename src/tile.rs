@@ -2,22 +2,45 @@
 //! reads, for engines that hold an image in pieces (out of core, or spread
 //! over machines).
 //!
-//! [`input_rect`] tells which input pixels a tile reads (the tile grown by
-//! the kernel's reach, clamped to the image); [`apply_tile`] computes the
-//! tile from them. Within that window a pixel's kernel sees exactly what it
-//! sees in the whole image: where the window stops short of the image's
-//! edge no kernel of the tile reaches it, and where it meets the edge the
-//! border is the image's own. A backend whose result for a pixel depends
-//! only on the pixels its kernel reads then gives the tile bit for bit as
-//! the whole-image run; the built-in exact backends do with integer samples
-//! (their window sums are exact), so [`apply_tile`] serves those and refuses
-//! float samples and approximate backends, whose arithmetic depends on where
-//! a strip or table starts.
+//! [`input_rect`] tells which input pixels a tile reads; [`apply_tile`]
+//! computes the tile from them by running the filter on that window as an
+//! image of its own and keeping the tile. Within the window a pixel's
+//! kernel sees what it sees in the whole image:
+//! - where the window stops short of the image's edge, no kernel of the
+//!   tile reaches the window's edge;
+//! - where the window meets the image's edge, the border is the image's
+//!   own. `Clip`, `Constant` and `Replicate` read nothing past the edge
+//!   but the edge itself; `Reflect` and `Symmetric` read the pixels within
+//!   the reach of the edge, which the window holds (a kernel that folds
+//!   more than once reaches past both edges, and the window is then the
+//!   whole axis);
+//! - `Wrap` reads the opposite edge: along an axis where the tile grown by
+//!   the reach crosses an edge, the window is the whole axis (the only
+//!   window in which the wrap-around is the image's).
+//!
+//! What the tile then equals:
+//! - integer samples with a backend exact for the request: the same pixels
+//!   of the whole-image run, bit for bit (the window sums are exact
+//!   integers, whatever rows or columns a table or strip starts at);
+//! - float samples with an exact backend: within the backend's bound
+//!   against `Naive` (1e-6 of the value range; the window's range is at
+//!   most the image's), not bit for bit: float tables round differently
+//!   when they start elsewhere. Tile and whole-image run are within twice
+//!   that bound of each other;
+//! - approximate backends (the Gaussian's `IteratedBox`, and `Auto` for the
+//!   Gaussian): within the backend's published bound against `Naive`, and
+//!   so within twice that bound of the whole-image run, not bit for bit:
+//!   floats are turned into integers at a scale set by the largest
+//!   magnitude of the window, not of the image; and with 4 or 5 boxes the
+//!   boxes of a sigma reach a few pixels further than the Gaussian's
+//!   truncation, [`reach`], so the window's edge is a border to their
+//!   outermost taps, whose weight is small.
 
 use std::ops::Range;
 
 use ndarray::{ArrayView, ArrayViewMut, s};
 
+use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, ImageDim, Params, Request, Support, validate};
 use crate::kernel::{BoxTaps, GaussianTaps, Kernel};
@@ -54,7 +77,8 @@ impl Rect {
     }
 }
 
-/// How far from its centre a kernel of `size` reads, in pixels.
+/// How far from its centre a kernel of `size` reads, in pixels: ceil(r)
+/// for a box of radius r, ceil(4 sigma) for the Gaussian (its truncation).
 pub fn reach(kernel: Kernel, size: f32) -> usize {
     let extent = match kernel {
         Kernel::Box => BoxTaps::new(size).extent(),
@@ -65,28 +89,42 @@ pub fn reach(kernel: Kernel, size: f32) -> usize {
 
 /// The input pixels that output rectangle `tile` of an image of `height` x
 /// `width` reads, for sizes up to `largest_size` (finite, >= 0) with
-/// `kernel`: the tile grown by the kernel's [`reach`] on every side,
-/// clamped to the image.
-pub fn input_rect(kernel: Kernel, largest_size: f32, (height, width): (usize, usize), tile: &Rect) -> Rect {
+/// `kernel` and `border`: the tile grown by the kernel's [`reach`] on every
+/// side, clamped to the image; with [`Border::Wrap`], the whole axis
+/// wherever the grown tile crosses an edge of it, since the kernel then
+/// reads the opposite edge.
+pub fn input_rect(
+    kernel: Kernel,
+    border: Border,
+    largest_size: f32,
+    (height, width): (usize, usize),
+    tile: &Rect,
+) -> Rect {
     let halo = reach(kernel, largest_size);
     let grow = |range: &Range<usize>, len: usize| {
-        range.start.saturating_sub(halo).min(len)..range.end.saturating_add(halo).min(len)
+        let crosses = range.start < halo || range.end.saturating_add(halo) > len;
+        if matches!(border, Border::Wrap) && crosses {
+            0..len
+        } else {
+            range.start.saturating_sub(halo).min(len)..range.end.saturating_add(halo).min(len)
+        }
     };
     Rect::new(grow(&tile.rows, height), grow(&tile.cols, width))
 }
 
 /// Computes output rectangle `tile` of an image of `image_dim` (height,
-/// width) into `out` (the tile's shape, any strides), bit-identical to the
-/// same pixels of `filter` run on the whole image with `params`.
+/// width) into `out` (the tile's shape, any strides), as the same pixels of
+/// `filter` run on the whole image with `params`: bit for bit for integer
+/// samples with a backend exact for the request, within the backend's bound
+/// otherwise (see the module docs).
 ///
 /// `window` holds the input pixels of rectangle `window_rect` of the image
 /// ((height, width) or (height, width, channels)), which must contain
-/// [`input_rect`] of the tile for the largest size of its pixels; a larger
-/// window is fine. A size map in `params` covers `window_rect` (the sizes
-/// of the tile's pixels are what count). Integer samples only, with a
-/// backend that serves the request exactly (see the module docs); other
-/// requests are [`Error::Unsupported`], and rectangles that do not fit are
-/// [`Error::InvalidTile`]. On error `out` is left untouched.
+/// [`input_rect`] of the tile for the largest size of its pixels and the
+/// border of `params`; a larger window is fine. A size map in `params`
+/// covers `window_rect` (the sizes of the tile's pixels are what count).
+/// Rectangles that do not fit are [`Error::InvalidTile`]; requests the
+/// backend does not serve are its error. On error `out` is left untouched.
 ///
 /// The whole window is computed (one output of the window's size is
 /// allocated) and the tile kept: tiles much larger than the reach waste
@@ -124,22 +162,16 @@ pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
             found: out_shape,
         });
     }
+    // The window as an image of its own: sizes, map shape, border value.
+    validate(&window3, params, window3.shape())?;
     let request = Request::new::<T>(params, [image_dim.0, image_dim.1, channels]);
-    let refuse = |reason| {
-        Err(Error::Unsupported {
+    if let Support::Unsupported(reason) = filter.support(&request) {
+        return Err(Error::Unsupported {
             backend: filter.name(),
             request: format!("a tile of {request}"),
             reason,
-        })
-    };
-    if !T::TYPE.is_integer() {
-        return refuse("tiles are bit-identical to whole-image runs for integer samples only");
+        });
     }
-    if filter.support(&request) != Support::Exact {
-        return refuse("tiles need a backend that serves the request exactly");
-    }
-    // The window as an image of its own: sizes, map shape, border value.
-    validate(&window3, params, window3.shape())?;
     if tile.rows.is_empty() || tile.cols.is_empty() || channels == 0 {
         return Ok(());
     }
@@ -152,7 +184,7 @@ pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
         local(&tile.cols, window_rect.cols.start),
     );
     let largest_size = params.size.max_over_rect(tile_rows.clone(), tile_cols.clone());
-    let needed = input_rect(params.kernel, largest_size, image_dim, tile);
+    let needed = input_rect(params.kernel, params.border, largest_size, image_dim, tile);
     if !window_rect.contains(&needed) {
         return invalid(format!(
             "{window_rect:?} does not contain {needed:?}, which {tile:?} reads"
