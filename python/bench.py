@@ -123,7 +123,7 @@ def numba_sat():
     return numba, blur
 
 
-def dask_run(image, radius, threads, repeat):
+def dask_run(image, radius, threads, repeat, chunk):
     """B3 through varblur.dask on a local cluster: (seconds, peak MB per worker)."""
     import dask.array as da
     from dask.distributed import Client, LocalCluster
@@ -132,7 +132,6 @@ def dask_run(image, radius, threads, repeat):
 
     with LocalCluster(n_workers=threads, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with Client(cluster) as client:
-            chunk = 2048
             lazy_image = da.from_array(image, chunks=chunk)
             lazy_radius = da.from_array(radius, chunks=chunk)
             lazy_image, lazy_radius = client.persist([lazy_image, lazy_radius])
@@ -191,6 +190,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--side", type=int, default=15000, help="B3's side")
     parser.add_argument("--dask", action="store_true", help="also B3 through varblur.dask")
+    parser.add_argument("--chunk", type=int, default=4096, help="the Dask chunks' side")
     parser.add_argument("--skip-b3", action="store_true")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {sys.version.split()[0]}, numpy {np.__version__}")
@@ -202,7 +202,7 @@ def main():
     image, radius = b3_case(args.side)
     single = run_case("B3 (smooth radius map 0..128)", image, radius, args, sat)
     if args.dask:
-        seconds, peaks = dask_run(image, radius, args.threads, args.repeat)
+        seconds, peaks = dask_run(image, radius, args.threads, args.repeat, args.chunk)
         report(f"varblur.dask.box_blur ({args.threads} workers)", args.side, seconds)
         print(f"  dask over the single call: {seconds / single:.2f}x; peak MB per worker: {[round(p) for p in peaks]}")
 

@@ -143,6 +143,12 @@ pub struct Job<'a, T> {
 }
 
 impl<'a, T: Sample> Job<'a, T> {
+    /// The job of `input` with `params`, which [`validate`] has checked and
+    /// whose row maxima it returned.
+    pub(crate) fn validated(input: ArrayView3<'a, T>, params: Params<'a>, maxima: &'a RowMaxima) -> Self {
+        Job { input, params, maxima }
+    }
+
     /// The input image, (height, width, channels), any strides, not empty.
     pub fn input(&self) -> ArrayView3<'a, T> {
         self.input

@@ -42,7 +42,7 @@ use ndarray::{ArrayView, ArrayViewMut, s};
 
 use crate::border::Border;
 use crate::error::Error;
-use crate::filter::{Filter, ImageDim, Params, Request, Support, validate};
+use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, new_output, validate};
 use crate::kernel::{BoxTaps, GaussianTaps, Kernel};
 use crate::sample::Sample;
 
@@ -163,7 +163,7 @@ pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
         });
     }
     // The window as an image of its own: sizes, map shape, border value.
-    validate(&window3, params, window3.shape())?;
+    let maxima = validate(&window3, params, window3.shape())?;
     let request = Request::new::<T>(params, [image_dim.0, image_dim.1, channels]);
     if let Support::Unsupported(reason) = filter.support(&request) {
         return Err(Error::Unsupported {
@@ -190,8 +190,12 @@ pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
             "{window_rect:?} does not contain {needed:?}, which {tile:?} reads"
         ));
     }
-    let whole_window = filter.apply(window, params)?;
-    let whole_window = D::view3(whole_window.view());
+    // The window was validated above: run the filter on it directly.
+    let mut whole_window = new_output(window3.raw_dim())?;
+    filter.run(
+        Job::validated(window3, params.reborrow(), &maxima),
+        whole_window.view_mut(),
+    )?;
     let mut out = D::view3_mut(out);
     out.assign(&whole_window.slice(s![tile_rows, tile_cols, ..]));
     Ok(())

@@ -14,7 +14,8 @@ whole-image call's:
 - within the Gaussian approximation's published bound otherwise.
 
 A size map is read twice: once for its largest value (which fixes the halo),
-once with the blur.
+once with the blur; only the image's chunks are padded with halos (a pixel's
+output depends on its own size only), so no map pixel moves between workers.
 """
 
 from __future__ import annotations
@@ -281,15 +282,18 @@ def _blur(image, size, kernel: str, mode: str, cval: float):
         return padded.map_blocks(
             block, size=float(size), chunks=image.chunks, dtype=image.dtype, meta=np.empty((0,) * image.ndim, image.dtype)
         )
+    # The map is not padded: a chunk's output depends on the sizes of its
+    # own pixels only (each pixel gathers with its own kernel), so the block
+    # pads its map chunk with zeros where the image has halo, and no map
+    # pixel moves between workers.
     size = size.rechunk((row_chunks, col_chunks))
     if image.ndim == 3:
         # Aligned with the image's (row, col, channel) blocks: one chunk of 1.
         size = size[:, :, None]
-    padded_size = da.overlap.overlap(size, depth=depth, boundary=edge)
     return da.map_blocks(
         block,
         padded,
-        padded_size,
+        size,
         chunks=image.chunks,
         dtype=image.dtype,
         meta=np.empty((0,) * image.ndim, image.dtype),
@@ -317,11 +321,11 @@ def _blur_block(
     from ``origin`` on. With it, the window holds the periodic image around
     the chunk, so it is blurred as an image of its own: along a padded axis
     no kernel of the chunk reaches the window's edge, and an unpadded axis
-    is the whole image's.
+    is the whole image's. ``size``, a map, covers the chunk alone: it is
+    padded with zeros to the window (the halo's outputs are dropped, and
+    the chunk's pixels read only their own sizes).
     """
-    if not isinstance(size, (float, int)):
-        size = size.reshape(size.shape[:2])
-    tile, origin = [], []
+    tile, origin, pads = [], [], []
     for axis in (0, 1):
         index, depth = block_id[axis], depths[axis]
         count, length = len(chunks[axis]), chunks[axis][block_id[axis]]
@@ -333,6 +337,7 @@ def _blur_block(
                 f"chunk {block_id} came with {window.shape[axis]} pixels on axis {axis}, "
                 f"not {before} + {length} + {after}"
             )
+        pads.append((before, after))
         if wrap:
             tile.append((before, before + length))
             origin.append(0)
@@ -341,6 +346,8 @@ def _blur_block(
             origin.append(start - before)
     if wrap:
         image_shape = window.shape[:2]
+    if not isinstance(size, (float, int)):
+        size = np.pad(size.reshape(size.shape[:2]), pads)
     return _core.blur_tile(
         window,
         size,
