@@ -472,10 +472,26 @@ fn strips_agree_with_naive_across_their_boundaries_and_the_edges() {
             }
         }
     }
+    // A NaN in the last row and -inf in the first, in different channels:
+    // the first strip's counts hold the last rows, the last strip's the
+    // first rows, uniform sigma (separable passes) and a map (per-pixel
+    // tables) alike; neither reaches the other channel or the middle rows.
     let mut spoiled = image.clone();
     spoiled[[h - 1, 5, 1]] = f64::NAN;
-    let params = Params::new(Kernel::Gaussian, Size::Uniform(6.5)).with_border(Border::Wrap);
-    let out = IteratedBox::default().apply(spoiled.view(), &params).unwrap();
-    assert!(out[[0, 5, 1]].is_nan() && out[[1, 6, 1]].is_nan());
-    assert!(out[[0, 5, 0]].is_finite() && out[[h / 2, 5, 1]].is_finite());
+    spoiled[[0, 30, 0]] = f64::NEG_INFINITY;
+    let map = sigma_map(h, w, 6.5);
+    for size in [Size::Uniform(6.5), Size::map(&map)] {
+        let params = Params::new(Kernel::Gaussian, size).with_border(Border::Wrap);
+        let out = IteratedBox::default().apply(spoiled.view(), &params).unwrap();
+        assert!(out[[0, 5, 1]].is_nan() && out[[1, 6, 1]].is_nan(), "{size:?}");
+        let minus_inf = [out[[h - 1, 30, 0]], out[[h - 2, 31, 0]], out[[1, 29, 0]]];
+        assert!(
+            minus_inf.iter().all(|&v| v == f64::NEG_INFINITY),
+            "{size:?}: {minus_inf:?}"
+        );
+        assert!(
+            out[[h / 2, 5, 1]].is_finite() && out[[h / 2, 30, 0]].is_finite(),
+            "{size:?}"
+        );
+    }
 }

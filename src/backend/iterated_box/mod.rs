@@ -34,7 +34,7 @@ use crate::filter::{Filter, Job, Request, Support};
 use crate::kernel::{GaussianTaps, Kernel, Size};
 use crate::non_finite::{self, NonFinite};
 use crate::sample::{Sample, SampleType};
-use crate::strips::{as_contiguous, band_rows, for_each_strip, strip_rows_within};
+use crate::strips::{Band, as_contiguous, band_rows, for_each_strip, strip_rows_within};
 
 /// The Gaussian of a per-pixel (or uniform) sigma, approximated by k boxes
 /// whose total variance equals the sampled Gaussian's; O(1) per pixel.
@@ -460,18 +460,12 @@ impl<T: Sample> Setup<'_, T> {
 
     /// The image rows that kernels of output `rows` reaching `halo` read:
     /// those within `halo` of the strip, and with Wrap, where that passes
-    /// an edge, rows past the other edge too, so the whole image (one range
-    /// of rows must hold both ends). The mirror borders read back into the
-    /// rows within `halo`.
-    fn non_finite_rows(&self, rows: &Range<usize>, halo: i64) -> Range<usize> {
-        let height = self.input.dim().0;
+    /// an edge, the rows it reaches past the other edge (not the rows
+    /// between, so the counts stay the size of the strip's band). The
+    /// mirror borders read back into the rows within `halo`.
+    fn non_finite_rows(&self, rows: &Range<usize>, halo: i64) -> Band {
         let halo = usize::try_from(halo).unwrap_or(0);
-        let wraps = rows.start < halo || rows.end.saturating_add(halo) > height;
-        if self.border == Border::Wrap && wraps {
-            0..height
-        } else {
-            band_rows(rows, halo, height)
-        }
+        Band::of(rows, halo, self.input.dim().0, self.border)
     }
 
     /// The edge lines for Replicate (else `None`), for tables over `rows`.
