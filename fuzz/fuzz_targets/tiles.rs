@@ -123,7 +123,10 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 // the range plus 1 LSB, for the tile and the whole image each.
                 let bound = 2.0 * (0.03 * 255.0 + 1.0);
                 for (&a, &b) in out.iter().zip(whole_tile.iter()) {
-                    assert!((a as f64 - b as f64).abs() <= bound, "{tile:?} from {window:?}: {a} vs {b}");
+                    assert!(
+                        (a as f64 - b as f64).abs() <= bound,
+                        "{tile:?} from {window:?}: {a} vs {b}"
+                    );
                 }
             }
         }
