@@ -1,5 +1,6 @@
 //! Conformance kit: check any [`Filter`] against the exact [`Naive`]
-//! reference in one call, and time it on the SPEC benchmark cases.
+//! reference in one call, and time it on the benchmark cases B1, B2, B4
+//! and B5 (see [`bench`]).
 //!
 //! Enabled by the `conformance` cargo feature (it pulls in `proptest`).
 //!
@@ -9,8 +10,8 @@
 //! fractional and huge size maps — and for each one:
 //! - if the backend answers [`Support::Unsupported`], checks that it returns
 //!   [`Error::Unsupported`] and leaves the output untouched;
-//! - if it answers [`Support::Exact`], checks the SPEC section 4 bounds against
-//!   `Naive` (integer samples bit-identical for integer sizes, 1 LSB
+//! - if it answers [`Support::Exact`], checks the exactness bounds of
+//!   [`Support::Exact`] against `Naive` (integer samples bit-identical for integer sizes, 1 LSB
 //!   otherwise; floats within 1e-6 of the value range);
 //! - if it answers [`Support::Approximate`], checks the caller's
 //!   [`Options::tolerance`].
@@ -366,7 +367,7 @@ fn regression_test(failure: &Failure) -> String {
     };
     test += &format!("    let actual = {backend}.apply(image, &params).unwrap();\n");
     test += &format!("    // {}\n", failure.reason);
-    test += "    assert_eq!(expected, actual); // or the SPEC bound of the sample type\n}\n";
+    test += "    assert_eq!(expected, actual); // or the exactness bound of the sample type\n}\n";
     test
 }
 
@@ -471,7 +472,8 @@ pub fn cases(sample: SampleType, kernel: Kernel, max_side: usize) -> BoxedStrate
         .boxed()
 }
 
-/// The largest |backend - Naive| an exact backend may show on `case` (SPEC section 4).
+/// The largest |backend - Naive| an exact backend may show on `case` (the bounds of
+/// [`Support::Exact`]).
 fn exact_bound(case: &Case, range: f64) -> f64 {
     let integer_sizes = case.sizes().iter().all(|v| v.fract() == 0.0);
     match case.sample {
@@ -494,7 +496,7 @@ fn exact_bound(case: &Case, range: f64) -> f64 {
 }
 
 /// Largest finite |sample| of the case, and of the border constant.
-/// Non-finite samples are held to an exact match instead (SPEC: NaN propagates).
+/// Non-finite samples are held to an exact match instead (NaN spreads to every pixel whose window reads it).
 fn value_range(case: &Case) -> f64 {
     let mut range = case
         .samples
@@ -559,7 +561,7 @@ fn run_each<F: Filter>(backends: &[F], case: &Case, tolerance: Option<f64>) -> R
 ///   border value, a wrong shape), each backend must return the same error
 ///   (or [`Error::Unsupported`]) and leave its output untouched.
 /// - Unsupported answers must be [`Error::Unsupported`], output untouched.
-/// - Exact answers must meet the SPEC section 4 bounds on every finite
+/// - Exact answers must meet the bounds of [`Support::Exact`] on every finite
 ///   pixel, and reproduce `Naive`'s non-finite pixels exactly (NaN where
 ///   `Naive` has NaN, infinities of the same sign).
 /// - Approximate answers are held to `tolerance` (as [`Options::tolerance`]),
@@ -868,9 +870,9 @@ fn best_of<T: Sample, F: Filter>(backend: &F, image: &Array3<T>, params: &Params
 /// Side of the crop on which [`bench`] times `Naive`.
 const NAIVE_CROP: usize = 32;
 
-/// Times `backend` beside every built-in backend on the SPEC benchmark
-/// cases B1, B2, B4 and B5 (B3, 15000 x 15000, is left to `examples/`),
-/// with image sides multiplied by `scale` (1.0 for the SPEC sizes), best of
+/// Times `backend` beside every built-in backend on the benchmark
+/// cases B1, B2, B4 and B5 (the crate's benches name them) (B3, 15000 x 15000, is left to `examples/`),
+/// with image sides multiplied by `scale` (1.0 for the benches' sizes), best of
 /// `runs` runs each. `Naive`, and `Auto` where it would run `Naive`, would
 /// take minutes at these sizes: `Naive` is timed on a 32 x 32 crop of each
 /// case instead, and `Auto` left out where it would run `Naive`.

@@ -91,7 +91,9 @@ impl std::fmt::Display for Request {
 /// How a backend serves a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Support {
-    /// Results meet the exactness bounds of SPEC section 4 against `Naive`.
+    /// Results meet the exactness bounds against `Naive`: `u8`/`u16`
+    /// bit-identical for integer sizes and within 1 LSB otherwise; `f32`/`f64`
+    /// within 1e-6 of the value range (the largest finite |sample|).
     Exact,
     /// Results approximate the definition; the text states the error.
     Approximate(&'static str),

@@ -1,5 +1,5 @@
 //! Kernels and sizes: the exact 1-D weight definitions every backend is
-//! measured against (SPEC section 2).
+//! measured against.
 
 use std::ops::Range;
 

@@ -103,7 +103,7 @@ impl TableKind {
 
 /// Largest table buffer, in bytes, that a thread keeps for its next table.
 /// Reusing it saves the page faults of a fresh allocation on every call
-/// (measured about 2 ms of the 10 to 15 ms of B1 on 2 threads); larger
+/// (a visible part of B1's time, `benches/variable_box.rs`); larger
 /// buffers are freed after use, so idle memory stays bounded.
 const SPARE_BYTES: usize = 64 << 20;
 

@@ -1,4 +1,4 @@
-//! The reference: SPEC section 2 evaluated directly, accumulated in `f64`.
+//! The reference: the definition of [`crate::kernel`] evaluated directly, accumulated in `f64`.
 //!
 //! It uses only the shared definitions (kernel taps, [`Border::map_index`]
 //! through [`fold_interval`], [`Sample::from_f64`]) and none of the tables,

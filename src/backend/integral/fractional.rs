@@ -13,7 +13,7 @@
 //! means the shared quotient serves) blend in `f32`, 8 pixels at a time:
 //! the sums are exact integers, and the blend's rounding (a few parts in
 //! 10^7 of the mean) can move a mean by at most one step where it lies
-//! next to a half, within SPEC's 1 LSB for fractional radii. The scalar
+//! next to a half, within the 1 LSB that exactness allows for fractional radii. The scalar
 //! form of that blend computes the same operations in the same order, so
 //! a pixel gets the same bits whichever lane or block it falls in. Floats
 //! and wider sums blend in `f64`.

@@ -1,7 +1,7 @@
 //! `IteratedBox`: the Gaussian of a per-pixel sigma, approximated by k
 //! boxes, in O(1) per pixel whatever the sigma.
 //!
-//! Each output pixel gathers with its own kernel (SPEC section 2's gather):
+//! Each output pixel gathers with its own kernel (the gather of the definition in [`crate::kernel`]):
 //! - small sigma (below 3.5): the exact sampled Gaussian, tap by tap (at
 //!   most 33 x 33 taps; a box approximation is poorest there, and the exact
 //!   kernel is affordable);

@@ -12,7 +12,8 @@ use crate::kernel::GaussianTaps;
 const RATIO_STEP: f64 = 1.0 / 64.0;
 const RATIO_LAST_SIGMA: f64 = 64.0;
 
-/// Sum of d^2 w(d) / sum of w(d) over the taps of SPEC section 2.
+/// Sum of d^2 w(d) / sum of w(d) over the taps of the sampled Gaussian
+/// ([`crate::kernel::GaussianTaps`]).
 fn sampled_variance(sigma: f64) -> f64 {
     let taps = GaussianTaps::new(sigma as f32);
     let (mut moment, mut mass) = (0.0, 0.0);
@@ -44,7 +45,7 @@ fn variance_ratios() -> &'static [f64] {
 }
 
 /// The variance the approximation matches for `sigma`: the sampled
-/// kernel's own (SPEC section 2), which is sigma^2 within 0.11 % from sigma
+/// kernel's own (the definition in [`crate::kernel`]), which is sigma^2 within 0.11 % from sigma
 /// 1 up. Beyond sigma 64 the ratio to sigma^2 is held at its value there
 /// (its further changes, from the truncation at ceil(4 sigma), are below 3e-5).
 pub(crate) fn target_variance(sigma: f64) -> f64 {
@@ -63,8 +64,8 @@ pub(crate) fn target_variance(sigma: f64) -> f64 {
 
 /// The sigma from which boxes alone serve a pixel. Below 3.5 the exact
 /// sampled kernel is gathered (at most 33 x 33 taps, [`DIRECT_EXTENT`]).
-/// Measured (README accuracy table): with boxes from sigma 1.5, as the
-/// SPEC's 13 x 13 bound would allow, the largest error on a noise image
+/// Measured (README accuracy table): with boxes from sigma 1.5, as a
+/// 13 x 13 bound on the exact taps would allow, the largest error on a noise image
 /// with a sigma ramp 0..6 was 4x larger (1.9e-2 against 4.1e-3 for k = 3),
 /// because k boxes of width 3 to 7 are a coarse Gaussian; the exact taps
 /// cost about 0.3 us per pixel there, on at most the pixels of sigma < 4.

@@ -692,9 +692,8 @@ pub(super) struct FourRows<'a> {
 /// The vector form also asks the cache for the rows `ahead` (the next
 /// group's entering and leaving rows), a line per row as its own rows
 /// advance: the next column step then finds them in the cache instead of
-/// waiting for memory, which it did for about half its time (`f32` gray
-/// 4096^2, radius 16, 1 thread: medians 586 -> 697 Mpx/s with both rows,
-/// 630 with the entering rows alone).
+/// waiting for memory (the B4 bench, `f32` gray radius 16, shows the gain;
+/// the entering and the leaving rows both count).
 #[inline(always)]
 fn window_means_four<T: Sample, const C: usize>(
     sums: [&[f64]; 4],
@@ -830,9 +829,8 @@ impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
 /// any order, so the same values as `horizontal` and then
 /// [`ColumnSum::means`] (a unit test compares them). Window sums before and
 /// after the plain steps go through `window` (scratch of a row). Asks the
-/// cache for the rows `ahead` a line at a time as it goes (native u8 gray
-/// 4096^2, radius 16: medians 1499 -> 1565 Mpx/s at 1 thread, 2851 -> 2987
-/// at 2).
+/// cache for the rows `ahead` a line at a time as it goes (the B4 bench, `u8`
+/// gray radius 16, shows the gain).
 #[inline(always)]
 fn window_means_short<T: Sample, const C: usize>(
     isa: Isa,

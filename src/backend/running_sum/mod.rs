@@ -720,7 +720,7 @@ mod tests {
 
     /// Both copies of the column-sums path (the build target's, and the
     /// AVX-512 one where the CPU has it) against `Naive`: `u8` bit for bit
-    /// (and so equal to each other), `f32` within SPEC's 1e-6 of the value
+    /// (and so equal to each other), `f32` within the exactness bound, 1e-6 of the value
     /// range. Images tall enough for that path (eight halos), widths past
     /// a few vectors and not multiples of them, 1-3 channels, a strided
     /// view, each border it takes.
