@@ -1,4 +1,4 @@
-//! B5 of SPEC section 8: 1024 x 1024 f32, sigma ramp 0..20, Gaussian:
+//! B5 (docs/DEFINITION.md, section 7): 1024 x 1024 f32, sigma ramp 0..20, Gaussian:
 //! `IteratedBox` (k = 3) beside the 3 x 3 box blending approach the users
 //! found, reimplemented in `baseline/blending.rs`. Also the ramp 0..200
 //! (blending only on a 64 x 64 crop: its passes grow with sigma^2), and a

@@ -1,4 +1,4 @@
-//! Nothing proportional to the radius (issue 7): the same 1024 x 1024 gray
+//! Nothing proportional to the radius: the same 1024 x 1024 gray
 //! u8 image blurred with radius 1, 16, 1024 and 1e9 by `Integral` (one
 //! radius per pixel from a map, here all the same) and `RunningSum`
 //! (uniform), for every border, and the Gaussian of sigma 1, 8, 300 and 1e6
@@ -43,7 +43,7 @@ fn huge_size(c: &mut Criterion) {
                 })
             });
         }
-        // The Gaussian (issue 7's sigma 1e6): `IteratedBox`, which `Auto` picks.
+        // The Gaussian, up to sigma 1e6: `IteratedBox`, which `Auto` picks.
         for sigma in [1.0f32, 8.0, 300.0, 1e6] {
             let sigmas = Array2::from_elem((SIDE, SIDE), sigma);
             for (name, size) in [("", Size::Uniform(sigma)), (" map", Size::map(&sigmas))] {

@@ -1,4 +1,4 @@
-//! B1 of SPEC section 8, the seed's case: 1024 x 1024 gray u8, a uniform
+//! B1 (docs/DEFINITION.md, section 7): 1024 x 1024 gray u8, a uniform
 //! random integer radius 1..=256 per pixel, box kernel, Clip border.
 //! `Integral` on the whole image; `Naive` on a 32 x 32 crop of the same
 //! request (its cost per pixel, times 1024 x 1024, estimates the whole image).
@@ -23,8 +23,8 @@ impl SplitMix {
     }
 }
 
-/// The seed's data: `np.random.randint(256, size=(n, n))` and radii
-/// `np.random.randint(256, size=(n, n)) + 1`.
+/// B1's data, drawn as `np.random.randint(256, size=(n, n))` and radii
+/// `np.random.randint(256, size=(n, n)) + 1` draw theirs.
 fn seed_case(n: usize) -> (Array2<u8>, Array2<f32>) {
     let mut rng = SplitMix(2016);
     let image = Array2::from_shape_simple_fn((n, n), || (rng.next() % 256) as u8);

@@ -118,6 +118,7 @@ fn main() {
         Err(failure) => println!("conformance failure:\n{failure}"),
     }
 
-    // 2. Time it beside the built-in backends on the SPEC cases, at 1/4 size.
+    // 2. Time it beside the built-in backends on the benchmark cases
+    // of docs/DEFINITION.md, at 1/4 size.
     println!("\n{}", bench_table(&bench(&stack, 0.25, 3)));
 }

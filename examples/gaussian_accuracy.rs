@@ -1,4 +1,4 @@
-//! The accuracy table of the README: `IteratedBox` (k = 3, 4, 5) and the
+//! The accuracy of the Gaussian (docs/DESIGN.md): `IteratedBox` (k = 3, 4, 5) and the
 //! 3 x 3 box blending approach, each against the exact `Naive` Gaussian.
 //!
 //!     cargo run --release --example gaussian_accuracy [-- --size N]

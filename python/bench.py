@@ -1,6 +1,6 @@
 """Speed of the Python package beside the Rust crate and a Numba summed-area table.
 
-Prints, in one run on one machine, for the seed's case B1 (1024 x 1024
+Prints, in one run on one machine, for the case B1 (1024 x 1024
 uint8, random integer radius 1..256 per pixel) and B3 (15000 x 15000 uint8,
 smooth radius map 0..128), each a box blur with the default border
 ("renormalize"):

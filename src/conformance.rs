@@ -919,7 +919,7 @@ pub fn bench<F: Filter>(backend: &F, scale: f64, runs: usize) -> Vec<BenchRow> {
             record(&$name, "naive (32x32 crop)", naive, side * side);
         }};
     }
-    // B1: the seed's case.
+    // B1: random integer radii 1..=256.
     let n = side(1024);
     let mut next = noise(2016);
     let image = Array3::from_shape_simple_fn((n, n, 1), || (next() % 256) as u8);

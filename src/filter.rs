@@ -93,7 +93,9 @@ impl std::fmt::Display for Request {
 pub enum Support {
     /// Results meet the exactness bounds against `Naive`: `u8`/`u16`
     /// bit-identical for integer sizes and within 1 LSB otherwise; `f32`/`f64`
-    /// within 1e-6 of the value range (the largest finite |sample|).
+    /// within 1e-6 of the value range (the largest finite |sample|, and |c|
+    /// of a `Constant` border); non-finite pixels exactly as the definition
+    /// in [`crate::kernel`] says.
     Exact,
     /// Results approximate the definition; the text states the error.
     Approximate(&'static str),

@@ -1,4 +1,43 @@
-#![doc = include_str!("../README.md")]
+//! Spatially variable blur: every pixel gets its own box radius or Gaussian
+//! sigma from a per-pixel map, exactly and in O(1) per pixel whatever the
+//! size, with memory bounded by strips of rows.
+//!
+//! Images are [`ndarray`] views of `u8`, `u16`, `f32` or `f64` samples,
+//! (height, width) or (height, width, channels) with 1 to [`MAX_CHANNELS`]
+//! interleaved channels, any strides. The size is [`Size::Uniform`] or a
+//! per-pixel map ([`Size::map`], [`Size::map_u8`], [`Size::map_u16`]).
+//!
+//! ```
+//! use ndarray::{Array2, Array3};
+//! use varblur::{Border, Filter, Kernel, Params, RunningSum, Size};
+//!
+//! let image = Array3::<u8>::from_shape_fn((120, 160, 3), |(y, x, c)| ((x + 2 * y + 50 * c) % 256) as u8);
+//! // A radius per pixel, growing from left to right: sharp to blurred.
+//! let radii = Array2::<f32>::from_shape_fn((120, 160), |(_, x)| x as f32 / 10.0);
+//! let blurred = varblur::blur(&image, Size::map(&radii), Kernel::Box)?;
+//! assert_eq!(blurred.dim(), image.dim());
+//!
+//! // A chosen backend and border, into a caller's buffer.
+//! let params = Params::new(Kernel::Box, Size::Uniform(3.0)).with_border(Border::Reflect);
+//! let mut out = Array3::<u8>::zeros(image.dim());
+//! RunningSum.apply_into(image.view(), &params, out.view_mut())?;
+//! # Ok::<(), varblur::Error>(())
+//! ```
+//!
+//! Where to read on:
+//! - [`kernel`]: the box and Gaussian weights, and [`Size`];
+//! - [`border`]: what lies outside the image ([`Border`]);
+//! - [`sample`]: the sample types and how results are rounded;
+//! - [`filter`]: the [`Filter`] trait every backend implements, and
+//!   [`Support`], which states the exactness bounds;
+//! - [`backend`]: [`Naive`] (the reference), [`Integral`], [`RunningSum`],
+//!   [`IteratedBox`] and [`Auto`];
+//! - [`tile`]: any rectangle of the output from the input pixels it reads;
+//! - [`error`]: the one [`Error`] type; every request is validated before
+//!   the first write.
+//!
+//! The full definition, the design and the benchmarks are in the
+//! repository: `docs/DEFINITION.md`, `docs/DESIGN.md`, `BENCHMARKS.md`.
 #![deny(missing_docs)]
 
 pub mod backend;
@@ -24,6 +63,11 @@ pub use error::Error;
 pub use filter::{Filter, ImageDim, Job, MAX_CHANNELS, Params, Request, Support};
 pub use kernel::{Kernel, Size};
 pub use sample::{Sample, SampleType};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 use ndarray::{Array, ArrayBase, Data};
 

@@ -43,7 +43,8 @@ pub(crate) fn running_sums_scalar<A: TableValue>(values: &mut [A], acc: &mut [A]
 
 /// [`running_sums_scalar`] for `C` channels. The sums live in a local array
 /// that the compiler keeps in registers: through the caller's slice they
-/// went through memory, and store forwarding made RGB rows 2x slower.
+/// went through memory, and store forwarding stalled every RGB row (B4's
+/// RGB case shows it).
 #[inline(always)]
 fn running_sums_in_registers<A: TableValue, const C: usize>(values: &mut [A], acc: &mut [A]) {
     let mut sums: [A; C] = std::array::from_fn(|ch| acc[ch]);
@@ -113,7 +114,8 @@ pub(crate) const F64_LANES: usize = 8;
 /// What [`difference_sums_f64_rows`] reads and writes, eight samples of a
 /// row at a time. Implementations mark both methods `#[inline(always)]`:
 /// closures in their place were inlined or not as the caller's size
-/// allowed, and a call per eight samples made `f32` gray 2x slower.
+/// allowed, and a call per eight samples dominated `f32` gray rows (B4's
+/// `f32` case shows it).
 pub(crate) trait EightsOfRows {
     /// The differences of row `r`, samples `i..i + 8`.
     fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES];
@@ -130,7 +132,7 @@ pub(crate) trait EightsOfRows {
 /// samples of each row it did (the most eights in `len`) and leaves in
 /// `accs` the sums after them. Elsewhere it returns 0 and leaves the rows
 /// to the caller's additions one sample at a time (an SSE2 form of two
-/// lanes measured no faster).
+/// lanes was no faster on B4).
 ///
 /// The sums within a vector are shift-adds (lanes C, 2C and 4C apart), so
 /// the additions are not in the order of one sample at a time: the sums
@@ -591,7 +593,7 @@ pub(crate) mod avx512 {
     /// The CPU must have AVX-512F.
     ///
     /// Inlined always, never compiled on its own with `#[target_feature]`:
-    /// a function of its own measured 40 % slower. Its callers are compiled for AVX-512 (a build that
+    /// a function of its own was slower on B4's `f32` case. Its callers are compiled for AVX-512 (a build that
     /// targets it, or a copy made for it); elsewhere `isa` keeps it from
     /// running.
     #[inline(always)]

@@ -310,7 +310,7 @@ impl<A: TableValue> SummedArea<A> {
         let row_stride = (cols.len() + 1) * channels;
         // Row 0 and column 0 must be zero; the rest is overwritten below,
         // so a spare buffer's old entries stay (zeroing a band of tables
-        // per strip measured 9 % of B3's time).
+        // per strip is a visible part of B3's time).
         let mut data = A::with_spare(std::mem::take);
         let len = (band.len() + 1) * row_stride;
         data.truncate(len);

@@ -1,6 +1,6 @@
 //! Every built-in backend against `Naive` on one random request: the same
 //! typed error as `Naive`'s validation (or `Unsupported`) with the output
-//! untouched, or agreement within the SPEC bounds, non-finite pixels
+//! untouched, or agreement within the bounds of `Support::Exact`, non-finite pixels
 //! exactly. Approximate answers are run but not compared (their own
 //! tolerance is checked by the conformance tests).
 #![no_main]

@@ -3,8 +3,8 @@
 //! views, out-of-range or non-finite border constants, invalid sizes.
 //!
 //! Every call must return exactly the error the validation rules give (an
-//! independent oracle below, in the order SPEC section 5 and `Filter`
-//! document), never panic, and leave the output untouched on error. A call
+//! independent oracle below, in the order `Filter::apply_into` and
+//! `varblur::Error` document), never panic, and leave the output untouched on error. A call
 //! that succeeds must give, bit for bit, what the same backend gives on
 //! contiguous copies of its arrays: the layout of a view never matters.
 #![no_main]

@@ -119,7 +119,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             if backend.support(&request) == Support::Exact {
                 assert_eq!(out, whole_tile, "{tile:?} from {window:?}");
             } else {
-                // The README's bound for the default `IteratedBox`: 3 % of
+                // The bound for the default `IteratedBox` (docs/DEFINITION.md): 3 % of
                 // the range plus 1 LSB, for the tile and the whole image each.
                 let bound = 2.0 * (0.03 * 255.0 + 1.0);
                 for (&a, &b) in out.iter().zip(whole_tile.iter()) {

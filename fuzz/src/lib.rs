@@ -176,8 +176,8 @@ pub fn samples(u: &mut Unstructured<'_>, sample: SampleType, count: usize) -> Re
 pub fn border(u: &mut Unstructured<'_>, sample: SampleType) -> Result<Border> {
     // For f64, +-1e280 rather than +-f64::MAX: the constant times the
     // outside weight of a window (up to 4.6e18) must stay below f64::MAX,
-    // or `Naive` and a backend may round to either side of it (README,
-    // "Reliability and limits"). +-f64::MAX found one real overflow, kept
+    // or `Naive` and a backend may round to either side of it (docs/DESIGN.md,
+    // "Floats"). +-f64::MAX found one real overflow, kept
     // as a regression test.
     let (lowest, highest) = match sample {
         SampleType::F64 => (-1e280, 1e280),

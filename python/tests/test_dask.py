@@ -16,7 +16,7 @@ import varblur.dask  # noqa: E402
 
 MODES = ["renormalize", "nearest", "mirror", "reflect", "wrap", "constant"]
 CVAL = 37.0
-# The README's bound for the default Gaussian backend against the exact
+# The bound (docs/DEFINITION.md) for the default Gaussian backend against the exact
 # definition, as a fraction of the value range.
 GAUSSIAN_BOUND = 0.03
 

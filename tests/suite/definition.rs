@@ -1,4 +1,4 @@
-//! The kernel definition (SPEC sections 2 and 3) on tiny cases whose
+//! The kernel and border definition (`varblur::kernel`, `varblur::border`) on tiny cases whose
 //! expected values are worked out by hand in the comments, for every
 //! backend that serves the request.
 

@@ -141,7 +141,7 @@ fn every_border_with_a_huge_radius_matches_naive_on_sample_pixels() {
 /// answer is within the tolerance published for `IteratedBox` against
 /// `Naive` (`tests/suite/backends_agree.rs`; here far within it, as both kernels
 /// are flat over the image or its reflected period). Five boxes of such a
-/// sigma exceed 128-bit tables on this image (the README's limit): refused
+/// sigma exceed 128-bit tables on this image (the limit in docs/DESIGN.md): refused
 /// with `TooLarge`, never wrong.
 #[test]
 fn iterated_box_with_sigma_1e6_matches_naive_with_every_border() {

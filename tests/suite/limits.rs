@@ -1,5 +1,5 @@
-//! The exactness limits of the integer tables and sums (README, "Limits of
-//! exactness"), hit on both sides of every switch for every exact backend
+//! The exactness limits of the integer tables and sums (docs/DESIGN.md,
+//! "Table widths"), hit on both sides of every switch for every exact backend
 //! and integer sample type, with worst-case images: every sample at the
 //! type's maximum and windows covering the whole image (or, with the
 //! borders that read image pixels outside it, far more), where the exact result is that

@@ -1,4 +1,4 @@
-//! NaN and infinities in float images (SPEC: NaN in an image propagates),
+//! NaN and infinities in float images (the rule in `varblur::kernel`),
 //! and values of very different magnitude, in every box backend.
 //!
 //! `Naive` sums each window in `f64`: a NaN in it gives NaN, an infinity
@@ -127,7 +127,7 @@ fn a_huge_window_holding_both_infinities_is_nan_everywhere() {
 #[test]
 fn non_finite_samples_in_strided_views_through_the_kit() {
     // The conformance kit's own rules (non-finite pixels exact, finite ones
-    // within the SPEC bound), on a strided, reversed view.
+    // within the bound of `Support::Exact`), on a strided, reversed view.
     let (h, w, c) = (23, 19, 3);
     let samples: Vec<f64> = (0..h * 2 * w * 2 * c)
         .map(|i| match i % 97 {
@@ -163,7 +163,7 @@ fn non_finite_samples_in_strided_views_through_the_kit() {
     }
 }
 
-/// The README's bound on the error of float tables: 2^-45 (H_b + W + 64)
+/// The bound on the error of float tables (docs/DESIGN.md, "Floats"): 2^-45 (H_b + W + 64)
 /// N_b M_b, with the band's rows H_b, its samples per channel N_b and its
 /// largest magnitude M_b (here bounded by the whole image's).
 fn magnitude_bound(height: usize, width: usize, largest: f64) -> f64 {
@@ -199,7 +199,7 @@ fn huge_magnitudes_cost_precision_only_in_their_strips() {
                         "{} {params:?} at {at:?}: error {error} > {bound}",
                         backend.name()
                     );
-                    // The SPEC bound for floats, 1e-6 of the value range, holds too.
+                    // The bound of `Support::Exact` for floats, 1e-6 of the value range, holds too.
                     assert!(error <= 1e-6 * 1e30);
                     worst = worst.max(error / 1e30);
                 }

@@ -22,7 +22,7 @@ const BORDERS: [Border; 6] = [
     Border::Wrap,
 ];
 
-/// The largest |IteratedBox - Naive| the README publishes, as a fraction of
+/// The largest |IteratedBox - Naive| docs/DEFINITION.md states, as a fraction of
 /// the value range (plus 1 LSB for integers), for k = 2, 3, 4, 5 boxes.
 const ITERATED_BOX_TOLERANCE: [f64; 4] = [0.05, 0.03, 0.02, 0.02];
 

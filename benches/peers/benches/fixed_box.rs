@@ -1,4 +1,4 @@
-//! B4 of SPEC section 8: 4096 x 4096, one radius for the whole image, box
+//! B4 (docs/DEFINITION.md, section 7): 4096 x 4096, one radius for the whole image, box
 //! kernel: `RunningSum` and `Integral` beside the peers `libblur` (box_blur,
 //! box_blur_f32) and `imageproc` (box_filter, gray u8 only), on u8 gray, u8
 //! RGB and f32 gray at radius 16, and u8 gray at radii 1, 4, 16.5 and 64 to

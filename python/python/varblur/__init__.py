@@ -186,8 +186,8 @@ def gaussian_blur(
     sigma's kernel (a gather), so a sharp change in the sigma map gives no
     seam.
 
-    The result approximates this definition within the bound published in
-    the varblur README (it is exact to rounding for sigma below 3.5, where
+    The result approximates this definition within the bound stated in
+    the varblur repository's docs/DEFINITION.md (it is exact to rounding for sigma below 3.5, where
     the kernel is computed tap by tap); the cost per pixel does not grow
     with sigma.
 

@@ -5,9 +5,9 @@
 //! one array per quantity), the reads (the four rectangle sums, exact in
 //! the table type, with nothing else in the loop so that many reads are in
 //! flight), and the blends and divisions. One pass doing all three per
-//! pixel measured 2-3x slower: its long body left room for few table reads
-//! at once; a plan of one record per pixel, pushed lane by lane, cost a
-//! third of the time.
+//! pixel was much slower on B3's smooth fractional map: its long body left
+//! room for few table reads at once; a plan of one record per pixel,
+//! pushed lane by lane, was slower too.
 //!
 //! Integer samples whose window sums stay below 2^31 (every request whose
 //! means the shared quotient serves) blend in `f32`, 8 pixels at a time:
@@ -240,8 +240,8 @@ impl<A: TableValue> FractionalRow<A> {
         // within the n + 1 one, ends clamped alike; all 0 for pixels not
         // planned), the same for the columns, so with the check above every
         // index below is at least 0 and at most last_row + last_col +
-        // channels - 1 < values.len(). Unchecked reads measured 15 % faster
-        // on this pass (16 reads per pixel).
+        // channels - 1 < values.len(). The reads dominate this pass (16
+        // per pixel), and bounds checks on them show on B3's smooth map.
         let at = |index: usize| unsafe { *values.get_unchecked(index) };
         let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2]| {
             at(bottom + right)

@@ -514,8 +514,8 @@ fn filter_others<T: Sample, A: TableValue>(
         .zip(plan.top_right.iter().zip(&plan.top_left));
     // SAFETY (both loops): tl <= bl, tr <= br for every pixel (top <= bottom,
     // left <= right, or all four 0), and the check above gives 0 <= tl and
-    // br + ch < br + channels <= values.len(). Unchecked reads measured
-    // about 5% faster on B1, where these reads dominate.
+    // br + ch < br + channels <= values.len(). These reads dominate B1,
+    // where bounds checks on them show.
     let at = |corner: i32| unsafe { *values.get_unchecked(corner as usize) };
     if channels == 1 {
         for (sum, ((&br, &bl), (&tr, &tl))) in sums.iter_mut().zip(corners) {
@@ -539,7 +539,7 @@ const BLOCK_COLS: usize = 2048;
 /// turn keep the table columns that the block reads (its columns and the
 /// halo on both sides, of every row of the band) in the cache, where whole
 /// rows would read the whole band, which for large radii is far larger
-/// than the cache (1026 rows x 15000 columns of u32: 62 MB). Each block
+/// than the cache (a band of 1026 rows of 15000 `u32` columns is 62 MB). Each block
 /// has a table of those columns alone, so a thread's table stays a few MB
 /// whatever the image's width. Only where every pixel is planned (`Clip`,
 /// no radius at `MAX_EXTENT`), since the pixels outside the plan share work

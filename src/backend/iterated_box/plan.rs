@@ -64,11 +64,11 @@ pub(crate) fn target_variance(sigma: f64) -> f64 {
 
 /// The sigma from which boxes alone serve a pixel. Below 3.5 the exact
 /// sampled kernel is gathered (at most 33 x 33 taps, [`DIRECT_EXTENT`]).
-/// Measured (README accuracy table): with boxes from sigma 1.5, as a
-/// 13 x 13 bound on the exact taps would allow, the largest error on a noise image
-/// with a sigma ramp 0..6 was 4x larger (1.9e-2 against 4.1e-3 for k = 3),
+/// Boxes from a lower sigma (1.5, as a 13 x 13 bound on the exact taps
+/// would allow) make the largest error on noise with a sigma ramp 0..6
+/// several times larger (the `gaussian_accuracy` example shows it),
 /// because k boxes of width 3 to 7 are a coarse Gaussian; the exact taps
-/// cost about 0.3 us per pixel there, on at most the pixels of sigma < 4.
+/// stay affordable there, and only the pixels of sigma < 4 pay them.
 pub(crate) const BOXES_FROM_SIGMA: f64 = 4.0;
 
 /// Sigmas above this many times the image's longer side (plus 32) act as

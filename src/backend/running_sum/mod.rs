@@ -184,8 +184,8 @@ fn horizontal_four<S: Copy, A: TableValue>(
         &mut i3[samples],
     ];
     // Three or more channels already give as many independent chains per
-    // row; interleaving rows then only spills registers (RGB measured
-    // slower), so those rows go one by one.
+    // row; interleaving rows then only spills registers (B4's RGB
+    // case is slower with it), so those rows go one by one.
     // Sums that take several samples at once (`u32`) have no chain to
     // hide either; their strips never group rows (`column_strip_with`).
     match channels {
