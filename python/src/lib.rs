@@ -532,8 +532,9 @@ fn span(what: &str, start: usize, stop: usize, len: usize) -> PyResult<Range<usi
 /// Blurs the output rectangle `tile` = (row_start, row_stop, col_start,
 /// col_stop) of an image of `image_shape` (height, width) from `window`,
 /// the input pixels from `window_origin` (row, col) on, which must cover
-/// every pixel the tile's kernels read; `size` is a number or a map of the
-/// window's (height, width). Returns the tile's output, bit-identical to
+/// every pixel the tile's kernels read; `size` is a number, a map of the
+/// window's (height, width), or a map of the tile's rows and the window's
+/// columns (no padding needed). Returns the tile's output, bit-identical to
 /// the same pixels of a whole-image `blur` where the crate serves the
 /// request exactly.
 #[pyfunction]
