@@ -13,12 +13,16 @@ smooth radius map 0..128), each a box blur with the default border
   ``prange`` over output rows, the same thread count), when numba is
   installed (integer radii only: the map rounded up for it);
 - with ``--dask``: B3 through ``varblur.dask.box_blur`` on a local cluster
-  of ``--threads`` single-threaded worker processes, the image and map read
-  lazily from ``.npy`` files (as a collection on disk would be), in chunks
-  of ``--chunk-rows`` whole rows (or ``--chunk-rows`` x ``--chunk-cols``),
-  with each worker's peak memory: once given the map's largest radius
-  (``max_radius=128``, as a capped distance map knows it), once finding it
-  (a pass over the map before the blur).
+  of ``--threads`` single-threaded worker processes, in chunks of
+  ``--chunk-rows`` whole rows (or ``--chunk-rows`` x ``--chunk-cols``), with
+  each worker's peak memory, four ways: worker processes with the image
+  and map already in their memory (persisted, as the single call has them
+  in its own);
+  read lazily from ``.npy`` files (as a collection on disk would be) given
+  the map's largest radius (``max_radius=128``, as a capped distance map
+  knows it); read from the files finding it (a pass over the map before
+  the blur); and workers as threads of this process, reading the arrays in
+  its memory (peak memory is then the process's).
 
 Every figure is the best of ``--repeat`` runs (for the Python and Rust calls,
 of ``--rounds`` alternations of them), in megapixels per second.
@@ -181,32 +185,49 @@ def stop_memory_sampler(dask_worker):
     return peak[0] / 1e6
 
 
-def dask_run(image, radius, threads, repeat, chunks, largest, workdir):
+def dask_run(image, radius, threads, repeat, chunks, workdir):
     """B3 through varblur.dask on a local cluster of `threads` single-threaded
-    worker processes, the image and map read from .npy files (in the page
-    cache after the first run) in `chunks`, each output chunk dropped where
-    it was made, the map's `largest` radius given (or None, found by a pass
-    over the map): (best seconds, peak MB of each worker)."""
+    worker processes, in `chunks`, each output chunk dropped where it was
+    made, three ways: the image and map already in the workers' memory (as
+    the single call has them in its own), and read from .npy files (in the
+    page cache after the first run) with the map's largest radius given
+    (``max_radius=128``) or found by a pass over the map. Returns
+    (label, best seconds, peak MB of each worker) for each."""
     import dask.array as da
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster, wait
 
     import varblur.dask as vd
 
     paths = [Path(workdir) / name for name in ("image.npy", "radius.npy")]
     np.save(paths[0], image)
     np.save(paths[1], radius)
+    results = []
     with LocalCluster(n_workers=threads, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with Client(cluster) as client:
             lazy_image, lazy_radius = (da.from_array(NpyFile(path), chunks=chunks) for path in paths)
 
-            def run():
-                result = vd.box_blur(lazy_image, lazy_radius, max_radius=largest)
-                result.map_blocks(lambda b: np.zeros((1, 1), np.uint8), chunks=(1, 1)).compute()
+            def measure(label, image, radius, largest):
+                def run():
+                    result = vd.box_blur(image, radius, max_radius=largest)
+                    result.map_blocks(lambda b: np.zeros((1, 1), np.uint8), chunks=(1, 1)).compute()
 
-            client.run(start_memory_sampler)
-            seconds = best_time(run, repeat)
-            peaks = client.run(stop_memory_sampler)
-    return seconds, sorted(peaks.values())
+                client.run(start_memory_sampler)
+                seconds = best_time(run, repeat)
+                results.append((label, seconds, sorted(client.run(stop_memory_sampler).values())))
+
+            in_memory = client.persist([lazy_image, lazy_radius])
+            wait(in_memory)
+            measure("processes, in the workers' memory", *in_memory, None)
+            del in_memory
+            measure("processes, from .npy files, max_radius=128", lazy_image, lazy_radius, 128.0)
+            measure("processes, from .npy files, largest found", lazy_image, lazy_radius, None)
+    # Workers as threads of this process share its memory: the arrays are
+    # read where they are, as the single call reads them.
+    with LocalCluster(n_workers=threads, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            shared = [da.from_array(array, chunks=chunks) for array in (image, radius)]
+            measure("threads of one process, arrays in memory", *shared, None)
+    return results
 
 
 def report(name, side, seconds):
@@ -268,11 +289,11 @@ def main():
     if args.dask:
         chunks = (args.chunk_rows, args.chunk_cols or args.side)
         print(f"B3 through varblur.dask, {args.threads} single-threaded workers, chunks {chunks[0]} x {chunks[1]}")
-        for largest, how in ((128.0, "max_radius=128 given"), (None, "largest radius found")):
-            with tempfile.TemporaryDirectory() as workdir:
-                seconds, peaks = dask_run(image, radius, args.threads, args.repeat, chunks, largest, workdir)
-            report(f"varblur.dask.box_blur, {how}", args.side, seconds)
-            print(f"  dask over the single call: {seconds / single:.2f}x; peak MB per worker: {[round(p) for p in peaks]}")
+        with tempfile.TemporaryDirectory() as workdir:
+            results = dask_run(image, radius, args.threads, args.repeat, chunks, workdir)
+        for label, seconds, peaks in results:
+            report(label, args.side, seconds)
+            print(f"  over the single call: {seconds / single:.2f}x; peak MB per worker: {[round(p) for p in peaks]}")
 
 
 if __name__ == "__main__":

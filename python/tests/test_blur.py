@@ -662,6 +662,32 @@ def test_many_python_threads_agree_with_one():
         np.testing.assert_array_equal(got, expected)
 
 
+def test_calls_with_the_same_thread_count_do_not_wait_for_each_other():
+    """A small call with threads=1 finishes while a large one with threads=1
+    is still running in another Python thread: each call gets a pool of its
+    own (a shared one-thread pool would queue it behind the large call)."""
+    large = make_image(np.float32, (4000, 4000), seed=27)
+    small = make_image(np.uint8, (16, 16), seed=28)
+    started, finished = threading.Event(), threading.Event()
+
+    def run_large():
+        started.set()
+        varblur.gaussian_blur(large, 6.0, threads=1)
+        finished.set()
+
+    worker = threading.Thread(target=run_large)
+    worker.start()
+    try:
+        started.wait()
+        # Time for the large call to take its pool (it releases the GIL).
+        time.sleep(0.05)
+        varblur.box_blur(small, 2.0, threads=1)
+        small_first = not finished.is_set()
+    finally:
+        worker.join()
+    assert small_first, "the small call waited for the large one"
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kernel", ["box", "gaussian"])
 def test_thread_count_does_not_change_the_result(dtype, kernel):
