@@ -31,7 +31,7 @@ impl RowMaxima {
     }
 
     /// The same maxima for a map whose first row is image row `first_row`.
-    pub(crate) fn from_row(self, first_row: usize) -> Self {
+    pub(crate) fn starting_at(self, first_row: usize) -> Self {
         RowMaxima { first_row, ..self }
     }
 }

@@ -189,7 +189,7 @@ pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
     let tile_rows_map = (tile.rows.len(), window_width);
     let (maxima, size) = match params.size.map_dim() {
         Some(dim) if dim == tile_rows_map && dim != (window_height, window_width) => {
-            let maxima = validate_params::<T>(params, tile_rows_map, channels)?.from_row(tile_rows.start);
+            let maxima = validate_params::<T>(params, tile_rows_map, channels)?.starting_at(tile_rows.start);
             (maxima, params.size.reborrow())
         }
         _ => {
