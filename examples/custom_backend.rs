@@ -70,8 +70,12 @@ impl Filter for LevelStack {
             levels.push(level);
         }
         let top = self.sigmas.len() - 1;
-        Zip::indexed(out.lanes_mut(ndarray::Axis(2))).for_each(|(y, x), mut pixel| {
-            let sigma = params.size.at(y, x).min(self.sigmas[top]);
+        // `out` holds the rows the job asks for (all of them for a whole
+        // image, a tile's for `apply_tile`).
+        let first_row = job.rows().start;
+        Zip::indexed(out.lanes_mut(ndarray::Axis(2))).for_each(|(row, x), mut pixel| {
+            let y = first_row + row;
+            let sigma = job.size_at(y, x).min(self.sigmas[top]);
             let k = self
                 .sigmas
                 .iter()

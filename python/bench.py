@@ -13,9 +13,16 @@ smooth radius map 0..128), each a box blur with the default border
   ``prange`` over output rows, the same thread count), when numba is
   installed (integer radii only: the map rounded up for it);
 - with ``--dask``: B3 through ``varblur.dask.box_blur`` on a local cluster
-  of ``--threads`` single-threaded worker processes, the image and map read
-  lazily from ``.npy`` files (as a collection on disk would be), chunks of
-  ``--chunk`` pixels a side, with each worker's peak memory.
+  of ``--threads`` single-threaded worker processes, in chunks of
+  ``--chunk-rows`` whole rows (or ``--chunk-rows`` x ``--chunk-cols``), with
+  each worker's peak memory, four ways: worker processes with the image
+  and map already in their memory (persisted, as the single call has them
+  in its own);
+  read lazily from ``.npy`` files (as a collection on disk would be) given
+  the map's largest radius (``max_radius=128``, as a capped distance map
+  knows it); read from the files finding it (a pass over the map before
+  the blur); and workers as threads of this process, reading the arrays in
+  its memory (peak memory is then the process's).
 
 Every figure is the best of ``--repeat`` runs (for the Python and Rust calls,
 of ``--rounds`` alternations of them), in megapixels per second.
@@ -23,7 +30,7 @@ of ``--rounds`` alternations of them), in megapixels per second.
 Usage (from the repository root, in the package's environment)::
 
     cargo build --release --example npy
-    python python/bench.py [--threads 2] [--repeat 3] [--side 15000] [--dask] [--skip-b3]
+    python python/bench.py [--threads 2] [--repeat 3] [--side 15000] [--dask] [--chunk-rows 1875] [--skip-b3]
 """
 
 from __future__ import annotations
@@ -126,15 +133,28 @@ def numba_sat():
 
 
 class NpyFile:
-    """A ``.npy`` file as an array Dask reads from: each read memory-maps the
-    file and copies out the piece asked for, so the workers get the path,
-    not the pixels (as for a collection of images on disk)."""
+    """A 2-D ``.npy`` file as an array Dask reads from, so the workers get
+    the path, not the pixels (as for a collection of images on disk): whole
+    rows are read from the file in one piece, other pieces are copied out of
+    a memory map."""
 
     def __init__(self, path):
         header = np.load(path, mmap_mode="r")
         self.path, self.shape, self.dtype, self.ndim = str(path), header.shape, header.dtype, header.ndim
+        self.offset = header.offset
+        assert header.ndim == 2 and header.flags.c_contiguous
 
     def __getitem__(self, key):
+        rows, cols = key if isinstance(key, tuple) else (key, slice(None))
+        width = self.shape[1]
+        whole_rows = isinstance(cols, slice) and cols.indices(width) == (0, width, 1)
+        if whole_rows and isinstance(rows, slice) and rows.step in (None, 1):
+            start, stop, _ = rows.indices(self.shape[0])
+            out = np.empty((max(stop - start, 0), width), self.dtype)
+            with open(self.path, "rb") as file:
+                file.seek(self.offset + start * width * self.dtype.itemsize)
+                file.readinto(memoryview(out).cast("B"))
+            return out
         return np.array(np.load(self.path, mmap_mode="r")[key])
 
 
@@ -165,31 +185,49 @@ def stop_memory_sampler(dask_worker):
     return peak[0] / 1e6
 
 
-def dask_run(image, radius, threads, repeat, chunk, workdir):
+def dask_run(image, radius, threads, repeat, chunks, workdir):
     """B3 through varblur.dask on a local cluster of `threads` single-threaded
-    worker processes, the image and map read from .npy files (in the page
-    cache after the first run) and each output chunk dropped where it was
-    made: (best seconds, peak MB of each worker)."""
+    worker processes, in `chunks`, each output chunk dropped where it was
+    made, three ways: the image and map already in the workers' memory (as
+    the single call has them in its own), and read from .npy files (in the
+    page cache after the first run) with the map's largest radius given
+    (``max_radius=128``) or found by a pass over the map. Returns
+    (label, best seconds, peak MB of each worker) for each."""
     import dask.array as da
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster, wait
 
     import varblur.dask as vd
 
     paths = [Path(workdir) / name for name in ("image.npy", "radius.npy")]
     np.save(paths[0], image)
     np.save(paths[1], radius)
+    results = []
     with LocalCluster(n_workers=threads, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with Client(cluster) as client:
-            lazy_image, lazy_radius = (da.from_array(NpyFile(path), chunks=chunk) for path in paths)
+            lazy_image, lazy_radius = (da.from_array(NpyFile(path), chunks=chunks) for path in paths)
 
-            def run():
-                result = vd.box_blur(lazy_image, lazy_radius)
-                result.map_blocks(lambda b: np.zeros((1, 1), np.uint8), chunks=(1, 1)).compute()
+            def measure(label, image, radius, largest):
+                def run():
+                    result = vd.box_blur(image, radius, max_radius=largest)
+                    result.map_blocks(lambda b: np.zeros((1, 1), np.uint8), chunks=(1, 1)).compute()
 
-            client.run(start_memory_sampler)
-            seconds = best_time(run, repeat)
-            peaks = client.run(stop_memory_sampler)
-    return seconds, sorted(peaks.values())
+                client.run(start_memory_sampler)
+                seconds = best_time(run, repeat)
+                results.append((label, seconds, sorted(client.run(stop_memory_sampler).values())))
+
+            in_memory = client.persist([lazy_image, lazy_radius])
+            wait(in_memory)
+            measure("processes, in the workers' memory", *in_memory, None)
+            del in_memory
+            measure("processes, from .npy files, max_radius=128", lazy_image, lazy_radius, 128.0)
+            measure("processes, from .npy files, largest found", lazy_image, lazy_radius, None)
+    # Workers as threads of this process share its memory: the arrays are
+    # read where they are, as the single call reads them.
+    with LocalCluster(n_workers=threads, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            shared = [da.from_array(array, chunks=chunks) for array in (image, radius)]
+            measure("threads of one process, arrays in memory", *shared, None)
+    return results
 
 
 def report(name, side, seconds):
@@ -236,7 +274,8 @@ def main():
     parser.add_argument("--side", type=int, default=15000, help="B3's side")
     parser.add_argument("--dask", action="store_true", help="also B3 through varblur.dask")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of the Python and Rust runs")
-    parser.add_argument("--chunk", type=int, default=4096, help="the Dask chunks' side")
+    parser.add_argument("--chunk-rows", type=int, default=1875, help="rows of a Dask chunk")
+    parser.add_argument("--chunk-cols", type=int, default=None, help="columns of a Dask chunk (default: whole rows)")
     parser.add_argument("--skip-b3", action="store_true")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {sys.version.split()[0]}, numpy {np.__version__}")
@@ -248,10 +287,13 @@ def main():
     image, radius = b3_case(args.side)
     single = run_case("B3 (smooth radius map 0..128)", image, radius, args, sat)
     if args.dask:
+        chunks = (args.chunk_rows, args.chunk_cols or args.side)
+        print(f"B3 through varblur.dask, {args.threads} single-threaded workers, chunks {chunks[0]} x {chunks[1]}")
         with tempfile.TemporaryDirectory() as workdir:
-            seconds, peaks = dask_run(image, radius, args.threads, args.repeat, args.chunk, workdir)
-        report(f"varblur.dask.box_blur ({args.threads} workers)", args.side, seconds)
-        print(f"  dask over the single call: {seconds / single:.2f}x; peak MB per worker: {[round(p) for p in peaks]}")
+            results = dask_run(image, radius, args.threads, args.repeat, chunks, workdir)
+        for label, seconds, peaks in results:
+            report(label, args.side, seconds)
+            print(f"  over the single call: {seconds / single:.2f}x; peak MB per worker: {[round(p) for p in peaks]}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 //! The [`Filter`] trait every backend implements, the request it is asked
 //! about, and the one validation step every call goes through.
 
+use std::ops::Range;
+
 use ndarray::{Array, ArrayView, ArrayView3, ArrayViewMut, ArrayViewMut3, Axis, Dimension, Ix2, Ix3};
 
 use crate::border::Border;
 use crate::error::Error;
-use crate::kernel::{Kernel, RowMaxima, Size};
+use crate::kernel::{Kernel, RowMaxima, RowSizes, Size};
 use crate::sample::{Sample, SampleType};
 
 /// Most channels an image may have.
@@ -136,44 +138,76 @@ impl ImageDim for Ix3 {
     }
 }
 
-/// A validated call: the input image as (height, width, channels) and the
-/// parameters, checked against each other. Only [`Filter::apply_into`]
-/// makes one, so a backend never sees an unchecked request.
+/// A validated call: the input image as (height, width, channels), the
+/// input rows whose outputs are asked for, and the parameters, checked
+/// against each other. Only [`Filter::apply_into`] and
+/// [`apply_tile`](crate::tile::apply_tile) make one, so a backend never
+/// sees an unchecked request.
 #[derive(Debug, Clone, Copy)]
 pub struct Job<'a, T> {
     input: ArrayView3<'a, T>,
     params: Params<'a>,
     maxima: &'a RowMaxima,
+    first_row: usize,
+    row_count: usize,
 }
 
 impl<'a, T: Sample> Job<'a, T> {
-    /// The job of `input` with `params`, which [`validate`] has checked and
-    /// whose row maxima it returned.
-    pub(crate) fn validated(input: ArrayView3<'a, T>, params: Params<'a>, maxima: &'a RowMaxima) -> Self {
-        Job { input, params, maxima }
+    /// The job of the outputs of input rows `rows` of `input` with
+    /// `params`, whose size map covers those rows, which [`validate_params`]
+    /// has checked and whose row maxima (from `rows.start` on) it returned.
+    pub(crate) fn validated(
+        input: ArrayView3<'a, T>,
+        rows: Range<usize>,
+        params: Params<'a>,
+        maxima: &'a RowMaxima,
+    ) -> Self {
+        Job {
+            input,
+            params,
+            maxima,
+            first_row: rows.start,
+            row_count: rows.len(),
+        }
     }
 
     /// The input image, (height, width, channels), any strides, not empty.
     pub fn input(&self) -> ArrayView3<'a, T> {
         self.input
     }
-    /// The parameters: sizes are finite and >= 0, a size map has the image's shape.
+    /// The input rows whose outputs are asked for, every column of them:
+    /// all rows for a whole-image call, a tile's rows for
+    /// [`apply_tile`](crate::tile::apply_tile). Not empty.
+    pub fn rows(&self) -> Range<usize> {
+        self.first_row..self.first_row + self.row_count
+    }
+    /// The parameters: sizes are finite and >= 0. A size map covers the
+    /// rows of [`Job::rows`] (its first row is input row `rows().start`)
+    /// and every column: read sizes with [`Job::size_at`].
     pub fn params(&self) -> &Params<'a> {
         &self.params
     }
-    /// (height, width, channels).
+    /// The size of input pixel (row, col), a pixel of [`Job::rows`].
+    pub fn size_at(&self, row: usize, col: usize) -> f32 {
+        self.sizes().at(row, col)
+    }
+    /// (height, width, channels) of the input.
     pub fn shape(&self) -> [usize; 3] {
         let (h, w, c) = self.input.dim();
         [h, w, c]
     }
-    /// The largest size of the image (of the map, or the uniform size),
-    /// known from validation: no scan of the map.
+    /// The largest size of the rows asked for (of the map, or the uniform
+    /// size), known from validation: no scan of the map.
     pub fn largest_size(&self) -> f32 {
-        self.maxima.over(0..self.input.dim().0)
+        self.maxima.over(self.rows())
     }
-    /// The largest size of each row of the map, from validation.
+    /// The largest size of each row of the map, by input row, from validation.
     pub(crate) fn row_maxima(&self) -> &'a RowMaxima {
         self.maxima
+    }
+    /// The sizes of the output pixels, by input row.
+    pub(crate) fn sizes(&self) -> RowSizes<'a> {
+        RowSizes::new(self.params.size, self.first_row)
     }
 }
 
@@ -186,7 +220,6 @@ pub(crate) fn validate<T: Sample>(
     params: &Params<'_>,
     out_shape: &[usize],
 ) -> Result<RowMaxima, Error> {
-    let (h, w, c) = input.dim();
     if out_shape != input.shape() {
         return Err(Error::ShapeMismatch {
             what: "output",
@@ -194,6 +227,17 @@ pub(crate) fn validate<T: Sample>(
             found: out_shape.to_vec(),
         });
     }
+    let (h, w, c) = input.dim();
+    validate_params::<T>(params, (h, w), c)
+}
+
+/// The checks of [`validate`] but the output's shape, for a size map of
+/// `map_dim` (rows, columns) and `channels` channels.
+pub(crate) fn validate_params<T: Sample>(
+    params: &Params<'_>,
+    (h, w): (usize, usize),
+    c: usize,
+) -> Result<RowMaxima, Error> {
     if c > MAX_CHANNELS {
         return Err(Error::TooManyChannels {
             channels: c,
@@ -275,7 +319,10 @@ pub trait Filter: Send + Sync {
     /// Whether this backend serves `request` exactly, approximately, or not at all.
     fn support(&self, request: &Request) -> Support;
 
-    /// Computes `job` into `out` (same shape as the input, any strides).
+    /// Computes `job` into `out`: the outputs of input rows
+    /// [`Job::rows`], every column and channel ((rows, width, channels),
+    /// any strides); the rest of the input is there to be read. Sizes are
+    /// those of [`Job::size_at`].
     ///
     /// The job is validated and not empty, and the backend has answered
     /// [`Support::Exact`] or [`Support::Approximate`] for it. A backend that
@@ -306,14 +353,7 @@ pub trait Filter: Send + Sync {
         if h == 0 || w == 0 || c == 0 {
             return Ok(());
         }
-        self.run(
-            Job {
-                input: input.reborrow(),
-                params: params.reborrow(),
-                maxima: &maxima,
-            },
-            out,
-        )
+        self.run(Job::validated(input.reborrow(), 0..h, params.reborrow(), &maxima), out)
     }
 
     /// Blurs `input` into a new array of the same shape. An output that

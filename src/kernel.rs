@@ -24,17 +24,58 @@ pub(crate) struct RowMaxima {
     /// The size of a uniform map (no rows).
     uniform: f32,
     rows: Vec<f32>,
+    /// The image row of the map's first row.
+    first_row: usize,
 }
 
 impl RowMaxima {
-    /// The largest size over `rows` (clamped to the map; 0 if none).
+    /// The largest size over image rows `rows` (clamped to the map's rows; 0
+    /// if none).
     pub(crate) fn over(&self, rows: Range<usize>) -> f32 {
         if self.rows.is_empty() {
             return self.uniform;
         }
-        let rows = rows.start.min(self.rows.len())..rows.end.min(self.rows.len());
+        let local = |row: usize| row.saturating_sub(self.first_row).min(self.rows.len());
+        let rows = local(rows.start)..local(rows.end);
         // Sizes are validated (no NaN).
         self.rows[rows].iter().fold(0.0, |m, &v| if v > m { v } else { m })
+    }
+
+    /// The same maxima for a map whose first row is image row `first_row`.
+    pub(crate) fn starting_at(self, first_row: usize) -> Self {
+        RowMaxima { first_row, ..self }
+    }
+}
+
+/// The sizes of the pixels a job outputs, addressed by image row: a size
+/// map that covers the output rows only (its first row is image row
+/// `first_row`), or one size for every pixel.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowSizes<'a> {
+    size: Size<'a>,
+    first_row: usize,
+}
+
+impl<'a> RowSizes<'a> {
+    /// `size`, whose map (if any) starts at image row `first_row`.
+    pub(crate) fn new(size: Size<'a>, first_row: usize) -> Self {
+        RowSizes { size, first_row }
+    }
+
+    /// The size at image pixel (row, col), an output pixel.
+    #[inline(always)]
+    pub(crate) fn at(&self, row: usize, col: usize) -> f32 {
+        self.size.at(row - self.first_row, col)
+    }
+
+    /// [`Size::row`] of image row `row`, an output row.
+    pub(crate) fn row<'s>(&'s self, row: usize, cols: Range<usize>, scratch: &'s mut Vec<f32>) -> Option<&'s [f32]> {
+        self.size.row(row - self.first_row, cols, scratch)
+    }
+
+    /// [`Size::row_bytes`] of image row `row`, an output row.
+    pub(crate) fn row_bytes(&self, row: usize, cols: Range<usize>) -> &[u8] {
+        self.size.row_bytes(row - self.first_row, cols)
     }
 }
 
@@ -116,6 +157,17 @@ impl<'a> Size<'a> {
         }
     }
 
+    /// The sizes of map rows `rows` (within the map): a view of them; the
+    /// same size for [`Size::Uniform`].
+    pub(crate) fn rows(&self, rows: Range<usize>) -> Size<'_> {
+        match self {
+            Size::Uniform(v) => Size::Uniform(*v),
+            Size::Map(map) => Size::Map(map.slice(s![rows, ..])),
+            Size::MapU8(map, scale) => Size::MapU8(map.slice(s![rows, ..]), *scale),
+            Size::MapU16(map, scale) => Size::MapU16(map.slice(s![rows, ..]), *scale),
+        }
+    }
+
     /// The largest value (0 for an empty map).
     pub fn max_value(&self) -> f32 {
         self.max_over_rows(0..usize::MAX)
@@ -148,6 +200,7 @@ impl<'a> Size<'a> {
             return Ok(RowMaxima {
                 uniform: self.at(0, 0),
                 rows: Vec::new(),
+                first_row: 0,
             });
         };
         let scans = self.scan_rows(0..height, 0..width);
@@ -156,6 +209,7 @@ impl<'a> Size<'a> {
             None => Ok(RowMaxima {
                 uniform: 0.0,
                 rows: scans.iter().map(|row| row.largest).collect(),
+                first_row: 0,
             }),
         }
     }

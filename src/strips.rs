@@ -121,9 +121,12 @@ impl From<Range<usize>> for Band {
     }
 }
 
-/// Calls `work(rows, out_strip)` for every strip of `strip_rows` output rows, in parallel.
+/// Calls `work(rows, out_strip)` for every strip of `strip_rows` output
+/// rows, in parallel; `out` holds the outputs of image rows from
+/// `first_row` on, and `rows` are image rows.
 pub(crate) fn for_each_strip<T: Send + Sync>(
     mut out: ArrayViewMut3<'_, T>,
+    first_row: usize,
     strip_rows: usize,
     work: impl Fn(Range<usize>, ArrayViewMut3<'_, T>) + Sync,
 ) {
@@ -131,7 +134,7 @@ pub(crate) fn for_each_strip<T: Send + Sync>(
         .into_par_iter()
         .enumerate()
         .for_each(|(index, strip)| {
-            let first = index * strip_rows;
+            let first = first_row + index * strip_rows;
             work(first..first + strip.len_of(Axis(0)), strip)
         });
 }

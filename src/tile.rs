@@ -38,11 +38,11 @@
 
 use std::ops::Range;
 
-use ndarray::{ArrayView, ArrayViewMut, s};
+use ndarray::{ArrayView, ArrayViewMut, Dim, s};
 
 use crate::border::Border;
 use crate::error::Error;
-use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, new_output, validate};
+use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, new_output, validate_params};
 use crate::kernel::{BoxTaps, GaussianTaps, Kernel};
 use crate::sample::Sample;
 
@@ -122,13 +122,18 @@ pub fn input_rect(
 /// ((height, width) or (height, width, channels)), which must contain
 /// [`input_rect`] of the tile for the largest size of its pixels and the
 /// border of `params`; a larger window is fine. A size map in `params`
-/// covers `window_rect` (the sizes of the tile's pixels are what count).
-/// Rectangles that do not fit are [`Error::InvalidTile`]; requests the
-/// backend does not serve are its error. On error `out` is left untouched.
+/// covers `window_rect`, or only the tile's rows of it (every column of
+/// the window): the sizes of the tile's pixels are what count, and a map
+/// of the tile's rows spares a caller padding its map to the window. The
+/// map's values are validated wherever it covers (an invalid one is
+/// [`Error::InvalidSize`] at its position in the map). Rectangles that do
+/// not fit are [`Error::InvalidTile`]; requests the backend does not serve
+/// are its error. On error `out` is left untouched.
 ///
-/// The whole window is computed (one output of the window's size is
-/// allocated) and the tile kept: tiles much larger than the reach waste
-/// little.
+/// Only the tile's rows are computed (the backend reads the rest of the
+/// window), across every column of the window: where the tile is narrower
+/// than the window, one output of the tile's rows and the window's width
+/// is allocated and the tile kept.
 pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
     filter: &F,
     window: ArrayView<'_, T, D>,
@@ -162,8 +167,36 @@ pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
             found: out_shape,
         });
     }
-    // The window as an image of its own: sizes, map shape, border value.
-    let maxima = validate(&window3, params, window3.shape())?;
+    let empty = tile.rows.is_empty() || tile.cols.is_empty() || channels == 0;
+    if !empty && !window_rect.contains(tile) {
+        return invalid(format!("{window_rect:?} does not contain {tile:?}"));
+    }
+    // The tile in the window's coordinates (empty for an empty tile).
+    let local = |range: &Range<usize>, origin: usize| {
+        if empty {
+            0..0
+        } else {
+            range.start - origin..range.end - origin
+        }
+    };
+    let (tile_rows, tile_cols) = (
+        local(&tile.rows, window_rect.rows.start),
+        local(&tile.cols, window_rect.cols.start),
+    );
+    // The map validated where it is given: a map of the window is then
+    // read at the tile's rows (its maxima stay the window's, by window
+    // row); a map of the tile's rows is the job's as it is.
+    let tile_rows_map = (tile.rows.len(), window_width);
+    let (maxima, size) = match params.size.map_dim() {
+        Some(dim) if dim == tile_rows_map && dim != (window_height, window_width) => {
+            let maxima = validate_params::<T>(params, tile_rows_map, channels)?.starting_at(tile_rows.start);
+            (maxima, params.size.reborrow())
+        }
+        _ => {
+            let maxima = validate_params::<T>(params, (window_height, window_width), channels)?;
+            (maxima, params.size.rows(tile_rows.clone()))
+        }
+    };
     let request = Request::new::<T>(params, [image_dim.0, image_dim.1, channels]);
     if let Support::Unsupported(reason) = filter.support(&request) {
         return Err(Error::Unsupported {
@@ -172,31 +205,33 @@ pub fn apply_tile<F: Filter, T: Sample, D: ImageDim>(
             reason,
         });
     }
-    if tile.rows.is_empty() || tile.cols.is_empty() || channels == 0 {
+    if empty {
         return Ok(());
     }
-    if !window_rect.contains(tile) {
-        return invalid(format!("{window_rect:?} does not contain {tile:?}"));
+    // The largest size of the tile's rows, from validation, bounds the
+    // tile's own (its rows may hold larger sizes outside the tile's
+    // columns); only where that bound reads past the window are the tile's
+    // sizes scanned.
+    let reads = |largest_size: f32| input_rect(params.kernel, params.border, largest_size, image_dim, tile);
+    let mut needed = reads(maxima.over(tile_rows.clone()));
+    if !window_rect.contains(&needed) {
+        // `size` covers the tile's rows.
+        needed = reads(size.max_over_rect(0..tile_rows.len(), tile_cols.clone()));
     }
-    let local = |range: &Range<usize>, origin: usize| range.start - origin..range.end - origin;
-    let (tile_rows, tile_cols) = (
-        local(&tile.rows, window_rect.rows.start),
-        local(&tile.cols, window_rect.cols.start),
-    );
-    let largest_size = params.size.max_over_rect(tile_rows.clone(), tile_cols.clone());
-    let needed = input_rect(params.kernel, params.border, largest_size, image_dim, tile);
     if !window_rect.contains(&needed) {
         return invalid(format!(
             "{window_rect:?} does not contain {needed:?}, which {tile:?} reads"
         ));
     }
-    // The window was validated above: run the filter on it directly.
-    let mut whole_window = new_output(window3.raw_dim())?;
-    filter.run(
-        Job::validated(window3, params.reborrow(), &maxima),
-        whole_window.view_mut(),
-    )?;
+    // The window was validated above: run the filter on it directly, for
+    // the tile's rows.
+    let job = Job::validated(window3, tile_rows.clone(), Params { size, ..*params }, &maxima);
     let mut out = D::view3_mut(out);
-    out.assign(&whole_window.slice(s![tile_rows, tile_cols, ..]));
+    if tile_cols.len() == window_width {
+        return filter.run(job, out);
+    }
+    let mut rows_out = new_output(Dim([tile_rows.len(), window_width, channels]))?;
+    filter.run(job, rows_out.view_mut())?;
+    out.assign(&rows_out.slice(s![.., tile_cols, ..]));
     Ok(())
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use numpy::ndarray::{Array, Array2, Dimension, Ix2, Ix3};
 use numpy::{
@@ -47,8 +47,11 @@ fn error(message: String) -> PyErr {
 /// pool, and a mistyped count must not exhaust the process.
 const MAX_THREADS: i64 = 1024;
 
-/// Pools of a given thread count kept for later calls; a few counts at a time.
+/// Thread counts whose idle pools are kept for later calls, a few at a time.
 const MAX_POOLS: usize = 8;
+
+/// Idle pools kept per thread count: as many as calls ran at once, up to this.
+const MAX_IDLE_POOLS: usize = 8;
 
 /// The sizes a caller gave, as the crate takes them. A float64 map is
 /// converted to float32 (the crate's sizes are single precision); the other
@@ -218,8 +221,54 @@ fn border_of(mode: &str, cval: f64) -> PyResult<Border> {
     }
 }
 
-/// The pool of `threads` (None: rayon's global pool), built once per count.
-fn pool_of(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<ThreadPool>>> {
+/// Idle pools by thread count, kept for later calls.
+type IdlePools = HashMap<usize, Vec<ThreadPool>>;
+
+/// The idle pools, shared by every calling thread.
+fn idle_pools() -> std::sync::MutexGuard<'static, IdlePools> {
+    static IDLE: OnceLock<Mutex<IdlePools>> = OnceLock::new();
+    // A panic elsewhere while the lock was held leaves the map itself sound.
+    IDLE.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A pool of a given thread count, lent to one call: calls in flight at once
+/// (from several Python threads, as a Dask worker's) each get a pool of
+/// their own, so each runs on as many threads as it asked for instead of
+/// queueing for one shared pool. The pool goes back to the idle ones when
+/// the call ends.
+struct LentPool {
+    count: usize,
+    pool: Option<ThreadPool>,
+}
+
+impl LentPool {
+    fn pool(&self) -> &ThreadPool {
+        self.pool.as_ref().expect("a lent pool is held until dropped")
+    }
+}
+
+impl Drop for LentPool {
+    fn drop(&mut self) {
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        let mut idle = idle_pools();
+        if !idle.contains_key(&self.count) && idle.len() >= MAX_POOLS {
+            // Another count's idle pools make room.
+            let evicted = *idle.keys().next().expect("the map is full");
+            idle.remove(&evicted);
+        }
+        let pools = idle.entry(self.count).or_default();
+        if pools.len() < MAX_IDLE_POOLS {
+            pools.push(pool);
+        }
+    }
+}
+
+/// A pool of `threads` for one call (None: rayon's global pool, shared).
+fn pool_of(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Option<LentPool>> {
     let Some(threads) = threads else {
         return Ok(None);
     };
@@ -234,32 +283,23 @@ fn pool_of(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<ThreadPool
         )));
     }
     let count = count as usize;
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
-    // A panic elsewhere while the lock was held leaves the map itself sound.
-    let mut pools = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(pool) = pools.get(&count) {
-        return Ok(Some(pool.clone()));
-    }
-    if pools.len() >= MAX_POOLS {
-        // A call still running in the evicted pool keeps it alive.
-        let evicted = *pools.keys().next().expect("the map is full");
-        pools.remove(&evicted);
-    }
-    let pool = ThreadPoolBuilder::new()
-        .num_threads(count)
-        .build()
-        .map_err(|err| error(format!("cannot start a pool of {count} threads: {err}")))?;
-    let pool = Arc::new(pool);
-    pools.insert(count, pool.clone());
-    Ok(Some(pool))
+    let idle = idle_pools().get_mut(&count).and_then(Vec::pop);
+    let pool = match idle {
+        Some(pool) => pool,
+        None => ThreadPoolBuilder::new()
+            .num_threads(count)
+            .build()
+            .map_err(|err| error(format!("cannot start a pool of {count} threads: {err}")))?,
+    };
+    Ok(Some(LentPool {
+        count,
+        pool: Some(pool),
+    }))
 }
 
-fn in_pool<R: Send>(pool: Option<&ThreadPool>, work: impl FnOnce() -> R + Send) -> R {
+fn in_pool<R: Send>(pool: Option<&LentPool>, work: impl FnOnce() -> R + Send) -> R {
     match pool {
-        Some(pool) => pool.install(work),
+        Some(pool) => pool.pool().install(work),
         None => work(),
     }
 }
@@ -369,7 +409,7 @@ struct Blur<'py, 'a> {
     kernel: Kernel,
     border: Border,
     out: Option<&'a Bound<'py, PyAny>>,
-    pool: Option<Arc<ThreadPool>>,
+    pool: Option<LentPool>,
 }
 
 impl<'py> Typed for Blur<'py, '_> {
@@ -377,7 +417,7 @@ impl<'py> Typed for Blur<'py, '_> {
 
     fn run<T: Sample + Element, D: ImageDim>(self) -> Self::Output {
         let py = self.image.py();
-        let pool = self.pool.as_deref();
+        let pool = self.pool.as_ref();
         let image = read::<T, D>("image", self.image)?;
         let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
         let view = image.as_array();
@@ -485,7 +525,7 @@ struct BlurTile<'py, 'a> {
     tile: Rect,
     kernel: Kernel,
     border: Border,
-    pool: Option<Arc<ThreadPool>>,
+    pool: Option<LentPool>,
 }
 
 impl<'py> Typed for BlurTile<'py, '_> {
@@ -500,7 +540,7 @@ impl<'py> Typed for BlurTile<'py, '_> {
         let mut out = zeros::<T, D>(dim).map_err(CoreError)?;
         let params = Params::new(self.kernel, self.size.size()).with_border(self.border);
         let target = out.view_mut();
-        let pool = self.pool.as_deref();
+        let pool = self.pool.as_ref();
         py.detach(|| {
             in_pool(pool, || {
                 apply_tile(
@@ -532,8 +572,9 @@ fn span(what: &str, start: usize, stop: usize, len: usize) -> PyResult<Range<usi
 /// Blurs the output rectangle `tile` = (row_start, row_stop, col_start,
 /// col_stop) of an image of `image_shape` (height, width) from `window`,
 /// the input pixels from `window_origin` (row, col) on, which must cover
-/// every pixel the tile's kernels read; `size` is a number or a map of the
-/// window's (height, width). Returns the tile's output, bit-identical to
+/// every pixel the tile's kernels read; `size` is a number, a map of the
+/// window's (height, width), or a map of the tile's rows and the window's
+/// columns (no padding needed). Returns the tile's output, bit-identical to
 /// the same pixels of a whole-image `blur` where the crate serves the
 /// request exactly.
 #[pyfunction]

@@ -564,13 +564,15 @@ def test_blur_tile_matches_whole_image(dtype, kernel, mode, tile):
     halo = 4 if kernel == "box" else 12
     rows = slice(max(tile[0] - halo, 0), min(tile[1] + halo, height))
     cols = slice(max(tile[2] - halo, 0), min(tile[3] + halo, width))
-    got = varblur._core.blur_tile(
-        image[rows, cols], sizes[rows, cols], (rows.start, cols.start), (height, width), tile, kernel, mode, cval, None
-    )
     expected = whole[tile[0] : tile[1], tile[2] : tile[3]]
-    assert got.shape == expected.shape and got.dtype == expected.dtype
-    error = np.abs(got.astype(np.float64) - expected.astype(np.float64)).max()
-    assert error <= tile_tolerance(kernel, dtype, value_range(image, cval))
+    # The map of the window, or of the tile's rows and the window's columns.
+    for map_rows in (rows, slice(tile[0], tile[1])):
+        got = varblur._core.blur_tile(
+            image[rows, cols], sizes[map_rows, cols], (rows.start, cols.start), (height, width), tile, kernel, mode, cval, None
+        )
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        error = np.abs(got.astype(np.float64) - expected.astype(np.float64)).max()
+        assert error <= tile_tolerance(kernel, dtype, value_range(image, cval))
 
 
 @pytest.mark.parametrize("kernel", ["box", "gaussian"])
@@ -658,6 +660,32 @@ def test_many_python_threads_agree_with_one():
         at_once = list(pool.map(run, jobs * 2))
     for expected, got in zip(one_at_a_time * 2, at_once):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_calls_with_the_same_thread_count_do_not_wait_for_each_other():
+    """A small call with threads=1 finishes while a large one with threads=1
+    is still running in another Python thread: each call gets a pool of its
+    own (a shared one-thread pool would queue it behind the large call)."""
+    large = make_image(np.float32, (4000, 4000), seed=27)
+    small = make_image(np.uint8, (16, 16), seed=28)
+    started, finished = threading.Event(), threading.Event()
+
+    def run_large():
+        started.set()
+        varblur.gaussian_blur(large, 6.0, threads=1)
+        finished.set()
+
+    worker = threading.Thread(target=run_large)
+    worker.start()
+    try:
+        started.wait()
+        # Time for the large call to take its pool (it releases the GIL).
+        time.sleep(0.05)
+        varblur.box_blur(small, 2.0, threads=1)
+        small_first = not finished.is_set()
+    finally:
+        worker.join()
+    assert small_first, "the small call waited for the large one"
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -134,6 +134,34 @@ def test_channels_and_numpy_inputs(mode):
     assert_matches("box", image, from_numpy.compute(), whole("box", image, size, mode), mode)
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kernel", ["box", "gaussian"])
+def test_a_given_largest_size_skips_the_scan_and_keeps_the_result(mode, kernel):
+    rng = np.random.default_rng(zlib.crc32(f"given {mode} {kernel}".encode()))
+    image = make_image(rng, (60, 72), np.uint8)
+    cap = 5.0 if kernel == "box" else 1.5
+    size = make_size(rng, "smooth", (60, 72), cap)
+    lazy_size = da.from_array(size, chunks=(15, 72))
+    blur = varblur.dask.box_blur if kernel == "box" else varblur.dask.gaussian_blur
+    given = {"max_radius" if kernel == "box" else "max_sigma": cap}
+    result = blur(da.from_array(image, chunks=(15, 72)), lazy_size, mode=mode, cval=CVAL, **given)
+    # Chunks of whole rows stay whole rows: the halo is rows only.
+    assert result.chunks == ((15,) * 4, (72,))
+    assert_matches(kernel, image, result.compute(), whole(kernel, image, size, mode), mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_size_above_the_given_largest_raises_naming_it(mode):
+    image = da.zeros((40, 40), dtype=np.uint8, chunks=10)
+    size = np.full((40, 40), 2.0, dtype=np.float32)
+    size[23, 17] = 9.0
+    result = varblur.dask.box_blur(image, da.from_array(size, chunks=10), mode=mode, cval=CVAL, max_radius=3.0)
+    with pytest.raises(varblur.Error, match=r"\(23, 17\) is 9.0, above max_radius=3.0"):
+        result.compute()
+    with pytest.raises(varblur.Error):
+        varblur.dask.gaussian_blur(image, size, max_sigma=float("nan"))
+
+
 def test_reach_follows_the_kernels_truncation():
     assert [varblur.dask.reach("box", r) for r in (0, 0.5, 1, 1.0001, 7.5, 1e10)] == [0, 1, 1, 2, 8, 1 << 30]
     assert [varblur.dask.reach("gaussian", s) for s in (0, 0.1, 0.25, 1, 2.6)] == [0, 1, 1, 4, 11]

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
 use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, new_output, validate};
-use crate::kernel::{BoxTaps, GaussianTaps, Kernel};
+use crate::kernel::{BoxTaps, GaussianTaps, Kernel, RowSizes};
 use crate::sample::Sample;
 
 /// The exact reference backend, every kernel and border. Its cost per pixel
@@ -95,11 +95,11 @@ impl AxisWeights {
 fn pixel<T: Sample>(
     input: &ArrayView3<'_, T>,
     params: &Params<'_>,
+    size: f32,
     (row, col): (usize, usize),
     buffers: &mut (Vec<f64>, Vec<f64>),
     out: &mut [T],
 ) {
-    let size = params.size.at(row, col);
     let wy = AxisWeights::new(params.kernel, size, row, params.border, std::mem::take(&mut buffers.0));
     let wx = AxisWeights::new(params.kernel, size, col, params.border, std::mem::take(&mut buffers.1));
     let inside = wy.inside() * wx.inside();
@@ -122,9 +122,12 @@ fn pixel<T: Sample>(
     *buffers = (wy.into_buffer(), wx.into_buffer());
 }
 
+/// Computes output pixels `rows` x `cols` (image positions) into `out`,
+/// with the sizes of `sizes`.
 fn fill<T: Sample>(
     input: ArrayView3<'_, T>,
     params: &Params<'_>,
+    sizes: RowSizes<'_>,
     rows: Range<usize>,
     cols: Range<usize>,
     mut out: ArrayViewMut3<'_, T>,
@@ -137,7 +140,14 @@ fn fill<T: Sample>(
             let mut values = vec![T::default(); c];
             let mut buffers = (vec![0.0; h], vec![0.0; w]);
             for (mut out_px, col) in out_row.axis_iter_mut(Axis(0)).zip(cols.clone()) {
-                pixel(&input, params, (row, col), &mut buffers, &mut values);
+                pixel(
+                    &input,
+                    params,
+                    sizes.at(row, col),
+                    (row, col),
+                    &mut buffers,
+                    &mut values,
+                );
                 out_px.iter_mut().zip(&values).for_each(|(o, v)| *o = *v);
             }
         });
@@ -165,7 +175,7 @@ impl Naive {
         }
         validate(&input, params, input.shape())?;
         let mut out = new_output(ndarray::Dim([rows.len(), cols.len(), c]))?;
-        fill(input, params, rows, cols, out.view_mut());
+        fill(input, params, RowSizes::new(params.size, 0), rows, cols, out.view_mut());
         Ok(out)
     }
 }
@@ -180,8 +190,8 @@ impl Filter for Naive {
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
-        let [h, w, _] = job.shape();
-        fill(job.input(), job.params(), 0..h, 0..w, out);
+        let [_, w, _] = job.shape();
+        fill(job.input(), job.params(), job.sizes(), job.rows(), 0..w, out);
         Ok(())
     }
 }

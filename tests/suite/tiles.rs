@@ -93,10 +93,16 @@ fn check_tiles<T: Sample, F: Filter>(
             (height, width),
             &tile,
         );
+        // A map of the window, or of the tile's rows of it.
+        let map_rows = if numbers.below(2) == 0 {
+            window.rows.clone()
+        } else {
+            tile.rows.clone()
+        };
         let size = if params.size.is_uniform() {
             params.size.reborrow()
         } else {
-            Size::map(sizes.slice(s![window.rows.clone(), window.cols.clone()]))
+            Size::map(sizes.slice(s![map_rows, window.cols.clone()]))
         };
         let window_params = Params::new(params.kernel, size).with_border(params.border);
         let mut out = Array3::<T>::default((tile.rows.len(), tile.cols.len(), channels));

@@ -38,6 +38,7 @@ def blur_tile(
     """Output rectangle ``tile`` = (row_start, row_stop, col_start, col_stop)
     of an image of ``image_shape`` (height, width), from ``window``, the
     input pixels from ``window_origin`` (row, col) on, which must cover every
-    pixel the tile's kernels read. ``size`` is a number or a map of the
-    window's (height, width). Returns the tile's pixels ((rows, cols) or
+    pixel the tile's kernels read. ``size`` is a number, a map of the
+    window's (height, width), or a map of the tile's rows and the window's
+    columns. Returns the tile's pixels ((rows, cols) or
     (rows, cols, channels)), as the same pixels of a whole-image ``blur``."""

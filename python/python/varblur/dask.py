@@ -13,16 +13,20 @@ whole-image call's:
   (the whole-image call's own bound against the exact definition);
 - within the Gaussian approximation's published bound otherwise.
 
-A size map is read twice: once for its largest value (which fixes the halo),
-once with the blur; only the image's chunks are padded with halos (a pixel's
-output depends on its own size only), so no map pixel moves between workers.
+A size map is read twice, once for its largest value (which fixes the halo)
+and once with the blur, unless the caller gives that largest value
+(``max_radius=``, ``max_sigma=``), as a capped distance map knows it. Only the
+image's chunks are padded with halos (a pixel's output depends on its own
+size only), so no map pixel moves between workers. Chunks of whole rows
+(``chunks=(rows, width)``) are the fastest: their halo is rows above and
+below only, and a row-major file reads them in one piece.
 """
 
 from __future__ import annotations
 
 import math
 from functools import partial
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -75,7 +79,7 @@ def reach(kernel: str, size: float) -> int:
     return int(min(extent, MAX_EXTENT))
 
 
-def box_blur(image, radius, *, mode: str = "renormalize", cval: float = 0.0):
+def box_blur(image, radius, *, mode: str = "renormalize", cval: float = 0.0, max_radius: Optional[float] = None):
     """Box blur of a Dask array with a radius per pixel, chunk by chunk.
 
     The lazy equivalent of :func:`varblur.box_blur`: the same kernel and
@@ -95,6 +99,12 @@ def box_blur(image, radius, *, mode: str = "renormalize", cval: float = 0.0):
         The border rule at the image's edges, as in :func:`varblur.box_blur`.
     cval : float
         The value outside the image for ``mode="constant"``.
+    max_radius : float, optional
+        The largest radius of the map, when the caller knows it (a map
+        clipped to it, say): it sets the halo, and the map is not read in
+        advance for its extremes. A chunk whose map holds a larger radius
+        (or one that is not finite and >= 0) raises ``varblur.Error`` when
+        it is computed.
 
     Returns
     -------
@@ -106,14 +116,16 @@ def box_blur(image, radius, *, mode: str = "renormalize", cval: float = 0.0):
     ------
     varblur.Error
         For a radius that is not finite and >= 0 (the map's is checked when
-        this function reads its extremes), or an unknown mode.
+        this function reads its extremes, or when each chunk is computed
+        with ``max_radius``), or an unknown mode.
     TypeError
         For an image of another dtype or rank.
 
     Notes
     -----
     The halo is the reach of the largest radius, ``ceil(max(radius))``
-    (:func:`reach`); the map is computed once for its extremes. A chunk
+    (:func:`reach`); without ``max_radius`` the map is computed once for
+    its extremes. A chunk
     narrower than the halo is merged with its neighbours; an axis no longer
     than the halo becomes one chunk, so a radius as large as the image
     blurs it as one chunk (which must then fit in a worker's memory).
@@ -136,10 +148,10 @@ def box_blur(image, radius, *, mode: str = "renormalize", cval: float = 0.0):
     >>> bool((blurred.compute() == whole).all())
     True
     """
-    return _blur(image, radius, "box", mode, cval)
+    return _blur(image, radius, "box", mode, cval, max_radius)
 
 
-def gaussian_blur(image, sigma, *, mode: str = "renormalize", cval: float = 0.0):
+def gaussian_blur(image, sigma, *, mode: str = "renormalize", cval: float = 0.0, max_sigma: Optional[float] = None):
     """Gaussian blur of a Dask array with a sigma per pixel, chunk by chunk.
 
     The lazy equivalent of :func:`varblur.gaussian_blur`: the same kernel
@@ -160,6 +172,11 @@ def gaussian_blur(image, sigma, *, mode: str = "renormalize", cval: float = 0.0)
         :func:`varblur.gaussian_blur`.
     cval : float
         The value outside the image for ``mode="constant"``.
+    max_sigma : float, optional
+        The largest sigma of the map, when the caller knows it: it sets the
+        halo, and the map is not read in advance for its extremes. A chunk
+        whose map holds a larger sigma (or one that is not finite and >= 0)
+        raises ``varblur.Error`` when it is computed.
 
     Returns
     -------
@@ -171,14 +188,15 @@ def gaussian_blur(image, sigma, *, mode: str = "renormalize", cval: float = 0.0)
     ------
     varblur.Error
         For a sigma that is not finite and >= 0 (the map's is checked when
-        this function reads its extremes), or an unknown mode.
+        this function reads its extremes, or when each chunk is computed
+        with ``max_sigma``), or an unknown mode.
     TypeError
         For an image of another dtype or rank.
 
     Notes
     -----
-    The halo is ``ceil(4 * max(sigma))`` (:func:`reach`); the map is
-    computed once for its extremes. A chunk narrower than the halo is
+    The halo is ``ceil(4 * max(sigma))`` (:func:`reach`); without
+    ``max_sigma`` the map is computed once for its extremes. A chunk narrower than the halo is
     merged with its neighbours; an axis no longer than the halo becomes one
     chunk, so a sigma of a quarter of the image's side or more blurs it as
     one chunk (which must then fit in a worker's memory).
@@ -197,7 +215,7 @@ def gaussian_blur(image, sigma, *, mode: str = "renormalize", cval: float = 0.0)
     >>> bool(np.abs(blurred.compute() - whole).max() < 0.03)
     True
     """
-    return _blur(image, sigma, "gaussian", mode, cval)
+    return _blur(image, sigma, "gaussian", mode, cval, max_sigma)
 
 
 def _starts(chunks: Tuple[int, ...]) -> np.ndarray:
@@ -225,7 +243,7 @@ def _axis_plan(chunks: Tuple[int, ...], halo: int) -> Tuple[Tuple[int, ...], int
     return da.overlap.ensure_minimum_chunksize(halo, chunks), halo
 
 
-def _blur(image, size, kernel: str, mode: str, cval: float):
+def _blur(image, size, kernel: str, mode: str, cval: float, largest_given: Optional[float]):
     import dask.array as da
 
     if mode not in _MODES:
@@ -245,7 +263,10 @@ def _blur(image, size, kernel: str, mode: str, cval: float):
         size = da.asarray(size)
         if size.shape != (height, width):
             raise Error(f"the size map's shape {size.shape} is not the image's (height, width) {(height, width)}")
-        if size.size == 0:
+        if largest_given is not None:
+            largest = float(largest_given)
+            reach(kernel, largest)  # validates it
+        elif size.size == 0:
             largest = 0.0
         else:
             lowest, largest = (float(v) for v in da.compute(size.min(), size.max()))
@@ -277,6 +298,7 @@ def _blur(image, size, kernel: str, mode: str, cval: float):
         chunks=(row_chunks, col_chunks),
         depths=(row_depth, col_depth),
         wrap=wrap,
+        given=None if uniform else largest_given,
     )
     if uniform:
         return padded.map_blocks(
@@ -312,6 +334,7 @@ def _blur_block(
     chunks: Tuple[Tuple[int, ...], Tuple[int, ...]],
     depths: Tuple[int, int],
     wrap: bool,
+    given: Optional[float],
 ) -> np.ndarray:
     """The output of one chunk from its padded input (the window).
 
@@ -321,11 +344,19 @@ def _blur_block(
     from ``origin`` on. With it, the window holds the periodic image around
     the chunk, so it is blurred as an image of its own: along a padded axis
     no kernel of the chunk reaches the window's edge, and an unpadded axis
-    is the whole image's. ``size``, a map, covers the chunk alone: it is
-    padded with zeros to the window (the halo's outputs are dropped, and
-    the chunk's pixels read only their own sizes).
+    is the whole image's. ``size``, a map, covers the chunk alone: the core
+    takes a map of the chunk's rows (only they are computed), so it is
+    padded with zeros to the window's columns only where the window has
+    columns beyond the chunk's (the chunk's pixels read only their own
+    sizes).
+
+    With a largest size the caller ``given`` (the halo's), a map value
+    that reaches past the halo raises: the core finds it, as a window too
+    small for the tile, where the window is the image's own pixels; a
+    window blurred as an image of its own (wrap-around) would take it
+    silently, so there the map is checked first.
     """
-    tile, origin, pads = [], [], []
+    tile, origin, pads, starts = [], [], [], []
     for axis in (0, 1):
         index, depth = block_id[axis], depths[axis]
         count, length = len(chunks[axis]), chunks[axis][block_id[axis]]
@@ -338,6 +369,7 @@ def _blur_block(
                 f"not {before} + {length} + {after}"
             )
         pads.append((before, after))
+        starts.append(start)
         if wrap:
             tile.append((before, before + length))
             origin.append(0)
@@ -346,16 +378,41 @@ def _blur_block(
             origin.append(start - before)
     if wrap:
         image_shape = window.shape[:2]
-    if not isinstance(size, (float, int)):
-        size = np.pad(size.reshape(size.shape[:2]), pads)
-    return _core.blur_tile(
-        window,
-        size,
-        tuple(origin),
-        tuple(image_shape),
-        (tile[0][0], tile[0][1], tile[1][0], tile[1][1]),
-        kernel,
-        mode,
-        cval,
-        1,
-    )
+    sizes = None if isinstance(size, (float, int)) else size.reshape(size.shape[:2])
+    if sizes is not None:
+        if wrap and given is not None:
+            _check_largest(sizes, given, kernel, starts)
+        size = sizes
+        if any(pads[1]):
+            size = np.zeros((sizes.shape[0], window.shape[1]), dtype=sizes.dtype)
+            size[:, pads[1][0] : pads[1][0] + sizes.shape[1]] = sizes
+    try:
+        return _core.blur_tile(
+            window,
+            size,
+            tuple(origin),
+            tuple(image_shape),
+            (tile[0][0], tile[0][1], tile[1][0], tile[1][1]),
+            kernel,
+            mode,
+            cval,
+            1,
+        )
+    except Error:
+        if given is not None and sizes is not None:
+            _check_largest(sizes, given, kernel, starts)
+        raise
+
+
+def _check_largest(size: np.ndarray, largest: float, kernel: str, starts) -> None:
+    """Raises where a size of the chunk's map (whose first pixel is image
+    pixel ``starts``) reaches past the halo made for ``largest``; NaN and
+    negative values are left to the core, which names the pixel."""
+    if size.size == 0:
+        return
+    top = float(np.nanmax(size)) if size.dtype.kind == "f" else float(size.max())
+    if math.isfinite(top) and top > largest and reach(kernel, top) > reach(kernel, largest):
+        at = np.unravel_index(int(np.nanargmax(size)), size.shape)
+        where = tuple(int(start + i) for start, i in zip(starts, at))
+        what = "radius" if kernel == "box" else "sigma"
+        raise Error(f"the {what} at (row, col) {where} is {top}, above max_{what}={largest}")

@@ -558,9 +558,10 @@ fn column_blocks(border: Border, largest: f32, width: usize, halo: usize) -> usi
 fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize, maxima: &RowMaxima) {
     let input = job.input();
     let params = job.params();
+    let row_sizes = job.sizes();
     let shape = job.shape();
     let [height, width, channels] = shape;
-    for_each_strip(out, strip, |rows, mut out_strip| {
+    for_each_strip(out, job.rows().start, strip, |rows, mut out_strip| {
         let largest = maxima.over(rows.clone());
         let halo = BoxTaps::new(largest).extent() as usize;
         let band = Band::of(&rows, halo, height, params.border);
@@ -587,13 +588,12 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
             non_finite |= table.has_non_finite();
             let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
                 let cols = first_col..first_col + out_row.len() / channels.max(1);
-                let sizes: &[f32] = params
-                    .size
+                let sizes: &[f32] = row_sizes
                     .row(y, cols.clone(), size_buffer)
                     .unwrap_or(&uniform_sizes[cols.clone()]);
                 // The next row of the block follows this one.
                 let next_map = if y + 1 < rows.end {
-                    params.size.row_bytes(y + 1, cols)
+                    row_sizes.row_bytes(y + 1, cols)
                 } else {
                     &[]
                 };
@@ -626,7 +626,7 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         // NaN and infinities: their windows patched from their counts.
         if let Some(non_finite) = &non_finite {
             for (y, mut out_row) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
-                let sizes: &[f32] = params.size.row(y, 0..width, &mut size_buffer).unwrap_or(&uniform_sizes);
+                let sizes: &[f32] = row_sizes.row(y, 0..width, &mut size_buffer).unwrap_or(&uniform_sizes);
                 let extent = |x: usize| BoxTaps::new(sizes[x]).extent();
                 match out_row.as_slice_mut() {
                     Some(out) => non_finite.patch_row(params.border, (y, 0), extent, out),
@@ -671,7 +671,7 @@ impl Filter for Integral {
         let [height, width, _] = job.shape();
         // The map's row maxima from validation: the whole image's halo and each strip's.
         let maxima = job.row_maxima();
-        let halo = (BoxTaps::new(maxima.over(0..height)).extent() as usize).min(height);
+        let halo = (BoxTaps::new(job.largest_size()).extent() as usize).min(height);
         let (strip, kind) = table_kind::<T>(height, width, halo);
         match kind {
             Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, maxima),

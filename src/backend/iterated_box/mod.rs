@@ -350,7 +350,7 @@ struct FoldedBox {
 /// Everything a strip needs that is the same for every strip.
 struct Setup<'a, T> {
     input: ArrayView3<'a, T>,
-    sigmas: crate::kernel::Size<'a>,
+    sigmas: crate::kernel::RowSizes<'a>,
     border: Border,
     planner: Planner,
     boxes: usize,
@@ -985,7 +985,7 @@ impl Filter for IteratedBox {
         let halo = planner.reach_bound(max_sigma);
         let setup = Setup {
             input: job.input(),
-            sigmas: params.size.reborrow(),
+            sigmas: job.sizes(),
             border: params.border,
             planner,
             boxes: self.boxes,
@@ -1021,15 +1021,17 @@ impl Filter for IteratedBox {
             Size::Uniform(sigma) => Some(sigma),
             _ => None,
         };
-        for_each_strip(out, strip, |rows, out_strip| match (bits, self.boxes) {
-            (64, 2) => setup.dispatch::<u64, 2>(rows, out_strip, uniform),
-            (64, 3) => setup.dispatch::<u64, 3>(rows, out_strip, uniform),
-            (64, 4) => setup.dispatch::<u64, 4>(rows, out_strip, uniform),
-            (64, _) => setup.dispatch::<u64, 5>(rows, out_strip, uniform),
-            (_, 2) => setup.dispatch::<u128, 2>(rows, out_strip, uniform),
-            (_, 3) => setup.dispatch::<u128, 3>(rows, out_strip, uniform),
-            (_, 4) => setup.dispatch::<u128, 4>(rows, out_strip, uniform),
-            (_, _) => setup.dispatch::<u128, 5>(rows, out_strip, uniform),
+        for_each_strip(out, job.rows().start, strip, |rows, out_strip| {
+            match (bits, self.boxes) {
+                (64, 2) => setup.dispatch::<u64, 2>(rows, out_strip, uniform),
+                (64, 3) => setup.dispatch::<u64, 3>(rows, out_strip, uniform),
+                (64, 4) => setup.dispatch::<u64, 4>(rows, out_strip, uniform),
+                (64, _) => setup.dispatch::<u64, 5>(rows, out_strip, uniform),
+                (_, 2) => setup.dispatch::<u128, 2>(rows, out_strip, uniform),
+                (_, 3) => setup.dispatch::<u128, 3>(rows, out_strip, uniform),
+                (_, 4) => setup.dispatch::<u128, 4>(rows, out_strip, uniform),
+                (_, _) => setup.dispatch::<u128, 5>(rows, out_strip, uniform),
+            }
         });
         Ok(())
     }

@@ -313,7 +313,7 @@ impl<T: Sample> Setup<'_, T> {
                 self.column_strip::<A>(isa, weights, rows, out_strip, non_finite)
             }
         };
-        for_each_strip(out, self.column_strip_rows(), |rows, mut out_strip| {
+        for_each_strip(out, self.first_row, self.column_strip_rows(), |rows, mut out_strip| {
             if !strip(rows.clone(), out_strip.view_mut(), None) {
                 // Again with NaN and infinities summed as 0, then their own
                 // windows patched from their counts.

@@ -455,6 +455,8 @@ struct Setup<'a, T> {
     /// Rows a window reaches up and down, clamped to the image.
     halo: usize,
     channels: usize,
+    /// The first input row whose outputs are asked for.
+    first_row: usize,
 }
 
 impl<'a, T: Sample> Setup<'a, T> {
@@ -478,6 +480,7 @@ impl<'a, T: Sample> Setup<'a, T> {
             cols_slide,
             halo: (taps.extent() as usize).min(height),
             channels,
+            first_row: job.rows().start,
         }
     }
 
@@ -607,7 +610,7 @@ impl<'a, T: Sample> Setup<'a, T> {
 
 /// The general path for every request.
 fn run_with<T: Sample, A: TableValue>(setup: &Setup<'_, T>, out: ArrayViewMut3<'_, T>) {
-    for_each_strip(out, setup.strip_rows(), |rows, out_strip| {
+    for_each_strip(out, setup.first_row, setup.strip_rows(), |rows, out_strip| {
         setup.by_row_sums::<A>(rows, out_strip)
     });
 }
