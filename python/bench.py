@@ -30,7 +30,7 @@ of ``--rounds`` alternations of them), in megapixels per second.
 Usage (from the repository root, in the package's environment)::
 
     cargo build --release --example npy
-    python python/bench.py [--threads 2] [--repeat 3] [--side 15000] [--dask] [--chunk-rows 1875] [--skip-b3]
+    python python/bench.py [--threads 2] [--repeat 3] [--side 15000] [--dask] [--chunk-rows 3750] [--skip-b3]
 """
 
 from __future__ import annotations
@@ -274,7 +274,7 @@ def main():
     parser.add_argument("--side", type=int, default=15000, help="B3's side")
     parser.add_argument("--dask", action="store_true", help="also B3 through varblur.dask")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of the Python and Rust runs")
-    parser.add_argument("--chunk-rows", type=int, default=1875, help="rows of a Dask chunk")
+    parser.add_argument("--chunk-rows", type=int, default=3750, help="rows of a Dask chunk")
     parser.add_argument("--chunk-cols", type=int, default=None, help="columns of a Dask chunk (default: whole rows)")
     parser.add_argument("--skip-b3", action="store_true")
     args = parser.parse_args()
