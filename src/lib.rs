@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
+mod arch;
 pub mod backend;
 pub mod border;
 mod cache;
@@ -8,7 +11,6 @@ mod cache;
 pub mod conformance;
 pub mod error;
 pub mod filter;
-mod isa;
 pub mod kernel;
 mod non_finite;
 mod prefix;

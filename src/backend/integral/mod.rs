@@ -512,7 +512,7 @@ fn filter_others<T: Sample, A: TableValue>(
         .iter()
         .zip(&plan.bottom_left)
         .zip(plan.top_right.iter().zip(&plan.top_left));
-    // SAFETY (both loops): tl <= bl, tr <= br for every pixel (top <= bottom,
+    // SAFETY: in both loops, tl <= bl, tr <= br for every pixel (top <= bottom,
     // left <= right, or all four 0), and the check above gives 0 <= tl and
     // br + ch < br + channels <= values.len(). Unchecked reads measured
     // about 5% faster on B1, where these reads dominate.

@@ -20,9 +20,10 @@ use wide::{f32x8, i32x8};
 
 use super::fractional::{blend_small, blend_small_x8, blend_wide};
 use super::row_plan::Geometry;
+use crate::arch::Portable;
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
-use crate::quotient::{quotient, quotient_x8};
+use crate::quotient::{quotient, quotient_lanes};
 use crate::sample::Sample;
 use crate::table::{SummedArea, TableValue};
 
@@ -344,7 +345,7 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
             let f = f32x8::from(<[f32; 8]>::try_from(&sizes[i..i + 8]).expect("8 lanes")) - ns;
             blend_small_x8([sum_x8(a, i), sum_x8(b, i), sum_x8(c, i), sum_x8(d, i)], f, counts)
         } else {
-            quotient_x8(sum_x8(a, i), weights, inverses)
+            quotient_lanes(Portable::<i32x8>::new(), sum_x8(a, i), weights, inverses)
         };
         for (out, mean) in out[i..i + 8].iter_mut().zip(means.to_array()) {
             *out = T::from_whole(mean as u32);

@@ -12,10 +12,10 @@
 //! ([`Setup::by_row_sums`]).
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
-//! the build does not target it ([`crate::isa`]); in that copy the `u8`
-//! loops, written with `wide`'s 16-lane types that a portable build makes
-//! four SSE2 vectors of, take `core::arch` forms of one AVX-512 vector
-//! (module `avx512`). While a row's windows
+//! the build does not target it ([`crate::arch`]); in that copy the `u8`
+//! loops, written once over [`Lanes`], take AVX-512's vectors of sixteen
+//! lanes rather than `wide`'s (which a portable build makes four SSE2
+//! vectors of). While a row's windows
 //! slide, the strip asks the cache for the image rows the next rows' column
 //! sums will add and remove: the column step otherwise waits for memory.
 //!
@@ -28,8 +28,8 @@ use std::ops::Range;
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 
 use super::{AxisSteps, Setup, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps};
+use crate::arch::{ByteLanes, DifferenceRows, Isa, Lanes, Portable, avx512_copy};
 use crate::border::Border;
-use crate::isa::{Isa, avx512_copy};
 use crate::non_finite::NonFinite;
 use crate::prefix::{DIFFERENCE_LANES as LANES, F64_LANES};
 use crate::quotient::{self, SUM_LIMIT};
@@ -798,7 +798,7 @@ struct PlainWindows<'a, T> {
     ahead: [[&'a [T]; 2]; 4],
 }
 
-impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
+impl<T: Sample> DifferenceRows for PlainWindows<'_, T> {
     #[inline(always)]
     fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
         let eight_at = |at: usize| -> wide::f64x8 {
@@ -824,7 +824,7 @@ impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
 /// the entering and leaving column sums go sixteen at a time straight to
 /// their quotients and the output samples
 /// ([`crate::prefix::difference_sums_u32`]; in the strip's AVX-512 copy
-/// [`avx512::plain_windows`]), so neither the differences nor
+/// [`crate::arch::avx512::difference_sums_u32`]), so neither the differences nor
 /// the window sums make a pass through memory. Integer sums are exact in
 /// any order, so the same values as `horizontal` and then
 /// [`ColumnSum::means`] (a unit test compares them). Window sums before and
@@ -853,29 +853,39 @@ fn window_means_short<T: Sample, const C: usize>(
         let entering = &sums[(plain.start + n) * C..][..samples.len()];
         let leaving = &sums[(plain.start - n - 1) * C..][..samples.len()];
         let plain_out = &mut out[samples.clone()];
-        let done = 'sixteens: {
+        let mut means = ShortMeans {
+            weight,
+            inverse,
+            out: plain_out,
+            ahead,
+        };
+        let done = 'vectors: {
             #[cfg(target_arch = "x86_64")]
-            if isa.needs_avx512_copy() {
-                // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-                break 'sixteens unsafe {
-                    avx512::plain_windows::<T, C>(entering, leaving, &mut acc[..C], (weight, inverse), plain_out, ahead)
+            if let Some(lanes) = isa.avx512_copy_lanes() {
+                let windows = &mut ShortWindows {
+                    entering,
+                    leaving,
+                    means: &mut means,
                 };
+                break 'vectors crate::arch::avx512::difference_sums_u32::<C>(
+                    lanes,
+                    samples.len(),
+                    &mut acc[..C],
+                    windows,
+                );
             }
             let _ = isa;
-            let (weights, inverses) = (wide::i32x16::splat(weight as i32), wide::f32x16::splat(inverse));
-            let sixteen_at = |row: &[u32], i: usize| {
-                wide::u32x16::from(<[u32; LANES]>::try_from(&row[i..][..LANES]).expect("16 sums"))
+            let lanes = Portable::<wide::i32x16>::new();
+            let differences = |i: usize| {
+                let mut differences = [0; LANES];
+                lanes.store(column_differences(lanes, entering, leaving, i), &mut differences);
+                differences
             };
-            let differences = |i: usize| (sixteen_at(entering, i) - sixteen_at(leaving, i)).to_array();
             crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, sums| {
-                crate::cache::prefetch_rows(&ahead, i, LANES);
-                let sums = wide::i32x16::from(bytemuck::cast::<[u32; LANES], [i32; LANES]>(sums));
-                let means = quotient::quotient_short_x16(sums, weights, inverses).to_array();
-                for (out, mean) in plain_out[i..][..LANES].iter_mut().zip(means) {
-                    *out = T::from_whole(mean as u32);
-                }
+                means.write(lanes, i, lanes.load(&sums));
             })
         };
+        let plain_out = &mut *means.out;
         for i in done..samples.len() {
             let ch = i % C;
             acc[ch] = acc[ch].wrapping_add(entering[i]).wrapping_sub(leaving[i]);
@@ -941,43 +951,24 @@ fn step_column_sums<T: Sample, A: ColumnSum>(
     }
 }
 
-/// [`ColumnSum::step_bytes`] for `u32` sums, 16 samples at a time: the
-/// differences of the entering and leaving bytes in `i16` (exact), widened
-/// to 32 bits and added with wrapping (which is exact for the sums, as the
-/// scalar form's wrapping adds are). Each widening is one instruction with
-/// AVX2 and AVX-512 (`wide`'s 16-lane types), two halves with SSE2. The
-/// compiler's own vectorisation of the scalar loop widened four bytes per
-/// load.
-/// Where `isa` calls for the strip's AVX-512 copy, the same in
-/// [`avx512::step_bytes_u32`].
+/// [`ColumnSum::step_bytes`] for `u32` sums, sixteen samples at a time:
+/// the differences of the entering and leaving bytes widened to 32 bits
+/// ([`ByteLanes`]) and added with wrapping (which is exact for the sums, as
+/// the scalar form's wrapping adds are). The compiler's own vectorisation
+/// of the scalar loop widened four bytes per load. In AVX-512 where `isa`
+/// calls for the strip's AVX-512 copy (`wide`'s 16-lane types compile to
+/// four SSE2 vectors in a portable build even inside it).
 #[inline(always)]
 fn step_bytes_u32(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
-    use wide::{i16x16, i32x16, u8x16};
     let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
-    let vectors = 'sixteens: {
+    let rows = (&previous[..len], &mut next[..len], &entering[..len], &leaving[..len]);
+    let vectors = 'vectors: {
         #[cfg(target_arch = "x86_64")]
-        if isa.needs_avx512_copy() {
-            // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-            break 'sixteens unsafe { avx512::step_bytes_u32(previous, next, entering, leaving) };
+        if let Some(lanes) = isa.avx512_copy_lanes() {
+            break 'vectors step_bytes_in_lanes(lanes, rows);
         }
         let _ = isa;
-        let vectors = len / 16 * 16;
-        let lanes = next[..vectors]
-            .chunks_exact_mut(16)
-            .zip(previous[..vectors].chunks_exact(16))
-            .zip(
-                entering[..vectors]
-                    .chunks_exact(16)
-                    .zip(leaving[..vectors].chunks_exact(16)),
-            );
-        for ((next, previous), (entering, leaving)) in lanes {
-            let bytes = |row: &[u8]| i16x16::from(u8x16::new(row.try_into().expect("16 bytes")));
-            let differences = i32x16::from_i16x16(bytes(entering) - bytes(leaving));
-            let previous: [u32; 16] = previous.try_into().expect("16 sums");
-            let sums = bytemuck::cast::<[u32; 16], i32x16>(previous) + differences;
-            next.copy_from_slice(&bytemuck::cast::<i32x16, [u32; 16]>(sums));
-        }
-        vectors
+        step_bytes_in_lanes(Portable::<wide::i32x16>::new(), rows)
     };
     for i in vectors..len {
         next[i] = previous[i]
@@ -986,121 +977,79 @@ fn step_bytes_u32(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8],
     }
 }
 
-/// The AVX-512 forms of this path's `u8` loops in `core::arch`, for
-/// builds that do not target AVX-512 (theirs take `wide`'s 16-lane types,
-/// which compile to 4 SSE2 vectors in a portable build even inside the
-/// strip's AVX-512 copy). The same operations lane for lane, so the same
-/// values (tests compare them).
+/// [`step_bytes_u32`] a vector of `lanes` at a time, over rows of one
+/// length; returns how many samples it did (the most whole vectors).
+#[inline(always)]
+fn step_bytes_in_lanes<L: ByteLanes>(
+    lanes: L,
+    (previous, next, entering, leaving): (&[u32], &mut [u32], &[u8], &[u8]),
+) -> usize {
+    let n = L::LANES;
+    let vectors = next.len() / n * n;
+    let chunks = next[..vectors]
+        .chunks_exact_mut(n)
+        .zip(previous[..vectors].chunks_exact(n))
+        .zip(
+            entering[..vectors]
+                .chunks_exact(n)
+                .zip(leaving[..vectors].chunks_exact(n)),
+        );
+    for ((next, previous), (entering, leaving)) in chunks {
+        let sums = lanes.load(previous) + lanes.byte_differences(entering, leaving);
+        lanes.store(sums, next);
+    }
+    vectors
+}
+
+/// The differences of the entering and leaving column sums at `i`, a
+/// vector of `lanes`.
+#[inline(always)]
+fn column_differences<L: Lanes>(lanes: L, entering: &[u32], leaving: &[u32], i: usize) -> L::Ints {
+    lanes.load(&entering[i..][..L::LANES]) - lanes.load(&leaving[i..][..L::LANES])
+}
+
+/// [`window_means_short`]'s means of the plain windows' sums, all of one
+/// `weight` (with its short inverse), to `out`, asking the cache for a
+/// line of the rows `ahead` per line of samples.
+struct ShortMeans<'a, T> {
+    weight: u32,
+    inverse: f32,
+    out: &'a mut [T],
+    ahead: [&'a [T]; 2],
+}
+
+impl<T: Sample> ShortMeans<'_, T> {
+    /// The means of the window `sums` of samples `i..`, a vector of `lanes`.
+    #[inline(always)]
+    fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints) {
+        crate::cache::prefetch_rows(&self.ahead, i, L::LANES);
+        let (weights, inverses) = (lanes.splat(self.weight as i32), lanes.splat_floats(self.inverse));
+        let means = quotient::quotient_short_lanes(lanes, sums, weights, inverses);
+        for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
+            *out = T::from_whole(mean);
+        }
+    }
+}
+
+/// [`window_means_short`]'s plain windows as the AVX-512 running sums read
+/// and write them.
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use super::LANES;
-    use crate::sample::Sample;
-    use std::arch::x86_64::{
-        __m128i, __m512i, _mm512_add_epi32, _mm512_cvtepu8_epi32, _mm512_set1_epi32, _mm512_set1_ps, _mm512_sub_epi32,
-    };
+struct ShortWindows<'a, 'm, T> {
+    entering: &'a [u32],
+    leaving: &'a [u32],
+    means: &'m mut ShortMeans<'a, T>,
+}
 
-    /// [`super::window_means_short`]'s plain windows sixteen samples at a
-    /// time, from the sums `acc` before them: the entering and leaving
-    /// column sums in, their means by `weight` (with its short inverse)
-    /// out to `out`, asking the cache for a line of the rows `ahead` per
-    /// line of samples. Returns how many samples it did (the most
-    /// sixteens) and leaves in `acc` the sums after them.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F. Inlined always into callers compiled
-    /// for it.
+#[cfg(target_arch = "x86_64")]
+impl<T: Sample> crate::arch::avx512::DifferenceRow for ShortWindows<'_, '_, T> {
     #[inline(always)]
-    pub(super) unsafe fn plain_windows<T: Sample, const C: usize>(
-        entering: &[u32],
-        leaving: &[u32],
-        acc: &mut [u32],
-        (weight, inverse): (u32, f32),
-        out: &mut [T],
-        ahead: [&[T]; 2],
-    ) -> usize {
-        let len = out.len();
-        let windows = &mut ShortWindows {
-            entering,
-            leaving,
-            weight,
-            inverse,
-            out,
-            ahead,
-        };
-        // SAFETY: the caller's CPU has AVX-512F.
-        unsafe { crate::prefix::avx512::difference_sums_u32::<C>(len, acc, windows) }
+    fn differences(&mut self, lanes: crate::arch::avx512::Avx512, i: usize) -> crate::arch::avx512::Ints {
+        column_differences(lanes, self.entering, self.leaving, i)
     }
 
-    /// What [`plain_windows`] reads and writes.
-    struct ShortWindows<'a, T> {
-        entering: &'a [u32],
-        leaving: &'a [u32],
-        weight: u32,
-        inverse: f32,
-        out: &'a mut [T],
-        ahead: [&'a [T]; 2],
-    }
-
-    /// Sixteen `u32` of `row` from `i` as a vector.
     #[inline(always)]
-    fn sixteen_at(row: &[u32], i: usize) -> __m512i {
-        bytemuck::cast::<[u32; LANES], __m512i>(row[i..][..LANES].try_into().expect("16 sums"))
-    }
-
-    impl<T: Sample> crate::prefix::avx512::Sixteens for ShortWindows<'_, T> {
-        #[inline(always)]
-        unsafe fn differences(&mut self, i: usize) -> __m512i {
-            // SAFETY: the caller's CPU has AVX-512F.
-            unsafe { _mm512_sub_epi32(sixteen_at(self.entering, i), sixteen_at(self.leaving, i)) }
-        }
-
-        #[inline(always)]
-        unsafe fn sums(&mut self, i: usize, sums: __m512i) {
-            crate::cache::prefetch_rows(&self.ahead, i, LANES);
-            // SAFETY: the caller's CPU has AVX-512F.
-            let means = unsafe {
-                let (weights, inverses) = (_mm512_set1_epi32(self.weight as i32), _mm512_set1_ps(self.inverse));
-                crate::quotient::avx512::short(sums, weights, inverses)
-            };
-            let means = bytemuck::cast::<__m512i, [i32; LANES]>(means);
-            for (out, mean) in self.out[i..][..LANES].iter_mut().zip(means) {
-                *out = T::from_whole(mean as u32);
-            }
-        }
-    }
-
-    /// [`super::step_bytes_u32`] sixteen samples at a time; returns how
-    /// many samples it did (the most sixteens in the rows).
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F. Inlined always into callers compiled
-    /// for it.
-    #[inline(always)]
-    pub(super) unsafe fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) -> usize {
-        let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
-        let vectors = len / LANES * LANES;
-        let widened = |bytes: &[u8]| {
-            let bytes = bytemuck::cast::<[u8; LANES], __m128i>(bytes.try_into().expect("16 bytes"));
-            // SAFETY: the caller's CPU has AVX-512F.
-            unsafe { _mm512_cvtepu8_epi32(bytes) }
-        };
-        let chunks = next[..vectors]
-            .chunks_exact_mut(LANES)
-            .zip(previous[..vectors].chunks_exact(LANES))
-            .zip(
-                entering[..vectors]
-                    .chunks_exact(LANES)
-                    .zip(leaving[..vectors].chunks_exact(LANES)),
-            );
-        for ((next, previous), (entering, leaving)) in chunks {
-            // SAFETY: the caller's CPU has AVX-512F.
-            let sums = unsafe {
-                let differences = _mm512_sub_epi32(widened(entering), widened(leaving));
-                _mm512_add_epi32(sixteen_at(previous, 0), differences)
-            };
-            next.copy_from_slice(&bytemuck::cast::<__m512i, [u32; LANES]>(sums));
-        }
-        vectors
+    fn sums(&mut self, lanes: crate::arch::avx512::Avx512, i: usize, sums: crate::arch::avx512::Ints) {
+        self.means.write(lanes, i, sums);
     }
 }
 

@@ -22,10 +22,10 @@ use std::ops::Range;
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 use rayon::prelude::*;
 
+use crate::arch::Isa;
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
-use crate::isa::Isa;
 use crate::kernel::{BoxTaps, Kernel};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
