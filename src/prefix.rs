@@ -12,13 +12,19 @@ use crate::arch::Isa;
 #[cfg(target_feature = "sse2")]
 use crate::arch::sse2;
 pub(crate) use crate::arch::{DIFFERENCE_LANES, DifferenceRows, F64_LANES};
-use crate::table::TableValue;
+
+/// A value that running sums add up: wrapping for integers (the values of
+/// a summed-area table and of running column sums).
+pub(crate) trait Summand: Copy {
+    /// The sum (wrapping for integers).
+    fn add(self, other: Self) -> Self;
+}
 
 /// Replaces `values` (whole pixels of `channels` interleaved samples) by
 /// their running sums per channel, starting from `acc` (the sums before the
 /// first pixel, per channel), and leaves in `acc` the sums after the last.
 #[inline(always)]
-pub(crate) fn running_sums_scalar<A: TableValue>(values: &mut [A], acc: &mut [A], channels: usize) {
+pub(crate) fn running_sums_scalar<A: Summand>(values: &mut [A], acc: &mut [A], channels: usize) {
     match channels {
         1 => running_sums_in_registers::<A, 1>(values, acc),
         2 => running_sums_in_registers::<A, 2>(values, acc),
@@ -39,7 +45,7 @@ pub(crate) fn running_sums_scalar<A: TableValue>(values: &mut [A], acc: &mut [A]
 /// that the compiler keeps in registers: through the caller's slice they
 /// went through memory, and store forwarding made RGB rows 2x slower.
 #[inline(always)]
-fn running_sums_in_registers<A: TableValue, const C: usize>(values: &mut [A], acc: &mut [A]) {
+fn running_sums_in_registers<A: Summand, const C: usize>(values: &mut [A], acc: &mut [A]) {
     let mut sums: [A; C] = std::array::from_fn(|ch| acc[ch]);
     for pixel in values.chunks_exact_mut(C) {
         for ch in 0..C {

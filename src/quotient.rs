@@ -54,8 +54,8 @@ pub(crate) fn quotient_lanes<L: Lanes>(lanes: L, sum: L::Ints, weight: L::Ints, 
     lanes.step(estimate, down, up)
 }
 
-/// Largest window sum (exclusive) that [`quotients_small`] serves.
-pub(crate) const SMALL_SUM_LIMIT: u64 = 1 << 23;
+/// Largest window sum (exclusive) that [`quotients_float_rest`] serves.
+pub(crate) const FLOAT_REST_SUM_LIMIT: u64 = 1 << 23;
 
 /// [`quotient`] for sums below 2^23 and quotients up to 65535, all in
 /// `f32` (the weight converted exactly, being below 2^22): the sum, the estimate times the
@@ -63,7 +63,7 @@ pub(crate) const SMALL_SUM_LIMIT: u64 = 1 << 23;
 /// their difference are exact, so the rest needs no integer product
 /// (which SSE2 lacks for 32-bit lanes: four shuffles and two multiplies).
 #[inline(always)]
-fn quotient_small(sum: u32, weight: u32, inverse: f32) -> u32 {
+fn quotient_float_rest(sum: u32, weight: u32, inverse: f32) -> u32 {
     let (sum, weight) = (sum as f32, weight as f32);
     let estimate = (sum * inverse + 0.5) as i32;
     let rest = sum - weight * estimate as f32;
@@ -71,9 +71,9 @@ fn quotient_small(sum: u32, weight: u32, inverse: f32) -> u32 {
     (estimate - i32::from(twice_rest < -weight) + i32::from(twice_rest >= weight)) as u32
 }
 
-/// [`quotient_small`] on a vector of lanes.
+/// [`quotient_float_rest`] on a vector of lanes.
 #[inline(always)]
-fn quotient_small_lanes<L: Lanes>(lanes: L, sum: L::Ints, weight: L::Ints, inverse: L::Floats) -> L::Ints {
+fn quotient_float_rest_lanes<L: Lanes>(lanes: L, sum: L::Ints, weight: L::Ints, inverse: L::Floats) -> L::Ints {
     let (sum, weight) = (lanes.to_floats(sum), lanes.to_floats(weight));
     let estimate = lanes.truncate(sum * inverse + lanes.splat_floats(0.5));
     let rest = sum - weight * lanes.to_floats(estimate);
@@ -89,16 +89,22 @@ fn quotient_small_lanes<L: Lanes>(lanes: L, sum: L::Ints, weight: L::Ints, inver
 /// AVX-512 where `isa` calls for it, else 8 at a time with `wide`, the rest
 /// one by one, the same values.
 #[inline(always)]
-pub(crate) fn quotients_small<T: Sample>(isa: Isa, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [T]) {
-    each_quotient(isa, Form::Small, (sums, weights, inverses), out, T::from_whole);
+pub(crate) fn quotients_float_rest<T: Sample>(
+    isa: Isa,
+    sums: &[u32],
+    weights: &[u32],
+    inverses: &[f32],
+    out: &mut [T],
+) {
+    each_quotient(isa, Division::FloatRest, (sums, weights, inverses), out, T::from_whole);
 }
 
-/// Largest window weight that [`quotients_short`] serves.
-pub(crate) const SHORT_WEIGHT_LIMIT: u32 = 8192;
+/// Largest window weight that [`quotients_rounded_up`] serves.
+pub(crate) const ROUNDED_UP_WEIGHT_LIMIT: u32 = 8192;
 
 /// `1 / (2 weight)` in `f32`, rounded up: the multiplier of
-/// [`quotients_short`].
-pub(crate) fn short_inverse(weight: u32) -> f32 {
+/// [`quotients_rounded_up`].
+pub(crate) fn rounded_up_inverse(weight: u32) -> f32 {
     let inverse = 1.0 / (2.0 * weight as f64);
     let rounded = inverse as f32;
     if (rounded as f64) < inverse {
@@ -109,7 +115,7 @@ pub(crate) fn short_inverse(weight: u32) -> f32 {
 }
 
 /// `round(sum / weight)`, ties up, for u8 sums (quotients up to 255) and
-/// weights up to [`SHORT_WEIGHT_LIMIT`], with no correction: the quotient
+/// weights up to [`ROUNDED_UP_WEIGHT_LIMIT`], with no correction: the quotient
 /// is `floor(t)` with `t = (2 sum + weight) / (2 weight)`, at most 255.5,
 /// and `2 sum + weight` is exact in `f32`. The multiplier is rounded up,
 /// so where `t` is an integer the exact product is at least `t` and so is
@@ -119,48 +125,54 @@ pub(crate) fn short_inverse(weight: u32) -> f32 {
 /// at every sum where the quotient changes (the product grows with the
 /// sum, so those decide) and every sum of the smallest and largest weights.
 #[inline(always)]
-pub(crate) fn quotient_short(sum: u32, weight: u32, short_inverse: f32) -> u32 {
-    ((2 * sum + weight) as f32 * short_inverse) as u32
+pub(crate) fn quotient_rounded_up(sum: u32, weight: u32, rounded_up_inverse: f32) -> u32 {
+    ((2 * sum + weight) as f32 * rounded_up_inverse) as u32
 }
 
-/// [`quotient_short`] on a vector of lanes.
+/// [`quotient_rounded_up`] on a vector of lanes.
 #[inline(always)]
-pub(crate) fn quotient_short_lanes<L: Lanes>(
+pub(crate) fn quotient_rounded_up_lanes<L: Lanes>(
     lanes: L,
     sum: L::Ints,
     weight: L::Ints,
-    short_inverse: L::Floats,
+    rounded_up_inverse: L::Floats,
 ) -> L::Ints {
-    lanes.truncate(lanes.to_floats(sum + sum + weight) * short_inverse)
+    lanes.truncate(lanes.to_floats(sum + sum + weight) * rounded_up_inverse)
 }
 
 /// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
-/// u8 sums (quotients up to 255), weights up to [`SHORT_WEIGHT_LIMIT`] and
-/// `short_inverses[i] = short_inverse(weights[i])`: as [`quotients_small`],
+/// u8 sums (quotients up to 255), weights up to [`ROUNDED_UP_WEIGHT_LIMIT`] and
+/// `rounded_up_inverses[i] = rounded_up_inverse(weights[i])`: as [`quotients_float_rest`],
 /// the same values.
 #[inline(always)]
-pub(crate) fn quotients_short<T: Sample>(
+pub(crate) fn quotients_rounded_up<T: Sample>(
     isa: Isa,
     sums: &[u32],
     weights: &[u32],
-    short_inverses: &[f32],
+    rounded_up_inverses: &[f32],
     out: &mut [T],
 ) {
-    each_quotient(isa, Form::Short, (sums, weights, short_inverses), out, T::from_whole);
+    each_quotient(
+        isa,
+        Division::RoundedUp,
+        (sums, weights, rounded_up_inverses),
+        out,
+        T::from_whole,
+    );
 }
 
-/// Which quotient [`each_quotient`] computes.
+/// Which quotient [`each_quotient`] computes, by how it corrects its estimate.
 #[derive(Clone, Copy)]
-enum Form {
-    /// [`quotient`].
-    Full,
-    /// [`quotient_small`].
-    Small,
-    /// [`quotient_short`].
-    Short,
+enum Division {
+    /// [`quotient`]: an estimate corrected by its rest, in integers.
+    IntegerRest,
+    /// [`quotient_float_rest`]: the same with the rest in `f32`.
+    FloatRest,
+    /// [`quotient_rounded_up`]: a multiplier rounded up, no correction.
+    RoundedUp,
 }
 
-/// The quotients of `form` of `sums` by their `weights` and `inverses`
+/// The quotients of `division` of `sums` by their `weights` and `inverses`
 /// (in the form the quotient takes), each written to `out` through
 /// `store`: sixteen at a time in AVX-512 where `isa` calls for it (a CPU
 /// with AVX-512, a build that does not target it), then eight at a time in
@@ -168,7 +180,7 @@ enum Form {
 #[inline(always)]
 fn each_quotient<O>(
     isa: Isa,
-    form: Form,
+    division: Division,
     (sums, weights, inverses): (&[u32], &[u32], &[f32]),
     out: &mut [O],
     store: impl Fn(u32) -> O + Copy,
@@ -177,7 +189,7 @@ fn each_quotient<O>(
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if let Some(lanes) = isa.avx512_copy_lanes() {
-        done = quotients_in_lanes(lanes, form, (sums, weights, inverses), &mut out[..len], store);
+        done = quotients_in_lanes(lanes, division, (sums, weights, inverses), &mut out[..len], store);
     }
     let _ = isa;
     let (sums, weights, inverses, out) = (
@@ -186,13 +198,19 @@ fn each_quotient<O>(
         &inverses[done..len],
         &mut out[done..len],
     );
-    let whole = quotients_in_lanes(Portable::<i32x8>::new(), form, (sums, weights, inverses), out, store);
+    let whole = quotients_in_lanes(
+        Portable::<i32x8>::new(),
+        division,
+        (sums, weights, inverses),
+        out,
+        store,
+    );
     for i in whole..out.len() {
         let (sum, weight, inverse) = (sums[i], weights[i], inverses[i]);
-        let q = match form {
-            Form::Full => quotient(sum, weight, inverse),
-            Form::Small => quotient_small(sum, weight, inverse),
-            Form::Short => quotient_short(sum, weight, inverse),
+        let q = match division {
+            Division::IntegerRest => quotient(sum, weight, inverse),
+            Division::FloatRest => quotient_float_rest(sum, weight, inverse),
+            Division::RoundedUp => quotient_rounded_up(sum, weight, inverse),
         };
         out[i] = store(q);
     }
@@ -203,7 +221,7 @@ fn each_quotient<O>(
 #[inline(always)]
 fn quotients_in_lanes<L: Lanes, O>(
     lanes: L,
-    form: Form,
+    division: Division,
     (sums, weights, inverses): (&[u32], &[u32], &[f32]),
     out: &mut [O],
     store: impl Fn(u32) -> O,
@@ -217,10 +235,10 @@ fn quotients_in_lanes<L: Lanes, O>(
         .zip(out[..whole].chunks_exact_mut(n));
     for (((sum, weight), inverse), out) in chunks {
         let (sum, weight, inverse) = (lanes.load(sum), lanes.load(weight), lanes.load_floats(inverse));
-        let q = match form {
-            Form::Full => quotient_lanes(lanes, sum, weight, inverse),
-            Form::Small => quotient_small_lanes(lanes, sum, weight, inverse),
-            Form::Short => quotient_short_lanes(lanes, sum, weight, inverse),
+        let q = match division {
+            Division::IntegerRest => quotient_lanes(lanes, sum, weight, inverse),
+            Division::FloatRest => quotient_float_rest_lanes(lanes, sum, weight, inverse),
+            Division::RoundedUp => quotient_rounded_up_lanes(lanes, sum, weight, inverse),
         };
         for (out, q) in out.iter_mut().zip(lanes.values(q)) {
             *out = store(q);
@@ -231,10 +249,10 @@ fn quotients_in_lanes<L: Lanes, O>(
 
 /// Writes `round(sums[i] / weights[i])` into `out[i]` (sums below 2^31,
 /// weights in `1..2^24`, quotients up to 65535, `inverses[i] = 1 /
-/// weights[i]` in `f32`), as [`quotients_small`].
+/// weights[i]` in `f32`), as [`quotients_float_rest`].
 #[inline(always)]
 pub(crate) fn quotients(isa: Isa, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
-    each_quotient(isa, Form::Full, (sums, weights, inverses), out, |q| q);
+    each_quotient(isa, Division::IntegerRest, (sums, weights, inverses), out, |q| q);
 }
 
 /// As [`quotients`], with the reciprocals computed here, and any weight
@@ -270,7 +288,7 @@ mod tests {
     }
 
     /// Checks the `wide`, AVX-512 (where the CPU has it) and scalar paths
-    /// of [`quotients`] and [`quotients_small`], and [`quotients_of`],
+    /// of [`quotients`] and [`quotients_float_rest`], and [`quotients_of`],
     /// against [`exact`] for the sums given, with the
     /// weight `weight_y * weight_x` (its reciprocal rounded from the
     /// product, as the callers compute it).
@@ -280,8 +298,8 @@ mod tests {
         let inverses = vec![1.0 / weight as f32; sums.len()];
         let mut simd = vec![u32::MAX; sums.len()];
         quotients(Isa::target(), sums, &weights, &inverses, &mut simd);
-        let mut sixteens = vec![u32::MAX; sums.len()];
-        quotients(Isa::detect(), sums, &weights, &inverses, &mut sixteens);
+        let mut dispatched = vec![u32::MAX; sums.len()];
+        quotients(Isa::detect(), sums, &weights, &inverses, &mut dispatched);
         let mut scalar = vec![u32::MAX; sums.len()];
         for i in 0..sums.len() {
             scalar[i] = quotient(sums[i], weights[i], inverses[i]);
@@ -289,23 +307,23 @@ mod tests {
         let mut computed = vec![u32::MAX; sums.len()];
         quotients_of(sums, &vec![weight as i32; sums.len()], &mut computed);
         // The f32 form, where it serves (sums below 2^23, u16 quotients).
-        let small_served = sums.iter().all(|&s| (s as u64) < SMALL_SUM_LIMIT) && weight < 1 << 22;
+        let small_served = sums.iter().all(|&s| (s as u64) < FLOAT_REST_SUM_LIMIT) && weight < 1 << 22;
         let mut small = vec![u16::MAX; sums.len()];
-        let mut small_sixteens = vec![u16::MAX; sums.len()];
+        let mut float_rest_dispatched = vec![u16::MAX; sums.len()];
         if small_served {
-            quotients_small(Isa::target(), sums, &weights, &inverses, &mut small);
-            quotients_small(Isa::detect(), sums, &weights, &inverses, &mut small_sixteens);
+            quotients_float_rest(Isa::target(), sums, &weights, &inverses, &mut small);
+            quotients_float_rest(Isa::detect(), sums, &weights, &inverses, &mut float_rest_dispatched);
         }
         for (i, &sum) in sums.iter().enumerate() {
             let want = exact(sum as u64, weight as u64) as u32;
             assert_eq!(
-                (simd[i], sixteens[i], scalar[i], computed[i]),
+                (simd[i], dispatched[i], scalar[i], computed[i]),
                 (want, want, want, want),
                 "sum {sum}, weights {weight_y} x {weight_x}"
             );
             if small_served {
                 assert_eq!(
-                    (small[i] as u32, small_sixteens[i] as u32),
+                    (small[i] as u32, float_rest_dispatched[i] as u32),
                     (want, want),
                     "f32 form: sum {sum}, weights {weight_y} x {weight_x}"
                 );
@@ -388,25 +406,25 @@ mod tests {
     fn short_u8_windows_round_exactly_at_every_decision_point() {
         // Every weight the short form serves, every u8 quotient's turning
         // point and the sums beside it, in lanes and alone.
-        for weight in 1..=SHORT_WEIGHT_LIMIT {
+        for weight in 1..=ROUNDED_UP_WEIGHT_LIMIT {
             let sums = decision_sums(weight as u64, 255);
             let weights = vec![weight; sums.len()];
-            let inverses = vec![short_inverse(weight); sums.len()];
+            let inverses = vec![rounded_up_inverse(weight); sums.len()];
             let mut out = vec![0u8; sums.len()];
-            quotients_short(Isa::target(), &sums, &weights, &inverses, &mut out);
+            quotients_rounded_up(Isa::target(), &sums, &weights, &inverses, &mut out);
             let mut dispatched = vec![0u8; sums.len()];
-            quotients_short(Isa::detect(), &sums, &weights, &inverses, &mut dispatched);
+            quotients_rounded_up(Isa::detect(), &sums, &weights, &inverses, &mut dispatched);
             assert_eq!(dispatched, out, "weight {weight}");
-            let sixteens = short_in_sixteens(&sums, weight, inverses[0]);
+            let vectors = rounded_up_in_vectors(&sums, weight, inverses[0]);
             for (i, &sum) in sums.iter().enumerate() {
                 let want = exact(sum as u64, weight as u64);
-                let alone = quotient_short(sum, weight, inverses[i]);
+                let alone = quotient_rounded_up(sum, weight, inverses[i]);
                 assert_eq!(
                     (out[i] as u64, alone as u64),
                     (want, want),
                     "sum {sum}, weight {weight}"
                 );
-                for (form, quotients) in &sixteens {
+                for (form, quotients) in &vectors {
                     assert_eq!(quotients[i] as u64, want, "{form}: sum {sum}, weight {weight}");
                 }
             }
@@ -414,14 +432,14 @@ mod tests {
     }
 
     /// The quotients of `sums` by `weight` from the 16-lane forms of
-    /// [`quotient_short`]: `wide`'s, and AVX-512's where the CPU has it.
-    fn short_in_sixteens(sums: &[u32], weight: u32, inverse: f32) -> Vec<(&'static str, Vec<u32>)> {
+    /// [`quotient_rounded_up`]: `wide`'s, and AVX-512's where the CPU has it.
+    fn rounded_up_in_vectors(sums: &[u32], weight: u32, inverse: f32) -> Vec<(&'static str, Vec<u32>)> {
         let padded: Vec<u32> = sums.iter().copied().chain([0; 15]).collect();
         fn form<L: Lanes>(lanes: L, padded: &[u32], weight: u32, inverse: f32) -> Vec<u32> {
             let mut out = vec![0; padded.len() / L::LANES * L::LANES];
             for (sums, out) in padded.chunks_exact(L::LANES).zip(out.chunks_exact_mut(L::LANES)) {
                 let (weight, inverse) = (lanes.splat(weight as i32), lanes.splat_floats(inverse));
-                lanes.store(quotient_short_lanes(lanes, lanes.load(sums), weight, inverse), out);
+                lanes.store(quotient_rounded_up_lanes(lanes, lanes.load(sums), weight, inverse), out);
             }
             out
         }
@@ -435,12 +453,12 @@ mod tests {
 
     #[test]
     fn short_u8_windows_round_exactly_for_every_sum_of_the_extreme_weights() {
-        for weight in (1..=64).chain(SHORT_WEIGHT_LIMIT - 6..=SHORT_WEIGHT_LIMIT) {
+        for weight in (1..=64).chain(ROUNDED_UP_WEIGHT_LIMIT - 6..=ROUNDED_UP_WEIGHT_LIMIT) {
             let sums: Vec<u32> = (0..=255 * weight).collect();
-            let inverses = vec![short_inverse(weight); sums.len()];
+            let inverses = vec![rounded_up_inverse(weight); sums.len()];
             for isa in [Isa::target(), Isa::detect()] {
                 let mut out = vec![0u8; sums.len()];
-                quotients_short(isa, &sums, &vec![weight; sums.len()], &inverses, &mut out);
+                quotients_rounded_up(isa, &sums, &vec![weight; sums.len()], &inverses, &mut out);
                 for (&sum, &q) in sums.iter().zip(&out) {
                     assert_eq!(
                         q as u64,

@@ -201,7 +201,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     sizes: &[f32],
     out_row: &mut [T],
     plan: &RowPlan,
-    shared: &mut SharedRadius<A::Wide>,
+    shared: &mut SharedRadius<A::Accumulator>,
 ) {
     let axes = (height, width);
     // The shared radius's terms are kept per column of the whole row.
@@ -367,7 +367,7 @@ struct RowScratch<A: TableValue> {
     plan: RowPlan,
     planned: PlannedSums<A>,
     fractional: FractionalRow<A>,
-    shared: SharedRadius<A::Wide>,
+    shared: SharedRadius<A::Accumulator>,
 }
 
 impl<A: TableValue> RowScratch<A> {

@@ -201,7 +201,7 @@ impl RowRuns {
             let sizes = f32x8::from(lanes);
             if let Some(run) = &mut current
                 && chunk.len() == 8
-                && run.goes_on(g, x, sizes)
+                && run.extends_through(g, x, sizes)
             {
                 run.end = x + 8;
                 previous = i32x8::splat(run.key());
@@ -243,7 +243,7 @@ impl Run {
     /// its windows inside; rows are the run's). Cheaper than
     /// [`run_keys`], for the steps inside long runs.
     #[inline(always)]
-    fn goes_on(&self, g: &Geometry, x: usize, sizes: f32x8) -> bool {
+    fn extends_through(&self, g: &Geometry, x: usize, sizes: f32x8) -> bool {
         let reach = self.n + i64::from(self.fractional);
         let last_col = g.first_col as i64 + x as i64 + 7;
         // n is exact in f32: a size whose whole part is n >= 2^24 is n.

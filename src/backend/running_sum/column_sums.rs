@@ -9,7 +9,7 @@
 //! Integer samples sum in `u32` and divide exactly through
 //! [`crate::quotient`] (sums below 2^31); floats sum in `f64` and multiply
 //! by the reciprocal weight. Other requests take the general path
-//! ([`Setup::by_row_sums`]).
+//! ([`BoxStrips::by_row_sums`]).
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
 //! the build does not target it ([`crate::arch`]); in that copy the `u8`
@@ -27,7 +27,9 @@ use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 
-use super::{AxisSteps, Setup, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps};
+use super::{
+    AxisSteps, BoxStrips, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps,
+};
 use crate::arch::{ByteLanes, DifferenceRows, Isa, Lanes, Portable, avx512_copy};
 use crate::border::Border;
 use crate::non_finite::NonFinite;
@@ -59,7 +61,7 @@ pub(super) trait ColumnSum: TableValue {
     #[inline(always)]
     fn window_means_four<T: Sample>(
         _sums: [&[Self]; 4],
-        _rows: &FourRows<'_>,
+        _rows: &RowGroup<'_>,
         _window: [&mut [Self]; 4],
         _out: [&mut [T]; 4],
         _ahead: [[&[T]; 2]; 4],
@@ -138,13 +140,13 @@ impl ColumnSum for u32 {
     fn means<T: Sample>(sums: &[u32], row: &mut RowMeans<'_>, out: &mut [T]) {
         if row.short {
             // u8 windows of up to 8192 pixels: one product per sample.
-            quotient::quotients_short(row.isa, sums, &row.weight, &row.short_inverse, out);
+            quotient::quotients_rounded_up(row.isa, sums, &row.weight, &row.rounded_up_inverse, out);
             return;
         }
         if row.small {
             // The sums are below 2^23: the quotient in f32 alone, straight
             // into the samples.
-            quotient::quotients_small(row.isa, sums, &row.weight, &row.inverse, out);
+            quotient::quotients_float_rest(row.isa, sums, &row.weight, &row.inverse, out);
             return;
         }
         quotient::quotients(row.isa, sums, &row.weight, &row.inverse, &mut row.quotients);
@@ -158,7 +160,7 @@ impl ColumnSum for f64 {
     #[inline(always)]
     fn window_means_four<T: Sample>(
         sums: [&[f64]; 4],
-        rows: &FourRows<'_>,
+        rows: &RowGroup<'_>,
         window: [&mut [f64]; 4],
         out: [&mut [T]; 4],
         ahead: [[&[T]; 2]; 4],
@@ -199,12 +201,12 @@ pub(super) struct RowMeans<'a> {
     largest_x: f64,
     sample_max: f64,
     /// Whether this row's window sums stay below
-    /// [`quotient::SMALL_SUM_LIMIT`] (integer samples).
+    /// [`quotient::FLOAT_REST_SUM_LIMIT`] (integer samples).
     small: bool,
     /// Whether this row's samples are u8 and its weights at most
-    /// [`quotient::SHORT_WEIGHT_LIMIT`].
+    /// [`quotient::ROUNDED_UP_WEIGHT_LIMIT`].
     short: bool,
-    short_inverse: Vec<f32>,
+    rounded_up_inverse: Vec<f32>,
     weight: Vec<u32>,
     inverse: Vec<f32>,
     inverse64: Vec<f64>,
@@ -226,7 +228,7 @@ impl<'a> RowMeans<'a> {
             sample_max,
             small: false,
             short: false,
-            short_inverse: vec![0.0; if integer { len } else { 0 }],
+            rounded_up_inverse: vec![0.0; if integer { len } else { 0 }],
             weight: vec![0; if integer { len } else { 0 }],
             inverse: vec![0.0; if integer { len } else { 0 }],
             inverse64: vec![0.0; if integer { 0 } else { len }],
@@ -244,15 +246,16 @@ impl<'a> RowMeans<'a> {
         let weights = self.weight_x.iter().map(|x| weight_y * x);
         if self.inverse64.is_empty() {
             // Integer paths: weights below 2^24, exact in f32.
-            self.small = self.sample_max * self.largest_x * weight_y < quotient::SMALL_SUM_LIMIT as f64;
-            self.short = self.sample_max <= 255.0 && self.largest_x * weight_y <= quotient::SHORT_WEIGHT_LIMIT as f64;
+            self.small = self.sample_max * self.largest_x * weight_y < quotient::FLOAT_REST_SUM_LIMIT as f64;
+            self.short =
+                self.sample_max <= 255.0 && self.largest_x * weight_y <= quotient::ROUNDED_UP_WEIGHT_LIMIT as f64;
             for ((w, inverse), weight) in self.weight.iter_mut().zip(&mut self.inverse).zip(weights) {
                 *w = weight as u32;
                 *inverse = 1.0 / weight as f32;
             }
             if self.short {
-                for (short, &w) in self.short_inverse.iter_mut().zip(&self.weight) {
-                    *short = quotient::short_inverse(w);
+                for (short, &w) in self.rounded_up_inverse.iter_mut().zip(&self.weight) {
+                    *short = quotient::rounded_up_inverse(w);
                 }
             }
         } else {
@@ -272,7 +275,7 @@ fn axis_weight(slide: &Slide, n: i64, p: usize) -> f64 {
     }
 }
 
-impl<T: Sample> Setup<'_, T> {
+impl<T: Sample> BoxStrips<'_, T> {
     /// Output rows per strip of this path: eight halos, and at least a
     /// sixteenth of the image (so each strip's first window, 2n + 1 rows
     /// summed, stays a small part of its work while 16 cores find work).
@@ -576,7 +579,7 @@ impl<T: Sample> Setup<'_, T> {
                 let [w0, w1, w2, w3] = &mut window_sums;
                 let [c0, c1, c2, c3] = &column_sums;
                 let inputs = [&c0[..], &c1[..], &c2[..], &c3[..]];
-                let four = FourRows {
+                let four = RowGroup {
                     slide: &self.cols_slide,
                     steps: &self.col_steps,
                     channels,
@@ -664,7 +667,7 @@ impl<T: Sample> Setup<'_, T> {
 
 /// What [`window_means_four`] needs of a group of four output rows
 /// besides their column sums.
-pub(super) struct FourRows<'a> {
+pub(super) struct RowGroup<'a> {
     slide: &'a Slide,
     steps: &'a AxisSteps,
     channels: usize,
@@ -697,7 +700,7 @@ pub(super) struct FourRows<'a> {
 #[inline(always)]
 fn window_means_four<T: Sample, const C: usize>(
     sums: [&[f64]; 4],
-    rows: &FourRows<'_>,
+    rows: &RowGroup<'_>,
     mut window: [&mut [f64]; 4],
     out: [&mut [T]; 4],
     ahead: [[&[T]; 2]; 4],
@@ -820,7 +823,7 @@ impl<T: Sample> DifferenceRows for PlainWindows<'_, T> {
 
 /// The horizontal windows of one row of `u32` column sums (`C` channels)
 /// and their means, for rows whose weights take
-/// [`quotient::quotients_short`]: over the plain steps the running sums of
+/// [`quotient::quotients_rounded_up`]: over the plain steps the running sums of
 /// the entering and leaving column sums go sixteen at a time straight to
 /// their quotients and the output samples
 /// ([`crate::prefix::difference_sums_u32`]; in the strip's AVX-512 copy
@@ -847,7 +850,7 @@ fn window_means_short<T: Sample, const C: usize>(
     let samples = plain.start * C..plain.end * C;
     if !plain.is_empty() {
         // Every plain window lies inside the row: one weight for them all.
-        let (weight, inverse) = (row.weight[samples.start], row.short_inverse[samples.start]);
+        let (weight, inverse) = (row.weight[samples.start], row.rounded_up_inverse[samples.start]);
         debug_assert!(row.weight[samples.clone()].iter().all(|&w| w == weight));
         let n = slide.half as usize;
         let entering = &sums[(plain.start + n) * C..][..samples.len()];
@@ -889,16 +892,16 @@ fn window_means_short<T: Sample, const C: usize>(
         for i in done..samples.len() {
             let ch = i % C;
             acc[ch] = acc[ch].wrapping_add(entering[i]).wrapping_sub(leaving[i]);
-            plain_out[i] = T::from_whole(quotient::quotient_short(acc[ch], weight, inverse));
+            plain_out[i] = T::from_whole(quotient::quotient_rounded_up(acc[ch], weight, inverse));
         }
     }
     horizontal_finish(sums, identity, slide, steps, C, window, None, acc);
     for edge in [0..samples.start, samples.end..window.len()] {
-        quotient::quotients_short(
+        quotient::quotients_rounded_up(
             isa,
             &window[edge.clone()],
             &row.weight[edge.clone()],
-            &row.short_inverse[edge.clone()],
+            &row.rounded_up_inverse[edge.clone()],
             &mut out[edge],
         );
     }
@@ -1024,7 +1027,7 @@ impl<T: Sample> ShortMeans<'_, T> {
     fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints) {
         crate::cache::prefetch_rows(&self.ahead, i, L::LANES);
         let (weights, inverses) = (lanes.splat(self.weight as i32), lanes.splat_floats(self.inverse));
-        let means = quotient::quotient_short_lanes(lanes, sums, weights, inverses);
+        let means = quotient::quotient_rounded_up_lanes(lanes, sums, weights, inverses);
         for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
             *out = T::from_whole(mean);
         }
@@ -1089,7 +1092,7 @@ mod tests {
                     .collect()
             });
             let weight_y = [3.0, 2.0 * half as f64 + 1.0, 1.0, 2.0 * half as f64 + 1.0];
-            let rows = FourRows {
+            let rows = RowGroup {
                 slide: &slide,
                 steps: &steps,
                 channels,
