@@ -512,6 +512,39 @@ impl<T: Sample> BoxStrips<'_, T> {
         previous.iter().all(|sum| sum.to_f64().is_finite())
     }
 
+    /// The column sums of the group of `len` rows from `first_y`, each
+    /// from the previous row's (the last buffer of `column_sums` holds the
+    /// row before the group; the strip's first row, `start`, copies it).
+    #[inline(always)]
+    fn group_column_sums<A: ColumnSum>(
+        &self,
+        isa: Isa,
+        (first_y, len): (usize, usize),
+        start: usize,
+        column_sums: &mut [Vec<A>; GROUP],
+        (entering_copy, leaving_copy): (&mut Vec<T>, &mut Vec<T>),
+        to_sum: impl Fn(T) -> A + Copy,
+    ) {
+        for k in 0..len {
+            let y = first_y + k;
+            let (previous, next) = if k == 0 {
+                let (head, last) = column_sums.split_at_mut(GROUP - 1);
+                (&last[0], &mut head[0])
+            } else {
+                let (head, rest) = column_sums.split_at_mut(k);
+                (&head[k - 1], &mut rest[0])
+            };
+            if y == start {
+                next.copy_from_slice(previous);
+                continue;
+            }
+            let (enter, leave) = self.rows_slide.step(y);
+            let entering = enter.map(|m| self.image_row(m, entering_copy));
+            let leaving = leave.map(|m| self.image_row(m, leaving_copy));
+            step_column_sums(isa, previous, next, entering, leaving, to_sum);
+        }
+    }
+
     /// [`Self::column_strip`], each sample summed as `to_sum` gives it.
     #[inline(always)]
     fn column_strip_with<A: ColumnSum>(
@@ -555,26 +588,8 @@ impl<T: Sample> BoxStrips<'_, T> {
             .zip(out_strip.axis_chunks_iter_mut(Axis(0), group));
         for (first_y, mut out_rows) in groups {
             let group_len = out_rows.len_of(Axis(0));
-            // Column sums of each row from the previous row's (the last
-            // buffer holds the row before the group).
-            for k in 0..group_len {
-                let y = first_y + k;
-                let (previous, next) = if k == 0 {
-                    let (head, last) = column_sums.split_at_mut(GROUP - 1);
-                    (&last[0], &mut head[0])
-                } else {
-                    let (head, rest) = column_sums.split_at_mut(k);
-                    (&head[k - 1], &mut rest[0])
-                };
-                if y == rows.start {
-                    next.copy_from_slice(previous);
-                    continue;
-                }
-                let (enter, leave) = self.rows_slide.step(y);
-                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
-                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
-                step_column_sums(isa, previous, next, entering, leaving, to_sum);
-            }
+            let copies = (&mut entering_copy, &mut leaving_copy);
+            self.group_column_sums(isa, (first_y, group_len), rows.start, &mut column_sums, copies, to_sum);
             if group_len == GROUP {
                 let [w0, w1, w2, w3] = &mut window_sums;
                 let [c0, c1, c2, c3] = &column_sums;
