@@ -39,7 +39,10 @@
 //! The full definition, the design and the benchmarks are in the
 //! repository: `docs/DEFINITION.md`, `docs/DESIGN.md`, `BENCHMARKS.md`.
 #![deny(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
+mod arch;
 pub mod backend;
 pub mod border;
 mod cache;
@@ -47,7 +50,6 @@ mod cache;
 pub mod conformance;
 pub mod error;
 pub mod filter;
-mod isa;
 pub mod kernel;
 mod non_finite;
 mod prefix;

@@ -7,7 +7,7 @@
 //! entry (and inf - inf is NaN), spoiling pixels whose windows never reach
 //! it. So the value tables and sums hold 0 in place of a non-finite sample:
 //! a row whose sums come out non-finite is summed again from a copy made by
-//! [`finite_row`]. [`NonFinite`] counts those samples in two
+//! [`crate::sample::finite_row`]. [`NonFinite`] counts those samples in two
 //! summed-area tables of its own over the same band of rows: samples that
 //! are NaN or +inf (`up`) and samples that are NaN or -inf (`down`). A window
 //! with both counts non-zero holds a NaN, or both infinities: NaN; with only
@@ -24,28 +24,6 @@ use crate::border::{Border, window_terms};
 use crate::sample::Sample;
 use crate::strips::Band;
 use crate::table::{SummedArea, TableKind};
-
-/// Whether any of `samples` is NaN or infinite (always false for integers).
-#[inline]
-pub(crate) fn any<T: Sample>(samples: &[T]) -> bool {
-    !T::TYPE.is_integer() && samples.iter().fold(false, |any, v| any | !v.to_f64().is_finite())
-}
-
-/// `pixels` with every NaN or infinite sample replaced by 0 (a copy in
-/// `scratch` when there is one), and whether there was one.
-#[inline]
-pub(crate) fn finite_row<'a, T: Sample>(pixels: &'a [T], scratch: &'a mut Vec<T>) -> (&'a [T], bool) {
-    if !any(pixels) {
-        return (pixels, false);
-    }
-    scratch.clear();
-    scratch.extend(
-        pixels
-            .iter()
-            .map(|&v| if v.to_f64().is_finite() { v } else { T::default() }),
-    );
-    (scratch, true)
-}
 
 /// The value `Naive` gives a window whose non-finite samples are counted
 /// by `up` (NaN or +inf) and `down` (NaN or -inf); `None` if it has none.
@@ -190,6 +168,7 @@ mod tests {
             );
         }
         assert_eq!(class(false, false), None);
+        use crate::sample::any;
         assert!(!any(&[1u8, 2]));
         assert!(!any(&[1.0f32, f32::MAX, f32::MIN]));
         assert!(any(&[1.0f32, f32::NAN]));

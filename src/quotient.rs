@@ -12,15 +12,16 @@
 //! weight q` is then computed in wrapping `u32` arithmetic, exact because
 //! the true rest is small (|rest| < 2 weight < 2^25) whatever the product
 //! wraps to, and one comparison in each direction corrects the estimate.
-//! Sums must stay below 2^31 (they are read as `i32` lanes). The `wide`
-//! path and the scalar path compute the same values, and so does the
-//! `core::arch` AVX-512 path that portable builds take in the strips
-//! compiled for AVX-512 ([`avx512`]); the tests check them all against
-//! `u64` division at every point where the quotient changes.
+//! Sums must stay below 2^31 (they are read as `i32` lanes). Each
+//! quotient is written twice, one lane ([`quotient`]) and a vector of
+//! lanes ([`quotient_lanes`], over [`Lanes`]: `wide`'s vectors, or
+//! AVX-512's in the strips a portable build compiles for it); the tests
+//! check both against `u64` division at every point where the quotient
+//! changes.
 
-use wide::{f32x8, f32x16, i32x8, i32x16};
+use wide::{f32x8, i32x8};
 
-use crate::isa::Isa;
+use crate::arch::{Isa, Lanes, Portable};
 use crate::sample::Sample;
 
 /// Largest window sum (exclusive) that the quotients here serve exactly.
@@ -42,18 +43,19 @@ pub(crate) fn quotient(sum: u32, weight: u32, inverse: f32) -> u32 {
         .wrapping_add(u32::from(twice_rest >= weight))
 }
 
-/// [`quotient`] on 8 lanes.
+/// [`quotient`] on a vector of lanes.
 #[inline(always)]
-pub(crate) fn quotient_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
-    let estimate = (sum.round_float() * inverse + f32x8::splat(0.5)).fast_trunc_int();
+pub(crate) fn quotient_lanes<L: Lanes>(lanes: L, sum: L::Ints, weight: L::Ints, inverse: L::Floats) -> L::Ints {
+    let estimate = lanes.truncate(lanes.to_floats(sum) * inverse + lanes.splat_floats(0.5));
     let rest = sum - weight * estimate;
     let twice_rest = rest + rest;
-    // Comparisons give all-ones lanes, i.e. -1.
-    estimate + twice_rest.simd_lt(-weight) - twice_rest.simd_gt(weight - i32x8::splat(1))
+    let down = lanes.less(twice_rest, -weight);
+    let up = lanes.greater(twice_rest, weight - lanes.splat(1));
+    lanes.step(estimate, down, up)
 }
 
-/// Largest window sum (exclusive) that [`quotients_small`] serves.
-pub(crate) const SMALL_SUM_LIMIT: u64 = 1 << 23;
+/// Largest window sum (exclusive) that [`quotients_float_rest`] serves.
+pub(crate) const FLOAT_REST_SUM_LIMIT: u64 = 1 << 23;
 
 /// [`quotient`] for sums below 2^23 and quotients up to 65535, all in
 /// `f32` (the weight converted exactly, being below 2^22): the sum, the estimate times the
@@ -61,7 +63,7 @@ pub(crate) const SMALL_SUM_LIMIT: u64 = 1 << 23;
 /// their difference are exact, so the rest needs no integer product
 /// (which SSE2 lacks for 32-bit lanes: four shuffles and two multiplies).
 #[inline(always)]
-fn quotient_small(sum: u32, weight: u32, inverse: f32) -> u32 {
+fn quotient_float_rest(sum: u32, weight: u32, inverse: f32) -> u32 {
     let (sum, weight) = (sum as f32, weight as f32);
     let estimate = (sum * inverse + 0.5) as i32;
     let rest = sum - weight * estimate as f32;
@@ -69,17 +71,16 @@ fn quotient_small(sum: u32, weight: u32, inverse: f32) -> u32 {
     (estimate - i32::from(twice_rest < -weight) + i32::from(twice_rest >= weight)) as u32
 }
 
-/// [`quotient_small`] on 8 lanes.
+/// [`quotient_float_rest`] on a vector of lanes.
 #[inline(always)]
-fn quotient_small_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
-    let (sum, weight) = (sum.round_float(), weight.round_float());
-    let estimate = (sum * inverse + f32x8::splat(0.5)).fast_trunc_int();
-    let rest = sum - weight * estimate.round_float();
+fn quotient_float_rest_lanes<L: Lanes>(lanes: L, sum: L::Ints, weight: L::Ints, inverse: L::Floats) -> L::Ints {
+    let (sum, weight) = (lanes.to_floats(sum), lanes.to_floats(weight));
+    let estimate = lanes.truncate(sum * inverse + lanes.splat_floats(0.5));
+    let rest = sum - weight * lanes.to_floats(estimate);
     let twice_rest = rest + rest;
-    // Comparisons give all-ones lanes, i.e. -1.
-    let down: i32x8 = bytemuck::cast(twice_rest.simd_lt(-weight));
-    let up: i32x8 = bytemuck::cast(twice_rest.simd_ge(weight));
-    estimate + down - up
+    let down = lanes.floats_less(twice_rest, -weight);
+    let up = lanes.floats_at_least(twice_rest, weight);
+    lanes.step(estimate, down, up)
 }
 
 /// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
@@ -88,24 +89,22 @@ fn quotient_small_x8(sum: i32x8, weight: i32x8, inverse: f32x8) -> i32x8 {
 /// AVX-512 where `isa` calls for it, else 8 at a time with `wide`, the rest
 /// one by one, the same values.
 #[inline(always)]
-pub(crate) fn quotients_small<T: Sample>(isa: Isa, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [T]) {
-    let done = sixteens(isa, Form::Small, sums, weights, inverses, out, T::from_whole);
-    let (sums, weights, inverses, out) = (&sums[done..], &weights[done..], &inverses[done..], &mut out[done..]);
-    each_quotient(
-        (sums, weights, inverses),
-        out,
-        |sum, weight, inverse| quotient_small_x8(sum, lanes(weight), f32_lanes(inverse)),
-        quotient_small,
-        T::from_whole,
-    );
+pub(crate) fn quotients_float_rest<T: Sample>(
+    isa: Isa,
+    sums: &[u32],
+    weights: &[u32],
+    inverses: &[f32],
+    out: &mut [T],
+) {
+    each_quotient(isa, Division::FloatRest, (sums, weights, inverses), out, T::from_whole);
 }
 
-/// Largest window weight that [`quotients_short`] serves.
-pub(crate) const SHORT_WEIGHT_LIMIT: u32 = 8192;
+/// Largest window weight that [`quotients_rounded_up`] serves.
+pub(crate) const ROUNDED_UP_WEIGHT_LIMIT: u32 = 8192;
 
 /// `1 / (2 weight)` in `f32`, rounded up: the multiplier of
-/// [`quotients_short`].
-pub(crate) fn short_inverse(weight: u32) -> f32 {
+/// [`quotients_rounded_up`].
+pub(crate) fn rounded_up_inverse(weight: u32) -> f32 {
     let inverse = 1.0 / (2.0 * weight as f64);
     let rounded = inverse as f32;
     if (rounded as f64) < inverse {
@@ -116,7 +115,7 @@ pub(crate) fn short_inverse(weight: u32) -> f32 {
 }
 
 /// `round(sum / weight)`, ties up, for u8 sums (quotients up to 255) and
-/// weights up to [`SHORT_WEIGHT_LIMIT`], with no correction: the quotient
+/// weights up to [`ROUNDED_UP_WEIGHT_LIMIT`], with no correction: the quotient
 /// is `floor(t)` with `t = (2 sum + weight) / (2 weight)`, at most 255.5,
 /// and `2 sum + weight` is exact in `f32`. The multiplier is rounded up,
 /// so where `t` is an integer the exact product is at least `t` and so is
@@ -126,139 +125,134 @@ pub(crate) fn short_inverse(weight: u32) -> f32 {
 /// at every sum where the quotient changes (the product grows with the
 /// sum, so those decide) and every sum of the smallest and largest weights.
 #[inline(always)]
-pub(crate) fn quotient_short(sum: u32, weight: u32, short_inverse: f32) -> u32 {
-    ((2 * sum + weight) as f32 * short_inverse) as u32
+pub(crate) fn quotient_rounded_up(sum: u32, weight: u32, rounded_up_inverse: f32) -> u32 {
+    ((2 * sum + weight) as f32 * rounded_up_inverse) as u32
 }
 
-/// [`quotient_short`] on 8 lanes.
+/// [`quotient_rounded_up`] on a vector of lanes.
 #[inline(always)]
-fn quotient_short_x8(sum: i32x8, weight: i32x8, short_inverse: f32x8) -> i32x8 {
-    ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
-}
-
-/// [`quotient_short`] on 16 lanes (one vector with AVX-512).
-#[inline(always)]
-pub(crate) fn quotient_short_x16(sum: i32x16, weight: i32x16, short_inverse: f32x16) -> i32x16 {
-    ((sum + sum + weight).round_float() * short_inverse).fast_trunc_int()
+pub(crate) fn quotient_rounded_up_lanes<L: Lanes>(
+    lanes: L,
+    sum: L::Ints,
+    weight: L::Ints,
+    rounded_up_inverse: L::Floats,
+) -> L::Ints {
+    lanes.truncate(lanes.to_floats(sum + sum + weight) * rounded_up_inverse)
 }
 
 /// Writes `round(sums[i] / weights[i])` as samples `T` into `out[i]`, for
-/// u8 sums (quotients up to 255), weights up to [`SHORT_WEIGHT_LIMIT`] and
-/// `short_inverses[i] = short_inverse(weights[i])`: as [`quotients_small`],
+/// u8 sums (quotients up to 255), weights up to [`ROUNDED_UP_WEIGHT_LIMIT`] and
+/// `rounded_up_inverses[i] = rounded_up_inverse(weights[i])`: as [`quotients_float_rest`],
 /// the same values.
 #[inline(always)]
-pub(crate) fn quotients_short<T: Sample>(
+pub(crate) fn quotients_rounded_up<T: Sample>(
     isa: Isa,
     sums: &[u32],
     weights: &[u32],
-    short_inverses: &[f32],
+    rounded_up_inverses: &[f32],
     out: &mut [T],
 ) {
-    let done = sixteens(isa, Form::Short, sums, weights, short_inverses, out, T::from_whole);
-    let (sums, weights, short_inverses, out) = (
-        &sums[done..],
-        &weights[done..],
-        &short_inverses[done..],
-        &mut out[done..],
-    );
     each_quotient(
-        (sums, weights, short_inverses),
+        isa,
+        Division::RoundedUp,
+        (sums, weights, rounded_up_inverses),
         out,
-        |sum, weight, inverse| quotient_short_x8(sum, lanes(weight), f32_lanes(inverse)),
-        quotient_short,
         T::from_whole,
     );
 }
 
-/// Which quotient [`sixteens`] computes.
+/// Which quotient [`each_quotient`] computes, by how it corrects its estimate.
 #[derive(Clone, Copy)]
-enum Form {
-    /// [`quotient`].
-    Full,
-    /// [`quotient_small`].
-    Small,
-    /// [`quotient_short`].
-    Short,
+enum Division {
+    /// [`quotient`]: an estimate corrected by its rest, in integers.
+    IntegerRest,
+    /// [`quotient_float_rest`]: the same with the rest in `f32`.
+    FloatRest,
+    /// [`quotient_rounded_up`]: a multiplier rounded up, no correction.
+    RoundedUp,
 }
 
-/// Where `isa` calls for the AVX-512 copy of a strip (a CPU with AVX-512,
-/// a build that does not target it), the quotients of `form` sixteen at a
-/// time in [`avx512`], each written to `out` through `store`; returns how
-/// many it wrote (the most sixteens), 0 elsewhere.
+/// The quotients of `division` of `sums` by their `weights` and `inverses`
+/// (in the form the quotient takes), each written to `out` through
+/// `store`: sixteen at a time in AVX-512 where `isa` calls for it (a CPU
+/// with AVX-512, a build that does not target it), then eight at a time in
+/// `wide`'s vectors, the rest one by one (the same values).
 #[inline(always)]
-fn sixteens<O>(
+fn each_quotient<O>(
     isa: Isa,
-    form: Form,
-    sums: &[u32],
-    weights: &[u32],
-    inverses: &[f32],
+    division: Division,
+    (sums, weights, inverses): (&[u32], &[u32], &[f32]),
+    out: &mut [O],
+    store: impl Fn(u32) -> O + Copy,
+) {
+    let len = sums.len().min(weights.len()).min(inverses.len()).min(out.len());
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(lanes) = isa.avx512_copy_lanes() {
+        done = quotients_in_lanes(lanes, division, (sums, weights, inverses), &mut out[..len], store);
+    }
+    let _ = isa;
+    let (sums, weights, inverses, out) = (
+        &sums[done..len],
+        &weights[done..len],
+        &inverses[done..len],
+        &mut out[done..len],
+    );
+    let whole = quotients_in_lanes(
+        Portable::<i32x8>::new(),
+        division,
+        (sums, weights, inverses),
+        out,
+        store,
+    );
+    for i in whole..out.len() {
+        let (sum, weight, inverse) = (sums[i], weights[i], inverses[i]);
+        let q = match division {
+            Division::IntegerRest => quotient(sum, weight, inverse),
+            Division::FloatRest => quotient_float_rest(sum, weight, inverse),
+            Division::RoundedUp => quotient_rounded_up(sum, weight, inverse),
+        };
+        out[i] = store(q);
+    }
+}
+
+/// [`each_quotient`] a vector of `lanes` at a time; returns how many
+/// samples it wrote (the most whole vectors in `out`).
+#[inline(always)]
+fn quotients_in_lanes<L: Lanes, O>(
+    lanes: L,
+    division: Division,
+    (sums, weights, inverses): (&[u32], &[u32], &[f32]),
     out: &mut [O],
     store: impl Fn(u32) -> O,
 ) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if isa.needs_avx512_copy() {
-        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-        return unsafe { avx512::quotients(form, sums, weights, inverses, out, store) };
-    }
-    let _ = (isa, form, sums, weights, inverses, out, store);
-    0
-}
-
-/// Every sample's quotient of `sums` by `weights` with their `inverses`
-/// (in the form the quotient takes): `eight` on each 8 samples, `one` on
-/// the rest (the same values), each written to `out` through `store`.
-#[inline(always)]
-fn each_quotient<W: Copy, V: Copy, O>(
-    (sums, weights, inverses): (&[u32], &[W], &[V]),
-    out: &mut [O],
-    eight: impl Fn(i32x8, &[W], &[V]) -> i32x8,
-    one: impl Fn(u32, W, V) -> u32,
-    store: impl Fn(u32) -> O,
-) {
-    let whole = sums.len() / 8 * 8;
-    let eights = sums[..whole]
-        .chunks_exact(8)
-        .zip(weights.chunks_exact(8))
-        .zip(inverses.chunks_exact(8))
-        .zip(out.chunks_exact_mut(8));
-    for (((sum, weight), inverse), out) in eights {
-        let q = eight(lanes(sum), weight, inverse).to_array();
-        for (out, q) in out.iter_mut().zip(q) {
-            *out = store(q as u32);
+    let n = L::LANES;
+    let whole = out.len() / n * n;
+    let chunks = sums[..whole]
+        .chunks_exact(n)
+        .zip(weights[..whole].chunks_exact(n))
+        .zip(inverses[..whole].chunks_exact(n))
+        .zip(out[..whole].chunks_exact_mut(n));
+    for (((sum, weight), inverse), out) in chunks {
+        let (sum, weight, inverse) = (lanes.load(sum), lanes.load(weight), lanes.load_floats(inverse));
+        let q = match division {
+            Division::IntegerRest => quotient_lanes(lanes, sum, weight, inverse),
+            Division::FloatRest => quotient_float_rest_lanes(lanes, sum, weight, inverse),
+            Division::RoundedUp => quotient_rounded_up_lanes(lanes, sum, weight, inverse),
+        };
+        for (out, q) in out.iter_mut().zip(lanes.values(q)) {
+            *out = store(q);
         }
     }
-    for i in whole..sums.len() {
-        out[i] = store(one(sums[i], weights[i], inverses[i]));
-    }
-}
-
-/// Eight `f32` lanes.
-#[inline(always)]
-fn f32_lanes(values: &[f32]) -> f32x8 {
-    f32x8::from(<[f32; 8]>::try_from(values).expect("8 lanes"))
-}
-
-/// Eight `u32` lanes as `i32x8` (values below 2^31).
-#[inline(always)]
-fn lanes(values: &[u32]) -> i32x8 {
-    let values: [u32; 8] = values.try_into().expect("8 lanes");
-    i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(values))
+    whole
 }
 
 /// Writes `round(sums[i] / weights[i])` into `out[i]` (sums below 2^31,
 /// weights in `1..2^24`, quotients up to 65535, `inverses[i] = 1 /
-/// weights[i]` in `f32`), as [`quotients_small`].
+/// weights[i]` in `f32`), as [`quotients_float_rest`].
 #[inline(always)]
 pub(crate) fn quotients(isa: Isa, sums: &[u32], weights: &[u32], inverses: &[f32], out: &mut [u32]) {
-    let done = sixteens(isa, Form::Full, sums, weights, inverses, out, |q| q);
-    let (sums, weights, inverses, out) = (&sums[done..], &weights[done..], &inverses[done..], &mut out[done..]);
-    each_quotient(
-        (sums, weights, inverses),
-        out,
-        |sum, weight, inverse| quotient_x8(sum, lanes(weight), f32_lanes(inverse)),
-        quotient,
-        |q| q,
-    );
+    each_quotient(isa, Division::IntegerRest, (sums, weights, inverses), out, |q| q);
 }
 
 /// As [`quotients`], with the reciprocals computed here, and any weight
@@ -274,136 +268,13 @@ pub(crate) fn quotients_of(sums: &[u32], weights: &[i32], out: &mut [u32]) {
     for ((sum, weight), out) in eights {
         let weight = i32x8::from(<[i32; 8]>::try_from(weight).expect("8 weights")).max(one);
         let inverse = f32x8::splat(1.0) / weight.round_float();
-        let q = quotient_x8(lanes(sum), weight, inverse).to_array();
+        let sum = Portable::<i32x8>::new().load(sum);
+        let q = quotient_lanes(Portable::<i32x8>::new(), sum, weight, inverse).to_array();
         out.copy_from_slice(&bytemuck::cast::<[i32; 8], [u32; 8]>(q));
     }
     for i in whole..sums.len() {
         let weight = weights[i].max(1) as u32;
         out[i] = quotient(sums[i], weight, 1.0 / weight as f32);
-    }
-}
-
-/// The quotients in `core::arch` on AVX-512 vectors of sixteen lanes, for
-/// builds that do not target AVX-512 (theirs take `wide`'s types, which a
-/// portable build makes SSE2 vectors of): the same conversions, products,
-/// sums and comparisons as the 8-lane forms, lane for lane, so the same
-/// values (the tests compare them at every decision point).
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod avx512 {
-    use super::Form;
-    use std::arch::x86_64::{
-        __m512, __m512i, _CMP_GE_OQ, _CMP_LT_OQ, _mm512_add_epi32, _mm512_add_ps, _mm512_cmp_ps_mask,
-        _mm512_cmpgt_epi32_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepi32_ps, _mm512_cvttps_epi32,
-        _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps, _mm512_mullo_epi32, _mm512_set1_epi32,
-        _mm512_set1_ps, _mm512_sub_epi32, _mm512_sub_ps,
-    };
-
-    /// Sixteen lanes of `values`, as `V`.
-    #[inline(always)]
-    fn sixteen<T: bytemuck::Pod, V: bytemuck::Pod>(values: &[T]) -> V {
-        bytemuck::cast::<[T; 16], V>(values.try_into().expect("16 lanes"))
-    }
-
-    /// `estimate - 1` in the lanes of `down`, `+ 1` in those of `up`.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F.
-    #[inline(always)]
-    unsafe fn corrected(estimate: __m512i, down: u16, up: u16) -> __m512i {
-        // SAFETY: the caller's CPU has AVX-512F.
-        unsafe {
-            let one = _mm512_set1_epi32(1);
-            let lowered = _mm512_mask_sub_epi32(estimate, down, estimate, one);
-            _mm512_mask_add_epi32(lowered, up, lowered, one)
-        }
-    }
-
-    /// [`super::quotient`] (as `quotient_x8`) on sixteen lanes.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F.
-    #[inline(always)]
-    unsafe fn full(sum: __m512i, weight: __m512i, inverse: __m512) -> __m512i {
-        // SAFETY: the caller's CPU has AVX-512F.
-        unsafe {
-            let product = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), inverse);
-            let estimate = _mm512_cvttps_epi32(_mm512_add_ps(product, _mm512_set1_ps(0.5)));
-            let rest = _mm512_sub_epi32(sum, _mm512_mullo_epi32(weight, estimate));
-            let twice_rest = _mm512_add_epi32(rest, rest);
-            let down = _mm512_cmplt_epi32_mask(twice_rest, _mm512_sub_epi32(_mm512_set1_epi32(0), weight));
-            let up = _mm512_cmpgt_epi32_mask(twice_rest, _mm512_sub_epi32(weight, _mm512_set1_epi32(1)));
-            corrected(estimate, down, up)
-        }
-    }
-
-    /// [`super::quotient_small`] (as `quotient_small_x8`) on sixteen lanes.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F.
-    #[inline(always)]
-    unsafe fn small(sum: __m512i, weight: __m512i, inverse: __m512) -> __m512i {
-        // SAFETY: the caller's CPU has AVX-512F.
-        unsafe {
-            let (sum, weight) = (_mm512_cvtepi32_ps(sum), _mm512_cvtepi32_ps(weight));
-            let estimate = _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(sum, inverse), _mm512_set1_ps(0.5)));
-            let rest = _mm512_sub_ps(sum, _mm512_mul_ps(weight, _mm512_cvtepi32_ps(estimate)));
-            let twice_rest = _mm512_add_ps(rest, rest);
-            let down = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(twice_rest, _mm512_sub_ps(_mm512_set1_ps(0.0), weight));
-            let up = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(twice_rest, weight);
-            corrected(estimate, down, up)
-        }
-    }
-
-    /// [`super::quotient_short`] (as `quotient_short_x16`) on sixteen lanes.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F.
-    #[inline(always)]
-    pub(crate) unsafe fn short(sum: __m512i, weight: __m512i, short_inverse: __m512) -> __m512i {
-        // SAFETY: the caller's CPU has AVX-512F.
-        unsafe {
-            let twice_plus_weight = _mm512_add_epi32(_mm512_add_epi32(sum, sum), weight);
-            _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(twice_plus_weight), short_inverse))
-        }
-    }
-
-    /// The quotients of `form` of each sixteen `sums` by their `weights`
-    /// and `inverses`, each written to `out` through `store`; returns how
-    /// many it wrote (the most sixteens).
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F. Inlined always, into callers compiled
-    /// for it.
-    #[inline(always)]
-    pub(super) unsafe fn quotients<O>(
-        form: Form,
-        sums: &[u32],
-        weights: &[u32],
-        inverses: &[f32],
-        out: &mut [O],
-        store: impl Fn(u32) -> O,
-    ) -> usize {
-        let whole = sums.len().min(weights.len()).min(inverses.len()).min(out.len()) / 16 * 16;
-        let chunks = sums[..whole]
-            .chunks_exact(16)
-            .zip(weights.chunks_exact(16))
-            .zip(inverses.chunks_exact(16))
-            .zip(out.chunks_exact_mut(16));
-        for (((sum, weight), inverse), out) in chunks {
-            let (sum, weight, inverse) = (sixteen(sum), sixteen(weight), sixteen(inverse));
-            // SAFETY: the caller's CPU has AVX-512F.
-            let q = unsafe {
-                match form {
-                    Form::Full => full(sum, weight, inverse),
-                    Form::Small => small(sum, weight, inverse),
-                    Form::Short => short(sum, weight, inverse),
-                }
-            };
-            for (out, q) in out.iter_mut().zip(bytemuck::cast::<__m512i, [u32; 16]>(q)) {
-                *out = store(q);
-            }
-        }
-        whole
     }
 }
 
@@ -417,7 +288,7 @@ mod tests {
     }
 
     /// Checks the `wide`, AVX-512 (where the CPU has it) and scalar paths
-    /// of [`quotients`] and [`quotients_small`], and [`quotients_of`],
+    /// of [`quotients`] and [`quotients_float_rest`], and [`quotients_of`],
     /// against [`exact`] for the sums given, with the
     /// weight `weight_y * weight_x` (its reciprocal rounded from the
     /// product, as the callers compute it).
@@ -427,8 +298,8 @@ mod tests {
         let inverses = vec![1.0 / weight as f32; sums.len()];
         let mut simd = vec![u32::MAX; sums.len()];
         quotients(Isa::target(), sums, &weights, &inverses, &mut simd);
-        let mut sixteens = vec![u32::MAX; sums.len()];
-        quotients(Isa::detect(), sums, &weights, &inverses, &mut sixteens);
+        let mut dispatched = vec![u32::MAX; sums.len()];
+        quotients(Isa::detect(), sums, &weights, &inverses, &mut dispatched);
         let mut scalar = vec![u32::MAX; sums.len()];
         for i in 0..sums.len() {
             scalar[i] = quotient(sums[i], weights[i], inverses[i]);
@@ -436,23 +307,23 @@ mod tests {
         let mut computed = vec![u32::MAX; sums.len()];
         quotients_of(sums, &vec![weight as i32; sums.len()], &mut computed);
         // The f32 form, where it serves (sums below 2^23, u16 quotients).
-        let small_served = sums.iter().all(|&s| (s as u64) < SMALL_SUM_LIMIT) && weight < 1 << 22;
+        let small_served = sums.iter().all(|&s| (s as u64) < FLOAT_REST_SUM_LIMIT) && weight < 1 << 22;
         let mut small = vec![u16::MAX; sums.len()];
-        let mut small_sixteens = vec![u16::MAX; sums.len()];
+        let mut float_rest_dispatched = vec![u16::MAX; sums.len()];
         if small_served {
-            quotients_small(Isa::target(), sums, &weights, &inverses, &mut small);
-            quotients_small(Isa::detect(), sums, &weights, &inverses, &mut small_sixteens);
+            quotients_float_rest(Isa::target(), sums, &weights, &inverses, &mut small);
+            quotients_float_rest(Isa::detect(), sums, &weights, &inverses, &mut float_rest_dispatched);
         }
         for (i, &sum) in sums.iter().enumerate() {
             let want = exact(sum as u64, weight as u64) as u32;
             assert_eq!(
-                (simd[i], sixteens[i], scalar[i], computed[i]),
+                (simd[i], dispatched[i], scalar[i], computed[i]),
                 (want, want, want, want),
                 "sum {sum}, weights {weight_y} x {weight_x}"
             );
             if small_served {
                 assert_eq!(
-                    (small[i] as u32, small_sixteens[i] as u32),
+                    (small[i] as u32, float_rest_dispatched[i] as u32),
                     (want, want),
                     "f32 form: sum {sum}, weights {weight_y} x {weight_x}"
                 );
@@ -535,25 +406,25 @@ mod tests {
     fn short_u8_windows_round_exactly_at_every_decision_point() {
         // Every weight the short form serves, every u8 quotient's turning
         // point and the sums beside it, in lanes and alone.
-        for weight in 1..=SHORT_WEIGHT_LIMIT {
+        for weight in 1..=ROUNDED_UP_WEIGHT_LIMIT {
             let sums = decision_sums(weight as u64, 255);
             let weights = vec![weight; sums.len()];
-            let inverses = vec![short_inverse(weight); sums.len()];
+            let inverses = vec![rounded_up_inverse(weight); sums.len()];
             let mut out = vec![0u8; sums.len()];
-            quotients_short(Isa::target(), &sums, &weights, &inverses, &mut out);
+            quotients_rounded_up(Isa::target(), &sums, &weights, &inverses, &mut out);
             let mut dispatched = vec![0u8; sums.len()];
-            quotients_short(Isa::detect(), &sums, &weights, &inverses, &mut dispatched);
+            quotients_rounded_up(Isa::detect(), &sums, &weights, &inverses, &mut dispatched);
             assert_eq!(dispatched, out, "weight {weight}");
-            let sixteens = short_in_sixteens(&sums, weight, inverses[0]);
+            let vectors = rounded_up_in_vectors(&sums, weight, inverses[0]);
             for (i, &sum) in sums.iter().enumerate() {
                 let want = exact(sum as u64, weight as u64);
-                let alone = quotient_short(sum, weight, inverses[i]);
+                let alone = quotient_rounded_up(sum, weight, inverses[i]);
                 assert_eq!(
                     (out[i] as u64, alone as u64),
                     (want, want),
                     "sum {sum}, weight {weight}"
                 );
-                for (form, quotients) in &sixteens {
+                for (form, quotients) in &vectors {
                     assert_eq!(quotients[i] as u64, want, "{form}: sum {sum}, weight {weight}");
                 }
             }
@@ -561,45 +432,33 @@ mod tests {
     }
 
     /// The quotients of `sums` by `weight` from the 16-lane forms of
-    /// [`quotient_short`]: `wide`'s, and the `core::arch` AVX-512 one
-    /// where the CPU has AVX-512.
-    fn short_in_sixteens(sums: &[u32], weight: u32, inverse: f32) -> Vec<(&'static str, Vec<i32>)> {
-        let padded: Vec<i32> = sums.iter().map(|&s| s as i32).chain([0; 15]).collect();
-        let sixteens = || {
-            padded
-                .chunks_exact(16)
-                .map(|c| <[i32; 16]>::try_from(c).expect("16 sums"))
-        };
-        let wide_form: Vec<i32> = sixteens()
-            .flat_map(|c| quotient_short_x16(c.into(), i32x16::splat(weight as i32), f32x16::splat(inverse)).to_array())
-            .collect();
-        let mut forms = vec![("wide", wide_form)];
+    /// [`quotient_rounded_up`]: `wide`'s, and AVX-512's where the CPU has it.
+    fn rounded_up_in_vectors(sums: &[u32], weight: u32, inverse: f32) -> Vec<(&'static str, Vec<u32>)> {
+        let padded: Vec<u32> = sums.iter().copied().chain([0; 15]).collect();
+        fn form<L: Lanes>(lanes: L, padded: &[u32], weight: u32, inverse: f32) -> Vec<u32> {
+            let mut out = vec![0; padded.len() / L::LANES * L::LANES];
+            for (sums, out) in padded.chunks_exact(L::LANES).zip(out.chunks_exact_mut(L::LANES)) {
+                let (weight, inverse) = (lanes.splat(weight as i32), lanes.splat_floats(inverse));
+                lanes.store(quotient_rounded_up_lanes(lanes, lanes.load(sums), weight, inverse), out);
+            }
+            out
+        }
+        let mut forms = vec![("wide", form(Portable::<wide::i32x16>::new(), &padded, weight, inverse))];
         #[cfg(target_arch = "x86_64")]
-        if crate::isa::Isa::detect().avx512() {
-            use std::arch::x86_64::{_mm512_set1_epi32, _mm512_set1_ps};
-            let core_form: Vec<i32> = sixteens()
-                .flat_map(|c| {
-                    // SAFETY: the CPU has AVX-512 (checked above).
-                    let q = unsafe {
-                        let (weights, inverses) = (_mm512_set1_epi32(weight as i32), _mm512_set1_ps(inverse));
-                        avx512::short(bytemuck::cast(c), weights, inverses)
-                    };
-                    bytemuck::cast::<_, [i32; 16]>(q)
-                })
-                .collect();
-            forms.push(("core::arch avx512", core_form));
+        if let Some(lanes) = Isa::detect().avx512_lanes() {
+            forms.push(("avx512", form(lanes, &padded, weight, inverse)));
         }
         forms
     }
 
     #[test]
     fn short_u8_windows_round_exactly_for_every_sum_of_the_extreme_weights() {
-        for weight in (1..=64).chain(SHORT_WEIGHT_LIMIT - 6..=SHORT_WEIGHT_LIMIT) {
+        for weight in (1..=64).chain(ROUNDED_UP_WEIGHT_LIMIT - 6..=ROUNDED_UP_WEIGHT_LIMIT) {
             let sums: Vec<u32> = (0..=255 * weight).collect();
-            let inverses = vec![short_inverse(weight); sums.len()];
+            let inverses = vec![rounded_up_inverse(weight); sums.len()];
             for isa in [Isa::target(), Isa::detect()] {
                 let mut out = vec![0u8; sums.len()];
-                quotients_short(isa, &sums, &vec![weight; sums.len()], &inverses, &mut out);
+                quotients_rounded_up(isa, &sums, &vec![weight; sums.len()], &inverses, &mut out);
                 for (&sum, &q) in sums.iter().zip(&out) {
                     assert_eq!(
                         q as u64,

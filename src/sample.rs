@@ -152,6 +152,28 @@ macro_rules! float_sample {
 float_sample!(f32, F32);
 float_sample!(f64, F64);
 
+/// Whether any of `samples` is NaN or infinite (always false for integers).
+#[inline]
+pub(crate) fn any<T: Sample>(samples: &[T]) -> bool {
+    !T::TYPE.is_integer() && samples.iter().fold(false, |any, v| any | !v.to_f64().is_finite())
+}
+
+/// `pixels` with every NaN or infinite sample replaced by 0 (a copy in
+/// `scratch` when there is one), and whether there was one.
+#[inline]
+pub(crate) fn finite_row<'a, T: Sample>(pixels: &'a [T], scratch: &'a mut Vec<T>) -> (&'a [T], bool) {
+    if !any(pixels) {
+        return (pixels, false);
+    }
+    scratch.clear();
+    scratch.extend(
+        pixels
+            .iter()
+            .map(|&v| if v.to_f64().is_finite() { v } else { T::default() }),
+    );
+    (scratch, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,33 +6,31 @@ use ndarray::{ArrayView3, s};
 use num_traits::AsPrimitive;
 
 use crate::border::Terms;
-use crate::prefix;
+use crate::prefix::{self, Summand};
 use crate::sample::Sample;
 use crate::strips::{Band, as_contiguous};
 
 /// An element of a summed-area table: `u32` or `u64` (wrapping, exact while
 /// the table's largest entry fits) for integer samples, `f64` for floats.
-pub(crate) trait TableValue: Copy + Send + Sync + Default + 'static {
-    /// Wide accumulator for sums with large coefficients (`i128` or `f64`).
-    type Wide: Copy + Default;
+pub(crate) trait TableValue: Summand + Send + Sync + Default + 'static {
+    /// Accumulator for sums with large coefficients (`i128` or `f64`).
+    type Accumulator: Copy + Default;
     /// The sample as a table value.
     fn from_sample<T: Sample>(sample: T) -> Self;
-    /// Table addition (wrapping for integers).
-    fn add(self, other: Self) -> Self;
     /// Table subtraction (wrapping for integers).
     fn sub(self, other: Self) -> Self;
     /// The value as `f64`.
     fn to_f64(self) -> f64;
     /// `self * count` (wrapping for integers).
     fn times(self, count: u64) -> Self;
-    /// `acc + self * coeff` in the wide type.
-    fn wide_mul_add(self, coeff: i64, acc: Self::Wide) -> Self::Wide;
-    /// Zero in the wide type.
-    fn wide_zero() -> Self::Wide;
-    /// `acc + wide * coeff` in the wide type.
-    fn wide_scale_add(wide: Self::Wide, coeff: i64, acc: Self::Wide) -> Self::Wide;
-    /// The wide value as `f64`.
-    fn wide_to_f64(wide: Self::Wide) -> f64;
+    /// `acc + self * coeff` in the accumulator.
+    fn accumulate(self, coeff: i64, acc: Self::Accumulator) -> Self::Accumulator;
+    /// Zero in the accumulator.
+    fn accumulator_zero() -> Self::Accumulator;
+    /// `acc + value * coeff` in the accumulator.
+    fn scale_accumulate(wide: Self::Accumulator, coeff: i64, acc: Self::Accumulator) -> Self::Accumulator;
+    /// The accumulator as `f64`.
+    fn accumulator_to_f64(wide: Self::Accumulator) -> f64;
     /// Runs `f` on this thread's spare table buffer of this type.
     fn with_spare<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
     /// Whether [`Self::running_sums`] takes several samples at once (a row
@@ -121,7 +119,7 @@ macro_rules! spare_buffer {
 macro_rules! integer_table_value {
     ($t:ty $(, $vector_forms:ident)?) => {
         impl TableValue for $t {
-            type Wide = i128;
+            type Accumulator = i128;
             $(
                 const VECTOR_RUNNING_SUMS: bool = true;
                 #[inline(always)]
@@ -139,10 +137,6 @@ macro_rules! integer_table_value {
                 AsPrimitive::<$t>::as_(sample)
             }
             #[inline(always)]
-            fn add(self, other: Self) -> Self {
-                self.wrapping_add(other)
-            }
-            #[inline(always)]
             fn sub(self, other: Self) -> Self {
                 self.wrapping_sub(other)
             }
@@ -155,40 +149,57 @@ macro_rules! integer_table_value {
                 self.wrapping_mul(count as $t)
             }
             #[inline(always)]
-            fn wide_mul_add(self, coeff: i64, acc: i128) -> i128 {
+            fn accumulate(self, coeff: i64, acc: i128) -> i128 {
                 // Intermediate sums may leave i128; the exact result does not,
                 // and wrapping arithmetic is exact modulo 2^128.
                 acc.wrapping_add((self as i128).wrapping_mul(coeff as i128))
             }
             #[inline(always)]
-            fn wide_zero() -> i128 {
+            fn accumulator_zero() -> i128 {
                 0
             }
             #[inline(always)]
-            fn wide_scale_add(wide: i128, coeff: i64, acc: i128) -> i128 {
+            fn scale_accumulate(wide: i128, coeff: i64, acc: i128) -> i128 {
                 acc.wrapping_add(wide.wrapping_mul(coeff as i128))
             }
             #[inline(always)]
-            fn wide_to_f64(wide: i128) -> f64 {
+            fn accumulator_to_f64(wide: i128) -> f64 {
                 wide as f64
             }
             spare_buffer!($t);
         }
     };
 }
+impl Summand for u32 {
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self.wrapping_add(other)
+    }
+}
+
+impl Summand for u64 {
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self.wrapping_add(other)
+    }
+}
+
+impl Summand for f64 {
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self + other
+    }
+}
+
 // u32 sums take four samples at a time (`crate::prefix`).
 integer_table_value!(u32, prefix);
 integer_table_value!(u64);
 
 impl TableValue for f64 {
-    type Wide = f64;
+    type Accumulator = f64;
     #[inline(always)]
     fn from_sample<T: Sample>(sample: T) -> Self {
         sample.to_f64()
-    }
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        self + other
     }
     #[inline(always)]
     fn sub(self, other: Self) -> Self {
@@ -203,19 +214,19 @@ impl TableValue for f64 {
         self * count as f64
     }
     #[inline(always)]
-    fn wide_mul_add(self, coeff: i64, acc: f64) -> f64 {
+    fn accumulate(self, coeff: i64, acc: f64) -> f64 {
         acc + self * coeff as f64
     }
     #[inline(always)]
-    fn wide_zero() -> f64 {
+    fn accumulator_zero() -> f64 {
         0.0
     }
     #[inline(always)]
-    fn wide_scale_add(wide: f64, coeff: i64, acc: f64) -> f64 {
+    fn scale_accumulate(wide: f64, coeff: i64, acc: f64) -> f64 {
         acc + wide * coeff as f64
     }
     #[inline(always)]
-    fn wide_to_f64(wide: f64) -> f64 {
+    fn accumulator_to_f64(wide: f64) -> f64 {
         wide
     }
     spare_buffer!(f64);
@@ -363,7 +374,7 @@ impl<A: TableValue> SummedArea<A> {
             // finds every such row at no cost to the others. Finite values
             // that overflow come here too, and are summed again unchanged.
             if finite && !T::TYPE.is_integer() && !running[..channels].iter().all(|r| r.to_f64().is_finite()) {
-                let (pixels, had) = crate::non_finite::finite_row(pixels, &mut finite_scratch);
+                let (pixels, had) = crate::sample::finite_row(pixels, &mut finite_scratch);
                 non_finite |= had;
                 sum_row_again(pixels, above, current, channels, &value);
             }
@@ -427,14 +438,14 @@ impl<A: TableValue> SummedArea<A> {
     /// The combination `row_terms` of prefix rows, for every prefix column
     /// and channel, into `combined` (laid out as one table row): a window
     /// sum is then `col_terms` applied to it ([`Self::combined_terms`]).
-    pub(crate) fn combine_rows(&self, row_terms: &Terms, combined: &mut Vec<A::Wide>) {
+    pub(crate) fn combine_rows(&self, row_terms: &Terms, combined: &mut Vec<A::Accumulator>) {
         combined.clear();
-        combined.resize(self.row_stride, A::wide_zero());
+        combined.resize(self.row_stride, A::accumulator_zero());
         for (row, coeff) in row_terms.iter() {
             let start = self.band.prefix_index(row) * self.row_stride;
             let entries = &self.data[start..start + self.row_stride];
             for (c, &entry) in combined.iter_mut().zip(entries) {
-                *c = entry.wide_mul_add(coeff, *c);
+                *c = entry.accumulate(coeff, *c);
             }
         }
     }
@@ -442,24 +453,24 @@ impl<A: TableValue> SummedArea<A> {
     /// The window sum of `col_terms` over a row combination from
     /// [`Self::combine_rows`], channel `ch`.
     #[inline(always)]
-    pub(crate) fn combined_terms(&self, combined: &[A::Wide], col_terms: &Terms, ch: usize) -> f64 {
-        let sum = col_terms.iter().fold(A::wide_zero(), |acc, (col, coeff)| {
-            A::wide_scale_add(combined[(col - self.first_col) * self.channels + ch], coeff, acc)
+    pub(crate) fn combined_terms(&self, combined: &[A::Accumulator], col_terms: &Terms, ch: usize) -> f64 {
+        let sum = col_terms.iter().fold(A::accumulator_zero(), |acc, (col, coeff)| {
+            A::scale_accumulate(combined[(col - self.first_col) * self.channels + ch], coeff, acc)
         });
-        A::wide_to_f64(sum)
+        A::accumulator_to_f64(sum)
     }
 
     /// Sum of `row_terms` x `col_terms` (border-extended windows): the
-    /// coefficients may be large, so it accumulates in the wide type.
+    /// coefficients may be large, so it accumulates in the accumulator.
     #[inline(always)]
     pub(crate) fn rect_terms(&self, row_terms: &Terms, col_terms: &Terms, ch: usize) -> f64 {
-        let mut acc = A::wide_zero();
+        let mut acc = A::accumulator_zero();
         for (row, row_coeff) in row_terms.iter() {
             for (col, col_coeff) in col_terms.iter() {
-                acc = self.at(row, col, ch).wide_mul_add(row_coeff * col_coeff, acc);
+                acc = self.at(row, col, ch).accumulate(row_coeff * col_coeff, acc);
             }
         }
-        A::wide_to_f64(acc)
+        A::accumulator_to_f64(acc)
     }
 }
 

@@ -20,9 +20,10 @@ use wide::{f32x8, i32x8};
 
 use super::fractional::{blend_small, blend_small_x8, blend_wide};
 use super::row_plan::Geometry;
+use crate::arch::Portable;
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
-use crate::quotient::{quotient, quotient_x8};
+use crate::quotient::{quotient, quotient_lanes};
 use crate::sample::Sample;
 use crate::table::{SummedArea, TableValue};
 
@@ -200,7 +201,7 @@ impl RowRuns {
             let sizes = f32x8::from(lanes);
             if let Some(run) = &mut current
                 && chunk.len() == 8
-                && run.goes_on(g, x, sizes)
+                && run.extends_through(g, x, sizes)
             {
                 run.end = x + 8;
                 previous = i32x8::splat(run.key());
@@ -242,7 +243,7 @@ impl Run {
     /// its windows inside; rows are the run's). Cheaper than
     /// [`run_keys`], for the steps inside long runs.
     #[inline(always)]
-    fn goes_on(&self, g: &Geometry, x: usize, sizes: f32x8) -> bool {
+    fn extends_through(&self, g: &Geometry, x: usize, sizes: f32x8) -> bool {
         let reach = self.n + i64::from(self.fractional);
         let last_col = g.first_col as i64 + x as i64 + 7;
         // n is exact in f32: a size whose whole part is n >= 2^24 is n.
@@ -344,7 +345,7 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
             let f = f32x8::from(<[f32; 8]>::try_from(&sizes[i..i + 8]).expect("8 lanes")) - ns;
             blend_small_x8([sum_x8(a, i), sum_x8(b, i), sum_x8(c, i), sum_x8(d, i)], f, counts)
         } else {
-            quotient_x8(sum_x8(a, i), weights, inverses)
+            quotient_lanes(Portable::<i32x8>::new(), sum_x8(a, i), weights, inverses)
         };
         for (out, mean) in out[i..i + 8].iter_mut().zip(means.to_array()) {
             *out = T::from_whole(mean as u32);

@@ -26,7 +26,7 @@ use ndarray::{ArrayView3, ArrayViewMut3, Axis};
 
 use self::integrated::{CachedRead, IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
 use self::periodic::{AxisFold, AxisPeriod, PeriodSums, folded_reach, is_periodic};
-use self::plan::{DIRECT_EXTENT, Plan, Planner};
+use self::plan::{DIRECT_EXTENT, PixelKernel, Planner};
 use self::replicate::{AxisSplit, ReplicateEdges};
 use crate::border::Border;
 use crate::error::Error;
@@ -283,11 +283,11 @@ impl<V: Wrapping> RowWindows<V> {
     }
 
     /// The sums of image row `y`, whose pixels have the plans `plans`.
-    fn fill<const K: usize>(&mut self, table: &IntegratedBand<V>, y: i64, plans: &[Plan]) {
+    fn fill<const K: usize>(&mut self, table: &IntegratedBand<V>, y: i64, plans: &[PixelKernel]) {
         let channels = self.channels;
         for slot in 0..2 {
             // The half-width a pixel's box of this slot reads, or -1.
-            let wanted = |plan: &Plan| match plan.boxes[slot] {
+            let wanted = |plan: &PixelKernel| match plan.boxes[slot] {
                 (inner, weight) if plan.direct < 1.0 && weight > 0.0 => inner,
                 _ => -1,
             };
@@ -348,7 +348,7 @@ struct FoldedBox {
 }
 
 /// Everything a strip needs that is the same for every strip.
-struct Setup<'a, T> {
+struct GaussianStrips<'a, T> {
     input: ArrayView3<'a, T>,
     sigmas: crate::kernel::RowSizes<'a>,
     border: Border,
@@ -356,7 +356,7 @@ struct Setup<'a, T> {
     boxes: usize,
 }
 
-impl<T: Sample> Setup<'_, T> {
+impl<T: Sample> GaussianStrips<'_, T> {
     /// How far the folded kernels of the pixels of output `rows` reach
     /// (down, along the rows), with a periodic border: a band padded that far holds
     /// every position they read.
@@ -389,7 +389,7 @@ impl<T: Sample> Setup<'_, T> {
 
     /// The plan's boxes, folded onto the periods of the axes where the
     /// border is periodic.
-    fn folded(&self, plan: &Plan) -> [FoldedBox; 2] {
+    fn folded(&self, plan: &PixelKernel) -> [FoldedBox; 2] {
         let (height, width, _) = self.input.dim();
         plan.boxes.map(|(inner, weight)| {
             let fold = |len| match AxisPeriod::new(self.border, len) {
@@ -519,7 +519,7 @@ impl<T: Sample> Setup<'_, T> {
     /// Computes output rows `rows` of a uniform `sigma` into `out`
     /// separably: each k-fold box is a pass along the rows and one down the
     /// columns, over k-times integrated lines ([`IntegratedLine`]), so the
-    /// integer window sums are those of [`Setup::strip`]'s tables, at
+    /// integer window sums are those of [`GaussianStrips::strip`]'s tables, at
     /// 2 (k + 1) reads per box instead of (k + 1)^2.
     fn strip_uniform<V: Wrapping, const K: usize>(
         &self,
@@ -839,7 +839,7 @@ impl<T: Sample> Setup<'_, T> {
             .filter(|_| edges.is_none() && period.is_none())
             .map(|_| RowWindows::<V>::new(width, channels));
         // Each pixel's plan, a row at a time.
-        let mut row_plans: Vec<Plan> = Vec::with_capacity(width);
+        let mut row_plans: Vec<PixelKernel> = Vec::with_capacity(width);
         for (j, y) in rows.clone().enumerate() {
             let mut row_parts = [None; 2];
             let mut row_masses = [None; 2];
@@ -983,7 +983,7 @@ impl Filter for IteratedBox {
         let max_sigma = job.largest_size();
         let max_plan = planner.plan(max_sigma);
         let halo = planner.reach_bound(max_sigma);
-        let setup = Setup {
+        let setup = GaussianStrips {
             input: job.input(),
             sigmas: job.sizes(),
             border: params.border,

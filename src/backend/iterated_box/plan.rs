@@ -85,12 +85,12 @@ pub(crate) const DIRECT_EXTENT: i64 = 16;
 /// k-fold boxes of adjacent widths, `(n, weight)` for width 2n + 1, each
 /// normalised, weighted so that their variance is the sampled Gaussian's.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Plan {
+pub(crate) struct PixelKernel {
     pub direct: f64,
     pub boxes: [(i64, f64); 2],
 }
 
-impl Plan {
+impl PixelKernel {
     /// The boxes with a non-zero weight.
     pub(crate) fn weighted(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
         self.boxes.iter().copied().filter(|b| b.1 > 0.0)
@@ -113,7 +113,7 @@ impl Plan {
     }
 }
 
-/// Turns sigmas into [`Plan`]s for k boxes.
+/// Turns sigmas into [`PixelKernel`]s for k boxes.
 ///
 /// A mix of one width on each side of the target variance is the simplest
 /// kernel that hits the variance exactly at O(1) cost per pixel, and its
@@ -177,7 +177,7 @@ impl Planner {
     }
 
     /// The plan for `sigma` (finite, >= 0).
-    pub(crate) fn plan(&self, sigma: f32) -> Plan {
+    pub(crate) fn plan(&self, sigma: f32) -> PixelKernel {
         let sigma = (sigma as f64).min(self.sigma_cap);
         let direct = if sigma <= self.direct_below {
             1.0
@@ -187,12 +187,12 @@ impl Planner {
             (self.boxes_above - sigma) / (self.boxes_above - self.direct_below)
         };
         if direct == 1.0 {
-            return Plan {
+            return PixelKernel {
                 direct,
                 boxes: [(0, 0.0); 2],
             };
         }
-        Plan {
+        PixelKernel {
             direct,
             boxes: self.adjacent(target_variance(sigma)),
         }
@@ -206,7 +206,7 @@ impl Planner {
     }
 
     /// The largest |d| the plan's kernel reaches.
-    pub(crate) fn extent(&self, plan: &Plan, sigma: f32) -> i64 {
+    pub(crate) fn extent(&self, plan: &PixelKernel, sigma: f32) -> i64 {
         let boxes = plan.widest().map_or(0, |inner| self.boxes * inner);
         let direct = if plan.direct > 0.0 {
             GaussianTaps::new(sigma).extent()
@@ -216,7 +216,7 @@ impl Planner {
         boxes.max(direct)
     }
 
-    /// A bound on [`Plan::widest`] for every sigma up to `max_sigma`; `None`
+    /// A bound on [`PixelKernel::widest`] for every sigma up to `max_sigma`; `None`
     /// when all of them take the exact taps only.
     pub(crate) fn widest_bound(&self, max_sigma: f32) -> Option<i64> {
         let plan = self.plan(max_sigma);
@@ -256,7 +256,7 @@ mod tests {
     fn plans_match_the_variance_and_move_continuously() {
         for boxes in 2..=5 {
             let planner = Planner::new(boxes, 1000);
-            let mut previous: Option<Plan> = None;
+            let mut previous: Option<PixelKernel> = None;
             for i in 0..4000 {
                 let sigma = i as f32 * 0.01;
                 let plan = planner.plan(sigma);

@@ -9,13 +9,13 @@
 //! Integer samples sum in `u32` and divide exactly through
 //! [`crate::quotient`] (sums below 2^31); floats sum in `f64` and multiply
 //! by the reciprocal weight. Other requests take the general path
-//! ([`Setup::by_row_sums`]).
+//! ([`BoxStrips::by_row_sums`]).
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
-//! the build does not target it ([`crate::isa`]); in that copy the `u8`
-//! loops, written with `wide`'s 16-lane types that a portable build makes
-//! four SSE2 vectors of, take `core::arch` forms of one AVX-512 vector
-//! (module `avx512`). While a row's windows
+//! the build does not target it ([`crate::arch`]); in that copy the `u8`
+//! loops, written once over [`Lanes`], take AVX-512's vectors of sixteen
+//! lanes rather than `wide`'s (which a portable build makes four SSE2
+//! vectors of). While a row's windows
 //! slide, the strip asks the cache for the image rows the next rows' column
 //! sums will add and remove: the column step otherwise waits for memory.
 //!
@@ -27,9 +27,11 @@ use std::ops::Range;
 
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 
-use super::{AxisSteps, Setup, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps};
+use super::{
+    AxisSteps, BoxStrips, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps,
+};
+use crate::arch::{ByteLanes, DifferenceRows, Isa, Lanes, Portable, avx512_copy};
 use crate::border::Border;
-use crate::isa::{Isa, avx512_copy};
 use crate::non_finite::NonFinite;
 use crate::prefix::{DIFFERENCE_LANES as LANES, F64_LANES};
 use crate::quotient::{self, SUM_LIMIT};
@@ -59,7 +61,7 @@ pub(super) trait ColumnSum: TableValue {
     #[inline(always)]
     fn window_means_four<T: Sample>(
         _sums: [&[Self]; 4],
-        _rows: &FourRows<'_>,
+        _rows: &RowGroup<'_>,
         _window: [&mut [Self]; 4],
         _out: [&mut [T]; 4],
         _ahead: [[&[T]; 2]; 4],
@@ -138,13 +140,13 @@ impl ColumnSum for u32 {
     fn means<T: Sample>(sums: &[u32], row: &mut RowMeans<'_>, out: &mut [T]) {
         if row.short {
             // u8 windows of up to 8192 pixels: one product per sample.
-            quotient::quotients_short(row.isa, sums, &row.weight, &row.short_inverse, out);
+            quotient::quotients_rounded_up(row.isa, sums, &row.weight, &row.rounded_up_inverse, out);
             return;
         }
         if row.small {
             // The sums are below 2^23: the quotient in f32 alone, straight
             // into the samples.
-            quotient::quotients_small(row.isa, sums, &row.weight, &row.inverse, out);
+            quotient::quotients_float_rest(row.isa, sums, &row.weight, &row.inverse, out);
             return;
         }
         quotient::quotients(row.isa, sums, &row.weight, &row.inverse, &mut row.quotients);
@@ -158,7 +160,7 @@ impl ColumnSum for f64 {
     #[inline(always)]
     fn window_means_four<T: Sample>(
         sums: [&[f64]; 4],
-        rows: &FourRows<'_>,
+        rows: &RowGroup<'_>,
         window: [&mut [f64]; 4],
         out: [&mut [T]; 4],
         ahead: [[&[T]; 2]; 4],
@@ -199,12 +201,12 @@ pub(super) struct RowMeans<'a> {
     largest_x: f64,
     sample_max: f64,
     /// Whether this row's window sums stay below
-    /// [`quotient::SMALL_SUM_LIMIT`] (integer samples).
+    /// [`quotient::FLOAT_REST_SUM_LIMIT`] (integer samples).
     small: bool,
     /// Whether this row's samples are u8 and its weights at most
-    /// [`quotient::SHORT_WEIGHT_LIMIT`].
+    /// [`quotient::ROUNDED_UP_WEIGHT_LIMIT`].
     short: bool,
-    short_inverse: Vec<f32>,
+    rounded_up_inverse: Vec<f32>,
     weight: Vec<u32>,
     inverse: Vec<f32>,
     inverse64: Vec<f64>,
@@ -226,7 +228,7 @@ impl<'a> RowMeans<'a> {
             sample_max,
             small: false,
             short: false,
-            short_inverse: vec![0.0; if integer { len } else { 0 }],
+            rounded_up_inverse: vec![0.0; if integer { len } else { 0 }],
             weight: vec![0; if integer { len } else { 0 }],
             inverse: vec![0.0; if integer { len } else { 0 }],
             inverse64: vec![0.0; if integer { 0 } else { len }],
@@ -244,15 +246,16 @@ impl<'a> RowMeans<'a> {
         let weights = self.weight_x.iter().map(|x| weight_y * x);
         if self.inverse64.is_empty() {
             // Integer paths: weights below 2^24, exact in f32.
-            self.small = self.sample_max * self.largest_x * weight_y < quotient::SMALL_SUM_LIMIT as f64;
-            self.short = self.sample_max <= 255.0 && self.largest_x * weight_y <= quotient::SHORT_WEIGHT_LIMIT as f64;
+            self.small = self.sample_max * self.largest_x * weight_y < quotient::FLOAT_REST_SUM_LIMIT as f64;
+            self.short =
+                self.sample_max <= 255.0 && self.largest_x * weight_y <= quotient::ROUNDED_UP_WEIGHT_LIMIT as f64;
             for ((w, inverse), weight) in self.weight.iter_mut().zip(&mut self.inverse).zip(weights) {
                 *w = weight as u32;
                 *inverse = 1.0 / weight as f32;
             }
             if self.short {
-                for (short, &w) in self.short_inverse.iter_mut().zip(&self.weight) {
-                    *short = quotient::short_inverse(w);
+                for (short, &w) in self.rounded_up_inverse.iter_mut().zip(&self.weight) {
+                    *short = quotient::rounded_up_inverse(w);
                 }
             }
         } else {
@@ -272,7 +275,7 @@ fn axis_weight(slide: &Slide, n: i64, p: usize) -> f64 {
     }
 }
 
-impl<T: Sample> Setup<'_, T> {
+impl<T: Sample> BoxStrips<'_, T> {
     /// Output rows per strip of this path: eight halos, and at least a
     /// sixteenth of the image (so each strip's first window, 2n + 1 rows
     /// summed, stays a small part of its work while 16 cores find work).
@@ -509,6 +512,39 @@ impl<T: Sample> Setup<'_, T> {
         previous.iter().all(|sum| sum.to_f64().is_finite())
     }
 
+    /// The column sums of the group of `len` rows from `first_y`, each
+    /// from the previous row's (the last buffer of `column_sums` holds the
+    /// row before the group; the strip's first row, `start`, copies it).
+    #[inline(always)]
+    fn group_column_sums<A: ColumnSum>(
+        &self,
+        isa: Isa,
+        (first_y, len): (usize, usize),
+        start: usize,
+        column_sums: &mut [Vec<A>; GROUP],
+        (entering_copy, leaving_copy): (&mut Vec<T>, &mut Vec<T>),
+        to_sum: impl Fn(T) -> A + Copy,
+    ) {
+        for k in 0..len {
+            let y = first_y + k;
+            let (previous, next) = if k == 0 {
+                let (head, last) = column_sums.split_at_mut(GROUP - 1);
+                (&last[0], &mut head[0])
+            } else {
+                let (head, rest) = column_sums.split_at_mut(k);
+                (&head[k - 1], &mut rest[0])
+            };
+            if y == start {
+                next.copy_from_slice(previous);
+                continue;
+            }
+            let (enter, leave) = self.rows_slide.step(y);
+            let entering = enter.map(|m| self.image_row(m, entering_copy));
+            let leaving = leave.map(|m| self.image_row(m, leaving_copy));
+            step_column_sums(isa, previous, next, entering, leaving, to_sum);
+        }
+    }
+
     /// [`Self::column_strip`], each sample summed as `to_sum` gives it.
     #[inline(always)]
     fn column_strip_with<A: ColumnSum>(
@@ -552,31 +588,13 @@ impl<T: Sample> Setup<'_, T> {
             .zip(out_strip.axis_chunks_iter_mut(Axis(0), group));
         for (first_y, mut out_rows) in groups {
             let group_len = out_rows.len_of(Axis(0));
-            // Column sums of each row from the previous row's (the last
-            // buffer holds the row before the group).
-            for k in 0..group_len {
-                let y = first_y + k;
-                let (previous, next) = if k == 0 {
-                    let (head, last) = column_sums.split_at_mut(GROUP - 1);
-                    (&last[0], &mut head[0])
-                } else {
-                    let (head, rest) = column_sums.split_at_mut(k);
-                    (&head[k - 1], &mut rest[0])
-                };
-                if y == rows.start {
-                    next.copy_from_slice(previous);
-                    continue;
-                }
-                let (enter, leave) = self.rows_slide.step(y);
-                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
-                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
-                step_column_sums(isa, previous, next, entering, leaving, to_sum);
-            }
+            let copies = (&mut entering_copy, &mut leaving_copy);
+            self.group_column_sums(isa, (first_y, group_len), rows.start, &mut column_sums, copies, to_sum);
             if group_len == GROUP {
                 let [w0, w1, w2, w3] = &mut window_sums;
                 let [c0, c1, c2, c3] = &column_sums;
                 let inputs = [&c0[..], &c1[..], &c2[..], &c3[..]];
-                let four = FourRows {
+                let four = RowGroup {
                     slide: &self.cols_slide,
                     steps: &self.col_steps,
                     channels,
@@ -664,7 +682,7 @@ impl<T: Sample> Setup<'_, T> {
 
 /// What [`window_means_four`] needs of a group of four output rows
 /// besides their column sums.
-pub(super) struct FourRows<'a> {
+pub(super) struct RowGroup<'a> {
     slide: &'a Slide,
     steps: &'a AxisSteps,
     channels: usize,
@@ -697,7 +715,7 @@ pub(super) struct FourRows<'a> {
 #[inline(always)]
 fn window_means_four<T: Sample, const C: usize>(
     sums: [&[f64]; 4],
-    rows: &FourRows<'_>,
+    rows: &RowGroup<'_>,
     mut window: [&mut [f64]; 4],
     out: [&mut [T]; 4],
     ahead: [[&[T]; 2]; 4],
@@ -798,7 +816,7 @@ struct PlainWindows<'a, T> {
     ahead: [[&'a [T]; 2]; 4],
 }
 
-impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
+impl<T: Sample> DifferenceRows for PlainWindows<'_, T> {
     #[inline(always)]
     fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
         let eight_at = |at: usize| -> wide::f64x8 {
@@ -820,11 +838,11 @@ impl<T: Sample> crate::prefix::EightsOfRows for PlainWindows<'_, T> {
 
 /// The horizontal windows of one row of `u32` column sums (`C` channels)
 /// and their means, for rows whose weights take
-/// [`quotient::quotients_short`]: over the plain steps the running sums of
+/// [`quotient::quotients_rounded_up`]: over the plain steps the running sums of
 /// the entering and leaving column sums go sixteen at a time straight to
 /// their quotients and the output samples
 /// ([`crate::prefix::difference_sums_u32`]; in the strip's AVX-512 copy
-/// [`avx512::plain_windows`]), so neither the differences nor
+/// [`crate::arch::avx512::difference_sums_u32`]), so neither the differences nor
 /// the window sums make a pass through memory. Integer sums are exact in
 /// any order, so the same values as `horizontal` and then
 /// [`ColumnSum::means`] (a unit test compares them). Window sums before and
@@ -847,48 +865,58 @@ fn window_means_short<T: Sample, const C: usize>(
     let samples = plain.start * C..plain.end * C;
     if !plain.is_empty() {
         // Every plain window lies inside the row: one weight for them all.
-        let (weight, inverse) = (row.weight[samples.start], row.short_inverse[samples.start]);
+        let (weight, inverse) = (row.weight[samples.start], row.rounded_up_inverse[samples.start]);
         debug_assert!(row.weight[samples.clone()].iter().all(|&w| w == weight));
         let n = slide.half as usize;
         let entering = &sums[(plain.start + n) * C..][..samples.len()];
         let leaving = &sums[(plain.start - n - 1) * C..][..samples.len()];
         let plain_out = &mut out[samples.clone()];
-        let done = 'sixteens: {
+        let mut means = ShortMeans {
+            weight,
+            inverse,
+            out: plain_out,
+            ahead,
+        };
+        let done = 'vectors: {
             #[cfg(target_arch = "x86_64")]
-            if isa.needs_avx512_copy() {
-                // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-                break 'sixteens unsafe {
-                    avx512::plain_windows::<T, C>(entering, leaving, &mut acc[..C], (weight, inverse), plain_out, ahead)
+            if let Some(lanes) = isa.avx512_copy_lanes() {
+                let windows = &mut ShortWindows {
+                    entering,
+                    leaving,
+                    means: &mut means,
                 };
+                break 'vectors crate::arch::avx512::difference_sums_u32::<C>(
+                    lanes,
+                    samples.len(),
+                    &mut acc[..C],
+                    windows,
+                );
             }
             let _ = isa;
-            let (weights, inverses) = (wide::i32x16::splat(weight as i32), wide::f32x16::splat(inverse));
-            let sixteen_at = |row: &[u32], i: usize| {
-                wide::u32x16::from(<[u32; LANES]>::try_from(&row[i..][..LANES]).expect("16 sums"))
+            let lanes = Portable::<wide::i32x16>::new();
+            let differences = |i: usize| {
+                let mut differences = [0; LANES];
+                lanes.store(column_differences(lanes, entering, leaving, i), &mut differences);
+                differences
             };
-            let differences = |i: usize| (sixteen_at(entering, i) - sixteen_at(leaving, i)).to_array();
             crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, sums| {
-                crate::cache::prefetch_rows(&ahead, i, LANES);
-                let sums = wide::i32x16::from(bytemuck::cast::<[u32; LANES], [i32; LANES]>(sums));
-                let means = quotient::quotient_short_x16(sums, weights, inverses).to_array();
-                for (out, mean) in plain_out[i..][..LANES].iter_mut().zip(means) {
-                    *out = T::from_whole(mean as u32);
-                }
+                means.write(lanes, i, lanes.load(&sums));
             })
         };
+        let plain_out = &mut *means.out;
         for i in done..samples.len() {
             let ch = i % C;
             acc[ch] = acc[ch].wrapping_add(entering[i]).wrapping_sub(leaving[i]);
-            plain_out[i] = T::from_whole(quotient::quotient_short(acc[ch], weight, inverse));
+            plain_out[i] = T::from_whole(quotient::quotient_rounded_up(acc[ch], weight, inverse));
         }
     }
     horizontal_finish(sums, identity, slide, steps, C, window, None, acc);
     for edge in [0..samples.start, samples.end..window.len()] {
-        quotient::quotients_short(
+        quotient::quotients_rounded_up(
             isa,
             &window[edge.clone()],
             &row.weight[edge.clone()],
-            &row.short_inverse[edge.clone()],
+            &row.rounded_up_inverse[edge.clone()],
             &mut out[edge],
         );
     }
@@ -941,43 +969,24 @@ fn step_column_sums<T: Sample, A: ColumnSum>(
     }
 }
 
-/// [`ColumnSum::step_bytes`] for `u32` sums, 16 samples at a time: the
-/// differences of the entering and leaving bytes in `i16` (exact), widened
-/// to 32 bits and added with wrapping (which is exact for the sums, as the
-/// scalar form's wrapping adds are). Each widening is one instruction with
-/// AVX2 and AVX-512 (`wide`'s 16-lane types), two halves with SSE2. The
-/// compiler's own vectorisation of the scalar loop widened four bytes per
-/// load.
-/// Where `isa` calls for the strip's AVX-512 copy, the same in
-/// [`avx512::step_bytes_u32`].
+/// [`ColumnSum::step_bytes`] for `u32` sums, sixteen samples at a time:
+/// the differences of the entering and leaving bytes widened to 32 bits
+/// ([`ByteLanes`]) and added with wrapping (which is exact for the sums, as
+/// the scalar form's wrapping adds are). The compiler's own vectorisation
+/// of the scalar loop widened four bytes per load. In AVX-512 where `isa`
+/// calls for the strip's AVX-512 copy (`wide`'s 16-lane types compile to
+/// four SSE2 vectors in a portable build even inside it).
 #[inline(always)]
 fn step_bytes_u32(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) {
-    use wide::{i16x16, i32x16, u8x16};
     let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
-    let vectors = 'sixteens: {
+    let rows = (&previous[..len], &mut next[..len], &entering[..len], &leaving[..len]);
+    let vectors = 'vectors: {
         #[cfg(target_arch = "x86_64")]
-        if isa.needs_avx512_copy() {
-            // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-            break 'sixteens unsafe { avx512::step_bytes_u32(previous, next, entering, leaving) };
+        if let Some(lanes) = isa.avx512_copy_lanes() {
+            break 'vectors step_bytes_in_lanes(lanes, rows);
         }
         let _ = isa;
-        let vectors = len / 16 * 16;
-        let lanes = next[..vectors]
-            .chunks_exact_mut(16)
-            .zip(previous[..vectors].chunks_exact(16))
-            .zip(
-                entering[..vectors]
-                    .chunks_exact(16)
-                    .zip(leaving[..vectors].chunks_exact(16)),
-            );
-        for ((next, previous), (entering, leaving)) in lanes {
-            let bytes = |row: &[u8]| i16x16::from(u8x16::new(row.try_into().expect("16 bytes")));
-            let differences = i32x16::from_i16x16(bytes(entering) - bytes(leaving));
-            let previous: [u32; 16] = previous.try_into().expect("16 sums");
-            let sums = bytemuck::cast::<[u32; 16], i32x16>(previous) + differences;
-            next.copy_from_slice(&bytemuck::cast::<i32x16, [u32; 16]>(sums));
-        }
-        vectors
+        step_bytes_in_lanes(Portable::<wide::i32x16>::new(), rows)
     };
     for i in vectors..len {
         next[i] = previous[i]
@@ -986,121 +995,79 @@ fn step_bytes_u32(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8],
     }
 }
 
-/// The AVX-512 forms of this path's `u8` loops in `core::arch`, for
-/// builds that do not target AVX-512 (theirs take `wide`'s 16-lane types,
-/// which compile to 4 SSE2 vectors in a portable build even inside the
-/// strip's AVX-512 copy). The same operations lane for lane, so the same
-/// values (tests compare them).
+/// [`step_bytes_u32`] a vector of `lanes` at a time, over rows of one
+/// length; returns how many samples it did (the most whole vectors).
+#[inline(always)]
+fn step_bytes_in_lanes<L: ByteLanes>(
+    lanes: L,
+    (previous, next, entering, leaving): (&[u32], &mut [u32], &[u8], &[u8]),
+) -> usize {
+    let n = L::LANES;
+    let vectors = next.len() / n * n;
+    let chunks = next[..vectors]
+        .chunks_exact_mut(n)
+        .zip(previous[..vectors].chunks_exact(n))
+        .zip(
+            entering[..vectors]
+                .chunks_exact(n)
+                .zip(leaving[..vectors].chunks_exact(n)),
+        );
+    for ((next, previous), (entering, leaving)) in chunks {
+        let sums = lanes.load(previous) + lanes.byte_differences(entering, leaving);
+        lanes.store(sums, next);
+    }
+    vectors
+}
+
+/// The differences of the entering and leaving column sums at `i`, a
+/// vector of `lanes`.
+#[inline(always)]
+fn column_differences<L: Lanes>(lanes: L, entering: &[u32], leaving: &[u32], i: usize) -> L::Ints {
+    lanes.load(&entering[i..][..L::LANES]) - lanes.load(&leaving[i..][..L::LANES])
+}
+
+/// [`window_means_short`]'s means of the plain windows' sums, all of one
+/// `weight` (with its short inverse), to `out`, asking the cache for a
+/// line of the rows `ahead` per line of samples.
+struct ShortMeans<'a, T> {
+    weight: u32,
+    inverse: f32,
+    out: &'a mut [T],
+    ahead: [&'a [T]; 2],
+}
+
+impl<T: Sample> ShortMeans<'_, T> {
+    /// The means of the window `sums` of samples `i..`, a vector of `lanes`.
+    #[inline(always)]
+    fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints) {
+        crate::cache::prefetch_rows(&self.ahead, i, L::LANES);
+        let (weights, inverses) = (lanes.splat(self.weight as i32), lanes.splat_floats(self.inverse));
+        let means = quotient::quotient_rounded_up_lanes(lanes, sums, weights, inverses);
+        for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
+            *out = T::from_whole(mean);
+        }
+    }
+}
+
+/// [`window_means_short`]'s plain windows as the AVX-512 running sums read
+/// and write them.
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use super::LANES;
-    use crate::sample::Sample;
-    use std::arch::x86_64::{
-        __m128i, __m512i, _mm512_add_epi32, _mm512_cvtepu8_epi32, _mm512_set1_epi32, _mm512_set1_ps, _mm512_sub_epi32,
-    };
+struct ShortWindows<'a, 'm, T> {
+    entering: &'a [u32],
+    leaving: &'a [u32],
+    means: &'m mut ShortMeans<'a, T>,
+}
 
-    /// [`super::window_means_short`]'s plain windows sixteen samples at a
-    /// time, from the sums `acc` before them: the entering and leaving
-    /// column sums in, their means by `weight` (with its short inverse)
-    /// out to `out`, asking the cache for a line of the rows `ahead` per
-    /// line of samples. Returns how many samples it did (the most
-    /// sixteens) and leaves in `acc` the sums after them.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F. Inlined always into callers compiled
-    /// for it.
+#[cfg(target_arch = "x86_64")]
+impl<T: Sample> crate::arch::avx512::DifferenceRow for ShortWindows<'_, '_, T> {
     #[inline(always)]
-    pub(super) unsafe fn plain_windows<T: Sample, const C: usize>(
-        entering: &[u32],
-        leaving: &[u32],
-        acc: &mut [u32],
-        (weight, inverse): (u32, f32),
-        out: &mut [T],
-        ahead: [&[T]; 2],
-    ) -> usize {
-        let len = out.len();
-        let windows = &mut ShortWindows {
-            entering,
-            leaving,
-            weight,
-            inverse,
-            out,
-            ahead,
-        };
-        // SAFETY: the caller's CPU has AVX-512F.
-        unsafe { crate::prefix::avx512::difference_sums_u32::<C>(len, acc, windows) }
+    fn differences(&mut self, lanes: crate::arch::avx512::Avx512, i: usize) -> crate::arch::avx512::Ints {
+        column_differences(lanes, self.entering, self.leaving, i)
     }
 
-    /// What [`plain_windows`] reads and writes.
-    struct ShortWindows<'a, T> {
-        entering: &'a [u32],
-        leaving: &'a [u32],
-        weight: u32,
-        inverse: f32,
-        out: &'a mut [T],
-        ahead: [&'a [T]; 2],
-    }
-
-    /// Sixteen `u32` of `row` from `i` as a vector.
     #[inline(always)]
-    fn sixteen_at(row: &[u32], i: usize) -> __m512i {
-        bytemuck::cast::<[u32; LANES], __m512i>(row[i..][..LANES].try_into().expect("16 sums"))
-    }
-
-    impl<T: Sample> crate::prefix::avx512::Sixteens for ShortWindows<'_, T> {
-        #[inline(always)]
-        unsafe fn differences(&mut self, i: usize) -> __m512i {
-            // SAFETY: the caller's CPU has AVX-512F.
-            unsafe { _mm512_sub_epi32(sixteen_at(self.entering, i), sixteen_at(self.leaving, i)) }
-        }
-
-        #[inline(always)]
-        unsafe fn sums(&mut self, i: usize, sums: __m512i) {
-            crate::cache::prefetch_rows(&self.ahead, i, LANES);
-            // SAFETY: the caller's CPU has AVX-512F.
-            let means = unsafe {
-                let (weights, inverses) = (_mm512_set1_epi32(self.weight as i32), _mm512_set1_ps(self.inverse));
-                crate::quotient::avx512::short(sums, weights, inverses)
-            };
-            let means = bytemuck::cast::<__m512i, [i32; LANES]>(means);
-            for (out, mean) in self.out[i..][..LANES].iter_mut().zip(means) {
-                *out = T::from_whole(mean as u32);
-            }
-        }
-    }
-
-    /// [`super::step_bytes_u32`] sixteen samples at a time; returns how
-    /// many samples it did (the most sixteens in the rows).
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F. Inlined always into callers compiled
-    /// for it.
-    #[inline(always)]
-    pub(super) unsafe fn step_bytes_u32(previous: &[u32], next: &mut [u32], entering: &[u8], leaving: &[u8]) -> usize {
-        let len = next.len().min(previous.len()).min(entering.len()).min(leaving.len());
-        let vectors = len / LANES * LANES;
-        let widened = |bytes: &[u8]| {
-            let bytes = bytemuck::cast::<[u8; LANES], __m128i>(bytes.try_into().expect("16 bytes"));
-            // SAFETY: the caller's CPU has AVX-512F.
-            unsafe { _mm512_cvtepu8_epi32(bytes) }
-        };
-        let chunks = next[..vectors]
-            .chunks_exact_mut(LANES)
-            .zip(previous[..vectors].chunks_exact(LANES))
-            .zip(
-                entering[..vectors]
-                    .chunks_exact(LANES)
-                    .zip(leaving[..vectors].chunks_exact(LANES)),
-            );
-        for ((next, previous), (entering, leaving)) in chunks {
-            // SAFETY: the caller's CPU has AVX-512F.
-            let sums = unsafe {
-                let differences = _mm512_sub_epi32(widened(entering), widened(leaving));
-                _mm512_add_epi32(sixteen_at(previous, 0), differences)
-            };
-            next.copy_from_slice(&bytemuck::cast::<__m512i, [u32; LANES]>(sums));
-        }
-        vectors
+    fn sums(&mut self, lanes: crate::arch::avx512::Avx512, i: usize, sums: crate::arch::avx512::Ints) {
+        self.means.write(lanes, i, sums);
     }
 }
 
@@ -1140,7 +1107,7 @@ mod tests {
                     .collect()
             });
             let weight_y = [3.0, 2.0 * half as f64 + 1.0, 1.0, 2.0 * half as f64 + 1.0];
-            let rows = FourRows {
+            let rows = RowGroup {
                 slide: &slide,
                 steps: &steps,
                 channels,

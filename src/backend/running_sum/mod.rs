@@ -22,10 +22,10 @@ use std::ops::Range;
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 use rayon::prelude::*;
 
+use crate::arch::Isa;
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
-use crate::isa::Isa;
 use crate::kernel::{BoxTaps, Kernel};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
@@ -398,7 +398,7 @@ impl<A: TableValue> RowSums<A> {
             // the others. Such a row is summed again with 0 in their place.
             let last = &inner[row_len - channels..];
             if !T::TYPE.is_integer() && !last.iter().all(|s| s.to_f64().is_finite()) {
-                let (pixels, had) = crate::non_finite::finite_row(pixels, finite_scratch);
+                let (pixels, had) = crate::sample::finite_row(pixels, finite_scratch);
                 horizontal(pixels, A::from_sample, slide, steps, channels, inner, outer);
                 return had;
             }
@@ -445,7 +445,7 @@ impl<A: TableValue> RowSums<A> {
 }
 
 /// What every strip of one request shares.
-struct Setup<'a, T> {
+struct BoxStrips<'a, T> {
     input: ArrayView3<'a, T>,
     border: Border,
     taps: BoxTaps,
@@ -459,7 +459,7 @@ struct Setup<'a, T> {
     first_row: usize,
 }
 
-impl<'a, T: Sample> Setup<'a, T> {
+impl<'a, T: Sample> BoxStrips<'a, T> {
     fn new(job: &Job<'a, T>) -> Self {
         let [height, width, channels] = job.shape();
         let params = job.params();
@@ -471,7 +471,7 @@ impl<'a, T: Sample> Setup<'a, T> {
             len,
         };
         let cols_slide = slide(width);
-        Setup {
+        BoxStrips {
             input: job.input(),
             border,
             taps,
@@ -609,7 +609,7 @@ impl<'a, T: Sample> Setup<'a, T> {
 }
 
 /// The general path for every request.
-fn run_with<T: Sample, A: TableValue>(setup: &Setup<'_, T>, out: ArrayViewMut3<'_, T>) {
+fn run_with<T: Sample, A: TableValue>(setup: &BoxStrips<'_, T>, out: ArrayViewMut3<'_, T>) {
     for_each_strip(out, setup.first_row, setup.strip_rows(), |rows, out_strip| {
         setup.by_row_sums::<A>(rows, out_strip)
     });
@@ -618,7 +618,7 @@ fn run_with<T: Sample, A: TableValue>(setup: &Setup<'_, T>, out: ArrayViewMut3<'
 /// The column-sums path where it serves the request (with the
 /// instruction sets of `isa`), else the general one.
 fn run_common<T: Sample, A: ColumnSum>(job: Job<'_, T>, mut out: ArrayViewMut3<'_, T>, isa: Isa) {
-    let setup = Setup::new(&job);
+    let setup = BoxStrips::new(&job);
     if !setup.by_column_sums::<A>(isa, out.view_mut()) {
         run_with::<T, A>(&setup, out);
     }
@@ -667,7 +667,7 @@ fn run_for<T: Sample>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, isa: Isa) {
     let params = job.params();
     match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
         TableKind::U32 => run_common::<T, u32>(job, out, isa),
-        TableKind::U64 => run_with::<T, u64>(&Setup::new(&job), out),
+        TableKind::U64 => run_with::<T, u64>(&BoxStrips::new(&job), out),
         TableKind::Float => run_common::<T, f64>(job, out, isa),
     }
 }

@@ -1,14 +1,51 @@
-//! The instruction sets a call may use: those the build targets, and
-//! AVX-512 where the CPU running a portable build has it.
+//! Every instruction-set specific piece of the crate, and the choice
+//! among them: the instruction sets a call may use ([`Isa`]: those the
+//! build targets, and AVX-512 where the CPU running a portable build has
+//! it), the small vector abstraction the vector loops are written over once
+//! ([`Lanes`], with `wide`'s [`Portable`] vectors and, on x86_64,
+//! [`avx512::Avx512`]), and the loops that need one instruction set's own
+//! lane shuffles ([`sse2`] and [`avx512`]).
 //!
 //! `wide` and `cfg(target_feature)` pick instructions when the crate is
 //! compiled, so a portable x86-64 build (SSE2) would leave the AVX-512 of
 //! the machine it runs on unused. The hottest loops therefore also have a
 //! copy compiled for AVX-512 (a function with `#[target_feature]` into
-//! which the generic code is inlined), and the hand-written vector forms
-//! they call take an [`Isa`] that says whether AVX-512 may be used. An
-//! [`Isa`] with AVX-512 exists only where the CPU has it: where the build
-//! targets it, or where [`Isa::detect`] found it.
+//! which the generic code is inlined), and the vector forms they call take
+//! an [`Isa`] that says whether AVX-512 may be used. An [`Isa`] with
+//! AVX-512 exists only where the CPU has it: where the build targets it, or
+//! where [`Isa::detect`] found it; it hands out the [`avx512::Avx512`]
+//! value that the AVX-512 vectors are made through.
+
+#[cfg(target_feature = "avx2")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+mod lanes;
+#[cfg(target_feature = "sse2")]
+pub(crate) mod sse2;
+
+pub(crate) use lanes::{ByteLanes, Lanes, Portable};
+
+/// Samples per call of the consumer of the running sums of a sliding
+/// window's `u32` differences (`crate::prefix::difference_sums_u32`).
+pub(crate) const DIFFERENCE_LANES: usize = 16;
+
+/// Samples per row and call of [`DifferenceRows`] (one AVX-512 vector of
+/// `f64`).
+pub(crate) const F64_LANES: usize = 8;
+
+/// What the running sums of the `f64` differences of several rows at once
+/// (`crate::prefix::difference_sums_f64_rows`) read and write, eight
+/// samples of a row at a time. Implementations mark both methods
+/// `#[inline(always)]`: closures in their place were inlined or not as the
+/// caller's size allowed, and a call per eight samples made `f32` gray
+/// slower (the `variable_box` bench shows it).
+pub(crate) trait DifferenceRows {
+    /// The differences of row `r`, samples `i..i + 8`.
+    fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES];
+    /// Takes the running sums of row `r`, samples `i..i + 8`.
+    fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]);
+}
 
 /// Defines a function compiled for AVX-512: the features [`Isa::detect`]
 /// checks. Calling it is `unsafe`: the caller must hold an [`Isa`] with
@@ -83,6 +120,28 @@ impl Isa {
     #[inline(always)]
     pub(crate) fn needs_avx512_copy(self) -> bool {
         self.avx512 && !Self::target().avx512
+    }
+
+    /// The AVX-512 vectors, where [`Isa::avx512`].
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) fn avx512_lanes(self) -> Option<avx512::Avx512> {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it
+        // (the build targets it, or `detect` found it).
+        self.avx512().then(|| unsafe { avx512::Avx512::new_unchecked() })
+    }
+
+    /// The AVX-512 vectors, where [`Isa::needs_avx512_copy`]: the loops
+    /// that `wide` already compiles to AVX-512 in a build that targets it
+    /// take them only in a portable build's AVX-512 copy.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) fn avx512_copy_lanes(self) -> Option<avx512::Avx512> {
+        if self.needs_avx512_copy() {
+            self.avx512_lanes()
+        } else {
+            None
+        }
     }
 }
 
