@@ -198,6 +198,9 @@ trait Cell: Copy + PartialOrd + Send + Sync {
     /// The result for squared distance `squared` (`u64::MAX`: no region
     /// pixel) under `cap`.
     fn result(squared: u64, cap: &Cap) -> Self;
+    /// The results of `out`, pixels `first`, `first + 1`, ... of a row
+    /// whose lowest parabola there is `parabola`.
+    fn segment(out: &mut [Self], first: i64, parabola: Parabola, cap: &Cap);
 }
 
 impl Cell for f32 {
@@ -226,6 +229,18 @@ impl Cell for f32 {
         // the cap never rounds below it.
         distance.min(cap.distance)
     }
+    #[inline(always)]
+    fn segment(out: &mut [f32], first: i64, parabola: Parabola, cap: &Cap) {
+        // In f64, exactly: the terms are integers below 2^53, and the
+        // offsets from the vertex fit an i32 (a loop the compiler turns
+        // into vector code).
+        let from = (first - parabola.at) as i32;
+        let height = parabola.height as f64;
+        for (i, out) in out.iter_mut().enumerate() {
+            let dx = f64::from(from + i as i32);
+            *out = ((dx * dx + height).sqrt() as f32).min(cap.distance);
+        }
+    }
 }
 
 impl Cell for u64 {
@@ -242,6 +257,13 @@ impl Cell for u64 {
     #[inline(always)]
     fn result(squared: u64, cap: &Cap) -> u64 {
         squared.min(cap.squared)
+    }
+    #[inline(always)]
+    fn segment(out: &mut [u64], first: i64, parabola: Parabola, cap: &Cap) {
+        for (x, out) in (first..).zip(out.iter_mut()) {
+            let dx = x - parabola.at;
+            *out = ((dx * dx + parabola.height) as u64).min(cap.squared);
+        }
     }
 }
 
@@ -324,11 +346,20 @@ fn column_band<M: Sample, C: Cell>(mask: ArrayView2<'_, M>, mut out: ArrayViewMu
 /// Turns each row's column distances into the result, rows in parallel,
 /// with an envelope per thread.
 fn row_pass<C: Cell>(mut out: ArrayViewMut2<'_, C>, cap: &Cap) {
-    let width = out.ncols();
+    let (height, width) = out.dim();
+    // The envelope compares products of a difference of offsets
+    // (at^2 + g^2) and one of positions: `i64` holds them for sides up to
+    // about 2^20, `i128` beyond.
+    let (h, w) = ((height as u128).saturating_sub(1), (width as u128).saturating_sub(1));
+    let narrow = (w * w + h * h) * w <= i64::MAX as u128;
     out.axis_iter_mut(Axis(0)).into_par_iter().for_each_init(
         || Envelope::with_capacity(width),
         |envelope, row| {
-            envelope.build(row.view(), cap.column);
+            if narrow {
+                envelope.build::<i64>(row.view(), cap.column);
+            } else {
+                envelope.build::<i128>(row.view(), cap.column);
+            }
             envelope.write(row, cap);
         },
     );
@@ -343,37 +374,45 @@ struct Parabola {
 }
 
 impl Parabola {
-    #[inline(always)]
-    fn at_x(self, x: i64) -> i64 {
-        let dx = x - self.at;
-        dx * dx + self.height
-    }
-
     /// `at^2 + height`: the parabolas `p` and `q` (p.at < q.at) cross at
     /// x = (q.offset() - p.offset()) / (2 (q.at - p.at)).
     #[inline(always)]
     fn offset(self) -> i64 {
         self.at * self.at + self.height
     }
+
+    /// The first whole x from which `next` (right of `self`) is at most
+    /// `self`: the ceiling of their crossing.
+    #[inline(always)]
+    fn handover(self, next: Parabola) -> i64 {
+        let (num, den) = (next.offset() - self.offset(), 2 * (next.at - self.at));
+        // Division truncates toward zero: the ceiling for a negative
+        // quotient, one below it for a positive inexact one.
+        num / den + i64::from(num % den > 0)
+    }
 }
 
 /// The lower envelope of a row's parabolas, by increasing `at`: each one
 /// is the lowest over an interval of x, and the intervals follow in order.
+/// With a row's worth of results, for rows not contiguous in memory.
 #[derive(Debug)]
-struct Envelope {
+struct Envelope<C> {
     parabolas: Vec<Parabola>,
+    row: Vec<C>,
 }
 
-impl Envelope {
+impl<C: Cell> Envelope<C> {
     fn with_capacity(width: usize) -> Self {
         Envelope {
             parabolas: Vec::with_capacity(width),
+            row: Vec::new(),
         }
     }
 
     /// The envelope of the parabolas of `row`'s column distances, leaving
-    /// out those above `largest` (they give distances above the cap).
-    fn build<C: Cell>(&mut self, row: ArrayView1<'_, C>, largest: u64) {
+    /// out those above `largest` (they give distances above the cap), with
+    /// the crossings compared in `W`.
+    fn build<W: Wide>(&mut self, row: ArrayView1<'_, C>, largest: u64) {
         self.parabolas.clear();
         for (x, cell) in row.iter().enumerate() {
             let Some(g) = cell.column_distance().filter(|&g| g <= largest) else {
@@ -385,7 +424,7 @@ impl Envelope {
                 height: (g * g) as i64,
             };
             while let [.., before, last] = self.parabolas[..] {
-                if !hides(before, last, new) {
+                if !hides::<W>(before, last, new) {
                     break;
                 }
                 self.parabolas.pop();
@@ -396,35 +435,51 @@ impl Envelope {
 
     /// Writes the result of every pixel of `row`: the lowest parabola at
     /// its x, under `cap`.
-    fn write<C: Cell>(&self, row: ArrayViewMut1<'_, C>, cap: &Cap) {
-        let parabolas = &self.parabolas[..];
-        if parabolas.is_empty() {
-            let none = C::result(u64::MAX, cap);
-            row.into_iter().for_each(|out| *out = none);
-            return;
-        }
-        let mut k = 0;
-        for (x, out) in row.into_iter().enumerate() {
-            let x = x as i64;
-            // The lowest parabola at x moves right as x does; at a tie both
-            // give the same value.
-            while k + 1 < parabolas.len() && parabolas[k + 1].at_x(x) <= parabolas[k].at_x(x) {
-                k += 1;
+    fn write(&mut self, mut row: ArrayViewMut1<'_, C>, cap: &Cap) {
+        match row.as_slice_mut() {
+            Some(out) => fill(&self.parabolas, out, cap),
+            None => {
+                self.row.clear();
+                self.row.resize(row.len(), C::ZERO);
+                fill(&self.parabolas, &mut self.row, cap);
+                row.iter_mut().zip(&self.row).for_each(|(out, &value)| *out = value);
             }
-            *out = C::result(parabolas[k].at_x(x) as u64, cap);
         }
     }
 }
 
+/// The results of a row from its envelope: each parabola over the run of
+/// whole x where it is the lowest (at a tie, both give the same value).
+fn fill<C: Cell>(parabolas: &[Parabola], out: &mut [C], cap: &Cap) {
+    let width = out.len() as i64;
+    let mut start = 0;
+    for (k, &parabola) in parabolas.iter().enumerate() {
+        let end = match parabolas.get(k + 1) {
+            Some(&next) => parabola.handover(next).clamp(start, width),
+            None => width,
+        };
+        C::segment(&mut out[start as usize..end as usize], start, parabola, cap);
+        start = end;
+        if start == width {
+            return;
+        }
+    }
+    // An empty envelope: no region pixel within the cap.
+    out[start as usize..].fill(C::result(u64::MAX, cap));
+}
+
+/// The integer type the envelope's crossings are compared in.
+trait Wide: From<i64> + std::ops::Mul<Output = Self> + PartialOrd {}
+impl Wide for i64 {}
+impl Wide for i128 {}
+
 /// Whether `new` (right of `last`, itself right of `before`) leaves `last`
 /// lowest nowhere: `last` and `new` cross at or left of where `before` and
-/// `last` do. Compared exactly, cross-multiplied in `i128` (the products
-/// of side lengths and squared distances pass `i64`).
+/// `last` do. Compared exactly, cross-multiplied in `W`.
 #[inline(always)]
-fn hides(before: Parabola, last: Parabola, new: Parabola) -> bool {
+fn hides<W: Wide>(before: Parabola, last: Parabola, new: Parabola) -> bool {
     let (b, l, n) = (before, last, new);
-    i128::from(n.offset() - l.offset()) * i128::from(l.at - b.at)
-        <= i128::from(l.offset() - b.offset()) * i128::from(n.at - l.at)
+    W::from(n.offset() - l.offset()) * W::from(l.at - b.at) <= W::from(l.offset() - b.offset()) * W::from(n.at - l.at)
 }
 
 /// The map from a distance to a blur size:
@@ -597,17 +652,21 @@ mod tests {
     use super::*;
     use crate::test_numbers;
 
+    fn at_x(p: &Parabola, x: i64) -> i64 {
+        (x - p.at) * (x - p.at) + p.height
+    }
+
     /// The lowest parabola at each x by trying every one.
     fn lowest(parabolas: &[Parabola], width: usize) -> Vec<i64> {
         (0..width as i64)
-            .map(|x| parabolas.iter().map(|p| p.at_x(x)).min().unwrap_or(i64::MAX))
+            .map(|x| parabolas.iter().map(|p| at_x(p, x)).min().unwrap_or(i64::MAX))
             .collect()
     }
 
     #[test]
     fn envelope_gives_the_lowest_parabola_at_every_x() {
         let mut numbers = test_numbers(0x5eed);
-        for _ in 0..2000 {
+        for case in 0..3000 {
             let width = (numbers() % 40) as usize + 1;
             let column: Vec<u64> = (0..width)
                 .map(|_| match numbers() % 4 {
@@ -617,7 +676,11 @@ mod tests {
                 .collect();
             let row = Array1::from_iter(column.iter().copied());
             let mut envelope = Envelope::with_capacity(width);
-            envelope.build(row.view(), u64::MAX - 1);
+            if case % 2 == 0 {
+                envelope.build::<i64>(row.view(), u64::MAX - 1);
+            } else {
+                envelope.build::<i128>(row.view(), u64::MAX - 1);
+            }
             let parabolas: Vec<Parabola> = column
                 .iter()
                 .enumerate()
@@ -627,16 +690,38 @@ mod tests {
                     height: (g * g) as i64,
                 })
                 .collect();
-            let mut out = Array1::<u64>::zeros(width);
-            envelope.write(out.view_mut(), &Cap::new(None).unwrap());
             let expected: Vec<u64> = lowest(&parabolas, width)
                 .into_iter()
                 .map(|v| if v == i64::MAX { u64::MAX } else { v as u64 })
                 .collect();
+            // Into a contiguous row, and into every other element of one.
+            let mut out = Array1::<u64>::zeros(width);
+            envelope.write(out.view_mut(), &Cap::new(None).unwrap());
             assert_eq!(out.to_vec(), expected, "column distances {column:?}");
+            let mut spread = Array1::<u64>::zeros(2 * width);
+            envelope.write(spread.slice_mut(ndarray::s![..;2]), &Cap::new(None).unwrap());
+            assert_eq!(spread.slice(ndarray::s![..;2]).to_vec(), expected);
             // Every parabola kept is the lowest somewhere, so none is kept
             // twice or out of order.
             assert!(envelope.parabolas.windows(2).all(|w| w[0].at < w[1].at));
+        }
+    }
+
+    #[test]
+    fn handover_is_the_first_x_where_the_next_parabola_is_lowest() {
+        let mut numbers = test_numbers(0x4a0d);
+        for _ in 0..20_000 {
+            let p = Parabola {
+                at: (numbers() % 50) as i64,
+                height: (numbers() % 400) as i64,
+            };
+            let q = Parabola {
+                at: p.at + 1 + (numbers() % 50) as i64,
+                height: (numbers() % 400) as i64,
+            };
+            let x = p.handover(q);
+            assert!(at_x(&q, x) <= at_x(&p, x), "{p:?} {q:?} at {x}");
+            assert!(at_x(&q, x - 1) > at_x(&p, x - 1), "{p:?} {q:?} before {x}");
         }
     }
 
