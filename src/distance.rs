@@ -749,7 +749,7 @@ mod tests {
         let value = |n: u64| f32::from_bits((n % 0x4b00_0000) as u32);
         for _ in 0..20_000 {
             let (scale, offset, max_size) = (value(numbers()), value(numbers()), value(numbers()));
-            let offset = if numbers() % 2 == 0 { -offset } else { offset };
+            let offset = if numbers() & 1 == 0 { -offset } else { offset };
             let Ok(mapping) = DistanceToSize::new(scale, offset, max_size) else {
                 continue;
             };
