@@ -69,6 +69,22 @@ pub enum Error {
         /// What is wrong, in words.
         reason: String,
     },
+    /// A mask value is NaN: a mask pixel is in the region when it is
+    /// non-zero, and NaN is neither zero nor a number.
+    InvalidMask {
+        /// (row, col) of the first NaN in row-major order.
+        position: (usize, usize),
+    },
+    /// A parameter outside its domain (a distance cap, a distance-to-size
+    /// mapping's scale, offset or largest size).
+    InvalidParameter {
+        /// Which parameter.
+        name: &'static str,
+        /// The offending value.
+        value: f64,
+        /// What it must be, in words.
+        expected: &'static str,
+    },
     /// `IteratedBox::new` was asked for a number of boxes it does not offer.
     InvalidBoxCount {
         /// The number asked for.
@@ -109,6 +125,13 @@ impl fmt::Display for Error {
                 write!(f, "image of {height} x {width} is too large: {reason}")
             }
             Error::InvalidTile { reason } => write!(f, "invalid tile: {reason}"),
+            Error::InvalidMask { position: (row, col) } => write!(
+                f,
+                "mask value at (row {row}, col {col}) is NaN; a mask pixel must be zero (outside the region) or non-zero (inside)"
+            ),
+            Error::InvalidParameter { name, value, expected } => {
+                write!(f, "{name} is {value}; it must be {expected}")
+            }
             Error::InvalidBoxCount { boxes, supported } => write!(
                 f,
                 "{boxes} boxes per axis asked; {}..={} are supported",

@@ -33,6 +33,9 @@
 //! - [`backend`]: [`Naive`] (the reference), [`Integral`], [`RunningSum`],
 //!   [`IteratedBox`] and [`Auto`];
 //! - [`tile`]: any rectangle of the output from the input pixels it reads;
+//! - [`distance`](mod@distance): the exact distance transform of a mask,
+//!   [`DistanceToSize`], and [`blur_by_distance`], from a mask of sharp
+//!   areas to the blurred image in one call;
 //! - [`error`]: the one [`Error`] type; every request is validated before
 //!   the first write.
 //!
@@ -48,6 +51,7 @@ pub mod border;
 mod cache;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod distance;
 pub mod error;
 pub mod filter;
 pub mod kernel;
@@ -61,6 +65,7 @@ pub mod tile;
 
 pub use backend::{Auto, Backend, Integral, IteratedBox, Naive, RunningSum};
 pub use border::Border;
+pub use distance::{DistanceToSize, blur_by_distance, distance, distance_into, squared_distance_into};
 pub use error::Error;
 pub use filter::{Filter, ImageDim, Job, MAX_CHANNELS, Params, Request, Support};
 pub use kernel::{Kernel, Size};

@@ -1,8 +1,9 @@
 //! `varblur._core`: the numpy entry points of the `varblur` crate.
 //!
-//! Two functions, `blur` (a whole image) and `blur_tile` (one output
-//! rectangle from an input window, for engines that hold an image in
-//! pieces). The Python package wraps them with the public API and its
+//! `blur` (a whole image), `blur_tile` (one output rectangle from an input
+//! window, for engines that hold an image in pieces), `distance` (the
+//! distance transform of a mask) and `blur_by_distance` (from a mask to the
+//! blurred image in one call). The Python package wraps them with the public API and its
 //! docs; this module does the argument conversion, the dtype dispatch, the
 //! thread pools and the error mapping, and leaves the work to the crate.
 
@@ -20,7 +21,7 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use varblur::tile::{Rect, apply_tile};
-use varblur::{Auto, Border, Filter, ImageDim, Kernel, MAX_CHANNELS, Params, Sample, SampleType, Size};
+use varblur::{Auto, Border, DistanceToSize, Filter, ImageDim, Kernel, MAX_CHANNELS, Params, Sample, SampleType, Size};
 
 create_exception!(
     varblur,
@@ -622,11 +623,184 @@ fn blur_tile<'py>(
     dispatch(kind, work)
 }
 
+/// The sample type of a mask argument, checked: a 2-D numpy array of a
+/// supported dtype (the package views a bool mask as uint8).
+fn mask_kind(mask: &Bound<'_, PyAny>) -> PyResult<SampleType> {
+    let Ok(array) = mask.cast::<PyUntypedArray>() else {
+        return Err(PyTypeError::new_err(format!(
+            "mask must be a numpy array; got {}",
+            mask.get_type().name()?
+        )));
+    };
+    if array.ndim() != 2 {
+        return Err(error(format!(
+            "mask must be 2-D (height, width); got shape {:?}",
+            array.shape()
+        )));
+    }
+    let py = mask.py();
+    let dtype = array.dtype();
+    [
+        (numpy::dtype::<u8>(py), SampleType::U8),
+        (numpy::dtype::<u16>(py), SampleType::U16),
+        (numpy::dtype::<f32>(py), SampleType::F32),
+        (numpy::dtype::<f64>(py), SampleType::F64),
+    ]
+    .into_iter()
+    .find(|(candidate, _)| dtype.is_equiv_to(candidate))
+    .map(|(_, sample)| sample)
+    .ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "mask dtype {} is not supported: use bool, uint8, uint16, float32 or float64 \
+             (native byte order), or pass mask != 0",
+            dtype.str().map(|s| s.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+/// Work generic over a mask's sample type, run once its dtype is known.
+trait TypedMask {
+    type Output;
+    fn run<M: Sample + Element>(self) -> Self::Output;
+}
+
+fn dispatch_mask<W: TypedMask>(sample: SampleType, work: W) -> W::Output {
+    match sample {
+        SampleType::U8 => work.run::<u8>(),
+        SampleType::U16 => work.run::<u16>(),
+        SampleType::F32 => work.run::<f32>(),
+        SampleType::F64 => work.run::<f64>(),
+    }
+}
+
+struct Distance<'py, 'a> {
+    mask: &'a Bound<'py, PyAny>,
+    cap: Option<f32>,
+    pool: Option<LentPool>,
+}
+
+impl<'py> TypedMask for Distance<'py, '_> {
+    type Output = PyResult<Bound<'py, PyAny>>;
+
+    fn run<M: Sample + Element>(self) -> Self::Output {
+        let py = self.mask.py();
+        let mask = read::<M, Ix2>("mask", self.mask)?;
+        let view = mask.as_array();
+        let pool = self.pool.as_ref();
+        let distances = py
+            .detach(|| in_pool(pool, || varblur::distance(view, self.cap)))
+            .map_err(CoreError)?;
+        Ok(distances.into_pyarray(py).into_any())
+    }
+}
+
+/// The distance from every pixel of `mask` (2-D) to its nearest non-zero
+/// pixel, as float32, capped at `max_distance` when given; see
+/// `varblur.distance`.
+#[pyfunction]
+#[pyo3(signature = (mask, max_distance, threads))]
+fn distance<'py>(
+    mask: &Bound<'py, PyAny>,
+    max_distance: Option<f64>,
+    threads: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let sample = mask_kind(mask)?;
+    let mask = &aligned(mask)?;
+    let work = Distance {
+        mask,
+        cap: max_distance.map(size_to_f32),
+        pool: pool_of(threads.filter(|threads| !threads.is_none()))?,
+    };
+    dispatch_mask(sample, work)
+}
+
+struct ByDistance<'py, 'a> {
+    image: &'a Bound<'py, PyAny>,
+    mask: &'a Bound<'py, PyAny>,
+    mask_sample: SampleType,
+    mapping: DistanceToSize,
+    kernel: Kernel,
+    border: Border,
+    pool: Option<LentPool>,
+}
+
+/// [`ByDistance`] once the image's dtype and rank are known, waiting for
+/// the mask's.
+struct ByDistanceOf<'py, 'a, T: Element, D: ImageDim> {
+    work: ByDistance<'py, 'a>,
+    image: PyReadonlyArray<'py, T, D>,
+}
+
+impl<'py> Typed for ByDistance<'py, '_> {
+    type Output = PyResult<Bound<'py, PyAny>>;
+
+    fn run<T: Sample + Element, D: ImageDim>(self) -> Self::Output {
+        let image = read::<T, D>("image", self.image)?;
+        let sample = self.mask_sample;
+        dispatch_mask(sample, ByDistanceOf { work: self, image })
+    }
+}
+
+impl<'py, T: Sample + Element, D: ImageDim> TypedMask for ByDistanceOf<'py, '_, T, D> {
+    type Output = PyResult<Bound<'py, PyAny>>;
+
+    fn run<M: Sample + Element>(self) -> Self::Output {
+        let work = self.work;
+        let py = work.image.py();
+        let mask = read::<M, Ix2>("mask", work.mask)?;
+        let (image, mask) = (self.image.as_array(), mask.as_array());
+        let pool = work.pool.as_ref();
+        let blurred = py
+            .detach(|| {
+                in_pool(pool, || {
+                    varblur::blur_by_distance(&image, &mask, work.mapping, work.kernel, work.border)
+                })
+            })
+            .map_err(CoreError)?;
+        Ok(blurred.into_pyarray(py).into_any())
+    }
+}
+
+/// Blurs `image` with a size per pixel made from the distance to the
+/// non-zero pixels of `mask`: `clamp(scale * max(distance - offset, 0), 0,
+/// max_size)`; see `varblur.blur_by_distance`.
+#[pyfunction]
+#[pyo3(signature = (image, mask, scale, offset, max_size, kernel, mode, cval, threads))]
+#[allow(clippy::too_many_arguments)]
+fn blur_by_distance<'py>(
+    image: &Bound<'py, PyAny>,
+    mask: &Bound<'py, PyAny>,
+    scale: f64,
+    offset: f64,
+    max_size: f64,
+    kernel: &str,
+    mode: &str,
+    cval: f64,
+    threads: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kind = image_kind("image", image)?;
+    let mask_sample = mask_kind(mask)?;
+    let (image, mask) = (&aligned(image)?, &aligned(mask)?);
+    let mapping = DistanceToSize::new(size_to_f32(scale), offset as f32, size_to_f32(max_size)).map_err(CoreError)?;
+    let work = ByDistance {
+        image,
+        mask,
+        mask_sample,
+        mapping,
+        kernel: kernel_of(kernel)?,
+        border: border_of(mode, cval)?,
+        pool: pool_of(threads.filter(|threads| !threads.is_none()))?,
+    };
+    dispatch(kind, work)
+}
+
 #[pymodule]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("Error", module.py().get_type::<Error>())?;
     module.add("MAX_CHANNELS", MAX_CHANNELS)?;
     module.add_function(wrap_pyfunction!(blur, module)?)?;
     module.add_function(wrap_pyfunction!(blur_tile, module)?)?;
+    module.add_function(wrap_pyfunction!(distance, module)?)?;
+    module.add_function(wrap_pyfunction!(blur_by_distance, module)?)?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod backends_agree;
 mod common;
 mod conformance_kit;
 mod definition;
+mod distance;
 mod errors;
 mod fuzz_regressions;
 mod huge_sizes;

@@ -29,6 +29,11 @@ Every error the package raises for a bad argument is a :class:`varblur.Error`
 (a ``ValueError``), except a wrong dtype or argument type: ``TypeError``. The
 output is untouched after any error.
 
+:func:`distance` is the exact Euclidean distance transform of a mask (the
+distance from every pixel to the nearest non-zero one), and
+:func:`blur_by_distance` blurs an image more the farther a pixel lies from
+a mask's regions, in one call.
+
 For images held in pieces (Dask arrays, and so larger than one machine's
 memory), see ``varblur.dask``.
 """
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
 
     SizeLike = Union[float, "NDArray[np.float32]", "NDArray[np.float64]", "NDArray[np.uint8]", "NDArray[np.uint16]"]
 
-__all__ = ["Error", "box_blur", "gaussian_blur"]
+__all__ = ["Error", "blur_by_distance", "box_blur", "distance", "gaussian_blur"]
 
 __version__ = "0.1.0"
 
@@ -262,6 +267,151 @@ def gaussian_blur(
     array([[0.   , 0.   , 0.   , 0.   , 1.   , 0.184, 0.135, 0.083, 0.045]])
     """
     return _core.blur(image, sigma, "gaussian", mode, cval, out, threads)
+
+
+def _mask(mask):
+    """A bool mask as uint8 (a view, no copy): the core reads non-zero."""
+    if getattr(mask, "dtype", None) is not None and mask.dtype == bool:
+        return mask.view("uint8")
+    return mask
+
+
+def distance(mask: NDArray, max_distance: Optional[float] = None, *, threads: Optional[int] = None) -> NDArray:
+    """Exact Euclidean distance from every pixel to the nearest region pixel.
+
+    The region is the mask's non-zero (``True``) pixels. Pixel ``(y, x)``
+    gets ``min sqrt((y - y')**2 + (x - x')**2)`` over the region pixels
+    ``(y', x')``: 0 on the region, ``inf`` everywhere when the region is
+    empty. This is ``scipy.ndimage.distance_transform_edt(mask == 0)``, as
+    float32 (the exact distance rounded once), in linear time on every core,
+    with no memory beyond the mask and the result.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        ``(height, width)`` of ``bool``, ``uint8``, ``uint16``, ``float32``
+        or ``float64``, any strides. NaN is refused.
+    max_distance : float, optional
+        Distances above it read ``max_distance`` (>= 0). A capped distance
+        depends only on the mask within ``ceil(max_distance)`` pixels, so
+        pieces of an image with that halo give the whole image's values
+        (``varblur.dask.distance``).
+    threads : int, optional
+        Threads to use (>= 1); ``None`` uses every core. The result is the
+        same for any count.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 distances of the mask's shape.
+
+    Raises
+    ------
+    varblur.Error
+        A mask that is not 2-D or holds NaN, a negative or NaN
+        ``max_distance``, a bad ``threads``.
+    TypeError
+        An unsupported dtype (pass ``mask != 0``).
+
+    See Also
+    --------
+    blur_by_distance : the blur that grows with this distance.
+    scipy.ndimage.distance_transform_edt : the same in float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import varblur
+    >>> mask = np.zeros((3, 5), dtype=bool)
+    >>> mask[1, 1] = True
+    >>> varblur.distance(mask)
+    array([[1.4142135, 1.       , 1.4142135, 2.236068 , 3.1622777],
+           [1.       , 0.       , 1.       , 2.       , 3.       ],
+           [1.4142135, 1.       , 1.4142135, 2.236068 , 3.1622777]],
+          dtype=float32)
+    >>> varblur.distance(mask, max_distance=2)
+    array([[1.4142135, 1.       , 1.4142135, 2.       , 2.       ],
+           [1.       , 0.       , 1.       , 2.       , 2.       ],
+           [1.4142135, 1.       , 1.4142135, 2.       , 2.       ]],
+          dtype=float32)
+    """
+    return _core.distance(_mask(mask), max_distance, threads)
+
+
+def blur_by_distance(
+    image: NDArray,
+    mask: NDArray,
+    *,
+    scale: float,
+    offset: float = 0.0,
+    max_size: float,
+    kernel: str = "box",
+    mode: str = "renormalize",
+    cval: float = 0.0,
+    threads: Optional[int] = None,
+) -> NDArray:
+    """Blurs an image more the farther each pixel lies from a mask's regions.
+
+    The size of pixel ``p`` (a radius for ``kernel="box"``, a sigma for
+    ``"gaussian"``) is ``clip(scale * max(d - offset, 0), 0, max_size)``,
+    computed in float32, where ``d`` is :func:`distance` of ``mask`` at
+    ``p``; then the image is blurred as :func:`box_blur` or
+    :func:`gaussian_blur` would with that size map, bit for bit. Pixels
+    within ``offset`` of the region stay sharp. An empty region blurs every
+    pixel with ``max_size``.
+
+    The distance is computed only up to where the size reaches
+    ``max_size``, which changes no size, and is turned into sizes in place:
+    the memory is the image, the result and one float32 map.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(height, width)`` or ``(height, width, channels)``, as for
+        :func:`box_blur`.
+    mask : numpy.ndarray
+        ``(height, width)``, as for :func:`distance`.
+    scale : float
+        Size per pixel of distance, finite and >= 0.
+    offset : float, optional
+        Distance up to which the size is 0 (finite; negative blurs the
+        region too).
+    max_size : float
+        The largest size, finite and >= 0.
+    kernel : {'box', 'gaussian'}, optional
+    mode : {'renormalize', 'nearest', 'mirror', 'reflect', 'wrap', 'constant'}, optional
+        As for :func:`box_blur`.
+    cval : float, optional
+        The value outside the image for ``mode='constant'``.
+    threads : int, optional
+        Threads to use (>= 1); ``None`` uses every core.
+
+    Returns
+    -------
+    numpy.ndarray
+        The blurred image, of the image's shape and dtype.
+
+    Raises
+    ------
+    varblur.Error
+        A bad value: shapes, ``scale``, ``offset``, ``max_size``, mode,
+        ``cval``, ``threads``, NaN in the mask.
+    TypeError
+        An unsupported dtype of ``image`` or ``mask``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import varblur
+    >>> image = np.tile(np.array([0, 90], dtype=np.uint8), (5, 4))
+    >>> mask = np.zeros((5, 8), dtype=bool)
+    >>> mask[:, 0] = True
+    >>> varblur.blur_by_distance(image, mask, scale=1.0, max_size=1.0)[0]
+    array([ 0, 30, 60, 30, 60, 30, 60, 45], dtype=uint8)
+    """
+    return _core.blur_by_distance(
+        image, _mask(mask), scale, offset, max_size, kernel, mode, cval, threads
+    )
 
 
 def __getattr__(name: str):

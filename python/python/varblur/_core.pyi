@@ -42,3 +42,26 @@ def blur_tile(
     window's (height, width), or a map of the tile's rows and the window's
     columns. Returns the tile's pixels ((rows, cols) or
     (rows, cols, channels)), as the same pixels of a whole-image ``blur``."""
+
+def distance(
+    mask: NDArray,
+    max_distance: Optional[float],
+    threads: Optional[int],
+) -> NDArray[np.float32]:
+    """The distance from every pixel of ``mask`` (2-D, uint8, uint16,
+    float32 or float64) to its nearest non-zero pixel, as float32; distances
+    above ``max_distance`` (when given) read ``max_distance``."""
+
+def blur_by_distance(
+    image: NDArray,
+    mask: NDArray,
+    scale: float,
+    offset: float,
+    max_size: float,
+    kernel: str,
+    mode: str,
+    cval: float,
+    threads: Optional[int],
+) -> NDArray:
+    """Blurs ``image`` with the size ``clip(scale * max(d - offset, 0), 0,
+    max_size)`` per pixel, ``d`` the distance of ``mask``'s transform."""

@@ -20,6 +20,9 @@ image's chunks are padded with halos (a pixel's output depends on its own
 size only), so no map pixel moves between workers. Chunks of whole rows
 (``chunks=(rows, width)``) are the fastest: their halo is rows above and
 below only, and a row-major file reads them in one piece.
+
+:func:`distance` is the distance transform of a mask chunk by chunk, capped
+at ``max_distance``, which bounds its halo.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import numpy as np
 from . import _core
 from ._core import Error
 
-__all__ = ["box_blur", "gaussian_blur", "reach"]
+__all__ = ["box_blur", "distance", "gaussian_blur", "reach"]
 
 #: The largest distance a kernel reaches, as the core clamps it.
 MAX_EXTENT = 1 << 30
@@ -416,3 +419,75 @@ def _check_largest(size: np.ndarray, largest: float, kernel: str, starts) -> Non
         where = tuple(int(start + i) for start, i in zip(starts, at))
         what = "radius" if kernel == "box" else "sigma"
         raise Error(f"the {what} at (row, col) {where} is {top}, above max_{what}={largest}")
+
+
+def distance(mask, max_distance: float):
+    """Distance transform of a Dask array, chunk by chunk, capped at ``max_distance``.
+
+    The lazy equivalent of ``varblur.distance(mask, max_distance)``, equal
+    to it value for value: a distance capped at ``D`` depends only on the
+    mask within ``ceil(D)`` pixels, so each chunk is computed from itself
+    and a halo of ``ceil(D)`` pixels.
+
+    Parameters
+    ----------
+    mask : dask.array.Array or numpy.ndarray
+        ``(height, width)`` of ``bool``, ``uint8``, ``uint16``, ``float32``
+        or ``float64``.
+    max_distance : float
+        The cap, finite and >= 0 (required: it sets the halo).
+
+    Returns
+    -------
+    dask.array.Array
+        float32 distances, lazily, with the mask's shape and chunks
+        (chunks narrower than the halo are merged with their neighbours).
+
+    Raises
+    ------
+    varblur.Error
+        For a ``max_distance`` that is not finite and >= 0, or a mask that
+        is not 2-D.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> import varblur
+    >>> import varblur.dask
+    >>> mask = np.zeros((64, 48), dtype=bool)
+    >>> mask[10, 20] = mask[50, 5] = True
+    >>> lazy = varblur.dask.distance(da.from_array(mask, chunks=16), max_distance=12)
+    >>> bool((lazy.compute() == varblur.distance(mask, max_distance=12)).all())
+    True
+    """
+    import dask.array as da
+
+    cap = float(np.float32(max_distance))
+    if not (math.isfinite(float(max_distance)) and float(max_distance) >= 0):
+        raise Error(f"max_distance must be finite and >= 0, not {max_distance!r}")
+    mask = da.asarray(mask)
+    if mask.ndim != 2:
+        raise Error(f"the mask must be 2-D (height, width), not {mask.ndim}-D")
+    if mask.dtype == bool:
+        mask = mask.astype(np.uint8)
+    if mask.size == 0:
+        return mask.astype(np.float32)
+    halo = math.ceil(cap)
+    row_chunks, row_depth = _axis_plan(mask.chunks[0], halo)
+    col_chunks, col_depth = _axis_plan(mask.chunks[1], halo)
+    mask = mask.rechunk((row_chunks, col_chunks))
+    # No padding beyond the image: the mask has no region there.
+    return mask.map_overlap(
+        partial(_distance_block, max_distance=cap),
+        depth={0: row_depth, 1: col_depth},
+        boundary="none",
+        trim=True,
+        dtype=np.float32,
+        meta=np.empty((0, 0), np.float32),
+    )
+
+
+def _distance_block(window: np.ndarray, max_distance: float) -> np.ndarray:
+    """The capped distances of one chunk's window (its chunk and halo)."""
+    return _core.distance(window, max_distance, 1)
