@@ -465,6 +465,8 @@ mod tests {
                 row_stride: width as i32 + 11,
                 col_origin: 0,
                 clip: case % 2 == 0,
+                table_rows: (0, 20),
+                table_cols: (0, width as i32 + 10),
             };
             let mut runs = RowRuns::default();
             runs.find(&geometry, &sizes, &[]);
