@@ -74,7 +74,7 @@ pub(crate) fn running_sums_u32(values: &mut [u32], acc: &mut [u32], channels: us
 
 /// The running sums per channel (wrapping) of `len` samples given sixteen
 /// at a time by `differences(i)` (samples `i..i + 16`; whole pixels of
-/// `channels` samples), from `acc`: `sixteen(i, sums)` is given the sums of
+/// `channels` samples), from `acc`: `take_sums(i, sums)` is given the sums of
 /// samples `i..i + 16`, and nothing is written. Returns how many samples
 /// were summed (the most sixteens in `len`), and leaves in `acc` the sums
 /// after them. A sliding window's sums (the differences of the entering
@@ -88,17 +88,17 @@ pub(crate) fn difference_sums_u32(
     acc: &mut [u32],
     channels: usize,
     differences: impl FnMut(usize) -> [u32; DIFFERENCE_LANES],
-    sixteen: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
+    take_sums: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
 ) -> usize {
     #[cfg(target_feature = "sse2")]
     match channels {
-        1 => return sse2::difference_sums::<1>(len, acc, differences, sixteen),
-        2 => return sse2::difference_sums::<2>(len, acc, differences, sixteen),
-        3 => return sse2::difference_sums::<3>(len, acc, differences, sixteen),
-        4 => return sse2::difference_sums::<4>(len, acc, differences, sixteen),
+        1 => return sse2::difference_sums::<1>(len, acc, differences, take_sums),
+        2 => return sse2::difference_sums::<2>(len, acc, differences, take_sums),
+        3 => return sse2::difference_sums::<3>(len, acc, differences, take_sums),
+        4 => return sse2::difference_sums::<4>(len, acc, differences, take_sums),
         _ => {}
     }
-    difference_sums_scalar(len, acc, channels, differences, sixteen)
+    difference_sums_scalar(len, acc, channels, differences, take_sums)
 }
 
 /// Rows that [`difference_sums_f64_rows`] sums at once.
@@ -179,7 +179,7 @@ fn difference_sums_scalar(
     acc: &mut [u32],
     channels: usize,
     mut differences: impl FnMut(usize) -> [u32; DIFFERENCE_LANES],
-    mut sixteen: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
+    mut take_sums: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
 ) -> usize {
     let len = len / DIFFERENCE_LANES * DIFFERENCE_LANES;
     for i in (0..len).step_by(DIFFERENCE_LANES) {
@@ -189,7 +189,7 @@ fn difference_sums_scalar(
             acc[ch] = acc[ch].wrapping_add(*sum);
             *sum = acc[ch];
         }
-        sixteen(i, sums);
+        take_sums(i, sums);
     }
     len
 }
@@ -429,7 +429,7 @@ mod tests {
     /// sums written to a slice; `None` for channel counts it does not take.
     type DifferenceSums = fn(&[u32], &mut [u32], usize, &mut [u32]) -> Option<usize>;
 
-    /// The differences sixteen at a time, and the sums into `sums`.
+    /// The differences a vector of lanes at a time, and the sums into `sums`.
     fn slices<'a>(
         differences: &'a [u32],
         sums: &'a mut [u32],

@@ -89,6 +89,11 @@ impl Band {
         self.near.start
     }
 
+    /// One past the last row of the near part.
+    pub(crate) fn near_end(&self) -> usize {
+        self.near.end
+    }
+
     /// Where image row `row` (in the band) is held.
     #[inline(always)]
     pub(crate) fn index(&self, row: usize) -> usize {

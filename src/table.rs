@@ -409,9 +409,20 @@ impl<A: TableValue> SummedArea<A> {
         self.band.near_start()
     }
 
+    /// Image prefix row of the last prefix row of the band's near rows:
+    /// prefix rows `first_row()..=last_near_row()` lie one after another.
+    pub(crate) fn last_near_row(&self) -> usize {
+        self.band.near_end()
+    }
+
     /// Image prefix column of the first prefix column.
     pub(crate) fn first_col(&self) -> usize {
         self.first_col
+    }
+
+    /// Image prefix column of the last prefix column.
+    pub(crate) fn last_col(&self) -> usize {
+        self.first_col + self.row_stride / self.channels.max(1) - 1
     }
 
     /// Entries per prefix row.

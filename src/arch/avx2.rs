@@ -30,7 +30,7 @@ pub(crate) fn difference_sums<const C: usize>(
     len: usize,
     acc: &mut [u32],
     mut differences: impl FnMut(usize) -> [u32; LANES],
-    mut sixteen: impl FnMut(usize, [u32; LANES]),
+    mut take_sums: impl FnMut(usize, [u32; LANES]),
 ) -> usize {
     use safe_arch::{
         add_i32_m256i, byte_shl_imm_u128_m256i as shift_bytes, m256i, shuffle_abi_i128z_all_m256i,
@@ -65,7 +65,7 @@ pub(crate) fn difference_sums<const C: usize>(
             before = add_i32_m256i(within, shuffle_av_i32_all_m256i(before, before_lanes));
             before
         });
-        sixteen(i, bytemuck::cast::<[m256i; 2], [u32; LANES]>(sums));
+        take_sums(i, bytemuck::cast::<[m256i; 2], [u32; LANES]>(sums));
     }
     after::<C>(bytemuck::cast::<m256i, [m128i; 2]>(before)[1], len, acc);
     len

@@ -104,14 +104,14 @@ pub(crate) fn difference_sums<const C: usize>(
     len: usize,
     acc: &mut [u32],
     differences: impl FnMut(usize) -> [u32; LANES],
-    sixteen: impl FnMut(usize, [u32; LANES]),
+    take_sums: impl FnMut(usize, [u32; LANES]),
 ) -> usize {
     #[cfg(target_feature = "avx512f")]
-    return difference_sums_avx512::<C>(len, acc, differences, sixteen);
+    return difference_sums_avx512::<C>(len, acc, differences, take_sums);
     #[cfg(all(target_feature = "avx2", not(target_feature = "avx512f")))]
-    return super::avx2::difference_sums::<C>(len, acc, differences, sixteen);
+    return super::avx2::difference_sums::<C>(len, acc, differences, take_sums);
     #[cfg(not(target_feature = "avx2"))]
-    return difference_sums_sse2::<C>(len, acc, differences, sixteen);
+    return difference_sums_sse2::<C>(len, acc, differences, take_sums);
 }
 
 /// See [`crate::prefix::difference_sums_u32`]: four vectors of four lanes.
@@ -121,7 +121,7 @@ pub(crate) fn difference_sums_sse2<const C: usize>(
     len: usize,
     acc: &mut [u32],
     mut differences: impl FnMut(usize) -> [u32; LANES],
-    mut sixteen: impl FnMut(usize, [u32; LANES]),
+    mut take_sums: impl FnMut(usize, [u32; LANES]),
 ) -> usize {
     let len = len / LANES * LANES;
     let mut before = before_row::<C>(acc);
@@ -130,7 +130,7 @@ pub(crate) fn difference_sums_sse2<const C: usize>(
             before = add(within::<C>(d), carry::<C>(before));
             before
         });
-        sixteen(i, bytemuck::cast::<[m128i; 4], [u32; LANES]>(sums));
+        take_sums(i, bytemuck::cast::<[m128i; 4], [u32; LANES]>(sums));
     }
     after::<C>(before, len, acc);
     len
@@ -144,7 +144,7 @@ pub(crate) fn difference_sums_avx512<const C: usize>(
     len: usize,
     acc: &mut [u32],
     differences: impl FnMut(usize) -> [u32; LANES],
-    sixteen: impl FnMut(usize, [u32; LANES]),
+    take_sums: impl FnMut(usize, [u32; LANES]),
 ) -> usize {
     use super::Lanes;
     use super::avx512::{Avx512, DifferenceRow, Ints};
@@ -166,7 +166,7 @@ pub(crate) fn difference_sums_avx512<const C: usize>(
     }
 
     let lanes = super::Isa::target().avx512_lanes().expect("the build targets AVX-512");
-    super::avx512::difference_sums_u32::<C>(lanes, len, acc, &mut Closures(differences, sixteen))
+    super::avx512::difference_sums_u32::<C>(lanes, len, acc, &mut Closures(differences, take_sums))
 }
 
 /// See [`crate::prefix::running_sums_u32`].

@@ -43,6 +43,10 @@ struct FractionalPlan {
     counts: [Vec<i32>; 4],
     /// The edge weight f.
     f: Vec<f32>,
+    /// The largest row offset plus column offset the plan may hold
+    /// ([`Geometry::reach`]): window ends are clamped to the table's rows
+    /// and columns, so every read lies in `0..=reach` plus a channel.
+    reach: usize,
 }
 
 impl FractionalPlan {
@@ -109,6 +113,7 @@ impl<A: TableValue> FractionalRow<A> {
     /// `false` if none is this pass's.
     fn plan(&mut self, geometry: &Geometry, sizes: &[f32], done: &[i32]) -> bool {
         self.plan.reset(sizes.len());
+        self.plan.reach = geometry.reach();
         let whole = sizes.len() / 8 * 8;
         let mut any = 0;
         for x in (0..whole).step_by(8) {
@@ -142,16 +147,14 @@ impl<A: TableValue> FractionalRow<A> {
             return 0;
         }
         // Per axis, the in-image ends of the n and n + 1 windows (the
-        // first position and one past the last).
-        let ends = |centre: i64, len: i64| {
-            [
-                (centre - n).max(0),
-                (centre + n + 1).min(len),
-                (centre - n - 1).max(0),
-                (centre + n + 2).min(len),
-            ]
+        // first position and one past the last), clamped to the table's
+        // prefix rows or columns: the image's ends wherever the table
+        // holds what the strip's windows reach, and every offset the plan
+        // holds is then in the table.
+        let ends = |centre: i64, (lo, hi): (i32, i32)| {
+            [centre - n, centre + n + 1, centre - n - 1, centre + n + 2].map(|end| end.max(lo as i64).min(hi as i64))
         };
-        let (rows, cols) = (ends(y, height), ends(col, width));
+        let (rows, cols) = (ends(y, g.table_rows), ends(col, g.table_cols));
         for i in 0..4 {
             plan.rows[i][x] = g.row_offset(rows[i] as i32);
             plan.cols[i][x] = g.col_offset(cols[i] as i32);
@@ -190,15 +193,12 @@ impl<A: TableValue> FractionalRow<A> {
                 & (xs + n + two).simd_lt(width + one);
             in_pass &= inside;
         }
-        let ends = |centre: i32x8, len: i32x8| {
-            [
-                (centre - n).max(zero),
-                (centre + n + one).min(len),
-                (centre - n - one).max(zero),
-                (centre + n + two).min(len),
-            ]
+        // As in `plan_one`.
+        let ends = |centre: i32x8, (lo, hi): (i32, i32)| {
+            let (lo, hi) = (i32x8::splat(lo), i32x8::splat(hi));
+            [centre - n, centre + n + one, centre - n - one, centre + n + two].map(|end| end.max(lo).min(hi))
         };
-        let (rows, cols) = (ends(y, height), ends(xs, width));
+        let (rows, cols) = (ends(y, g.table_rows), ends(xs, g.table_cols));
         let lanes = x..x + 8;
         let plan = &mut self.plan;
         let store = |v: &mut Vec<i32>, value: i32x8| v[lanes.clone()].copy_from_slice(&(value & in_pass).to_array());
@@ -225,22 +225,15 @@ impl<A: TableValue> FractionalRow<A> {
             sums.clear();
             sums.resize(plan.in_pass.len() * channels, A::default());
         }
-        // Every read is a row offset plus a column offset plus a channel:
-        // the smallest and largest of every row and column offset bound
-        // them all (folds that vectorise), whatever order the plan built
-        // them in.
-        let lowest = |v: &[Vec<i32>]| v.iter().flatten().fold(0, |m, &o| m.min(o));
-        let largest = |v: &[Vec<i32>]| v.iter().flatten().fold(0, |m, &o| m.max(o));
-        let (last_row, last_col) = (largest(&plan.rows), largest(&plan.cols));
+        // Every read is a row offset plus a column offset plus a channel,
+        // in 0..=plan.reach plus a channel (see `FractionalPlan::reach`).
         assert!(
-            lowest(&plan.rows) >= 0
-                && lowest(&plan.cols) >= 0
-                && (last_row as usize + last_col as usize + channels) <= values.len(),
+            plan.reach + channels <= values.len(),
             "fractional plan reads outside the table"
         );
         // SAFETY: every index below is a row offset plus a column offset
-        // plus a channel below `channels`: by the check above at least 0
-        // and at most last_row + last_col + channels - 1 < values.len().
+        // plus a channel below `channels`: at least 0 and at most
+        // plan.reach + channels - 1 < values.len() by the check above.
         // Unchecked reads are faster on this pass (16 reads per pixel; the
         // `variable_box` bench's fractional radii show it).
         let at = |index: usize| unsafe { *values.get_unchecked(index) };
@@ -388,6 +381,7 @@ mod tests {
     /// The plan of `sizes` in `geometry`'s row, from the scalar code alone.
     fn plan_scalar(row: &mut FractionalRow<u32>, geometry: &Geometry, sizes: &[f32], done: &[i32]) -> bool {
         row.plan.reset(sizes.len());
+        row.plan.reach = geometry.reach();
         let mut any = 0;
         for (x, (&size, &done)) in sizes.iter().zip(done).enumerate() {
             any |= row.plan_one(size, x, geometry, done);

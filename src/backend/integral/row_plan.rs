@@ -35,6 +35,11 @@ pub(crate) struct Geometry {
     pub col_origin: i32,
     /// Windows that leave the image are clipped (Border::Clip).
     pub clip: bool,
+    /// The first and last image prefix row whose table rows lie one after
+    /// another from offset 0: plans clamp every window end to them.
+    pub table_rows: (i32, i32),
+    /// The first and last image prefix column of the table, likewise.
+    pub table_cols: (i32, i32),
 }
 
 impl Geometry {
@@ -51,7 +56,10 @@ impl Geometry {
         // Image columns times channels too: a table of a block of columns
         // may be far shorter than a row of the image.
         let columns_fit = (width as u64 + 1) * (channels as u64) < i32::MAX as u64;
-        (Self::fits(table.values().len(), height, width) && columns_fit).then(|| Geometry {
+        if !(Self::fits(table.values().len(), height, width) && columns_fit) {
+            return None;
+        }
+        let geometry = Geometry {
             y: y as i32,
             height: height as i32,
             width: width as i32,
@@ -61,7 +69,18 @@ impl Geometry {
             row_stride: table.row_stride() as i32,
             col_origin: (table.first_col() * channels) as i32,
             clip,
-        })
+            table_rows: (table.first_row() as i32, table.last_near_row() as i32),
+            table_cols: (table.first_col() as i32, table.last_col() as i32),
+        };
+        // The table holds every entry up to the last one a plan may read.
+        (geometry.reach() + channels <= table.values().len()).then_some(geometry)
+    }
+
+    /// The largest corner offset (channel 0) a plan of this geometry
+    /// holds: plans clamp every window end to [`Self::table_rows`] and
+    /// [`Self::table_cols`], so each corner lies in `0..=reach()`.
+    pub(crate) fn reach(&self) -> usize {
+        (self.row_offset(self.table_rows.1) + self.col_offset(self.table_cols.1)) as usize
     }
 
     /// The table offset of image prefix row `row`.
@@ -108,11 +127,14 @@ pub(crate) struct RowPlan {
     pub top_right: Vec<i32>,
     pub top_left: Vec<i32>,
     pub weight: Vec<i32>,
+    /// The largest corner the plan may hold ([`Geometry::reach`]; 0 when
+    /// nothing is planned): every corner lies in `0..=reach`.
+    pub reach: usize,
 }
 
 impl RowPlan {
     /// Sizes the plan for `width` pixels; entries keep stale values, which
-    /// planning overwrites (every weight, and the corners of planned pixels).
+    /// planning overwrites (every weight and every corner).
     fn reset(&mut self, width: usize) {
         for v in [
             &mut self.bottom_right,
@@ -129,6 +151,7 @@ impl RowPlan {
     /// `wide` and the remainder with the scalar code.
     pub(crate) fn plan(&mut self, sizes: &[f32], geometry: &Geometry) {
         self.reset(sizes.len());
+        self.reach = geometry.reach();
         let lanes = sizes.len() / 8 * 8;
         for x in (0..lanes).step_by(8) {
             self.plan_eight(sizes, x, geometry);
@@ -141,13 +164,23 @@ impl RowPlan {
     /// Plans no pixel: all take the general path.
     pub(crate) fn plan_none(&mut self, width: usize) {
         self.reset(width);
-        self.weight.fill(0);
+        for v in [
+            &mut self.bottom_right,
+            &mut self.bottom_left,
+            &mut self.top_right,
+            &mut self.top_left,
+            &mut self.weight,
+        ] {
+            v.fill(0);
+        }
+        self.reach = 0;
     }
 
     /// Plans the row with the scalar code alone (the reference for the SIMD path).
     #[cfg(test)]
     pub(crate) fn plan_scalar(&mut self, sizes: &[f32], geometry: &Geometry) {
         self.reset(sizes.len());
+        self.reach = geometry.reach();
         for (x, &size) in sizes.iter().enumerate() {
             self.plan_one(size, x, geometry);
         }
@@ -166,8 +199,14 @@ impl RowPlan {
             return;
         }
         let (n, x) = (whole, g.first_col + x as i32);
-        let (top, bottom) = ((g.y - n).max(0), (g.y + n + 1).min(g.height));
-        let (left, right) = ((x - n).max(0), (x + n + 1).min(g.width));
+        // Window ends clamped to the table's prefix rows and columns: the
+        // image's ends wherever the table holds what the strip's windows
+        // reach, and every corner the plan holds is then in the table.
+        let ((row_lo, row_hi), (col_lo, col_hi)) = (g.table_rows, g.table_cols);
+        let rows = |end: i32| end.max(row_lo).min(row_hi);
+        let cols = |end: i32| end.max(col_lo).min(col_hi);
+        let (top, bottom) = (rows(g.y - n), rows(g.y + n + 1));
+        let (left, right) = (cols(x - n), cols(x + n + 1));
         let (rows, cols) = (bottom - top, right - left);
         if !g.clip && (rows != 2 * n + 1 || cols != 2 * n + 1) {
             return;
@@ -192,13 +231,14 @@ impl RowPlan {
         let integer: i32x8 = bytemuck::cast(whole.round_float().simd_eq(size) & below_max);
         let n = whole;
         let xs = i32x8::splat(g.first_col + x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
-        let zero = i32x8::splat(0);
         let one = i32x8::splat(1);
         let y = i32x8::splat(g.y);
-        let top = (y - n).max(zero);
-        let bottom = (y + n + one).min(i32x8::splat(g.height));
-        let left = (xs - n).max(zero);
-        let right = (xs + n + one).min(i32x8::splat(g.width));
+        let (row_lo, row_hi) = (i32x8::splat(g.table_rows.0), i32x8::splat(g.table_rows.1));
+        let (col_lo, col_hi) = (i32x8::splat(g.table_cols.0), i32x8::splat(g.table_cols.1));
+        let top = (y - n).max(row_lo).min(row_hi);
+        let bottom = (y + n + one).max(row_lo).min(row_hi);
+        let left = (xs - n).max(col_lo).min(col_hi);
+        let right = (xs + n + one).max(col_lo).min(col_hi);
         let (rows, cols) = (bottom - top, right - left);
         let planned = if g.clip {
             integer
@@ -268,6 +308,8 @@ mod tests {
                                 row_stride: (width as i32 + 1) * channels,
                                 col_origin: 0,
                                 clip,
+                                table_rows: (first_row, height),
+                                table_cols: (0, width as i32),
                             };
                             let row = &sizes(width, (y * 31 + width as i32) as u32)[first_col..];
                             let (mut simd, mut scalar) = (RowPlan::default(), RowPlan::default());

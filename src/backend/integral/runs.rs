@@ -97,8 +97,7 @@ impl RunWindows {
     /// per cache line of the run, it brings in the table rows that the next
     /// row reads first, a row ahead: those rows were written at the
     /// table's build, long ago, and reading them as they come stalled on
-    /// memory. Measured on B3 (15000^2, smooth map, 2 threads), the
-    /// medians of 10 alternating runs: 1.09 s without, 0.88 s with.
+    /// memory (B3's case in `examples/large` shows the gain).
     #[inline(always)]
     fn prefetch_next_row<A>(&self, values: &[A], i: usize) {
         for at in self.next_row {
@@ -174,8 +173,7 @@ impl RowRuns {
     /// or none) is asked for as the same columns of this row are read:
     /// a row of a block of columns is a few pages, each a new stream for
     /// the hardware's prefetch, and finding runs stalled on the map's
-    /// loads (B3 smooth map, medians of 5 runs, 4 alternating rounds:
-    /// 0.75-0.87 s without, 0.68-0.83 s with).
+    /// loads (B3's smooth map in `examples/large` shows the gain).
     fn find(&mut self, g: &Geometry, sizes: &[f32], next_map: &[u8]) {
         self.runs.clear();
         #[cfg(test)]
@@ -467,6 +465,8 @@ mod tests {
                 row_stride: width as i32 + 11,
                 col_origin: 0,
                 clip: case % 2 == 0,
+                table_rows: (0, 20),
+                table_cols: (0, width as i32 + 10),
             };
             let mut runs = RowRuns::default();
             runs.find(&geometry, &sizes, &[]);

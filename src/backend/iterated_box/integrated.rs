@@ -377,6 +377,33 @@ pub(crate) struct CachedRead<V> {
     read: LineRead<V>,
 }
 
+/// Table reads past the band that neighbouring pixels share, per box slot
+/// of their plans (two): the current row's, and each column's.
+pub(crate) struct ReadCaches<V> {
+    row: [Option<CachedRead<V>>; 2],
+    columns: Vec<Option<CachedRead<V>>>,
+}
+
+impl<V: Wrapping> ReadCaches<V> {
+    /// Caches for rows of `width` pixels (0 where no table is read).
+    pub(crate) fn new(width: usize) -> Self {
+        ReadCaches {
+            row: [None, None],
+            columns: vec![None; 2 * width],
+        }
+    }
+
+    /// A new row: its reads are not the previous row's.
+    pub(crate) fn start_row(&mut self) {
+        self.row = [None, None];
+    }
+
+    /// The caches of box `slot` at column `x`: the row's and the column's.
+    pub(crate) fn at(&mut self, x: usize, slot: usize) -> [&mut Option<CachedRead<V>>; 2] {
+        [&mut self.row[slot], &mut self.columns[2 * x + slot]]
+    }
+}
+
 impl<V: Wrapping> CachedRead<V> {
     #[inline]
     fn get<const K: usize>(cache: &mut Option<Self>, (p, inner): (i64, i64), origin: i64, len: usize) -> LineRead<V> {

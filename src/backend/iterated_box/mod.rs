@@ -24,10 +24,10 @@ use std::ops::Range;
 
 use ndarray::{ArrayView3, ArrayViewMut3, Axis};
 
-use self::integrated::{CachedRead, IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, axis_mass};
+use self::integrated::{IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, ReadCaches, Wrapping, axis_mass};
 use self::periodic::{AxisFold, AxisPeriod, PeriodSums, folded_reach, is_periodic};
 use self::plan::{DIRECT_EXTENT, PixelKernel, Planner};
-use self::replicate::{AxisSplit, ReplicateEdges};
+use self::replicate::ReplicateEdges;
 use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, Support};
@@ -516,187 +516,189 @@ impl<T: Sample> GaussianStrips<'_, T> {
         (Quantizer::for_floats(largest, bits, V::BITS), non_finite)
     }
 
+    /// How far the band of a uniform kernel's strip reaches (down, along
+    /// the rows): the kernel's extent `halo`, or with a periodic border as
+    /// far as its folded boxes (and its exact taps) reach.
+    fn uniform_band_halo(&self, plan: &PixelKernel, sigma: f32, boxes: &[FoldedBox], halo: i64) -> (i64, i64) {
+        if !is_periodic(self.border) {
+            return (halo, halo);
+        }
+        let direct = if plan.direct > 0.0 {
+            GaussianTaps::new(sigma).extent()
+        } else {
+            0
+        };
+        let reach = |inner: fn(&FoldedBox) -> i64| {
+            boxes
+                .iter()
+                .map(|b| self.boxes as i64 * inner(b))
+                .max()
+                .unwrap_or(0)
+                .max(direct)
+        };
+        (reach(|b| b.down.inner), reach(|b| b.along.inner))
+    }
+
     /// Computes output rows `rows` of a uniform `sigma` into `out`
     /// separably: each k-fold box is a pass along the rows and one down the
     /// columns, over k-times integrated lines ([`IntegratedLine`]), so the
     /// integer window sums are those of [`GaussianStrips::strip`]'s tables, at
     /// 2 (k + 1) reads per box instead of (k + 1)^2.
-    fn strip_uniform<V: Wrapping, const K: usize>(
-        &self,
-        rows: Range<usize>,
-        mut out: ArrayViewMut3<'_, T>,
-        sigma: f32,
-    ) {
-        let (height, width, channels) = self.input.dim();
-        let border = self.border;
+    fn strip_uniform<V: Wrapping, const K: usize>(&self, rows: Range<usize>, out: ArrayViewMut3<'_, T>, sigma: f32) {
+        let (_, width, channels) = self.input.dim();
         let plan = self.planner.plan(sigma);
         let halo = self.planner.extent(&plan, sigma);
-        let periodic = is_periodic(border);
         let boxes: Vec<FoldedBox> = self.folded(&plan).into_iter().filter(|b| b.weight > 0.0).collect();
-        let band_halo = if periodic {
-            let direct = if plan.direct > 0.0 {
-                GaussianTaps::new(sigma).extent()
-            } else {
-                0
-            };
-            let reach = |inner: fn(&FoldedBox) -> i64| {
-                boxes
-                    .iter()
-                    .map(|b| self.boxes as i64 * inner(b))
-                    .max()
-                    .unwrap_or(0)
-                    .max(direct)
-            };
-            (reach(|b| b.down.inner), reach(|b| b.along.inner))
-        } else {
-            (halo, halo)
-        };
+        let band_halo = self.uniform_band_halo(&plan, sigma, &boxes, halo);
         let band = self.band(&rows, band_halo, boxes.iter().any(|b| b.down.mirror));
-        let (line_y, line_x) = self.table_region(&band);
         let row_len = width * channels;
         let columns_fold = boxes.iter().any(|b| b.down.folds());
         let (quantizer, non_finite) = self.quantizer::<V>(&band, plan.widest().unwrap_or(0), columns_fold);
-        let period = boxes
-            .iter()
-            .any(|b| b.down.folds() || b.along.folds())
-            .then(|| PeriodSums::<V>::build(&self.input, border, &band, quantizer, self.boxes, columns_fold));
         let mut boxed = vec![0.0f64; rows.len() * row_len];
         if plan.direct < 1.0 {
-            let edges = self.replicate_edges::<V>(&band, &line_y, quantizer);
-            let stretch = self.planner.stretch(sigma);
-            let clip_or_constant = !border.reads_outside();
-            let mut line = IntegratedLine::<V>::new(self.boxes);
-            let mut passed = vec![V::default(); line_y.clone().count() * row_len];
-            let mut inside = vec![0.0f64; if clip_or_constant { rows.len() * width } else { 0 }];
-            for &FoldedBox {
-                inner,
-                weight,
-                down: fold_y,
-                along: fold_x,
-            } in &boxes
-            {
-                // Along the rows: every line of the band has the same reads.
-                let line_len = (line_x.end - line_x.start) as usize;
-                let mut reads = IntegratedLine::<V>::reads::<K>(line_x.start, line_len, 0..width as i64, fold_x.inner);
-                if fold_x.mirror {
-                    reads.reverse();
-                }
-                for (j, row) in line_y.clone().enumerate() {
-                    let samples = band.row_part(row, &line_x);
-                    for ch in 0..channels {
-                        let values = samples[ch..].iter().step_by(channels);
-                        line.fill(
-                            line_x.start,
-                            values.map(|v| {
-                                let v = v.to_f64();
-                                V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
-                            }),
-                        );
-                        for (x, read) in reads.iter().enumerate() {
-                            passed[j * row_len + x * channels + ch] = fold_x.signed(line.window_read::<K>(read));
-                        }
-                    }
-                }
-                // Down the columns.
-                let columns = IntegratedRows::new(self.boxes, line_y.start, &mut passed, row_len);
-                let (mut sums, mut scratch) = (vec![V::default(); row_len], Vec::new());
-                if let Some(edges) = &edges {
-                    // Replicate: the nine parts of each pixel's kernel.
-                    let x_splits: Vec<AxisSplit> = (0..width as i64)
-                        .map(|x| AxisSplit::new(self.boxes, inner, x, width as i64, stretch))
-                        .collect();
-                    let row_windows: Vec<[f64; 2]> = (0..row_len)
-                        .map(|i| edges.row_windows::<K>((i / channels) as i64, inner, i % channels))
-                        .collect();
-                    for (j, y) in rows.clone().enumerate() {
-                        sums.fill(V::default());
-                        columns.window_row(y as i64, inner, &mut sums, &mut scratch);
-                        let y_split = AxisSplit::new(self.boxes, inner, y as i64, height as i64, stretch);
-                        let mut column_windows = [[0.0; 2]; crate::MAX_CHANNELS];
-                        for (ch, windows) in column_windows[..channels].iter_mut().enumerate() {
-                            *windows = edges.column_windows::<K>(y as i64, inner, ch);
-                        }
-                        let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
-                        for (i, (b, s)) in out_row.iter_mut().zip(&sums).enumerate() {
-                            let (x, ch) = (i / channels, i % channels);
-                            let window = quantizer.restore(s.to_signed_f64());
-                            let splits = (&y_split, &x_splits[x]);
-                            *b += weight * edges.value(window, splits, column_windows[ch], row_windows[i], ch);
-                        }
-                    }
-                    continue;
-                }
-                let restored = quantizer.restore(weight / self.total_weight(inner));
-                // The folds: the column period sums are the same for every row.
-                let cols: Vec<f64> = match &period {
-                    Some(period) if fold_y.folds() => (0..row_len)
-                        .map(|i| period.cols_window::<K>((i / channels) as i64, fold_x, i % channels))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                for (j, y) in rows.clone().enumerate() {
-                    sums.fill(V::default());
-                    columns.window_row(fold_y.at(y as i64, height), fold_y.inner, &mut sums, &mut scratch);
-                    let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
-                    if let Some(period) = &period {
-                        let mut rows_windows = [0.0; crate::MAX_CHANNELS];
-                        for (ch, w) in rows_windows[..channels]
-                            .iter_mut()
-                            .enumerate()
-                            .filter(|_| fold_x.folds())
-                        {
-                            *w = period.rows_window::<K>(y as i64, fold_y, ch);
-                        }
-                        for (i, (b, s)) in out_row.iter_mut().zip(&sums).enumerate() {
-                            let ch = i % channels;
-                            let window = fold_y.signed(*s).to_signed_f64();
-                            let col = cols.get(i).copied().unwrap_or(0.0);
-                            let whole = period.combine(window, (fold_y, fold_x), rows_windows[ch], col, ch);
-                            *b += restored * whole;
-                        }
-                    } else {
-                        for (b, s) in out_row.iter_mut().zip(&sums) {
-                            *b += restored * s.to_signed_f64();
-                        }
-                    }
-                }
-                if clip_or_constant {
-                    let total = self.total_weight(inner);
-                    let mass_x: Vec<f64> = (0..width as i64)
-                        .map(|x| axis_mass(self.boxes, inner, x, width as i64))
-                        .collect();
-                    for (j, y) in rows.clone().enumerate() {
-                        let mass_y = weight / total * axis_mass(self.boxes, inner, y as i64, height as i64);
-                        for (m, mx) in inside[j * width..(j + 1) * width].iter_mut().zip(&mass_x) {
-                            *m += mass_y * mx;
-                        }
-                    }
-                }
-            }
-            for (j, values) in boxed.chunks_exact_mut(row_len).enumerate() {
-                for (x, px) in values.chunks_exact_mut(channels).enumerate() {
-                    for v in px {
-                        *v = match border {
-                            Border::Clip => *v / inside[j * width + x],
-                            Border::Constant(c) => *v + c * (1.0 - inside[j * width + x]),
-                            _ => *v,
-                        };
-                    }
-                }
-            }
+            let boxes = UniformBoxes {
+                boxes: &boxes,
+                stretch: self.planner.stretch(sigma),
+                quantizer,
+                columns_fold,
+            };
+            self.uniform_boxes::<V, K>(&rows, &band, boxes, &mut boxed);
         }
         let mut direct = vec![0.0f64; if plan.direct > 0.0 { rows.len() * row_len } else { 0 }];
         if plan.direct > 0.0 {
             self.separable_gaussian(&band, &rows, sigma, &mut direct);
         }
         let counts = non_finite.then(|| NonFinite::build(&self.input, self.non_finite_rows(&rows, halo)));
+        self.write_uniform_rows(&rows, &plan, (&direct, &boxed), counts.as_ref().map(|c| (c, halo)), out);
+    }
+
+    /// Adds a uniform kernel's boxes to `boxed` (output `rows` x width x
+    /// channels), normalised per the border: for each box a pass along the
+    /// rows, then one down the columns.
+    fn uniform_boxes<V: Wrapping, const K: usize>(
+        &self,
+        rows: &Range<usize>,
+        band: &BandSamples<T>,
+        kernel: UniformBoxes<'_>,
+        boxed: &mut [f64],
+    ) {
+        let (height, width, channels) = self.input.dim();
+        let border = self.border;
+        let quantizer = kernel.quantizer;
+        let (line_y, line_x) = self.table_region(band);
+        let row_len = width * channels;
+        let period = kernel
+            .boxes
+            .iter()
+            .any(|b| b.down.folds() || b.along.folds())
+            .then(|| PeriodSums::<V>::build(&self.input, border, band, quantizer, self.boxes, kernel.columns_fold));
+        let edges = self.replicate_edges::<V>(band, &line_y, quantizer);
+        let clip_or_constant = !border.reads_outside();
+        let mut line = IntegratedLine::<V>::new(self.boxes);
+        let mut passed = vec![V::default(); line_y.clone().count() * row_len];
+        let mut inside = vec![0.0f64; if clip_or_constant { rows.len() * width } else { 0 }];
+        for &FoldedBox {
+            inner,
+            weight,
+            down: fold_y,
+            along: fold_x,
+        } in kernel.boxes
+        {
+            self.pass_along_rows::<V, K>(band, (&line_y, &line_x), fold_x, quantizer, &mut line, &mut passed);
+            // Down the columns.
+            let columns = IntegratedRows::new(self.boxes, line_y.start, &mut passed, row_len);
+            if let Some(edges) = &edges {
+                edges.add_uniform_box::<K>(&columns, rows, (inner, weight, kernel.stretch), boxed);
+                continue;
+            }
+            let restored = quantizer.restore(weight / self.total_weight(inner));
+            let dims = (height, width, channels);
+            match &period {
+                Some(period) => period.add_uniform_box::<K>(&columns, rows, dims, (fold_y, fold_x), restored, boxed),
+                None => add_box_rows(&columns, rows, (height, row_len), fold_y, restored, boxed),
+            }
+            if clip_or_constant {
+                self.add_inside_mass(rows, inner, weight, &mut inside);
+            }
+        }
+        normalise_by_border(border, boxed, &inside, (width, channels));
+    }
+
+    /// The pass along the rows of one box: each line of the table region
+    /// (`line_y` x `line_x`), k times integrated per channel, read at every
+    /// column's window (folded by `fold_x`) into `passed`.
+    fn pass_along_rows<V: Wrapping, const K: usize>(
+        &self,
+        band: &BandSamples<T>,
+        (line_y, line_x): (&Range<i64>, &Range<i64>),
+        fold_x: AxisFold,
+        quantizer: Quantizer,
+        line: &mut IntegratedLine<V>,
+        passed: &mut [V],
+    ) {
+        let (_, width, channels) = self.input.dim();
+        let row_len = width * channels;
+        // Every line of the band has the same reads.
+        let line_len = (line_x.end - line_x.start) as usize;
+        let mut reads = IntegratedLine::<V>::reads::<K>(line_x.start, line_len, 0..width as i64, fold_x.inner);
+        if fold_x.mirror {
+            reads.reverse();
+        }
+        for (j, row) in line_y.clone().enumerate() {
+            let samples = band.row_part(row, line_x);
+            for ch in 0..channels {
+                let values = samples[ch..].iter().step_by(channels);
+                line.fill(
+                    line_x.start,
+                    values.map(|v| {
+                        let v = v.to_f64();
+                        V::from_i64(if v.is_finite() { quantizer.quantize(v) } else { 0 })
+                    }),
+                );
+                for (x, read) in reads.iter().enumerate() {
+                    passed[j * row_len + x * channels + ch] = fold_x.signed(line.window_read::<K>(read));
+                }
+            }
+        }
+    }
+
+    /// Adds one box's in-image weight per pixel (`weight` over its total
+    /// weight, times its in-image mass on each axis) to `inside` (output
+    /// `rows` x width): what Clip and Constant normalise by.
+    fn add_inside_mass(&self, rows: &Range<usize>, inner: i64, weight: f64, inside: &mut [f64]) {
+        let (height, width, _) = self.input.dim();
+        let total = self.total_weight(inner);
+        let mass_x: Vec<f64> = (0..width as i64)
+            .map(|x| axis_mass(self.boxes, inner, x, width as i64))
+            .collect();
+        for (j, y) in rows.clone().enumerate() {
+            let mass_y = weight / total * axis_mass(self.boxes, inner, y as i64, height as i64);
+            for (m, mx) in inside[j * width..(j + 1) * width].iter_mut().zip(&mass_x) {
+                *m += mass_y * mx;
+            }
+        }
+    }
+
+    /// Writes output `rows` into `out`: the exact taps' part (`direct`)
+    /// mixed with the boxes' (`boxed`) per the plan, and where `counts`
+    /// finds a NaN or infinity within `halo` of a pixel, what it gives.
+    fn write_uniform_rows(
+        &self,
+        rows: &Range<usize>,
+        plan: &PixelKernel,
+        (direct, boxed): (&[f64], &[f64]),
+        counts: Option<(&NonFinite, i64)>,
+        mut out: ArrayViewMut3<'_, T>,
+    ) {
+        let (_, width, channels) = self.input.dim();
+        let row_len = width * channels;
         for (j, y) in rows.clone().enumerate() {
             for x in 0..width {
                 for ch in 0..channels {
                     let i = j * row_len + x * channels + ch;
                     let mut value = plan.mix(direct.get(i), boxed[i]);
-                    if let Some(counts) = &counts {
-                        let (up, down) = counts.window(border, (y, x), halo, ch);
+                    if let Some((counts, halo)) = counts {
+                        let (up, down) = counts.window(self.border, (y, x), halo, ch);
                         if let Some(special) = non_finite::class(up, down) {
                             value = special;
                         }
@@ -772,19 +774,23 @@ impl<T: Sample> GaussianStrips<'_, T> {
         }
     }
 
-    /// Computes output rows `rows` into `out` with tables of type `V`.
-    fn strip<V: Wrapping, const K: usize>(&self, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
-        let (height, width, channels) = self.input.dim();
-        let border = self.border;
-        // Bounds from the strip's largest sigma: sizes grow with sigma.
-        let max_sigma = rows
-            .clone()
+    /// The largest sigma of output `rows`: the strip's sizes (halo, widest
+    /// box, table bits) are bounded by its kernel, as sizes grow with sigma.
+    fn strip_sigma_bound(&self, rows: &Range<usize>) -> f32 {
+        let (_, width, _) = self.input.dim();
+        rows.clone()
             .flat_map(|y| (0..width).map(move |x| (y, x)))
             .map(|(y, x)| self.sigmas.at(y, x))
-            .fold(0.0f32, f32::max);
+            .fold(0.0f32, f32::max)
+    }
+
+    /// The band and the tables every pixel of output `rows` reads from.
+    fn strip_tables<V: Wrapping>(&self, rows: &Range<usize>) -> StripTables<T, V> {
+        let (height, width, channels) = self.input.dim();
+        let border = self.border;
+        let max_sigma = self.strip_sigma_bound(rows);
         let halo = self.planner.reach_bound(max_sigma);
         let max_inner = self.planner.widest_bound(max_sigma);
-        let clip_or_constant = !border.reads_outside();
         // Kernels of at most the widest width: if that one does not fold, none does.
         let folds = |len| {
             let period = AxisPeriod::new(border, len);
@@ -793,29 +799,131 @@ impl<T: Sample> GaussianStrips<'_, T> {
         let (columns_fold, rows_fold) = (folds(height), folds(width));
         // Where some kernel folds, pad only as far as the folded kernels reach.
         let band_halo = if columns_fold || rows_fold {
-            self.folded_halo(&rows)
+            self.folded_halo(rows)
         } else {
             (halo, halo)
         };
         // Folds mirror for odd k only, and only where half a period mirrors.
         let mirrors = AxisPeriod::new(border, height).is_some_and(|period| period.mirrors());
-        let band = self.band(&rows, band_halo, columns_fold && mirrors && self.boxes % 2 == 1);
+        let band = self.band(rows, band_halo, columns_fold && mirrors && self.boxes % 2 == 1);
         let (table_y, table_x) = self.table_region(&band);
         let (quantizer, non_finite) = self.quantizer::<V>(&band, max_inner.unwrap_or(0), columns_fold);
         let table = max_inner.map(|_| {
-            let table =
-                IntegratedBand::<V>::build(self.boxes, channels, table_y.clone(), table_x.clone(), |row, out| {
-                    for (o, v) in out.iter_mut().zip(band.row_part(row, &table_x)) {
-                        let v = v.to_f64();
-                        *o = if v.is_finite() { quantizer.quantize(v) } else { 0 };
-                    }
-                });
-            (table, quantizer)
+            IntegratedBand::<V>::build(self.boxes, channels, table_y.clone(), table_x.clone(), |row, out| {
+                for (o, v) in out.iter_mut().zip(band.row_part(row, &table_x)) {
+                    let v = v.to_f64();
+                    *o = if v.is_finite() { quantizer.quantize(v) } else { 0 };
+                }
+            })
         });
         let edges = max_inner.and_then(|_| self.replicate_edges::<V>(&band, &table_y, quantizer));
         let period = (columns_fold || rows_fold)
             .then(|| PeriodSums::<V>::build(&self.input, border, &band, quantizer, self.boxes, columns_fold));
-        let non_finite = non_finite.then(|| NonFinite::build(&self.input, self.non_finite_rows(&rows, halo)));
+        let non_finite = non_finite.then(|| NonFinite::build(&self.input, self.non_finite_rows(rows, halo)));
+        StripTables {
+            band,
+            table,
+            quantizer,
+            edges,
+            period,
+            non_finite,
+        }
+    }
+
+    /// The plan of each pixel of image row `y`, into `plans`.
+    fn row_plans(&self, y: usize, plans: &mut Vec<PixelKernel>) {
+        let (_, width, _) = self.input.dim();
+        plans.clear();
+        let mut previous = f32::NAN;
+        for x in 0..width {
+            let sigma = self.sigmas.at(y, x);
+            // Neighbours often share a sigma (plateaus of a distance map).
+            let plan = match plans.last() {
+                Some(&plan) if sigma.to_bits() == previous.to_bits() => plan,
+                _ => self.planner.plan(sigma),
+            };
+            previous = sigma;
+            plans.push(plan);
+        }
+    }
+
+    /// The normalised kernel's in-image weight at `(py, px)`, for Clip and
+    /// Constant: per box of `boxes` (half-width, weight over its total),
+    /// its weight times its in-image masses down and along, each kept in
+    /// `masses` (the row's, the column's) for the neighbours with the same
+    /// box.
+    fn inside_weight(&self, boxes: &[(i64, f64); 2], (py, px): (i64, i64), masses: [&mut [MassCache; 2]; 2]) -> f64 {
+        let (height, width, _) = self.input.dim();
+        let [row_masses, column_masses] = masses;
+        let mut inside = 0.0;
+        for (slot, &(inner, weight)) in boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
+            let mass = |cache: &mut MassCache, p, len| match *cache {
+                Some((n, mass)) if n == inner => mass,
+                _ => {
+                    let mass = axis_mass(self.boxes, inner, p, len);
+                    *cache = Some((inner, mass));
+                    mass
+                }
+            };
+            let down = mass(&mut row_masses[slot], py, height as i64);
+            let along = mass(&mut column_masses[slot], px, width as i64);
+            inside += weight * down * along;
+        }
+        inside
+    }
+
+    /// The boxes of one pixel's plan from the table, per channel into
+    /// `boxed`, normalised per the border (`inside`: the kernel's in-image
+    /// weight): run-by-run sums from `row_windows` where it holds them,
+    /// table reads (through `reads`) elsewhere, the folded reads with a
+    /// periodic border.
+    fn table_boxes<V: Wrapping, const K: usize>(
+        &self,
+        tables: &StripTables<T, V>,
+        (plan, folds): (&PixelKernel, &[FoldedBox; 2]),
+        (py, px): (i64, i64),
+        (row_windows, reads): (Option<&RowWindows<V>>, &mut ReadCaches<V>),
+        inside: f64,
+        boxed: &mut [f64],
+    ) {
+        let (height, width, _) = self.input.dim();
+        let Some(table) = &tables.table else {
+            return;
+        };
+        let x = px as usize;
+        // Each box's weight over its total (2n + 1)^(2k), in sample units.
+        let boxes = plan
+            .boxes
+            .map(|(inner, weight)| (inner, tables.quantizer.restore(weight / self.total_weight(inner))));
+        for (ch, value) in boxed.iter_mut().enumerate() {
+            let mut sum = 0.0;
+            for (slot, &(inner, weight)) in boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
+                let cache = reads.at(x, slot);
+                let Some(period) = &tables.period else {
+                    let window = match row_windows.and_then(|w| w.get(slot, x, inner, ch)) {
+                        Some(window) => window,
+                        None => table.window_cached::<K>((py, px), (inner, inner), ch, cache),
+                    };
+                    sum += weight * window.to_signed_f64();
+                    continue;
+                };
+                let (down, along) = (folds[slot].down, folds[slot].along);
+                sum += weight * period.folded_window::<K>(table, (down, along), (py, px), (height, width), ch, cache);
+            }
+            *value = match self.border {
+                Border::Clip => sum / inside,
+                Border::Constant(c) => sum + c * (1.0 - inside),
+                _ => sum,
+            };
+        }
+    }
+
+    /// Computes output rows `rows` into `out` with tables of type `V`.
+    fn strip<V: Wrapping, const K: usize>(&self, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
+        let (_, width, channels) = self.input.dim();
+        let border = self.border;
+        let tables = self.strip_tables::<V>(&rows);
+        let clip_or_constant = !border.reads_outside();
         let mut direct = vec![0.0; channels];
         let mut boxed = vec![0.0; channels];
         let mut folds = [FoldedBox {
@@ -825,130 +933,59 @@ impl<T: Sample> GaussianStrips<'_, T> {
             along: AxisFold::unfolded(0),
         }; 2];
         // Replicate's axis parts, per box of the plan: per column, and for the row.
-        let mut column_parts = vec![[None; 2]; if edges.is_some() { width } else { 0 }];
-        // Table reads past the band, per box of the plan (the same for every
-        // channel): per column, and for the row.
-        let slots = 2;
-        let mut column_reads: Vec<Option<CachedRead<V>>> = vec![None; if table.is_some() { width * slots } else { 0 }];
+        let mut column_parts = vec![[None; 2]; if tables.edges.is_some() { width } else { 0 }];
+        let mut reads = ReadCaches::<V>::new(if tables.table.is_some() { width } else { 0 });
         // Clip's and Constant's in-image masses likewise.
         let mut column_masses = vec![[None; 2]; if clip_or_constant { width } else { 0 }];
         // Without Replicate's edge parts and the periodic borders' folds, a row's window
         // sums inside the table are read run by run before its pixels.
-        let mut row_windows = table
+        let mut row_windows = tables
+            .table
             .as_ref()
-            .filter(|_| edges.is_none() && period.is_none())
+            .filter(|_| tables.edges.is_none() && tables.period.is_none())
             .map(|_| RowWindows::<V>::new(width, channels));
         // Each pixel's plan, a row at a time.
         let mut row_plans: Vec<PixelKernel> = Vec::with_capacity(width);
         for (j, y) in rows.clone().enumerate() {
             let mut row_parts = [None; 2];
             let mut row_masses = [None; 2];
-            let mut row_reads: [Option<CachedRead<V>>; 2] = [None; 2];
-            row_plans.clear();
-            let mut previous = f32::NAN;
-            for x in 0..width {
-                let sigma = self.sigmas.at(y, x);
-                // Neighbours often share a sigma (plateaus of a distance map).
-                let plan = match row_plans.last() {
-                    Some(&plan) if sigma.to_bits() == previous.to_bits() => plan,
-                    _ => self.planner.plan(sigma),
-                };
-                previous = sigma;
-                row_plans.push(plan);
-            }
-            if let (Some(windows), Some((table, _))) = (&mut row_windows, &table) {
+            reads.start_row();
+            self.row_plans(y, &mut row_plans);
+            if let (Some(windows), Some(table)) = (&mut row_windows, &tables.table) {
                 windows.fill::<K>(table, y as i64, &row_plans);
             }
             for x in 0..width {
                 let (sigma, plan) = (self.sigmas.at(y, x), row_plans[x]);
                 // The folds, once per plan.
-                if period.is_some() && (x == 0 || row_plans[x - 1] != plan) {
+                if tables.period.is_some() && (x == 0 || row_plans[x - 1] != plan) {
                     folds = self.folded(&plan);
                 }
                 let (py, px) = (y as i64, x as i64);
                 if plan.direct > 0.0 {
-                    band.direct_gather(border, sigma, (py, px), &mut direct);
+                    tables.band.direct_gather(border, sigma, (py, px), &mut direct);
                 }
-                if let Some((table, quantizer)) = table.as_ref().filter(|_| plan.direct < 1.0) {
-                    // Each box's weight over its total (2n + 1)^(2k), in sample units.
-                    let boxes = plan
-                        .boxes
-                        .map(|(inner, weight)| (inner, weight / self.total_weight(inner)));
-                    if let Some(edges) = &edges {
+                if let Some(table) = tables.table.as_ref().filter(|_| plan.direct < 1.0) {
+                    if let Some(edges) = &tables.edges {
+                        let parts = (&mut row_parts, &mut column_parts[x]);
                         let stretch = self.planner.stretch(sigma);
-                        boxed.fill(0.0);
-                        for (slot, &(inner, weight)) in plan.boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
-                            let down = edges.row_part::<K>(&mut row_parts[slot], py, inner, stretch);
-                            let along = edges.column_part::<K>(&mut column_parts[x][slot], px, inner, stretch);
-                            for (ch, value) in boxed.iter_mut().enumerate() {
-                                let i = slot;
-                                let cache = [&mut row_reads[i], &mut column_reads[x * slots + i]];
-                                let window = table.window_cached::<K>((py, px), (inner, inner), ch, cache);
-                                let window = window.to_signed_f64();
-                                let splits = (&down.split, &along.split);
-                                let (columns, rows) = (down.windows[ch], along.windows[ch]);
-                                *value += weight * edges.value(quantizer.restore(window), splits, columns, rows, ch);
-                            }
-                        }
-                    }
-                    // The normalised kernel's in-image weight.
-                    let mut inside = 1.0;
-                    if clip_or_constant {
-                        inside = 0.0;
-                        for (slot, &(inner, weight)) in boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
-                            let mass = |cache: &mut Option<(i64, f64)>, p, len| match *cache {
-                                Some((n, mass)) if n == inner => mass,
-                                _ => {
-                                    let mass = axis_mass(self.boxes, inner, p, len);
-                                    *cache = Some((inner, mass));
-                                    mass
-                                }
-                            };
-                            let down = mass(&mut row_masses[slot], py, height as i64);
-                            let along = mass(&mut column_masses[x][slot], px, width as i64);
-                            inside += weight * down * along;
-                        }
-                    }
-                    let boxes = boxes.map(|(inner, weight)| (inner, quantizer.restore(weight)));
-                    for (ch, value) in boxed.iter_mut().enumerate().filter(|_| edges.is_none()) {
-                        let mut sum = 0.0;
-                        for (slot, &(inner, weight)) in boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
-                            let cache = [&mut row_reads[slot], &mut column_reads[x * slots + slot]];
-                            let Some(period) = &period else {
-                                let window = match row_windows.as_ref().and_then(|w| w.get(slot, x, inner, ch)) {
-                                    Some(window) => window,
-                                    None => table.window_cached::<K>((py, px), (inner, inner), ch, cache),
-                                };
-                                sum += weight * window.to_signed_f64();
-                                continue;
-                            };
-                            // The folds.
-                            let (down, along) = (folds[slot].down, folds[slot].along);
-                            let at = (down.at(py, height), along.at(px, width));
-                            let window = table.window_cached::<K>(at, (down.inner, along.inner), ch, cache);
-                            let window = down.signed(along.signed(window)).to_signed_f64();
-                            let rows = if along.folds() {
-                                period.rows_window::<K>(py, down, ch)
-                            } else {
-                                0.0
-                            };
-                            let cols = if down.folds() {
-                                period.cols_window::<K>(px, along, ch)
-                            } else {
-                                0.0
-                            };
-                            sum += weight * period.combine(window, (down, along), rows, cols, ch);
-                        }
-                        *value = match border {
-                            Border::Clip => sum / inside,
-                            Border::Constant(c) => sum + c * (1.0 - inside),
-                            _ => sum,
+                        edges.pixel_boxes::<K>(table, &plan, (py, px, stretch), parts, &mut reads, &mut boxed);
+                    } else {
+                        // The normalised kernel's in-image weight.
+                        let inside = if clip_or_constant {
+                            let boxes = plan
+                                .boxes
+                                .map(|(inner, weight)| (inner, weight / self.total_weight(inner)));
+                            self.inside_weight(&boxes, (py, px), [&mut row_masses, &mut column_masses[x]])
+                        } else {
+                            1.0
                         };
+                        let (kernel, sources) = ((&plan, &folds), (row_windows.as_ref(), &mut reads));
+                        self.table_boxes::<V, K>(&tables, kernel, (py, px), sources, inside, &mut boxed);
                     }
                 }
                 for ch in 0..channels {
                     let mut value = plan.mix(direct.get(ch), boxed[ch]);
-                    if let Some(counts) = &non_finite {
+                    if let Some(counts) = &tables.non_finite {
                         let reach = self.planner.extent(&plan, sigma);
                         let (up, down) = counts.window(border, (y, x), reach, ch);
                         if let Some(special) = non_finite::class(up, down) {
@@ -957,6 +994,74 @@ impl<T: Sample> GaussianStrips<'_, T> {
                     }
                     out[[j, x, ch]] = T::from_f64(value);
                 }
+            }
+        }
+    }
+}
+
+/// A box's in-image mass on one axis, kept with the half-width it is for.
+type MassCache = Option<(i64, f64)>;
+
+/// What every pixel of a strip reads: the band's samples, the k-times
+/// integrated table of its image part (none where every kernel is exact
+/// taps), the quantizer of the table's integers, and the border's extras
+/// (Replicate's edge lines, the periodic borders' period sums, the counts
+/// of non-finite samples).
+struct StripTables<T, V> {
+    band: BandSamples<T>,
+    table: Option<IntegratedBand<V>>,
+    quantizer: Quantizer,
+    edges: Option<ReplicateEdges<V>>,
+    period: Option<PeriodSums<V>>,
+    non_finite: Option<NonFinite>,
+}
+
+/// A uniform kernel's boxes (folded where the border is periodic), with
+/// what their passes share.
+#[derive(Clone, Copy)]
+struct UniformBoxes<'b> {
+    boxes: &'b [FoldedBox],
+    /// The planner's stretch of the sigma (Replicate's edge parts).
+    stretch: f64,
+    quantizer: Quantizer,
+    /// Whether some box folds down the columns.
+    columns_fold: bool,
+}
+
+/// Adds `restored` (a box's weight over its total, in sample units) times
+/// its window sums down the columns (`columns`, at the rows `fold_y` reads)
+/// to `boxed` (output `rows`, `row_len` samples each).
+fn add_box_rows<V: Wrapping>(
+    columns: &IntegratedRows<'_, V>,
+    rows: &Range<usize>,
+    (height, row_len): (usize, usize),
+    fold_y: AxisFold,
+    restored: f64,
+    boxed: &mut [f64],
+) {
+    let (mut sums, mut scratch) = (vec![V::default(); row_len], Vec::new());
+    for (j, y) in rows.clone().enumerate() {
+        sums.fill(V::default());
+        columns.window_row(fold_y.at(y as i64, height), fold_y.inner, &mut sums, &mut scratch);
+        let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
+        for (b, s) in out_row.iter_mut().zip(&sums) {
+            *b += restored * s.to_signed_f64();
+        }
+    }
+}
+
+/// Clip divides each pixel's box sums by its kernel's in-image weight
+/// (`inside`, per pixel), Constant adds its value times the weight outside;
+/// the other borders keep them.
+fn normalise_by_border(border: Border, boxed: &mut [f64], inside: &[f64], (width, channels): (usize, usize)) {
+    for (j, values) in boxed.chunks_exact_mut(width * channels).enumerate() {
+        for (x, px) in values.chunks_exact_mut(channels).enumerate() {
+            for v in px {
+                *v = match border {
+                    Border::Clip => *v / inside[j * width + x],
+                    Border::Constant(c) => *v + c * (1.0 - inside[j * width + x]),
+                    _ => *v,
+                };
             }
         }
     }

@@ -39,7 +39,9 @@ use std::ops::Range;
 use ndarray::ArrayView3;
 
 use super::BandSamples;
-use super::integrated::{IntegratedLine, Quantizer, Wrapping, difference_coefficients};
+use super::integrated::{
+    CachedRead, IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, Wrapping, difference_coefficients,
+};
 use crate::border::{Border, fold_interval};
 use crate::sample::Sample;
 
@@ -347,6 +349,82 @@ impl<V: Wrapping> PeriodSums<V> {
             }
         }
         sum
+    }
+
+    /// One folded box's whole window (table units, the fold's sign and
+    /// period parts included) at pixel `(py, px)` of an image of
+    /// `(height, width)`: the folded 2-D window from `table` (through
+    /// `cache`), combined with the period sums where the box folds.
+    #[inline]
+    pub(crate) fn folded_window<const K: usize>(
+        &self,
+        table: &IntegratedBand<V>,
+        (down, along): (AxisFold, AxisFold),
+        (py, px): (i64, i64),
+        (height, width): (usize, usize),
+        ch: usize,
+        cache: [&mut Option<CachedRead<V>>; 2],
+    ) -> f64 {
+        let at = (down.at(py, height), along.at(px, width));
+        let window = table.window_cached::<K>(at, (down.inner, along.inner), ch, cache);
+        let window = down.signed(along.signed(window)).to_signed_f64();
+        let rows = if along.folds() {
+            self.rows_window::<K>(py, down, ch)
+        } else {
+            0.0
+        };
+        let cols = if down.folds() {
+            self.cols_window::<K>(px, along, ch)
+        } else {
+            0.0
+        };
+        self.combine(window, (down, along), rows, cols, ch)
+    }
+
+    /// Adds one folded box of a uniform kernel to `boxed` (output `rows` x
+    /// width x channels of an image of `dims`): `restored` (its weight over
+    /// its total, in sample units) times its whole window, from `columns`
+    /// (the pass along the rows, integrated down the columns) and the
+    /// period sums.
+    pub(crate) fn add_uniform_box<const K: usize>(
+        &self,
+        columns: &IntegratedRows<'_, V>,
+        rows: &Range<usize>,
+        (height, width, channels): (usize, usize, usize),
+        (fold_y, fold_x): (AxisFold, AxisFold),
+        restored: f64,
+        boxed: &mut [f64],
+    ) {
+        let row_len = width * channels;
+        // The column period sums are the same for every row.
+        let cols: Vec<f64> = if fold_y.folds() {
+            (0..row_len)
+                .map(|i| self.cols_window::<K>((i / channels) as i64, fold_x, i % channels))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (mut sums, mut scratch) = (vec![V::default(); row_len], Vec::new());
+        for (j, y) in rows.clone().enumerate() {
+            sums.fill(V::default());
+            columns.window_row(fold_y.at(y as i64, height), fold_y.inner, &mut sums, &mut scratch);
+            let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
+            let mut rows_windows = [0.0; crate::MAX_CHANNELS];
+            for (ch, w) in rows_windows[..channels]
+                .iter_mut()
+                .enumerate()
+                .filter(|_| fold_x.folds())
+            {
+                *w = self.rows_window::<K>(y as i64, fold_y, ch);
+            }
+            for (i, (b, s)) in out_row.iter_mut().zip(&sums).enumerate() {
+                let ch = i % channels;
+                let window = fold_y.signed(*s).to_signed_f64();
+                let col = cols.get(i).copied().unwrap_or(0.0);
+                let whole = self.combine(window, (fold_y, fold_x), rows_windows[ch], col, ch);
+                *b += restored * whole;
+            }
+        }
     }
 }
 

@@ -10,7 +10,8 @@
 use std::ops::Range;
 
 use super::BandSamples;
-use super::integrated::{IntegratedLine, Quantizer, Wrapping, edge_masses};
+use super::integrated::{IntegratedBand, IntegratedLine, IntegratedRows, Quantizer, ReadCaches, Wrapping, edge_masses};
+use super::plan::PixelKernel;
 use crate::sample::Sample;
 
 /// How one axis splits a pixel's kernel (normalised, summing to 1): the
@@ -225,5 +226,73 @@ impl<V: Wrapping> ReplicateEdges<V> {
             + xs.per_inside * (ys.before * rows[0] + ys.after * rows[1])
             + ys.before * (xs.before * c[0] + xs.after * c[1])
             + ys.after * (xs.before * c[2] + xs.after * c[3])
+    }
+
+    /// One pixel's boxes (of `plan`) with the Replicate border, per channel
+    /// into `boxed`: per box, its weight times its normalised nine parts,
+    /// the in-image part read from `table` (through `reads`) at pixel
+    /// `(py, px)`, the axis parts kept in `parts` (the row's, the
+    /// column's) for the neighbours with the same box.
+    pub(crate) fn pixel_boxes<const K: usize>(
+        &self,
+        table: &IntegratedBand<V>,
+        plan: &PixelKernel,
+        (py, px, stretch): (i64, i64, f64),
+        (row_parts, column_parts): (&mut [Option<AxisPart>; 2], &mut [Option<AxisPart>; 2]),
+        reads: &mut ReadCaches<V>,
+        boxed: &mut [f64],
+    ) {
+        boxed.fill(0.0);
+        for (slot, &(inner, weight)) in plan.boxes.iter().enumerate().filter(|b| b.1.1 > 0.0) {
+            let down = self.row_part::<K>(&mut row_parts[slot], py, inner, stretch);
+            let along = self.column_part::<K>(&mut column_parts[slot], px, inner, stretch);
+            for (ch, value) in boxed.iter_mut().enumerate() {
+                let cache = reads.at(px as usize, slot);
+                let window = table.window_cached::<K>((py, px), (inner, inner), ch, cache);
+                let window = window.to_signed_f64();
+                let splits = (&down.split, &along.split);
+                let (columns, rows) = (down.windows[ch], along.windows[ch]);
+                *value += weight * self.value(self.quantizer.restore(window), splits, columns, rows, ch);
+            }
+        }
+    }
+
+    /// Adds `weight` times one k-fold box of half-width `inner` of a
+    /// uniform kernel to `boxed` (output `rows` x width x channels): the
+    /// nine parts of each pixel's kernel, the in-image part from `columns`
+    /// (the pass along the rows, integrated down the columns).
+    pub(crate) fn add_uniform_box<const K: usize>(
+        &self,
+        columns: &IntegratedRows<'_, V>,
+        rows: &Range<usize>,
+        (inner, weight, stretch): (i64, f64, f64),
+        boxed: &mut [f64],
+    ) {
+        let (height, width) = self.size;
+        let channels = self.corners.len();
+        let row_len = width as usize * channels;
+        let x_splits: Vec<AxisSplit> = (0..width)
+            .map(|x| AxisSplit::new(self.boxes, inner, x, width, stretch))
+            .collect();
+        let row_windows: Vec<[f64; 2]> = (0..row_len)
+            .map(|i| self.row_windows::<K>((i / channels) as i64, inner, i % channels))
+            .collect();
+        let (mut sums, mut scratch) = (vec![V::default(); row_len], Vec::new());
+        for (j, y) in rows.clone().enumerate() {
+            sums.fill(V::default());
+            columns.window_row(y as i64, inner, &mut sums, &mut scratch);
+            let y_split = AxisSplit::new(self.boxes, inner, y as i64, height, stretch);
+            let mut column_windows = [[0.0; 2]; crate::MAX_CHANNELS];
+            for (ch, windows) in column_windows[..channels].iter_mut().enumerate() {
+                *windows = self.column_windows::<K>(y as i64, inner, ch);
+            }
+            let out_row = &mut boxed[j * row_len..(j + 1) * row_len];
+            for (i, (b, s)) in out_row.iter_mut().zip(&sums).enumerate() {
+                let (x, ch) = (i / channels, i % channels);
+                let window = self.quantizer.restore(s.to_signed_f64());
+                let splits = (&y_split, &x_splits[x]);
+                *b += weight * self.value(window, splits, column_windows[ch], row_windows[i], ch);
+            }
+        }
     }
 }

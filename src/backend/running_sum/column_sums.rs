@@ -590,84 +590,25 @@ impl<T: Sample> BoxStrips<'_, T> {
             let group_len = out_rows.len_of(Axis(0));
             let copies = (&mut entering_copy, &mut leaving_copy);
             self.group_column_sums(isa, (first_y, group_len), rows.start, &mut column_sums, copies, to_sum);
-            if group_len == GROUP {
-                let [w0, w1, w2, w3] = &mut window_sums;
-                let [c0, c1, c2, c3] = &column_sums;
-                let inputs = [&c0[..], &c1[..], &c2[..], &c3[..]];
-                let four = RowGroup {
-                    slide: &self.cols_slide,
-                    steps: &self.col_steps,
-                    channels,
-                    weight_x: weights,
-                    weight_y: std::array::from_fn(|k| axis_weight(&self.rows_slide, self.taps.inner, first_y + k)),
+            let group_rows = (first_y, &rows);
+            let done = group_len == GROUP
+                && self.group_of_four(
                     isa,
-                };
-                // The same form for every strip, whatever its output's
-                // layout or its non-finite samples: its roundings then
-                // do not depend on them.
-                let contiguous = out_rows.is_standard_layout();
-                let out = match out_rows.as_slice_mut() {
-                    Some(out) => out,
-                    None => &mut row_buffer[..],
-                };
-                let (o01, o23) = out.split_at_mut(2 * row_len);
-                let ((o0, o1), (o2, o3)) = (o01.split_at_mut(row_len), o23.split_at_mut(row_len));
-                let window = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
-                let ahead = std::array::from_fn(|k| self.rows_ahead(first_y + GROUP + k, &rows));
-                if A::window_means_four(inputs, &four, window, [&mut *o0, &mut *o1, &mut *o2, &mut *o3], ahead) {
-                    for (k, out) in [o0, o1, o2, o3].into_iter().enumerate() {
-                        self.patch_non_finite(non_finite, first_y + k, out);
-                    }
-                    if !contiguous {
-                        let values = ArrayView3::from_shape((GROUP, width, channels), &row_buffer[..])
-                            .expect("row buffer has the group's shape");
-                        out_rows.assign(&values);
-                    }
-                    continue;
-                }
-                let outputs = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
-                horizontal_four(inputs, |sum| sum, &self.cols_slide, &self.col_steps, channels, outputs);
-            }
-            for (k, mut out_row) in out_rows.axis_iter_mut(Axis(0)).enumerate() {
-                let y = first_y + k;
-                row_means.set_row(axis_weight(&self.rows_slide, self.taps.inner, y));
-                if group_len < GROUP {
-                    // Rows one by one: their window sums and means at once
-                    // where the sum type has that form, else the sums here.
-                    let (sums, window) = (&column_sums[k], &mut window_sums[k]);
-                    let axis = (&self.cols_slide, &self.col_steps);
-                    if non_finite.is_none()
-                        && let Some(out) = out_row.as_slice_mut()
-                        && A::window_means_row(
-                            isa,
-                            sums,
-                            axis,
-                            channels,
-                            &row_means,
-                            window,
-                            out,
-                            self.rows_ahead(y + 1, &rows),
-                        )
-                    {
-                        continue;
-                    }
-                    horizontal(sums, |sum| sum, axis.0, axis.1, channels, window, None);
-                }
-                let patch = |out: &mut [T]| self.patch_non_finite(non_finite, y, out);
-                match out_row.as_slice_mut() {
-                    Some(out) => {
-                        A::means(&window_sums[k], &mut row_means, out);
-                        patch(out);
-                    }
-                    None => {
-                        let row_buffer = &mut row_buffer[..row_len];
-                        A::means(&window_sums[k], &mut row_means, row_buffer);
-                        patch(row_buffer);
-                        let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
-                            .expect("row buffer has the row's shape");
-                        out_row.assign(&values);
-                    }
-                }
+                    (weights, group_rows),
+                    (&column_sums, &mut window_sums),
+                    (&mut out_rows, &mut row_buffer),
+                    non_finite,
+                );
+            if !done {
+                let sums = (&column_sums, &mut window_sums);
+                self.group_rows_each(
+                    isa,
+                    group_rows,
+                    sums,
+                    (&mut out_rows, &mut row_buffer),
+                    &mut row_means,
+                    non_finite,
+                );
             }
             // The last row of the group becomes the one before the next group.
             if group_len < GROUP {
@@ -677,6 +618,118 @@ impl<T: Sample> BoxStrips<'_, T> {
         // A NaN or infinity that entered the column sums leaves them
         // non-finite for good (inf - inf is NaN).
         column_sums[GROUP - 1].iter().all(|sum| sum.to_f64().is_finite())
+    }
+
+    /// A whole group of four output rows (from `first_y`, of the strip's
+    /// `rows`) from their column sums: the window sums and means in one
+    /// fused pass where the sum type has it (true: the rows are written),
+    /// else the four rows' window sums into `window_sums` (false).
+    #[inline(always)]
+    fn group_of_four<A: ColumnSum>(
+        &self,
+        isa: Isa,
+        (weights, (first_y, rows)): (&[f64], (usize, &Range<usize>)),
+        (column_sums, window_sums): (&[Vec<A>; GROUP], &mut [Vec<A>; GROUP]),
+        (out_rows, row_buffer): (&mut ArrayViewMut3<'_, T>, &mut [T]),
+        non_finite: Option<&NonFinite>,
+    ) -> bool {
+        let (width, channels) = (self.cols_slide.len, self.channels);
+        let row_len = width * channels;
+        let [w0, w1, w2, w3] = window_sums;
+        let [c0, c1, c2, c3] = column_sums;
+        let inputs = [&c0[..], &c1[..], &c2[..], &c3[..]];
+        let four = RowGroup {
+            slide: &self.cols_slide,
+            steps: &self.col_steps,
+            channels,
+            weight_x: weights,
+            weight_y: std::array::from_fn(|k| axis_weight(&self.rows_slide, self.taps.inner, first_y + k)),
+            isa,
+        };
+        // The same form for every strip, whatever its output's layout or
+        // its non-finite samples: its roundings then do not depend on them.
+        let contiguous = out_rows.is_standard_layout();
+        let out = match out_rows.as_slice_mut() {
+            Some(out) => out,
+            None => &mut row_buffer[..],
+        };
+        let (o01, o23) = out.split_at_mut(2 * row_len);
+        let ((o0, o1), (o2, o3)) = (o01.split_at_mut(row_len), o23.split_at_mut(row_len));
+        let window = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
+        let ahead = std::array::from_fn(|k| self.rows_ahead(first_y + GROUP + k, rows));
+        if A::window_means_four(inputs, &four, window, [&mut *o0, &mut *o1, &mut *o2, &mut *o3], ahead) {
+            for (k, out) in [o0, o1, o2, o3].into_iter().enumerate() {
+                self.patch_non_finite(non_finite, first_y + k, out);
+            }
+            if !contiguous {
+                let values = ArrayView3::from_shape((GROUP, width, channels), &row_buffer[..])
+                    .expect("row buffer has the group's shape");
+                out_rows.assign(&values);
+            }
+            return true;
+        }
+        let outputs = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
+        horizontal_four(inputs, |sum| sum, &self.cols_slide, &self.col_steps, channels, outputs);
+        false
+    }
+
+    /// The output rows of a group (from `first_y`, of the strip's `rows`)
+    /// one by one, into `out_rows`: a whole group's window sums are in
+    /// `window_sums` already; a shorter group's rows get their window sums
+    /// and means at once where the sum type has that form, else their
+    /// window sums here. Then the means of each row's window sums.
+    #[inline(always)]
+    fn group_rows_each<A: ColumnSum>(
+        &self,
+        isa: Isa,
+        (first_y, rows): (usize, &Range<usize>),
+        (column_sums, window_sums): (&[Vec<A>; GROUP], &mut [Vec<A>; GROUP]),
+        (out_rows, row_buffer): (&mut ArrayViewMut3<'_, T>, &mut [T]),
+        row_means: &mut RowMeans<'_>,
+        non_finite: Option<&NonFinite>,
+    ) {
+        let (width, channels) = (self.cols_slide.len, self.channels);
+        let row_len = width * channels;
+        let group_len = out_rows.len_of(Axis(0));
+        for (k, mut out_row) in out_rows.axis_iter_mut(Axis(0)).enumerate() {
+            let y = first_y + k;
+            row_means.set_row(axis_weight(&self.rows_slide, self.taps.inner, y));
+            if group_len < GROUP {
+                let (sums, window) = (&column_sums[k], &mut window_sums[k]);
+                let axis = (&self.cols_slide, &self.col_steps);
+                if non_finite.is_none()
+                    && let Some(out) = out_row.as_slice_mut()
+                    && A::window_means_row(
+                        isa,
+                        sums,
+                        axis,
+                        channels,
+                        row_means,
+                        window,
+                        out,
+                        self.rows_ahead(y + 1, rows),
+                    )
+                {
+                    continue;
+                }
+                horizontal(sums, |sum| sum, axis.0, axis.1, channels, window, None);
+            }
+            let patch = |out: &mut [T]| self.patch_non_finite(non_finite, y, out);
+            match out_row.as_slice_mut() {
+                Some(out) => {
+                    A::means(&window_sums[k], row_means, out);
+                    patch(out);
+                }
+                None => {
+                    let row_buffer = &mut row_buffer[..row_len];
+                    A::means(&window_sums[k], row_means, row_buffer);
+                    patch(row_buffer);
+                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                        .expect("row buffer has the row's shape");
+                    out_row.assign(&values);
+                }
+            }
+        }
     }
 }
 

@@ -521,72 +521,23 @@ impl<'a, T: Sample> BoxStrips<'a, T> {
                 let first_x = b * block;
                 let samples = first_x * channels..(first_x + out_block.len_of(Axis(1))) * channels;
                 let block_len = samples.len();
-                // Vertical running sums of the inner and outer row sums.
-                let mut acc_inner = vec![A::default(); block_len];
-                let mut acc_outer = vec![A::default(); if fractional { block_len } else { 0 }];
-                for &(m, count) in &first_rows {
-                    for (a, &s) in acc_inner.iter_mut().zip(&sums.inner_row(m)[samples.clone()]) {
-                        *a = a.add(s.times(count));
-                    }
-                    if fractional {
-                        for (a, &s) in acc_outer.iter_mut().zip(&sums.outer_row(m)[samples.clone()]) {
-                            *a = a.add(s.times(count));
-                        }
-                    }
-                }
+                let mut vertical = VerticalSums::first(&sums, samples.clone(), &first_rows, fractional);
                 let mut row_buffer = vec![T::default(); block_len];
                 let in_cols: Vec<f64> = samples.clone().map(|i| in_axis(cols_slide, i / channels)).collect();
                 let (mut num_row, mut den_row) = (vec![0.0; block_len], vec![0.0; block_len]);
                 for (y, mut out_view) in rows.clone().zip(out_block.axis_iter_mut(Axis(0))) {
                     if y > rows.start {
-                        let (enter, leave) = rows_slide.step(y);
-                        if let Some(m) = enter {
-                            add_row(&mut acc_inner, &sums.inner_row(m)[samples.clone()]);
-                            if fractional {
-                                add_row(&mut acc_outer, &sums.outer_row(m)[samples.clone()]);
-                            }
-                        }
-                        if let Some(m) = leave {
-                            sub_row(&mut acc_inner, &sums.inner_row(m)[samples.clone()]);
-                            if fractional {
-                                sub_row(&mut acc_outer, &sums.outer_row(m)[samples.clone()]);
-                            }
-                        }
+                        vertical.slide(rows_slide.step(y));
                     }
+                    vertical.blended(rows_slide.outer(y), f, &mut num_row);
                     let in_y = in_axis(rows_slide, y);
-                    // Numerators: the blend of the window sums (exact integers for
-                    // an integer radius), in f64.
-                    for (num, a) in num_row.iter_mut().zip(&acc_inner) {
-                        *num = a.to_f64();
-                    }
-                    if fractional {
-                        // The vertical n + 1 sums are the n sums plus the two edge rows.
-                        let (top, bottom) = rows_slide.outer(y);
-                        let edge_rows = [top, bottom].map(|m| {
-                            m.map(|m| (&sums.inner_row(m)[samples.clone()], &sums.outer_row(m)[samples.clone()]))
-                        });
-                        for (i, (num, outer)) in num_row.iter_mut().zip(&acc_outer).enumerate() {
-                            let (nn, n_wide) = (*num, outer.to_f64());
-                            let (mut wide_n, mut wide_wide) = (nn, n_wide);
-                            for (inner_row, outer_row) in edge_rows.iter().flatten() {
-                                wide_n += inner_row[i].to_f64();
-                                wide_wide += outer_row[i].to_f64();
-                            }
-                            *num = (1.0 - f) * (1.0 - f) * nn + (1.0 - f) * f * (n_wide + wide_n) + f * f * wide_wide;
-                        }
-                    }
-                    // Denominators: the in-image weight (Clip) or the full weight.
-                    let full = full_axis * full_axis;
-                    match border {
-                        Border::Clip => den_row.iter_mut().zip(&in_cols).for_each(|(d, in_x)| *d = in_y * in_x),
-                        Border::Constant(value) => {
-                            for ((num, d), in_x) in num_row.iter_mut().zip(den_row.iter_mut()).zip(&in_cols) {
-                                *num += value * (full - in_y * in_x);
-                                *d = full;
-                            }
-                        }
-                        _ => den_row.fill(full),
-                    }
+                    border_weights(
+                        border,
+                        full_axis * full_axis,
+                        (in_y, &in_cols),
+                        &mut num_row,
+                        &mut den_row,
+                    );
                     let contiguous = out_view.is_standard_layout();
                     let out_row: &mut [T] = match out_view.as_slice_mut() {
                         Some(slice) => slice,
@@ -605,6 +556,104 @@ impl<'a, T: Sample> BoxStrips<'a, T> {
                     }
                 }
             });
+    }
+}
+
+/// The vertical running sums of one block of columns over the horizontal
+/// sums of a band: of the n windows, and for a fractional radius of the
+/// n + 1 windows too.
+struct VerticalSums<'s, A> {
+    sums: &'s RowSums<A>,
+    /// The block's samples within a row.
+    samples: Range<usize>,
+    inner: Vec<A>,
+    /// Empty for an integer radius.
+    outer: Vec<A>,
+}
+
+impl<'s, A: TableValue> VerticalSums<'s, A> {
+    /// The sums of the first window, whose rows (`first_rows`, each with
+    /// how often the border rule reads it) are counted once per strip.
+    fn first(sums: &'s RowSums<A>, samples: Range<usize>, first_rows: &[(usize, u64)], fractional: bool) -> Self {
+        let block_len = samples.len();
+        let mut inner = vec![A::default(); block_len];
+        let mut outer = vec![A::default(); if fractional { block_len } else { 0 }];
+        for &(m, count) in first_rows {
+            for (a, &s) in inner.iter_mut().zip(&sums.inner_row(m)[samples.clone()]) {
+                *a = a.add(s.times(count));
+            }
+            if fractional {
+                for (a, &s) in outer.iter_mut().zip(&sums.outer_row(m)[samples.clone()]) {
+                    *a = a.add(s.times(count));
+                }
+            }
+        }
+        VerticalSums {
+            sums,
+            samples,
+            inner,
+            outer,
+        }
+    }
+
+    /// One step down: the row that enters and the one that leaves.
+    fn slide(&mut self, (enter, leave): (Option<usize>, Option<usize>)) {
+        let (sums, samples, fractional) = (self.sums, self.samples.clone(), !self.outer.is_empty());
+        if let Some(m) = enter {
+            add_row(&mut self.inner, &sums.inner_row(m)[samples.clone()]);
+            if fractional {
+                add_row(&mut self.outer, &sums.outer_row(m)[samples.clone()]);
+            }
+        }
+        if let Some(m) = leave {
+            sub_row(&mut self.inner, &sums.inner_row(m)[samples.clone()]);
+            if fractional {
+                sub_row(&mut self.outer, &sums.outer_row(m)[samples]);
+            }
+        }
+    }
+
+    /// The window sums blended for edge weight `f` into `num_row`, in f64
+    /// (exact integers for an integer radius). The vertical n + 1 sums are
+    /// the n sums plus the two edge rows (`edge_rows`, top and bottom, as
+    /// the border rule reads them).
+    fn blended(&self, edge_rows: (Option<usize>, Option<usize>), f: f64, num_row: &mut [f64]) {
+        for (num, a) in num_row.iter_mut().zip(&self.inner) {
+            *num = a.to_f64();
+        }
+        if self.outer.is_empty() {
+            return;
+        }
+        let (sums, samples) = (self.sums, &self.samples);
+        let (top, bottom) = edge_rows;
+        let edge_rows = [top, bottom]
+            .map(|m| m.map(|m| (&sums.inner_row(m)[samples.clone()], &sums.outer_row(m)[samples.clone()])));
+        for (i, (num, outer)) in num_row.iter_mut().zip(&self.outer).enumerate() {
+            let (nn, n_wide) = (*num, outer.to_f64());
+            let (mut wide_n, mut wide_wide) = (nn, n_wide);
+            for (inner_row, outer_row) in edge_rows.iter().flatten() {
+                wide_n += inner_row[i].to_f64();
+                wide_wide += outer_row[i].to_f64();
+            }
+            *num = (1.0 - f) * (1.0 - f) * nn + (1.0 - f) * f * (n_wide + wide_n) + f * f * wide_wide;
+        }
+    }
+}
+
+/// The border's share of a row of means: Clip divides by the in-image
+/// weight (`in_y` down the columns times each column's `in_cols`), Constant
+/// adds its value times the weight outside the image, the others divide by
+/// the `full` weight.
+fn border_weights(border: Border, full: f64, (in_y, in_cols): (f64, &[f64]), num_row: &mut [f64], den_row: &mut [f64]) {
+    match border {
+        Border::Clip => den_row.iter_mut().zip(in_cols).for_each(|(d, in_x)| *d = in_y * in_x),
+        Border::Constant(value) => {
+            for ((num, d), in_x) in num_row.iter_mut().zip(den_row.iter_mut()).zip(in_cols) {
+                *num += value * (full - in_y * in_x);
+                *d = full;
+            }
+        }
+        _ => den_row.fill(full),
     }
 }
 
