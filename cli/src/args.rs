@@ -19,6 +19,15 @@ pub struct Cli {
 pub enum Command {
     /// Blur images into a folder (PNG, TIFF, .npy; each output in its input's format and type)
     Blur(BlurArgs),
+    /// Write demo.png: a mask, the distance from it, the sizes and the result, side by side
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Folder for demo.png and the picture and mask it is made from (created if missing)
+    #[arg(long, value_name = "DIR", default_value = "varblur-demo")]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug)]

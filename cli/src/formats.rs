@@ -124,6 +124,11 @@ impl Header {
         })
     }
 
+    /// The header of an 8-bit PNG of (height, width, channels) to write.
+    pub fn png_u8(shape: (usize, usize, usize)) -> Result<Header, Failure> {
+        Header::new(Format::Png, shape, Dtype::U8, false)
+    }
+
     /// Pixels (height x width).
     pub fn pixels(&self) -> u64 {
         self.height as u64 * self.width as u64

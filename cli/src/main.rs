@@ -13,6 +13,7 @@
 
 mod args;
 mod blur;
+mod demo;
 mod formats;
 mod plan;
 mod report;
@@ -31,6 +32,13 @@ fn main() -> ExitCode {
     let Cli { command } = Cli::parse();
     match command {
         Command::Blur(args) => blur_command(args),
+        Command::Demo(args) => match demo::run(&args.out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(reason) => {
+                report::complain(&format!("varblur demo: {reason}"));
+                ExitCode::from(1)
+            }
+        },
     }
 }
 

@@ -709,3 +709,35 @@ fn killed_run_resumes() {
     }
     assert!(partial_files(&out).is_empty(), "{:?}", partial_files(&out));
 }
+
+/// `varblur demo` writes the picture, its mask, and one PNG of four panels
+/// whose last is the library's blur of that picture by the distance from
+/// that mask.
+#[test]
+fn demo_shows_the_librarys_result() {
+    let dir = folder("demo");
+    let run = varblur(&["demo", "--out", path_str(&dir)]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let Png::U8(picture) = read_png(&dir.join("picture.png")) else {
+        panic!("picture.png is not 8-bit")
+    };
+    let Png::U8(mask) = read_png(&dir.join("picture_mask.png")) else {
+        panic!("picture_mask.png is not 8-bit")
+    };
+    let Png::U8(sheet) = read_png(&dir.join("demo.png")) else {
+        panic!("demo.png is not 8-bit")
+    };
+    let (side, width, _) = picture.dim();
+    assert_eq!(sheet.dim().0, side);
+    let result = sheet.slice(ndarray::s![.., sheet.dim().1 - width.., ..]);
+    let mapping = DistanceToSize::new(0.25, 0.0, 12.0).unwrap();
+    let expected: Array3<u8> = varblur::blur_by_distance(
+        &picture,
+        &mask.index_axis(Axis(2), 0),
+        mapping,
+        Kernel::Box,
+        Border::Clip,
+    )
+    .unwrap();
+    assert_eq!(result, expected);
+}
