@@ -136,15 +136,20 @@ impl RowPlan {
     /// Sizes the plan for `width` pixels; entries keep stale values, which
     /// planning overwrites (every weight and every corner).
     fn reset(&mut self, width: usize) {
-        for v in [
+        for v in self.entries() {
+            v.resize(width, 0);
+        }
+    }
+
+    /// The four corners and the weight, each a value per pixel.
+    fn entries(&mut self) -> [&mut Vec<i32>; 5] {
+        [
             &mut self.bottom_right,
             &mut self.bottom_left,
             &mut self.top_right,
             &mut self.top_left,
             &mut self.weight,
-        ] {
-            v.resize(width, 0);
-        }
+        ]
     }
 
     /// Plans the row of `sizes` (one per pixel), 8 pixels at a time with
@@ -164,13 +169,7 @@ impl RowPlan {
     /// Plans no pixel: all take the general path.
     pub(crate) fn plan_none(&mut self, width: usize) {
         self.reset(width);
-        for v in [
-            &mut self.bottom_right,
-            &mut self.bottom_left,
-            &mut self.top_right,
-            &mut self.top_left,
-            &mut self.weight,
-        ] {
+        for v in self.entries() {
             v.fill(0);
         }
         self.reach = 0;

@@ -13,7 +13,7 @@ output rows, the same thread count). Prints Markdown tables:
   borders    Mpx/s per border on the smooth map, per type.
   uniform    `RunningSum` at a whole radius n and at n + 0.5, per type.
 
-  python3 benches/types.py [--side 4096] [--border-side 2048] [--threads 2]
+  python3 benches/pixel_types.py [--side 4096] [--border-side 2048] [--threads 2]
                            [--repeat 3] [--tables types,borders,uniform]
 
 Build the example first (`cargo build --release --example npy`); the
