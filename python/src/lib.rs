@@ -13,7 +13,7 @@ use std::sync::{Mutex, OnceLock};
 
 use numpy::ndarray::{Array, Array2, Dimension, Ix2, Ix3};
 use numpy::{
-    Element, IntoPyArray, PyArray, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray, PyReadonlyArray2,
+    Element, IntoPyArray, PyArray, PyArray2, PyArrayDescr, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray, PyReadonlyArray2,
     PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::create_exception;
@@ -305,6 +305,21 @@ fn in_pool<R: Send>(pool: Option<&LentPool>, work: impl FnOnce() -> R + Send) ->
     }
 }
 
+/// The crate's sample type of a numpy dtype, if it is one the crate takes
+/// (in native byte order).
+fn sample_type_of(dtype: &Bound<'_, PyArrayDescr>) -> Option<SampleType> {
+    let py = dtype.py();
+    [
+        (numpy::dtype::<u8>(py), SampleType::U8),
+        (numpy::dtype::<u16>(py), SampleType::U16),
+        (numpy::dtype::<f32>(py), SampleType::F32),
+        (numpy::dtype::<f64>(py), SampleType::F64),
+    ]
+    .into_iter()
+    .find(|(candidate, _)| dtype.is_equiv_to(candidate))
+    .map(|(_, sample)| sample)
+}
+
 /// The sample type and rank of an image argument, checked: a numpy array of
 /// a supported dtype, 2-D or 3-D with 1..=16 channels.
 fn image_kind(name: &str, image: &Bound<'_, PyAny>) -> PyResult<(SampleType, usize)> {
@@ -314,18 +329,8 @@ fn image_kind(name: &str, image: &Bound<'_, PyAny>) -> PyResult<(SampleType, usi
             image.get_type().name()?
         )));
     };
-    let py = image.py();
     let dtype = array.dtype();
-    let sample = [
-        (numpy::dtype::<u8>(py), SampleType::U8),
-        (numpy::dtype::<u16>(py), SampleType::U16),
-        (numpy::dtype::<f32>(py), SampleType::F32),
-        (numpy::dtype::<f64>(py), SampleType::F64),
-    ]
-    .into_iter()
-    .find(|(candidate, _)| dtype.is_equiv_to(candidate))
-    .map(|(_, sample)| sample);
-    let Some(sample) = sample else {
+    let Some(sample) = sample_type_of(&dtype) else {
         return Err(PyTypeError::new_err(format!(
             "{name} dtype {} is not supported: use uint8, uint16, float32 or float64 (native byte order)",
             dtype.str()?
@@ -638,18 +643,8 @@ fn mask_kind(mask: &Bound<'_, PyAny>) -> PyResult<SampleType> {
             array.shape()
         )));
     }
-    let py = mask.py();
     let dtype = array.dtype();
-    [
-        (numpy::dtype::<u8>(py), SampleType::U8),
-        (numpy::dtype::<u16>(py), SampleType::U16),
-        (numpy::dtype::<f32>(py), SampleType::F32),
-        (numpy::dtype::<f64>(py), SampleType::F64),
-    ]
-    .into_iter()
-    .find(|(candidate, _)| dtype.is_equiv_to(candidate))
-    .map(|(_, sample)| sample)
-    .ok_or_else(|| {
+    sample_type_of(&dtype).ok_or_else(|| {
         PyTypeError::new_err(format!(
             "mask dtype {} is not supported: use bool, uint8, uint16, float32 or float64 \
              (native byte order), or pass mask != 0",
