@@ -15,9 +15,13 @@ output rows, the same thread count). Prints Markdown tables:
 
   python3 benches/pixel_types.py [--side 4096] [--border-side 2048] [--threads 2]
                            [--repeat 3] [--tables types,borders,uniform]
+                           [--exe PATH] [--base PATH]
 
 Build the example first (`cargo build --release --example npy`); the
-script looks for target/release/examples/npy. Samples per second count
+script runs target/release/examples/npy, or the one `--exe` names. With
+`--base` (a copy of the example from an earlier build), every figure is
+measured for both builds, one after the other, and each cell reads
+"this (base)": a before/after in one run. Samples per second count
 pixels, whatever the channel count: the channels are what makes an RGB
 pixel dearer than a gray one.
 """
@@ -81,11 +85,23 @@ def random_map(side: int) -> np.ndarray:
     return rng.integers(1, 257, size=(side, side)).astype(np.float32)
 
 
+class Figure(float):
+    """Mpx/s of the build under test, with the base build's beside it."""
+
+    base: float | None = None
+
+    def __format__(self, spec: str) -> str:
+        own = format(float(self), spec)
+        return own if self.base is None else f"{own} ({format(self.base, spec)})"
+
+
 class Runner:
     """Runs the npy example on arrays saved once to a temporary folder."""
 
-    def __init__(self, workdir: Path, threads: int, repeat: int):
+    def __init__(self, workdir: Path, threads: int, repeat: int, exe: Path, base: Path | None):
         self.workdir, self.threads, self.repeat = workdir, threads, repeat
+        self.exe, self.base = exe, base
+        self.calls = 0
         self.saved: dict[str, Path] = {}
 
     def path(self, key: str, make) -> Path:
@@ -95,9 +111,21 @@ class Runner:
             self.saved[key] = path
         return self.saved[key]
 
-    def mpx_per_s(self, image: Path, size: list[str], border: str = "clip", backend: str = "auto") -> float:
+    def mpx_per_s(self, image: Path, size: list[str], border: str = "clip", backend: str = "auto") -> Figure:
+        builds = [self.exe] if self.base is None else [self.exe, self.base]
+        # Alternate which build goes first, so that neither always runs on
+        # a cache or a clock warmed by the other.
+        self.calls += 1
+        order = builds if self.calls % 2 else builds[::-1]
+        measured = {exe: self.run(exe, image, size, border, backend) for exe in order}
+        figure = Figure(measured[self.exe])
+        if self.base is not None:
+            figure.base = measured[self.base]
+        return figure
+
+    def run(self, exe: Path, image: Path, size: list[str], border: str, backend: str) -> float:
         out = self.workdir / "out.npy"
-        args = [str(EXE), str(image), str(out), "--kernel", "box", *size, "--border", border]
+        args = [str(exe), str(image), str(out), "--kernel", "box", *size, "--border", border]
         args += ["--backend", backend, "--threads", str(self.threads), "--repeat", str(self.repeat)]
         run = subprocess.run(args, capture_output=True, text=True)
         if run.returncode != 0:
@@ -113,7 +141,7 @@ def numba_sat():
         return None
 
     @numba.njit(parallel=True, cache=False)
-    def blur(image, radius, out):
+    def blur(image, radius, out, integer):
         h, w, c = image.shape
         table = np.zeros((h + 1, w + 1, c), dtype=np.float64)
         for y in numba.prange(h):
@@ -126,7 +154,6 @@ def numba_sat():
             for y in range(h):
                 for ch in range(c):
                     table[y + 1, x, ch] += table[y, x, ch]
-        integer = np.issubdtype(out.dtype, np.integer)
         for y in numba.prange(h):
             for x in range(w):
                 r = radius[y, x]
@@ -145,13 +172,17 @@ def numba_sat():
 def numba_mpx_per_s(sat, image: np.ndarray, radius: np.ndarray, threads: int, repeat: int) -> float:
     numba, blur = sat
     numba.set_num_threads(threads)
-    image3 = image.reshape(image.shape[0], image.shape[1], -1)
+    image3 = np.ascontiguousarray(image.reshape(image.shape[0], image.shape[1], -1))
+    radius = np.ascontiguousarray(radius)
     out = np.empty_like(image3)
-    blur(image3[:8, :8], radius[:8, :8], out[:8, :8])  # compile outside the timing
+    integer = bool(np.issubdtype(image.dtype, np.integer))
+    # Compile outside the timing, for the layouts timed (C-contiguous).
+    small = [np.ascontiguousarray(a[:8, :8]) for a in (image3, radius, out)]
+    blur(*small, integer)
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        blur(image3, radius, out)
+        blur(image3, radius, out, integer)
         best = min(best, time.perf_counter() - start)
     return image.shape[0] * image.shape[1] / 1e6 / best
 
@@ -207,15 +238,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tables", default="types,borders,uniform")
+    parser.add_argument("--exe", type=Path, default=EXE, help="the npy example to time")
+    parser.add_argument("--base", type=Path, help="an earlier build of it, timed beside")
     args = parser.parse_args()
-    if not EXE.exists():
-        raise SystemExit(f"{EXE} is missing: run `cargo build --release --example npy` first")
+    for exe in filter(None, (args.exe, args.base)):
+        if not exe.exists():
+            raise SystemExit(f"{exe} is missing: run `cargo build --release --example npy` first")
     tables = set(args.tables.split(","))
     sat = numba_sat()
     if sat is None:
         print("numba is not installed: the Numba column is left out")
     with tempfile.TemporaryDirectory() as workdir:
-        runner = Runner(Path(workdir), args.threads, args.repeat)
+        runner = Runner(Path(workdir), args.threads, args.repeat, args.exe, args.base)
         if "types" in tables:
             types_table(runner, args.side, sat)
         if "borders" in tables:
