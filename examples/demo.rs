@@ -1,5 +1,6 @@
 //! The main job on a built-in picture: blur a 2048 x 2048 RGB image with a
-//! per-pixel box radius that grows with the distance from three sharp discs.
+//! per-pixel box radius (or Gaussian sigma) that grows with the distance
+//! from three sharp discs.
 //!
 //! Everything is made in code, so the demo needs no input files and shows at
 //! a glance what the crate is for (sharp near the discs, blurrier further
@@ -9,10 +10,12 @@
 //! ```sh
 //! cargo run --release --example demo               # writes target/demo/*.png
 //! cargo run --release --example demo -- --out DIR  # writes DIR/*.png
+//! cargo run --release --example demo -- --kernel gaussian
 //! ```
 //!
-//! It writes `input.png`, `radius.png` (the radius map, 0..48 scaled to
-//! 0..255 gray) and `blurred.png`, and prints, per backend, the best of three
+//! It writes `input.png`, `radius.png` (the size map: radius 0..48, or
+//! sigma 0..16, scaled to 0..255 gray) and `blurred.png`, and prints, per
+//! backend that serves the kernel, the best of three
 //! timings, the throughput and the largest difference from `Naive` on a
 //! 128 x 128 crop where the radius varies. `Naive` costs O(r^2) per pixel, so
 //! it is timed on that crop only.
@@ -27,8 +30,12 @@ use varblur::{Backend, Border, Filter, Kernel, Naive, Params, Request, Size, Sup
 
 /// Image side, in pixels.
 const SIDE: usize = 2048;
-/// Largest blur radius, in pixels.
+/// Largest blur radius of the box, in pixels.
 const MAX_RADIUS: f32 = 48.0;
+/// Largest sigma of the Gaussian, in pixels: about as blurry as the box's
+/// largest radius (a box of radius r has the spread of a Gaussian of sigma
+/// r / sqrt(3)), and its exact reference on the crop stays quick.
+const MAX_SIGMA: f32 = 16.0;
 /// The sharp regions: (centre x, centre y, radius), in pixels.
 const DISCS: [(f32, f32, f32); 3] = [(512.0, 512.0, 160.0), (1400.0, 700.0, 220.0), (800.0, 1500.0, 260.0)];
 /// Side of the crop checked against `Naive`.
@@ -37,21 +44,28 @@ const CROP: usize = 128;
 const RUNS: usize = 3;
 
 const USAGE: &str = "\
-usage: demo [--out DIR]
+usage: demo [--out DIR] [--kernel box|gaussian]
 
-Blurs a built-in 2048 x 2048 RGB picture with a radius map (0..48) that grows
-with the distance from three sharp discs, writes input.png, radius.png and
-blurred.png to DIR (default target/demo), and prints each backend's time,
-throughput and largest difference from the exact Naive reference on a
-128 x 128 crop.
+Blurs a built-in 2048 x 2048 RGB picture with a size map that grows with the
+distance from three sharp discs (a box radius 0..48, or a Gaussian sigma
+0..16), writes input.png, radius.png and blurred.png to DIR (default
+target/demo), and prints each backend's time, throughput and largest
+difference from the exact Naive reference on a 128 x 128 crop.
 
 options:
-  --out DIR   where to write the PNG files (created if missing)
-  --help      print this help";
+  --out DIR        where to write the PNG files (created if missing)
+  --kernel KERNEL  box (the default) or gaussian
+  --help           print this help";
+
+/// What the command line asks for.
+struct Options {
+    out_dir: PathBuf,
+    kernel: Kernel,
+}
 
 fn main() -> ExitCode {
-    let out_dir = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(dir)) => dir,
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
         Ok(None) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -61,7 +75,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&out_dir) {
+    match run(&options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("demo: {err}");
@@ -70,30 +84,51 @@ fn main() -> ExitCode {
     }
 }
 
-/// The output directory, or `None` for `--help`.
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<PathBuf>, String> {
-    let mut out = PathBuf::from("target/demo");
+/// The options, or `None` for `--help`.
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        out_dir: PathBuf::from("target/demo"),
+        kernel: Kernel::Box,
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--help" | "-h" => return Ok(None),
-            "--out" => out = args.next().ok_or("--out needs a directory")?.into(),
+            "--out" => options.out_dir = args.next().ok_or("--out needs a directory")?.into(),
+            "--kernel" => {
+                options.kernel = match args.next().as_deref() {
+                    Some("box") => Kernel::Box,
+                    Some("gaussian") => Kernel::Gaussian,
+                    other => return Err(format!("--kernel takes box or gaussian, not {other:?}")),
+                }
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(Some(out))
+    Ok(Some(options))
 }
 
-fn run(out_dir: &Path) -> Result<(), Box<dyn Error>> {
+fn run(options: &Options) -> Result<(), Box<dyn Error>> {
+    let out_dir = &options.out_dir;
+    let (kernel, largest, size_name) = match options.kernel {
+        Kernel::Box => ("box", MAX_RADIUS, "radius"),
+        Kernel::Gaussian => ("Gaussian", MAX_SIGMA, "sigma"),
+    };
     // First, so that an unusable directory fails before the work.
     std::fs::create_dir_all(out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     let image = test_picture(SIDE);
-    let radii = radius_map(SIDE);
-    let params = Params::new(Kernel::Box, Size::map(&radii)).with_border(Border::Clip);
+    let radii = size_map(SIDE, largest);
+    let params = Params::new(options.kernel, Size::map(&radii)).with_border(Border::Clip);
 
     // A crop centred on the right edge of the first disc: sharp on one side,
-    // a growing radius on the other.
+    // a growing radius on the other. For the Gaussian, a crop further out,
+    // where sigmas pass the few pixels that the backends compute with exact
+    // taps.
     let (cx, cy, r) = DISCS[0];
-    let (x0, y0) = ((cx + r) as usize - CROP / 2, cy as usize - CROP / 2);
+    let shift = match options.kernel {
+        Kernel::Box => 0,
+        Kernel::Gaussian => 2 * CROP,
+    };
+    let (x0, y0) = ((cx + r) as usize - CROP / 2 + shift, cy as usize - CROP / 2);
     let (rows, cols) = (y0..y0 + CROP, x0..x0 + CROP);
     let crop_radii = radii.slice(s![rows.clone(), cols.clone()]);
     let (lo, hi) = crop_radii
@@ -105,10 +140,12 @@ fn run(out_dir: &Path) -> Result<(), Box<dyn Error>> {
     })?;
 
     println!(
-        "{SIDE} x {SIDE} RGB u8, box kernel, Clip border, radius map 0..{MAX_RADIUS}; rayon threads: {}",
+        "{SIDE} x {SIDE} RGB u8, {kernel} kernel, Clip border, {size_name} map 0..{largest}; rayon threads: {}",
         rayon::current_num_threads()
     );
-    println!("crop checked against naive: rows {rows:?}, cols {cols:?}, radius {lo:.1}..{hi:.1}; best of {RUNS} runs");
+    println!(
+        "crop checked against naive: rows {rows:?}, cols {cols:?}, {size_name} {lo:.1}..{hi:.1}; best of {RUNS} runs"
+    );
     println!();
     println!(
         "{:<22} {:>10} {:>10} {:>22}",
@@ -117,8 +154,9 @@ fn run(out_dir: &Path) -> Result<(), Box<dyn Error>> {
     let mut blurred = Array3::zeros(image.dim());
     let request = Request::new::<u8>(&params, [SIDE, SIDE, 3]);
     for backend in Backend::ALL.into_iter().filter(|b| *b != Backend::Naive) {
-        // RunningSum needs one radius for the whole image, IteratedBox a
-        // Gaussian: say so rather than stop.
+        // A backend that does not serve the request (RunningSum needs one
+        // radius for the whole image, IteratedBox a Gaussian, Integral a
+        // box): say so rather than stop.
         if let Support::Unsupported(reason) = backend.support(&request) {
             println!(
                 "{:<22} {:>10} {:>10} {:>22}   ({reason})",
@@ -142,7 +180,7 @@ fn run(out_dir: &Path) -> Result<(), Box<dyn Error>> {
 
     // `blurred` holds the last backend's result (auto).
     save_rgb(&image, &out_dir.join("input.png"))?;
-    let gray = radii.mapv(|v| (v / MAX_RADIUS * 255.0).round() as u8);
+    let gray = radii.mapv(|v| (v / largest * 255.0).round() as u8);
     save_gray(&gray, &out_dir.join("radius.png"))?;
     save_rgb(&blurred, &out_dir.join("blurred.png"))?;
     println!();
@@ -192,12 +230,12 @@ fn test_picture(side: usize) -> Array3<u8> {
     })
 }
 
-/// The radius of every pixel: 0 inside the discs, growing linearly with the
-/// Euclidean distance to the nearest disc, up to `MAX_RADIUS` at the pixel
-/// furthest from every disc. Nearly every radius is fractional, the general
-/// case (a map clamped at a whole `MAX_RADIUS` would mostly time the
-/// integer-radius case).
-fn radius_map(side: usize) -> Array2<f32> {
+/// The size of every pixel: 0 inside the discs, growing linearly with the
+/// Euclidean distance to the nearest disc, up to `largest` at the pixel
+/// furthest from every disc. Nearly every size is fractional, the general
+/// case (a map clamped at a whole `largest` would mostly time the
+/// integer-size case).
+fn size_map(side: usize, largest: f32) -> Array2<f32> {
     let distance = Array2::from_shape_fn((side, side), |(y, x)| {
         DISCS
             .iter()
@@ -205,7 +243,7 @@ fn radius_map(side: usize) -> Array2<f32> {
             .fold(f32::INFINITY, f32::min)
     });
     let furthest = distance.fold(0.0f32, |m, &d| m.max(d));
-    distance.mapv(|d| d / furthest * MAX_RADIUS)
+    distance.mapv(|d| d / furthest * largest)
 }
 
 fn save_rgb(image: &Array3<u8>, path: &Path) -> Result<(), Box<dyn Error>> {

@@ -13,8 +13,8 @@ use std::sync::{Mutex, OnceLock};
 
 use numpy::ndarray::{Array, Array2, Dimension, Ix2, Ix3};
 use numpy::{
-    Element, IntoPyArray, PyArray, PyArray2, PyArrayDescr, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray, PyReadonlyArray2,
-    PyUntypedArray, PyUntypedArrayMethods,
+    Element, IntoPyArray, PyArray, PyArray2, PyArrayDescr, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray,
+    PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
