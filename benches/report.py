@@ -75,8 +75,17 @@ SECTIONS = [
     (
         "B4",
         "B4: one radius, beside the peers",
-        "4096 x 4096, one radius for the whole image, box, `Replicate` (the peers' edge rule). "
-        "The peers take integer radii only; `imageproc` serves gray `u8` on one thread.",
+        "4096 x 4096, one radius for the whole image, box, `Replicate` (the peers' edge rule), "
+        "every pixel type and channel count at radius 16 and 16.5. "
+        "The peers take integer radii only; `imageproc` serves gray `u8` on one thread, "
+        "`libblur` every type but `f64`.",
+    ),
+    (
+        "types",
+        "Every pixel type: the variable box",
+        "2048 x 2048 images of every pixel type and channel count, a smooth distance-like radius map "
+        "0..64 (fractional radii) and the same map rounded (whole radii), box, `Clip`, `Integral`. "
+        "Mpx/s counts pixels, whatever the channel count.",
     ),
     (
         "B5",
@@ -167,6 +176,12 @@ def classify(group: str, function: str, value: str | None, all_threads: int) -> 
         backend = {"integral": "Integral", "naive crop 32x32": "Naive (32x32 crop)"}.get(function)
         if backend:
             return ("B1 1024x1024 u8, random radius 1..=256, Clip", backend, threads, "")
+    if group.startswith("types "):
+        match = re.match(r"types (\S+) (.+) clip, (\d+) threads?$", group)
+        name, _, map_name = function.partition(", ")
+        if match and name == "integral":
+            side, kind, threads = match.groups()
+            return (f"types {side} {kind}, {map_name}, Clip", "Integral", int(threads), "")
     if group.startswith("B4 "):
         match = re.match(r"B4 (\S+) (.+) radius (\S+)$", group)
         name, _, rest = function.partition(", ")
@@ -336,11 +351,15 @@ def natural(text: str) -> list:
     return [float(part) if re.fullmatch(r"\d+(\.\d+)?(e\d+)?", part) else part for part in re.split(r"(\d+(?:\.\d+)?(?:e\d+)?)", text)]
 
 
+# The pixel types and channel counts in the order the tables list them.
+LAYOUTS = ["u8 gray", "u8 RGB", "u8 RGBA", "u16 gray", "u16 RGB", "f32 gray", "f32 RGB", "f64 gray"]
+
+
 def case_key(case: str) -> tuple:
-    """B4's radius-16 cases first (gray, RGB, then f32), then the other
-    radii; numbers in order of value."""
-    b4_main = 0 if re.search(r", radius 16$", case) else 1
-    layout = next((i for i, name in enumerate(["u8 gray", "u8 RGB", "f32 gray"]) if f" {name}," in case), 3)
+    """B4's radius-16 and 16.5 cases first, by pixel type (whole radius
+    then fractional), then the other radii; numbers in order of value."""
+    b4_main = 0 if re.search(r", radius 16(\.5)?$", case) else 1
+    layout = next((i for i, name in enumerate(LAYOUTS) if f" {name}," in case), len(LAYOUTS))
     return (b4_main, layout, natural(case))
 
 
@@ -498,6 +517,7 @@ def selftest() -> None:
         bench(crit, "B4 4096x4096 u8 gray radius 16", "libblur, 1 thread", None, side, 40e6, 41e6)
         bench(crit, "B4 4096x4096 u8 gray radius 16", "imageproc, 1 thread", None, side, 200e6, 201e6)
         bench(crit, "B4 4096x4096 u8 gray radius 16.5", "integral, 2 threads", None, side, 40e6, 41e6)
+        bench(crit, "types 2048x2048 u16 RGB clip, 2 threads", "integral, smooth map 0..64", None, 2048 * 2048, 10e6, 11e6)
         bench(crit, "B4 4096x4096 u8 RGB radius 16", "running-sum, 1 thread", None, side, 20e6, 21e6)
         bench(crit, "B5 1024x1024 f32 gaussian, 2 threads", "iterated-box k=3", "ramp 0..20", mpix, None, 100e6)
         bench(crit, "B5 1024x1024 f32 gaussian, 2 threads", "3x3 blending", "ramp 0..20", mpix, None, 8e9)
@@ -530,7 +550,7 @@ def selftest() -> None:
             # An older record of the same machine is not rendered.
             write_record(RECORDS / "test-box-2025-12-31.csv", [{"case": "B1 old", "backend": "Integral", "threads": 1, "build": "default", "mpx_per_s": 1, "time_s": 1}])
             rows = read_record(RECORDS / "test-box-2026-01-02.csv")
-            assert len(rows) == 16, len(rows)
+            assert len(rows) == 17, len(rows)
             by = {(r["case"], r["backend"], r["threads"], r["build"]): r for r in rows}
             b1 = by[("B1 1024x1024 u8, random radius 1..=256, Clip", "Integral", "2", "default")]
             assert abs(float(b1["mpx_per_s"]) - 104.9) < 0.1, b1  # the slope, not the mean
@@ -550,14 +570,17 @@ def selftest() -> None:
             assert text.startswith("# Benchmarks\n") and "## test-box (2026-01-02)" in text, text[:200]
             assert "B1 old" not in text
             sections = [line for line in text.splitlines() if line.startswith("### ")]
-            assert [s.split(":")[0] for s in sections] == ["### B1", "### B3", "### B4", "### B5", "### Sizes past the image"], sections
+            assert [s.split(":")[0] for s in sections] == ["### B1", "### B3", "### B4", "### Every pixel type", "### B5", "### Sizes past the image"], sections
+            # 4.19 Mpx in 10 ms: 419 Mpx/s.
+            assert "| 2048x2048 u16 RGB, smooth map 0..64, Clip | default | 419 |" in text, text.split("### Every")[1][:600]
             b4 = text.split("### B4")[1].split("###")[0]
             head = next(line for line in b4.splitlines() if line.startswith("| case"))
             assert head.index("`RunningSum` 1t") < head.index("`Integral` 2t") < head.index("`libblur` (peer) 1t") < head.index("`imageproc` (peer) 1t"), head
             rows_b4 = [line for line in b4.splitlines() if line.startswith("| 4096x4096")]
             assert rows_b4[0].startswith("| 4096x4096 u8 gray, radius 16 | default |"), rows_b4
-            assert rows_b4[2].startswith("| 4096x4096 u8 RGB, radius 16 | default |"), rows_b4
-            assert rows_b4[-1].startswith("| 4096x4096 u8 gray, radius 16.5 | default |"), rows_b4
+            # Per type, the whole radius (both builds) and then the fractional one.
+            assert rows_b4[2].startswith("| 4096x4096 u8 gray, radius 16.5 | default |"), rows_b4
+            assert rows_b4[-1].startswith("| 4096x4096 u8 RGB, radius 16 | default |"), rows_b4
             gray = next(line for line in rows_b4 if line.startswith("| 4096x4096 u8 gray, radius 16 | default |"))
             # 16.8 Mpx in 5 ms: 3355 Mpx/s; in 2.5 ms: 6711; libblur 419; imageproc 83.9.
             assert gray.endswith("| 3355 | 6711 | - | 419 | 83.9 |"), gray
