@@ -258,9 +258,7 @@ pub(crate) fn difference_sums_f64_rows<const ROWS: usize>(
 ) -> usize {
     const LANES: usize = super::F64_LANES;
     let _ = lanes;
-    // The carry below reads channel j of the vector before in lane
-    // 8 - C + j: every vector must start at channel 0.
-    if channels == 0 || !LANES.is_multiple_of(channels) {
+    if channels == 0 || channels > LANES {
         return 0;
     }
     let len = len / LANES * LANES;

@@ -1,6 +1,6 @@
-//! The common case of [`RunningSum`](super::RunningSum): an integer radius
-//! with any border but `Constant` (whose outside positions add the constant,
-//! not image rows), and a window shorter than an eighth of the image. Each strip keeps one row of running column sums
+//! The common case of [`RunningSum`](super::RunningSum): any border but
+//! `Constant` (whose outside positions add the constant, not image rows),
+//! and a window shorter than an eighth of the image. Each strip keeps one row of running column sums
 //! (the window's rows, summed per sample), updated by the row that enters
 //! and the row that leaves, and slides the horizontal window along it for
 //! each output row. Nothing but that row and the output row is written, so
@@ -10,6 +10,13 @@
 //! [`crate::quotient`] (sums below 2^31); floats sum in `f64` and multiply
 //! by the reciprocal weight. Other requests take the general path
 //! ([`BoxStrips::by_row_sums`]).
+//!
+//! A fractional radius n + f weighs the window of half-width n fully and
+//! its two end taps by f, along each axis. Its column sums are those of the
+//! n window plus f times the window's two end rows, in `f64`; the
+//! horizontal running sums over them add f times their two end columns
+//! before each mean, in the same vector loop as a whole radius's `f64`
+//! windows ([`window_means_four`]), for every sample type.
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
 //! the build does not target it ([`crate::arch`]); in that copy the `u8`
@@ -494,13 +501,7 @@ impl<T: Sample> BoxStrips<'_, T> {
             let windows = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
             let outs = [&mut *o0, &mut *o1, &mut *o2, &mut *o3];
             let ahead = std::array::from_fn(|k| self.rows_ahead(first_y + GROUP + k, &rows));
-            match channels {
-                1 => window_means_four::<T, 1, true>(sums, &group, windows, outs, ahead),
-                2 => window_means_four::<T, 2, true>(sums, &group, windows, outs, ahead),
-                3 => window_means_four::<T, 3, true>(sums, &group, windows, outs, ahead),
-                4 => window_means_four::<T, 4, true>(sums, &group, windows, outs, ahead),
-                _ => window_means_with_taps(sums, &group, windows, outs),
-            }
+            window_means_with_end_taps(sums, &group, windows, outs, ahead);
             for (k, out) in [o0, o1, o2, o3].into_iter().take(group_len).enumerate() {
                 self.patch_non_finite(non_finite, first_y + k, out);
             }
@@ -891,10 +892,11 @@ fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
         let len = samples.len();
         let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
         // Eight samples at a time where `rows.isa` has the vector form,
-        // asking for the lines of the rows `ahead` as it goes.
+        // asking for the lines of the rows `ahead` as it goes; whole
+        // vectors of whole pixels, so the rest below starts at channel 0.
         let done = crate::prefix::difference_sums_f64_rows(
             rows.isa,
-            len,
+            len / (F64_LANES * C) * (F64_LANES * C),
             accs.each_mut().map(|acc| &mut acc[..C]),
             C,
             &mut PlainWindows::<T, END_TAPS> {
@@ -967,6 +969,26 @@ fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
                 T::from_f64(window[i] * (1.0 / (rows.weight_y[r] * rows.weight_x[i])))
             };
         }
+    }
+}
+
+/// [`window_means_four`] with end taps (a fractional radius) for four rows
+/// of blended column sums of `rows.channels` channels: its vector form for
+/// 1 to 4 channels, [`window_means_with_taps`] for more.
+#[inline(always)]
+fn window_means_with_end_taps<T: Sample>(
+    sums: [&[f64]; 4],
+    rows: &RowGroup<'_>,
+    window: [&mut [f64]; 4],
+    out: [&mut [T]; 4],
+    ahead: [[&[T]; 2]; 4],
+) {
+    match rows.channels {
+        1 => window_means_four::<T, 1, true>(sums, rows, window, out, ahead),
+        2 => window_means_four::<T, 2, true>(sums, rows, window, out, ahead),
+        3 => window_means_four::<T, 3, true>(sums, rows, window, out, ahead),
+        4 => window_means_four::<T, 4, true>(sums, rows, window, out, ahead),
+        _ => window_means_with_taps(sums, rows, window, out),
     }
 }
 
@@ -1371,6 +1393,105 @@ mod tests {
                             error <= bound + want.to_f64().abs() * weight * 1e-7,
                             "{case}, sample {i}: {got:?} vs {want:?}"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The means of a fractional radius's windows (`window_means_four`
+    /// with end taps, and its form for more channels) against their
+    /// definition (each window's columns weighed one by one through the
+    /// border rule), and the vector form (AVX-512 where the CPU has it)
+    /// against the scalar one: whole-number column sums add exactly in any
+    /// order, so both forms must give the same bits.
+    #[test]
+    fn end_tap_window_means_equal_their_definition_and_their_scalar_form() {
+        let mut next_number = crate::test_numbers(0x1f83_d9ab_fb41_bd6b);
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Symmetric,
+            Border::Wrap,
+        ];
+        let f = 0.375;
+        for len in 1..=40usize {
+            for half in [0i64, 1, 2, 5] {
+                for channels in [1usize, 2, 3, 4, 6] {
+                    for border in borders {
+                        let slide = Slide { border, half, len };
+                        let steps = AxisSteps::new(&slide, true);
+                        let row_len = len * channels;
+                        let pixel = |i: usize| i / channels;
+                        let blend_x: Vec<f64> = (0..row_len)
+                            .map(|i| {
+                                (1.0 - f) * axis_weight(&slide, half, pixel(i))
+                                    + f * axis_weight(&slide, half + 1, pixel(i))
+                            })
+                            .collect();
+                        let inverse_x: Vec<f64> = blend_x.iter().map(|w| 1.0 / w).collect();
+                        // Each row with the pixel the border reads past its end.
+                        let sums: [Vec<f64>; 4] = std::array::from_fn(|_| {
+                            let mut row: Vec<f64> =
+                                (0..row_len).map(|_| (next_number() % 100_001) as f64 - 5e4).collect();
+                            let past = match slide.read(len as i64) {
+                                Some(m) => row[m * channels..(m + 1) * channels].to_vec(),
+                                None => vec![0.0; channels],
+                            };
+                            row.extend(past);
+                            row
+                        });
+                        let weight_y = [3.0, 1.75, 1.0, 7.5];
+                        let means_with = |isa: Isa| {
+                            let rows = RowGroup {
+                                slide: &slide,
+                                steps: &steps,
+                                channels,
+                                weight_x: &blend_x,
+                                weight_y,
+                                end_taps: EndTaps {
+                                    weight: f,
+                                    inverse_x: &inverse_x,
+                                },
+                                isa,
+                            };
+                            let mut window: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; row_len]);
+                            let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| vec![f64::NAN; row_len]);
+                            let [w0, w1, w2, w3] = &mut window;
+                            let [o0, o1, o2, o3] = &mut out;
+                            // Rows to ask the cache for: hints only, whatever they hold.
+                            let ahead = [[&sums[0][..]; 2]; 4];
+                            window_means_with_end_taps(
+                                [&sums[0][..], &sums[1][..], &sums[2][..], &sums[3][..]],
+                                &rows,
+                                [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]],
+                                [&mut o0[..], &mut o1[..], &mut o2[..], &mut o3[..]],
+                                ahead,
+                            );
+                            out
+                        };
+                        let scalar = means_with(Isa::target());
+                        let vector = means_with(Isa::detect());
+                        let case = format!("{len} x {channels}, half {half}, {border:?}");
+                        for r in 0..4 {
+                            let bits = |row: &[f64]| row.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                            assert_eq!(bits(&vector[r]), bits(&scalar[r]), "{case}, row {r}");
+                            for (i, &got) in scalar[r].iter().enumerate() {
+                                let (x, ch) = (pixel(i) as i64, i % channels);
+                                let weighed: f64 = (x - half - 1..=x + half + 1)
+                                    .map(|q| {
+                                        let weight = if (q - x).abs() <= half { 1.0 } else { f };
+                                        slide.read(q).map_or(0.0, |m| weight * sums[r][m * channels + ch])
+                                    })
+                                    .sum();
+                                let want = weighed / (weight_y[r] * blend_x[i]);
+                                assert!(
+                                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                                    "{case}, row {r}, sample {i}: {got} vs {want}"
+                                );
+                            }
+                        }
                     }
                 }
             }

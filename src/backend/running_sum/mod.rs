@@ -8,7 +8,8 @@
 //! larger than the image too) costs the same. The first window of an axis is
 //! counted with [`fold_interval`], in O(axis length). A fractional radius
 //! n + f blends the n and n + 1 windows per axis, and the n + 1 window is the
-//! n window plus its two edge positions.
+//! n window plus its two edge positions: the column-sums path adds f times
+//! the two edge positions to the n window's sums, once per axis.
 //!
 //! Integer samples accumulate in integers (u32 or u64, chosen so the largest
 //! window sum fits; wrapping adds and subtracts are then exact), floats in
@@ -873,8 +874,8 @@ mod tests {
                             assert!(within_bound(*g, *n), "{case}: {g:?} vs {n:?}");
                         }
                         if radius == 1.5 {
-                            let far = Params::new(Kernel::Box, Size::Uniform(radius + height as f32))
-                                .with_border(border);
+                            let far =
+                                Params::new(Kernel::Box, Size::Uniform(radius + height as f32)).with_border(border);
                             let naive = Naive.apply(image.view(), &far).expect("naive, far");
                             let got = RunningSum.apply(image.view(), &far).expect("running sum, far");
                             for (g, n) in got.iter().zip(&naive) {
@@ -916,7 +917,8 @@ mod tests {
         let params = Params::new(Kernel::Box, Size::Uniform(radius));
         let mut image = Array3::from_shape_fn((height, width, 1), |_| (next() % 1000) as f32 / 1e3);
         let maxima = crate::filter::validate_params::<f32>(&params, (height, width), 1).expect("valid");
-        let rows = BoxStrips::new(&Job::validated(image.view(), 0..height, params.reborrow(), &maxima)).column_strip_rows();
+        let rows =
+            BoxStrips::new(&Job::validated(image.view(), 0..height, params.reborrow(), &maxima)).column_strip_rows();
         assert!(rows + 3 < height, "several strips");
         // The top end row of the second strip's first row, the bottom
         // end row of the first strip's last row.
