@@ -98,11 +98,14 @@ pub trait Sample:
 /// Rounds to nearest, ties away from zero, and clamps into `0..=max`.
 /// Branch-free (the fraction test is data-dependent and mispredicts half
 /// the time), and uses only truncating conversions, exact below `max`.
+/// The conversion is the unchecked one: the saturating `as` has no vector
+/// form, so a loop of these was converted one lane at a time.
 #[inline(always)]
 fn round_clamp_unsigned(value: f64, max: u32) -> u32 {
     // `f64::max` returns 0 for NaN.
     let clamped = value.max(0.0).min(max as f64);
-    let whole = clamped as u32;
+    // SAFETY: `clamped` is not NaN and lies in 0..=max, which u32 holds.
+    let whole: u32 = unsafe { clamped.to_int_unchecked() };
     whole + u32::from(clamped - whole as f64 >= 0.5)
 }
 

@@ -1,6 +1,6 @@
-//! The common case of [`RunningSum`](super::RunningSum): an integer radius
-//! with any border but `Constant` (whose outside positions add the constant,
-//! not image rows), and a window shorter than an eighth of the image. Each strip keeps one row of running column sums
+//! The common case of [`RunningSum`](super::RunningSum): any border but
+//! `Constant` (whose outside positions add the constant, not image rows),
+//! and a window shorter than an eighth of the image. Each strip keeps one row of running column sums
 //! (the window's rows, summed per sample), updated by the row that enters
 //! and the row that leaves, and slides the horizontal window along it for
 //! each output row. Nothing but that row and the output row is written, so
@@ -10,6 +10,13 @@
 //! [`crate::quotient`] (sums below 2^31); floats sum in `f64` and multiply
 //! by the reciprocal weight. Other requests take the general path
 //! ([`BoxStrips::by_row_sums`]).
+//!
+//! A fractional radius n + f weighs the window of half-width n fully and
+//! its two end taps by f, along each axis. Its column sums are those of the
+//! n window plus f times the window's two end rows, in `f64`; the
+//! horizontal running sums over them add f times their two end columns
+//! before each mean, in the same vector loop as a whole radius's `f64`
+//! windows ([`window_means_four`]), for every sample type.
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
 //! the build does not target it ([`crate::arch`]); in that copy the `u8`
@@ -166,8 +173,8 @@ impl ColumnSum for f64 {
         ahead: [[&[T]; 2]; 4],
     ) -> bool {
         match rows.channels {
-            1 => window_means_four::<T, 1>(sums, rows, window, out, ahead),
-            2 => window_means_four::<T, 2>(sums, rows, window, out, ahead),
+            1 => window_means_four::<T, 1, false>(sums, rows, window, out, ahead),
+            2 => window_means_four::<T, 2, false>(sums, rows, window, out, ahead),
             _ => return false,
         }
         true
@@ -280,7 +287,7 @@ impl<T: Sample> BoxStrips<'_, T> {
     /// sixteenth of the image (so each strip's first window, 2n + 1 rows
     /// summed, stays a small part of its work while 16 cores find work).
     /// Depends on the request only, never on the thread count.
-    fn column_strip_rows(&self) -> usize {
+    pub(super) fn column_strip_rows(&self) -> usize {
         let height = self.rows_slide.len;
         (8 * self.halo).max(height.div_ceil(16)).max(64).min(height).max(1)
     }
@@ -310,11 +317,7 @@ impl<T: Sample> BoxStrips<'_, T> {
             .collect();
         let weights = &weight_x[..];
         let strip = |rows: Range<usize>, out_strip: ArrayViewMut3<'_, T>, non_finite: Option<&NonFinite>| {
-            if fractional {
-                self.fractional_strip::<A>(rows, out_strip, non_finite)
-            } else {
-                self.column_strip::<A>(isa, weights, rows, out_strip, non_finite)
-            }
+            self.column_strip::<A>(isa, weights, rows, out_strip, non_finite)
         };
         for_each_strip(out, self.first_row, self.column_strip_rows(), |rows, mut out_strip| {
             if !strip(rows.clone(), out_strip.view_mut(), None) {
@@ -416,34 +419,23 @@ impl<T: Sample> BoxStrips<'_, T> {
         out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
     ) -> bool {
-        if non_finite.is_some() {
-            self.column_strip_with(isa, weights, rows, out_strip, non_finite, finite_sum::<T, A>)
-        } else {
-            self.column_strip_with(isa, weights, rows, out_strip, non_finite, A::from_sample)
+        match (self.taps.edge_weight > 0.0, non_finite.is_some()) {
+            (true, true) => self.fractional_strip_with(isa, rows, out_strip, non_finite, finite_sum::<T, A>),
+            (true, false) => self.fractional_strip_with(isa, rows, out_strip, non_finite, A::from_sample),
+            (false, true) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, finite_sum::<T, A>),
+            (false, false) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, A::from_sample),
         }
     }
 
-    /// [`Self::column_strip`] for a fractional radius n + f: per output
-    /// row, the column sums of the n and n + 1 windows (the latter adds the
-    /// two rows at the window's ends), each slid along by the horizontal n
-    /// and n + 1 windows, blended in `f64`.
-    fn fractional_strip<A: ColumnSum>(
-        &self,
-        rows: Range<usize>,
-        out_strip: ArrayViewMut3<'_, T>,
-        non_finite: Option<&NonFinite>,
-    ) -> bool {
-        if non_finite.is_some() {
-            self.fractional_strip_with(rows, out_strip, non_finite, finite_sum::<T, A>)
-        } else {
-            self.fractional_strip_with(rows, out_strip, non_finite, A::from_sample)
-        }
-    }
-
-    /// [`Self::fractional_strip`], each sample summed as `to_sum` gives it.
+    /// [`Self::column_strip`] for a fractional radius n + f: per group of
+    /// four output rows, the column sums of the n windows, each blended
+    /// with f times its two end rows ([`Self::blend_columns`], in `f64`),
+    /// then the horizontal windows of the blended sums with their end taps
+    /// and their means ([`window_means_four`]).
     #[inline(always)]
     fn fractional_strip_with<A: ColumnSum>(
         &self,
+        isa: Isa,
         rows: Range<usize>,
         mut out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
@@ -454,62 +446,125 @@ impl<T: Sample> BoxStrips<'_, T> {
         let (n, f) = (self.taps.inner, self.taps.edge_weight);
         let blend = |slide: &Slide, p: usize| (1.0 - f) * axis_weight(slide, n, p) + f * axis_weight(slide, n + 1, p);
         let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
+        let inverse_x: Vec<f64> = blend_x.iter().map(|w| 1.0 / w).collect();
         let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
-        // The column sums of the previous and this row (n windows), and of
-        // this row's n + 1 windows.
-        let mut previous = vec![A::default(); row_len];
-        let mut column_sums = vec![A::default(); row_len];
-        let mut wide_sums = vec![A::default(); row_len];
-        self.first_column_sums(rows.start, &mut previous, &mut entering_copy, to_sum);
-        // Window sums: [n rows, n + 1 rows] x [n columns, n + 1 columns].
-        let mut window_sums: [[Vec<A>; 2]; 2] =
-            std::array::from_fn(|_| std::array::from_fn(|_| vec![A::default(); row_len]));
-        let mut means = vec![T::default(); row_len];
-        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-            if y == rows.start {
-                column_sums.copy_from_slice(&previous);
-            } else {
-                let (enter, leave) = self.rows_slide.step(y);
-                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
-                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
-                step_column_sums(Isa::target(), &previous, &mut column_sums, entering, leaving, to_sum);
+        let mut column_sums: [Vec<A>; GROUP] = std::array::from_fn(|_| vec![A::default(); row_len]);
+        self.first_column_sums(rows.start, &mut column_sums[GROUP - 1], &mut entering_copy, to_sum);
+        // The blended column sums, each with the pixel the border reads
+        // past the row's end (see `EndTaps`).
+        let mut blended: [Vec<f64>; GROUP] = std::array::from_fn(|_| vec![0.0; row_len + channels]);
+        let mut window: [Vec<f64>; GROUP] = std::array::from_fn(|_| vec![0.0; row_len]);
+        // Output rows of a strided strip, or of a group short of four, go through here.
+        let mut row_buffer = vec![T::default(); GROUP * row_len];
+        let mut finite = true;
+        let groups = rows
+            .clone()
+            .step_by(GROUP)
+            .zip(out_strip.axis_chunks_iter_mut(Axis(0), GROUP));
+        for (first_y, mut out_rows) in groups {
+            let group_len = out_rows.len_of(Axis(0));
+            let copies = (&mut entering_copy, &mut leaving_copy);
+            self.group_column_sums(isa, (first_y, group_len), rows.start, &mut column_sums, copies, to_sum);
+            for (k, blended) in blended.iter_mut().enumerate() {
+                // A group short of four repeats its last row (means not kept).
+                let k = k.min(group_len - 1);
+                let copies = (&mut entering_copy, &mut leaving_copy);
+                self.blend_columns(first_y + k, &column_sums[k], f, blended, copies, to_sum);
             }
-            let (top, bottom) = self.rows_slide.outer(y);
-            let top = top.map(|m| self.image_row(m, &mut entering_copy));
-            let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
-            wide_sums.copy_from_slice(&column_sums);
-            for edge in [top, bottom].into_iter().flatten() {
-                for (sum, &s) in wide_sums.iter_mut().zip(edge) {
-                    *sum = sum.add(to_sum(s));
+            // The end rows of the strip's first and last rows are the only
+            // ones that never enter its column sums.
+            if !T::TYPE.is_integer() && (first_y == rows.start || first_y + group_len == rows.end) {
+                finite &= blended.iter().all(|row| row.iter().all(|s| s.is_finite()));
+            }
+            let group = RowGroup {
+                slide: &self.cols_slide,
+                steps: &self.col_steps,
+                channels,
+                weight_x: &blend_x,
+                weight_y: std::array::from_fn(|k| blend(&self.rows_slide, first_y + k.min(group_len - 1))),
+                end_taps: EndTaps {
+                    weight: f,
+                    inverse_x: &inverse_x,
+                },
+                isa,
+            };
+            let contiguous = group_len == GROUP && out_rows.is_standard_layout();
+            let out = match out_rows.as_slice_mut() {
+                Some(out) if contiguous => out,
+                _ => &mut row_buffer[..],
+            };
+            let (o01, o23) = out.split_at_mut(2 * row_len);
+            let ((o0, o1), (o2, o3)) = (o01.split_at_mut(row_len), o23.split_at_mut(row_len));
+            let [b0, b1, b2, b3] = &blended;
+            let [w0, w1, w2, w3] = &mut window;
+            let sums = [&b0[..], &b1[..], &b2[..], &b3[..]];
+            let windows = [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]];
+            let outs = [&mut *o0, &mut *o1, &mut *o2, &mut *o3];
+            let ahead = std::array::from_fn(|k| self.rows_ahead(first_y + GROUP + k, &rows));
+            window_means_with_end_taps(sums, &group, windows, outs, ahead);
+            for (k, out) in [o0, o1, o2, o3].into_iter().take(group_len).enumerate() {
+                self.patch_non_finite(non_finite, first_y + k, out);
+            }
+            if !contiguous {
+                let values = ArrayView3::from_shape((group_len, width, channels), &row_buffer[..group_len * row_len])
+                    .expect("row buffer has the group's shape");
+                out_rows.assign(&values);
+            }
+            // The last row of the group becomes the one before the next group.
+            if group_len < GROUP {
+                column_sums.swap(group_len - 1, GROUP - 1);
+            }
+        }
+        // A NaN or infinity that entered the column sums leaves them
+        // non-finite for good (inf - inf is NaN).
+        finite && column_sums[GROUP - 1].iter().all(|sum| sum.to_f64().is_finite())
+    }
+
+    /// The column sums of output row `y`'s n window (`sums`) plus f times
+    /// its two end rows (as the border rule reads them), in `f64`, into
+    /// `blended`; its last pixel, past the row, is the one the border rule
+    /// reads at position `width` (0 where it reads none).
+    #[inline(always)]
+    fn blend_columns<A: TableValue>(
+        &self,
+        y: usize,
+        sums: &[A],
+        f: f64,
+        blended: &mut [f64],
+        (top_copy, bottom_copy): (&mut Vec<T>, &mut Vec<T>),
+        to_sum: impl Fn(T) -> A + Copy,
+    ) {
+        let (top, bottom) = self.rows_slide.outer(y);
+        let top = top.map(|m| self.image_row(m, top_copy));
+        let bottom = bottom.map(|m| self.image_row(m, bottom_copy));
+        let (row, past) = blended.split_at_mut(sums.len());
+        let value = |s: T| to_sum(s).to_f64();
+        match (top, bottom) {
+            (Some(top), Some(bottom)) => {
+                let ends = top.iter().zip(bottom);
+                for ((out, sum), (&t, &b)) in row.iter_mut().zip(sums).zip(ends) {
+                    *out = sum.to_f64() + f * (value(t) + value(b));
                 }
             }
-            let [narrow_rows, wide_rows] = &mut window_sums;
-            for (sums, [inner, outer]) in [(&column_sums, narrow_rows), (&wide_sums, wide_rows)] {
-                horizontal(
-                    sums,
-                    |sum| sum,
-                    &self.cols_slide,
-                    &self.col_steps,
-                    channels,
-                    inner,
-                    Some(outer),
-                );
+            (Some(end), None) | (None, Some(end)) => {
+                for ((out, sum), &e) in row.iter_mut().zip(sums).zip(end) {
+                    *out = sum.to_f64() + f * value(e);
+                }
             }
-            let blend_y = blend(&self.rows_slide, y);
-            let [[nn, nw], [wn, ww]] = &window_sums;
-            let sums = nn.iter().zip(nw).zip(wn.iter().zip(ww));
-            for ((mean, blend_x), ((nn, nw), (wn, ww))) in means.iter_mut().zip(&blend_x).zip(sums) {
-                let num = (1.0 - f) * (1.0 - f) * nn.to_f64()
-                    + (1.0 - f) * f * (nw.to_f64() + wn.to_f64())
-                    + f * f * ww.to_f64();
-                *mean = T::from_f64(num / (blend_y * blend_x));
+            (None, None) => {
+                for (out, sum) in row.iter_mut().zip(sums) {
+                    *out = sum.to_f64();
+                }
             }
-            self.patch_non_finite(non_finite, y, &mut means);
-            let values = ArrayView2::from_shape((width, channels), &means[..]).expect("means have the row's shape");
-            out_row.assign(&values);
-            std::mem::swap(&mut previous, &mut column_sums);
         }
-        previous.iter().all(|sum| sum.to_f64().is_finite())
+        let channels = past.len();
+        match self.cols_slide.read(self.cols_slide.len as i64) {
+            Some(m) => {
+                let (row, past) = blended.split_at_mut(sums.len());
+                past.copy_from_slice(&row[m * channels..(m + 1) * channels]);
+            }
+            None => past.fill(0.0),
+        }
     }
 
     /// The column sums of the group of `len` rows from `first_y`, each
@@ -644,6 +699,7 @@ impl<T: Sample> BoxStrips<'_, T> {
             channels,
             weight_x: weights,
             weight_y: std::array::from_fn(|k| axis_weight(&self.rows_slide, self.taps.inner, first_y + k)),
+            end_taps: EndTaps::NONE,
             isa,
         };
         // The same form for every strip, whatever its output's layout or
@@ -742,8 +798,35 @@ pub(super) struct RowGroup<'a> {
     /// The window's columns per sample, and its rows per output row.
     weight_x: &'a [f64],
     weight_y: [f64; 4],
+    /// The end taps of a fractional radius n + f ([`EndTaps`]); unused
+    /// for a whole radius.
+    end_taps: EndTaps<'a>,
     /// Whether the running sums may take AVX-512.
     isa: Isa,
+}
+
+/// The two end taps of a window of fractional radius n + f along a row:
+/// each window sum of half-width n gains f times the two sums just past
+/// its ends (`x - n - 1` and `x + n + 1`, as the border rule reads them).
+/// The rows they are read from carry one more pixel past their end, the
+/// one the border rule reads at position `len` (0 where it reads none), so
+/// that every plain window (whose left end tap lies in the row) finds both
+/// taps by offset alone.
+#[derive(Clone, Copy)]
+pub(super) struct EndTaps<'a> {
+    /// f, the weight of each end tap.
+    weight: f64,
+    /// 1 / the blended window's columns, per sample (the last plain
+    /// window's right tap may lie outside the image).
+    inverse_x: &'a [f64],
+}
+
+impl EndTaps<'_> {
+    /// No end taps: a whole radius.
+    const NONE: EndTaps<'static> = EndTaps {
+        weight: 0.0,
+        inverse_x: &[],
+    };
 }
 
 /// The horizontal windows of four rows of `f64` column sums (`C` channels)
@@ -760,13 +843,18 @@ pub(super) struct RowGroup<'a> {
 /// Window sums before and after the plain steps go through `window`
 /// (scratch of a row each).
 ///
+/// With `END_TAPS` (a fractional radius, `rows.end_taps`), each window sum
+/// gains its two end taps before its mean, in the vector and the scalar
+/// form alike; `sums` then carry the border's pixel past their end
+/// ([`EndTaps`]).
+///
 /// The vector form also asks the cache for the rows `ahead` (the next
 /// group's entering and leaving rows), a line per row as its own rows
 /// advance: the next column step then finds them in the cache instead of
 /// waiting for memory (the B4 bench, `f32` gray radius 16, shows the gain;
 /// the entering and the leaving rows both count).
 #[inline(always)]
-fn window_means_four<T: Sample, const C: usize>(
+fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
     sums: [&[f64]; 4],
     rows: &RowGroup<'_>,
     mut window: [&mut [f64]; 4],
@@ -779,16 +867,24 @@ fn window_means_four<T: Sample, const C: usize>(
     let identity = |sum: f64| sum;
     let mut accs = [[0.0; crate::MAX_CHANNELS]; 4];
     for ((acc, sums), window) in accs.iter_mut().zip(sums).zip(window.iter_mut()) {
-        *acc = horizontal_start(sums, identity, slide, steps, C, window);
+        *acc = horizontal_start(&sums[..row_len], identity, slide, steps, C, window);
     }
+    let taps = rows.end_taps;
+    let inverse_y = rows.weight_y.map(|weight_y| 1.0 / weight_y);
+    let reach = (slide.half as usize + 1) * C;
+    // The mean of window sum `sum` of row `r`, sample `i`, plain or not.
+    let mean_with_taps = |r: usize, i: usize, sum: f64, (left, right): (f64, f64)| {
+        T::from_f64((sum + taps.weight * (left + right)) * (inverse_y[r] * taps.inverse_x[i]))
+    };
     let [o0, o1, o2, o3] = out;
     if !plain.is_empty() {
-        // Every plain window lies inside the row: 2n + 1 columns.
+        // Every plain window of a whole radius lies inside the row: 2n + 1 columns.
         let weight_x = rows.weight_x[plain.start * C];
         debug_assert!(
-            rows.weight_x[plain.start * C..plain.end * C]
-                .iter()
-                .all(|&w| w == weight_x)
+            END_TAPS
+                || rows.weight_x[plain.start * C..plain.end * C]
+                    .iter()
+                    .all(|&w| w == weight_x)
         );
         let inverse = rows.weight_y.map(|weight_y| 1.0 / (weight_y * weight_x));
         let n = slide.half as usize;
@@ -796,23 +892,29 @@ fn window_means_four<T: Sample, const C: usize>(
         let len = samples.len();
         let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
         // Eight samples at a time where `rows.isa` has the vector form,
-        // asking for the lines of the rows `ahead` as it goes.
+        // asking for the lines of the rows `ahead` as it goes; whole
+        // vectors of whole pixels, so the rest below starts at channel 0.
         let done = crate::prefix::difference_sums_f64_rows(
             rows.isa,
-            len,
+            len / (F64_LANES * C) * (F64_LANES * C),
             accs.each_mut().map(|acc| &mut acc[..C]),
             C,
-            &mut PlainWindows {
+            &mut PlainWindows::<T, END_TAPS> {
                 sums,
                 enter_at,
                 leave_at,
+                first: samples.start,
+                reach,
                 outs: [&mut *o0, &mut *o1, &mut *o2, &mut *o3].map(|out| &mut out[samples.clone()]),
                 inverse,
+                inverse_y,
+                taps,
                 ahead,
             },
         );
         // The rest one sample at a time.
         let samples = samples.start + done..samples.end;
+        let first = samples.start;
         let len = samples.len();
         let steps_of = |r: usize| {
             let entering = &sums[r][enter_at + done..][..len];
@@ -828,18 +930,27 @@ fn window_means_four<T: Sample, const C: usize>(
                     .zip(o3[samples].chunks_exact_mut(C)),
             );
         let ins = steps_of(0).zip(steps_of(1)).zip(steps_of(2).zip(steps_of(3)));
+        let mean = |r: usize, i: usize, sum: f64| {
+            if END_TAPS {
+                mean_with_taps(r, i, sum, (sums[r][i - reach], sums[r][i + reach]))
+            } else {
+                T::from_f64(sum * inverse[r])
+            }
+        };
         // The sums in locals of exactly C channels, so they stay in registers.
         let [mut a0, mut a1, mut a2, mut a3]: [[f64; C]; 4] = accs.map(|acc| std::array::from_fn(|ch| acc[ch]));
-        for ((((e0, l0), (e1, l1)), ((e2, l2), (e3, l3))), ((p0, p1), (p2, p3))) in ins.zip(outs) {
+        let pixels = ins.zip(outs).enumerate();
+        for (j, ((((e0, l0), (e1, l1)), ((e2, l2), (e3, l3))), ((p0, p1), (p2, p3)))) in pixels {
             for ch in 0..C {
+                let i = first + j * C + ch;
                 a0[ch] += e0[ch] - l0[ch];
-                p0[ch] = T::from_f64(a0[ch] * inverse[0]);
+                p0[ch] = mean(0, i, a0[ch]);
                 a1[ch] += e1[ch] - l1[ch];
-                p1[ch] = T::from_f64(a1[ch] * inverse[1]);
+                p1[ch] = mean(1, i, a1[ch]);
                 a2[ch] += e2[ch] - l2[ch];
-                p2[ch] = T::from_f64(a2[ch] * inverse[2]);
+                p2[ch] = mean(2, i, a2[ch]);
                 a3[ch] += e3[ch] - l3[ch];
-                p3[ch] = T::from_f64(a3[ch] * inverse[3]);
+                p3[ch] = mean(3, i, a3[ch]);
             }
         }
         for (acc, sums) in accs.iter_mut().zip([a0, a1, a2, a3]) {
@@ -848,45 +959,113 @@ fn window_means_four<T: Sample, const C: usize>(
     }
     let edges = (0..plain.start * C).chain(plain.end * C..row_len);
     for (r, (out, window)) in [o0, o1, o2, o3].into_iter().zip(window).enumerate() {
-        horizontal_finish(sums[r], identity, slide, steps, C, window, None, accs[r]);
+        horizontal_finish(&sums[r][..row_len], identity, slide, steps, C, window, None, accs[r]);
         for i in edges.clone() {
-            out[i] = T::from_f64(window[i] * (1.0 / (rows.weight_y[r] * rows.weight_x[i])));
+            out[i] = if END_TAPS {
+                let (left, right) = steps.outer[i / C];
+                let tap = |m: Option<usize>| m.map_or(0.0, |m| sums[r][m * C + i % C]);
+                mean_with_taps(r, i, window[i], (tap(left), tap(right)))
+            } else {
+                T::from_f64(window[i] * (1.0 / (rows.weight_y[r] * rows.weight_x[i])))
+            };
+        }
+    }
+}
+
+/// [`window_means_four`] with end taps (a fractional radius) for four rows
+/// of blended column sums of `rows.channels` channels: its vector form for
+/// 1 to 4 channels, [`window_means_with_taps`] for more.
+#[inline(always)]
+fn window_means_with_end_taps<T: Sample>(
+    sums: [&[f64]; 4],
+    rows: &RowGroup<'_>,
+    window: [&mut [f64]; 4],
+    out: [&mut [T]; 4],
+    ahead: [[&[T]; 2]; 4],
+) {
+    match rows.channels {
+        1 => window_means_four::<T, 1, true>(sums, rows, window, out, ahead),
+        2 => window_means_four::<T, 2, true>(sums, rows, window, out, ahead),
+        3 => window_means_four::<T, 3, true>(sums, rows, window, out, ahead),
+        4 => window_means_four::<T, 4, true>(sums, rows, window, out, ahead),
+        _ => window_means_with_taps(sums, rows, window, out),
+    }
+}
+
+/// [`window_means_four`] with end taps for rows of any channel count, a
+/// row at a time and a sample at a time: the same arithmetic per sample
+/// as its windows outside the plain steps.
+fn window_means_with_taps<T: Sample>(
+    sums: [&[f64]; 4],
+    rows: &RowGroup<'_>,
+    window: [&mut [f64]; 4],
+    out: [&mut [T]; 4],
+) {
+    let (slide, steps, channels, taps) = (rows.slide, rows.steps, rows.channels, rows.end_taps);
+    let row_len = slide.len * channels;
+    for (r, ((sums, window), out)) in sums.into_iter().zip(window).zip(out).enumerate() {
+        horizontal(&sums[..row_len], |sum| sum, slide, steps, channels, window, None);
+        let inverse_y = 1.0 / rows.weight_y[r];
+        for (i, (out, &sum)) in out.iter_mut().zip(&*window).enumerate() {
+            let (left, right) = steps.outer[i / channels];
+            let tap = |m: Option<usize>| m.map_or(0.0, |m| sums[m * channels + i % channels]);
+            *out = T::from_f64((sum + taps.weight * (tap(left) + tap(right))) * (inverse_y * taps.inverse_x[i]));
         }
     }
 }
 
 /// [`window_means_four`]'s plain windows, eight samples at a time: the
 /// differences of the entering and leaving column sums in, the means of
-/// the window sums out (asking the cache for a line of the rows `ahead`
-/// per line of samples).
-struct PlainWindows<'a, T> {
+/// the window sums (with their end taps where `END_TAPS`) out, asking the
+/// cache for a line of the rows `ahead` per line of samples.
+struct PlainWindows<'a, T, const END_TAPS: bool> {
     sums: [&'a [f64]; 4],
     enter_at: usize,
     leave_at: usize,
+    /// The row's sample of the first plain window, and the offset of its
+    /// end taps.
+    first: usize,
+    reach: usize,
     /// The output samples of the plain windows, per row.
     outs: [&'a mut [T]; 4],
+    /// Whole radius: 1 / the window's weight, per row.
     inverse: [f64; 4],
+    /// Fractional radius: 1 / the window's rows, per row, and the end taps.
+    inverse_y: [f64; 4],
+    taps: EndTaps<'a>,
     ahead: [[&'a [T]; 2]; 4],
 }
 
-impl<T: Sample> DifferenceRows for PlainWindows<'_, T> {
+impl<T: Sample, const END_TAPS: bool> DifferenceRows for PlainWindows<'_, T, END_TAPS> {
     #[inline(always)]
     fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
-        let eight_at = |at: usize| -> wide::f64x8 {
-            <[f64; F64_LANES]>::try_from(&self.sums[r][at..][..F64_LANES])
-                .expect("8 sums")
-                .into()
-        };
-        (eight_at(self.enter_at + i) - eight_at(self.leave_at + i)).to_array()
+        (eight_at(self.sums[r], self.enter_at + i) - eight_at(self.sums[r], self.leave_at + i)).to_array()
     }
 
     #[inline(always)]
     fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]) {
         crate::cache::prefetch_rows(&self.ahead[r], i, F64_LANES);
-        for (out, sum) in self.outs[r][i..][..F64_LANES].iter_mut().zip(sums) {
-            *out = T::from_f64(sum * self.inverse[r]);
+        let means = if END_TAPS {
+            let at = self.first + i;
+            let row = self.sums[r];
+            let taps = eight_at(row, at - self.reach) + eight_at(row, at + self.reach);
+            let sums = wide::f64x8::from(sums) + wide::f64x8::splat(self.taps.weight) * taps;
+            (sums * (wide::f64x8::splat(self.inverse_y[r]) * eight_at(self.taps.inverse_x, at))).to_array()
+        } else {
+            (wide::f64x8::from(sums) * wide::f64x8::splat(self.inverse[r])).to_array()
+        };
+        for (out, mean) in self.outs[r][i..][..F64_LANES].iter_mut().zip(means) {
+            *out = T::from_f64(mean);
         }
     }
+}
+
+/// Eight values of `row` from `at`.
+#[inline(always)]
+fn eight_at(row: &[f64], at: usize) -> wide::f64x8 {
+    <[f64; F64_LANES]>::try_from(&row[at..][..F64_LANES])
+        .expect("8 values")
+        .into()
 }
 
 /// The horizontal windows of one row of `u32` column sums (`C` channels)
@@ -1166,6 +1345,7 @@ mod tests {
                 channels,
                 weight_x: &weight_x,
                 weight_y,
+                end_taps: EndTaps::NONE,
                 isa,
             };
             let inputs = [&sums[0][..], &sums[1][..], &sums[2][..], &sums[3][..]];
@@ -1213,6 +1393,105 @@ mod tests {
                             error <= bound + want.to_f64().abs() * weight * 1e-7,
                             "{case}, sample {i}: {got:?} vs {want:?}"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The means of a fractional radius's windows (`window_means_four`
+    /// with end taps, and its form for more channels) against their
+    /// definition (each window's columns weighed one by one through the
+    /// border rule), and the vector form (AVX-512 where the CPU has it)
+    /// against the scalar one: whole-number column sums add exactly in any
+    /// order, so both forms must give the same bits.
+    #[test]
+    fn end_tap_window_means_equal_their_definition_and_their_scalar_form() {
+        let mut next_number = crate::test_numbers(0x1f83_d9ab_fb41_bd6b);
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Symmetric,
+            Border::Wrap,
+        ];
+        let f = 0.375;
+        for len in 1..=40usize {
+            for half in [0i64, 1, 2, 5] {
+                for channels in [1usize, 2, 3, 4, 6] {
+                    for border in borders {
+                        let slide = Slide { border, half, len };
+                        let steps = AxisSteps::new(&slide, true);
+                        let row_len = len * channels;
+                        let pixel = |i: usize| i / channels;
+                        let blend_x: Vec<f64> = (0..row_len)
+                            .map(|i| {
+                                (1.0 - f) * axis_weight(&slide, half, pixel(i))
+                                    + f * axis_weight(&slide, half + 1, pixel(i))
+                            })
+                            .collect();
+                        let inverse_x: Vec<f64> = blend_x.iter().map(|w| 1.0 / w).collect();
+                        // Each row with the pixel the border reads past its end.
+                        let sums: [Vec<f64>; 4] = std::array::from_fn(|_| {
+                            let mut row: Vec<f64> =
+                                (0..row_len).map(|_| (next_number() % 100_001) as f64 - 5e4).collect();
+                            let past = match slide.read(len as i64) {
+                                Some(m) => row[m * channels..(m + 1) * channels].to_vec(),
+                                None => vec![0.0; channels],
+                            };
+                            row.extend(past);
+                            row
+                        });
+                        let weight_y = [3.0, 1.75, 1.0, 7.5];
+                        let means_with = |isa: Isa| {
+                            let rows = RowGroup {
+                                slide: &slide,
+                                steps: &steps,
+                                channels,
+                                weight_x: &blend_x,
+                                weight_y,
+                                end_taps: EndTaps {
+                                    weight: f,
+                                    inverse_x: &inverse_x,
+                                },
+                                isa,
+                            };
+                            let mut window: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; row_len]);
+                            let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| vec![f64::NAN; row_len]);
+                            let [w0, w1, w2, w3] = &mut window;
+                            let [o0, o1, o2, o3] = &mut out;
+                            // Rows to ask the cache for: hints only, whatever they hold.
+                            let ahead = [[&sums[0][..]; 2]; 4];
+                            window_means_with_end_taps(
+                                [&sums[0][..], &sums[1][..], &sums[2][..], &sums[3][..]],
+                                &rows,
+                                [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]],
+                                [&mut o0[..], &mut o1[..], &mut o2[..], &mut o3[..]],
+                                ahead,
+                            );
+                            out
+                        };
+                        let scalar = means_with(Isa::target());
+                        let vector = means_with(Isa::detect());
+                        let case = format!("{len} x {channels}, half {half}, {border:?}");
+                        for r in 0..4 {
+                            let bits = |row: &[f64]| row.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                            assert_eq!(bits(&vector[r]), bits(&scalar[r]), "{case}, row {r}");
+                            for (i, &got) in scalar[r].iter().enumerate() {
+                                let (x, ch) = (pixel(i) as i64, i % channels);
+                                let weighed: f64 = (x - half - 1..=x + half + 1)
+                                    .map(|q| {
+                                        let weight = if (q - x).abs() <= half { 1.0 } else { f };
+                                        slide.read(q).map_or(0.0, |m| weight * sums[r][m * channels + ch])
+                                    })
+                                    .sum();
+                                let want = weighed / (weight_y[r] * blend_x[i]);
+                                assert!(
+                                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                                    "{case}, row {r}, sample {i}: {got} vs {want}"
+                                );
+                            }
+                        }
                     }
                 }
             }

@@ -8,7 +8,8 @@
 //! larger than the image too) costs the same. The first window of an axis is
 //! counted with [`fold_interval`], in O(axis length). A fractional radius
 //! n + f blends the n and n + 1 windows per axis, and the n + 1 window is the
-//! n window plus its two edge positions.
+//! n window plus its two edge positions: the column-sums path adds f times
+//! the two edge positions to the n window's sums, once per axis.
 //!
 //! Integer samples accumulate in integers (u32 or u64, chosen so the largest
 //! window sum fits; wrapping adds and subtracts are then exact), floats in
@@ -804,6 +805,132 @@ mod tests {
                     for (g, n) in got.iter().zip(&naive_floats) {
                         assert!((g - n).abs() <= 1e-6, "f32, {case}: {g} vs {n}");
                     }
+                }
+            }
+        }
+    }
+
+    /// `RunningSum`'s column-sums path alone (with the instruction sets of
+    /// an `Isa` of the test's choice): the test fails where that path does
+    /// not serve the request.
+    struct ColumnSumsOnly(Isa);
+
+    impl Filter for ColumnSumsOnly {
+        fn name(&self) -> &'static str {
+            "running-sum column sums only"
+        }
+        fn support(&self, request: &Request) -> Support {
+            RunningSum.support(request)
+        }
+        fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+            let [height, width, _] = job.shape();
+            let params = job.params();
+            let setup = BoxStrips::new(&job);
+            let served = match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
+                TableKind::U32 => setup.by_column_sums::<u32>(self.0, out),
+                TableKind::Float => setup.by_column_sums::<f64>(self.0, out),
+                TableKind::U64 => false,
+            };
+            assert!(served, "the column-sums path does not serve {height} x {width}");
+            Ok(())
+        }
+    }
+
+    /// Whether `got` is within the exactness bound of `naive`: 1 LSB for
+    /// integer samples, 1e-6 of the value range (here 1) for floats, NaN
+    /// where `Naive` has NaN.
+    fn within_bound<T: Sample>(got: T, naive: T) -> bool {
+        let (got, naive) = (got.to_f64(), naive.to_f64());
+        let bound = if T::TYPE.is_integer() { 1.0 } else { 1e-6 };
+        (got.is_nan() && naive.is_nan()) || got == naive || (got - naive).abs() <= bound
+    }
+
+    /// Fractional radii against `Naive`, for one sample type: 1 to 4
+    /// channels (each with a vector form of its own) and one more, every
+    /// border, widths with and without plain windows
+    /// (and past a vector of eight, not a multiple of it), images tall
+    /// enough for the column-sums path (which must serve them, through
+    /// both instruction sets) and radii past the image (the general path).
+    fn check_fractional_radii<T: Sample>(sample: impl Fn(u64) -> T) {
+        let mut next = crate::test_numbers(0x510e_527f_ade6_82d1);
+        let borders = [
+            Border::Clip,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Symmetric,
+            Border::Wrap,
+        ];
+        for channels in [1, 2, 3, 4, 6] {
+            for width in [3, 11, 29] {
+                for radius in [0.25f32, 1.5, 2.75, 3.5] {
+                    let height = 37 + width % 5;
+                    let image = Array3::from_shape_fn((height, width, channels), |_| sample(next()));
+                    for border in borders.into_iter().chain([Border::Constant(0.5)]) {
+                        let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
+                        let naive = Naive.apply(image.view(), &params).expect("naive");
+                        let case = format!("{height} x {width} x {channels}, radius {radius}, {border:?}");
+                        let got = RunningSum.apply(image.view(), &params).expect("running sum");
+                        for (g, n) in got.iter().zip(&naive) {
+                            assert!(within_bound(*g, *n), "{case}: {g:?} vs {n:?}");
+                        }
+                        if radius == 1.5 {
+                            let far =
+                                Params::new(Kernel::Box, Size::Uniform(radius + height as f32)).with_border(border);
+                            let naive = Naive.apply(image.view(), &far).expect("naive, far");
+                            let got = RunningSum.apply(image.view(), &far).expect("running sum, far");
+                            for (g, n) in got.iter().zip(&naive) {
+                                assert!(within_bound(*g, *n), "{case}, past the image: {g:?} vs {n:?}");
+                            }
+                        }
+                        if matches!(border, Border::Constant(_)) {
+                            continue;
+                        }
+                        for isa in [Isa::target(), Isa::detect()] {
+                            let got = ColumnSumsOnly(isa).apply(image.view(), &params).expect("column sums");
+                            for (g, n) in got.iter().zip(&naive) {
+                                assert!(within_bound(*g, *n), "{case}, {isa:?}: {g:?} vs {n:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fractional_radii_of_every_type_equal_naive_within_the_bound() {
+        check_fractional_radii(|x| x as u8);
+        check_fractional_radii(|x| x as u16);
+        check_fractional_radii(|x| (x % 100_001) as f32 / 1e5 - 0.25);
+        check_fractional_radii(|x| (x % 100_001) as f64 / 1e5 - 0.25);
+    }
+
+    /// A strip's first output row reads as its top end tap a row that
+    /// never enters that strip's column sums, as its last output row does
+    /// with its bottom one: a NaN and an infinity there must reach (only)
+    /// their windows, as in `Naive`. Tall enough for several strips.
+    #[test]
+    fn non_finite_end_rows_of_a_strip_reach_their_windows() {
+        let mut next = crate::test_numbers(0x9b05_688c_2b3e_6c1f);
+        let (height, width) = (200, 13);
+        let radius = 2.5;
+        let params = Params::new(Kernel::Box, Size::Uniform(radius));
+        let mut image = Array3::from_shape_fn((height, width, 1), |_| (next() % 1000) as f32 / 1e3);
+        let maxima = crate::filter::validate_params::<f32>(&params, (height, width), 1).expect("valid");
+        let rows =
+            BoxStrips::new(&Job::validated(image.view(), 0..height, params.reborrow(), &maxima)).column_strip_rows();
+        assert!(rows + 3 < height, "several strips");
+        // The top end row of the second strip's first row, the bottom
+        // end row of the first strip's last row.
+        image[[rows - 3, 4, 0]] = f32::NAN;
+        image[[rows + 2, 9, 0]] = f32::INFINITY;
+        for border in [Border::Clip, Border::Replicate, Border::Wrap] {
+            let params = params.reborrow().with_border(border);
+            let naive = Naive.apply(image.view(), &params).expect("naive");
+            for isa in [Isa::target(), Isa::detect()] {
+                let got = ColumnSumsOnly(isa).apply(image.view(), &params).expect("column sums");
+                for ((at, g), n) in got.indexed_iter().zip(&naive) {
+                    assert!(within_bound(*g, *n), "{border:?}, {isa:?}, {at:?}: {g} vs {n}");
                 }
             }
         }
