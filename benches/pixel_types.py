@@ -14,7 +14,7 @@ output rows, the same thread count). Prints Markdown tables:
   uniform    `RunningSum` at a whole radius n and at n + 0.5, per type.
 
   python3 benches/pixel_types.py [--side 4096] [--border-side 2048] [--threads 2]
-                           [--repeat 3] [--tables types,borders,uniform]
+                           [--repeat 3] [--tables types,borders,uniform] [--exe PATH]
 
 Build the example first (`cargo build --release --example npy`); the
 script looks for target/release/examples/npy. Samples per second count
@@ -201,13 +201,16 @@ def uniform_table(runner: Runner, side: int) -> None:
 
 
 def main() -> None:
+    global EXE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--side", type=int, default=4096)
     parser.add_argument("--border-side", type=int, default=2048)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tables", default="types,borders,uniform")
+    parser.add_argument("--exe", type=Path, default=EXE, help="the npy example to run")
     args = parser.parse_args()
+    EXE = args.exe
     if not EXE.exists():
         raise SystemExit(f"{EXE} is missing: run `cargo build --release --example npy` first")
     tables = set(args.tables.split(","))
