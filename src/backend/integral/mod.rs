@@ -1,7 +1,10 @@
 //! Box blur of any per-pixel radius from summed-area tables: O(1) per pixel.
 //!
 //! Each strip of output rows gets a table of its rows plus the halo its
-//! largest radius needs. A fractional radius r = n + f is the blend
+//! largest radius needs; under the borders that read image pixels outside
+//! it, the table also holds the positions past the image's edges that the
+//! halo reaches (see `extends`), so that a window leaving the image is one
+//! rectangle, as under `Clip`. A fractional radius r = n + f is the blend
 //! (1 - f) box(n) + f box(n + 1) per axis, so a pixel reads up to four
 //! rectangles. Integer samples use integer tables (u32 when the band's
 //! total fits, else u64): window sums are exact. NaN and infinities in
@@ -146,7 +149,7 @@ fn blended_mean<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
     border: Border,
     size: (usize, usize),
-    (y_windows, x_windows): (&[(f64, AxisWindow)], &[(f64, AxisWindow)]),
+    (y_windows, x_windows): (&[WeightedWindow], &[WeightedWindow]),
     ch: usize,
     small_sums: bool,
 ) -> T {
@@ -180,8 +183,11 @@ fn blended_mean<T: Sample, A: TableValue>(
     T::from_f64(num / den)
 }
 
+/// A window of one axis and its blend weight.
+type WeightedWindow = (f64, AxisWindow);
+
 /// The windows n and n + 1 of one axis, with their blend weights.
-type AxisBlend = [(f64, AxisWindow); 2];
+type AxisBlend = [WeightedWindow; 2];
 
 /// The row and column windows of a pixel of radius `size` at (`y`, `x`)
 /// in a table of prefix rows and columns `bounds` ([`table_bounds`]):
