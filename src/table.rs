@@ -273,7 +273,8 @@ fn sum_row_again<T: Sample, A: TableValue>(
 ///
 /// An extended table ([`Self::build_extended`]) holds, before and after
 /// its rows and columns, positions past the image's edges, each the image
-/// pixel that the border rule reads there: its prefix rows and columns are
+/// pixel that the border rule reads there (or `Constant`'s value): its
+/// prefix rows and columns are
 /// then positions of the extended axis, negative before the image, and a
 /// window within them is one rectangle whatever the border.
 pub(crate) struct SummedArea<A: TableValue> {
@@ -305,32 +306,42 @@ pub(crate) struct Extension {
 }
 
 /// The image columns of one table row: the positions before the image's
-/// first column that it holds (each an image column), the image columns
-/// `near`, then the positions after the last.
+/// first column that it holds (each an image column, or `None` for
+/// `Constant`'s value), the image columns `near`, then the positions after
+/// the last.
 struct TableColumns {
-    before: Vec<usize>,
+    before: Vec<Option<usize>>,
     near: Range<usize>,
-    after: Vec<usize>,
+    after: Vec<Option<usize>>,
 }
 
 impl TableColumns {
-    /// Row `y` of `input` over these columns: the view's own memory where
-    /// the columns are the image's and contiguous, else a copy in `scratch`
-    /// (`whole`: room for a copy of the image's row, where it is not
-    /// contiguous).
+    /// Row `y` of `input` over these columns (every sample `constant` for
+    /// `None`): the view's own memory where the columns are the image's and
+    /// contiguous, else a copy in `scratch` (`whole`: room for a copy of
+    /// the image's row, where it is not contiguous).
     fn row<'a, T: Sample>(
         &self,
         input: &'a ArrayView3<'_, T>,
-        y: usize,
+        (y, constant): (Option<usize>, T),
         (scratch, whole): (&'a mut Vec<T>, &'a mut Vec<T>),
     ) -> &'a [T] {
+        let channels = input.dim().2;
+        let Some(y) = y else {
+            scratch.clear();
+            scratch.resize(self.len() * channels, constant);
+            return scratch;
+        };
         let row = input.slice(s![y, .., ..]);
         if self.before.is_empty() && self.after.is_empty() {
             return as_contiguous(row.slice_move(s![self.near.clone(), ..]), scratch);
         }
-        let channels = input.dim().2;
         let row = as_contiguous(row, whole);
-        let pixel = |col: usize| &row[col * channels..(col + 1) * channels];
+        let constants = [constant; crate::MAX_CHANNELS];
+        let pixel = |col: Option<usize>| match col {
+            Some(col) => &row[col * channels..(col + 1) * channels],
+            None => &constants[..channels],
+        };
         scratch.clear();
         for &col in &self.before {
             scratch.extend_from_slice(pixel(col));
@@ -365,13 +376,15 @@ impl<A: TableValue> SummedArea<A> {
             near: cols,
             after: Vec::new(),
         };
-        Self::build_from(input, band.clone(), band.rows(), (0, columns), true, A::from_sample)
+        let source = (0, columns, T::default());
+        Self::build_from(input, band.clone(), band.rows().map(Some), source, true, A::from_sample)
     }
 
     /// [`Self::build_rect`] of the image rows `rows` and columns `cols`,
     /// extended by `extension`: its rows hold the positions
     /// `rows.start - top..rows.end + bottom` of the border-extended image,
-    /// its columns `cols.start - left..cols.end + right`.
+    /// its columns `cols.start - left..cols.end + right`. `Constant`'s value
+    /// is held as a sample (`T` must hold it exactly).
     pub(crate) fn build_extended<T: Sample>(
         input: &ArrayView3<'_, T>,
         rows: Range<usize>,
@@ -386,8 +399,8 @@ impl<A: TableValue> SummedArea<A> {
             left,
             right,
         } = extension;
-        // Every position reads an image pixel under the borders that extend.
-        let image_index = |q: i64, len: usize| border.map_index(q, len).unwrap_or(0);
+        // The pixel each position reads, or none (`Constant`).
+        let image_index = |q: i64, len: usize| border.map_index(q, len);
         let (first, last) = (rows.start as i64 - top as i64, rows.end as i64 + bottom as i64);
         let table_rows = (first..last).map(move |q| image_index(q, height));
         let (start, end) = (cols.start as i64, cols.end as i64);
@@ -397,7 +410,11 @@ impl<A: TableValue> SummedArea<A> {
             after: (end..end + right as i64).map(|q| image_index(q, width)).collect(),
         };
         let band = Band::from(rows);
-        Self::build_from(input, band, table_rows, (top, columns), true, A::from_sample)
+        let constant = match border {
+            Border::Constant(value) => T::from_f64(value),
+            _ => T::default(),
+        };
+        Self::build_from(input, band, table_rows, (top, columns, constant), true, A::from_sample)
     }
 
     /// Builds the table of `value(sample)` over `rows` of `input`, every
@@ -414,7 +431,8 @@ impl<A: TableValue> SummedArea<A> {
             near: 0..width,
             after: Vec::new(),
         };
-        Self::build_from(input, band.clone(), band.rows(), (0, columns), false, value)
+        let source = (0, columns, T::default());
+        Self::build_from(input, band.clone(), band.rows().map(Some), source, false, value)
     }
 
     /// Builds the table of the image rows `rows` (in the order held: the
@@ -425,8 +443,8 @@ impl<A: TableValue> SummedArea<A> {
     fn build_from<T: Sample>(
         input: &ArrayView3<'_, T>,
         band: Band,
-        rows: impl Iterator<Item = usize>,
-        (top, columns): (usize, TableColumns),
+        rows: impl Iterator<Item = Option<usize>>,
+        (top, columns, constant): (usize, TableColumns, T),
         finite: bool,
         value: impl Fn(T) -> A,
     ) -> Self {
@@ -437,7 +455,7 @@ impl<A: TableValue> SummedArea<A> {
         // per strip is a visible part of B3's time).
         let mut data = A::with_spare(std::mem::take);
         let (rows, held) = {
-            let rows: Vec<usize> = rows.collect();
+            let rows: Vec<Option<usize>> = rows.collect();
             let held = rows.len();
             (rows, held)
         };
@@ -449,7 +467,7 @@ impl<A: TableValue> SummedArea<A> {
         let mut running = [A::default(); crate::MAX_CHANNELS];
         let mut non_finite = false;
         for (j, &y) in rows.iter().enumerate() {
-            let pixels = columns.row(input, y, (&mut scratch, &mut whole));
+            let pixels = columns.row(input, (y, constant), (&mut scratch, &mut whole));
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
             let current = &mut below[..row_stride];

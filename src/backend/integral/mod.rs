@@ -115,17 +115,39 @@ fn window_sum<A: TableValue>(
     }
 }
 
+/// Whether an extended table of `T` samples holds what `border` reads
+/// past the image's edges: image pixels (the borders that read outside),
+/// or `Constant`'s value where it is a sample of an integer type. A float
+/// constant is left to the general path, whose one product of it keeps a
+/// constant near the type's largest value from overflowing a table's sums.
+fn holds_border<T: Sample>(border: Border) -> bool {
+    match border {
+        Border::Constant(value) => T::TYPE.is_integer() && T::from_f64(value).to_f64() == value,
+        _ => border.reads_outside(),
+    }
+}
+
 /// The window counts `[rows, wide_rows, cols, wide_cols]` of a fractional
-/// radius whose windows read image pixels at every position (a border
-/// that reads outside), if they fit in `i32`: such a pixel is blended as
-/// the fractional path blends it ([`fractional::blend_small`] or
-/// [`fractional::blend_wide`]), since that path takes the same pixel
+/// radius under a border that an extended table `holds` ([`holds_border`]),
+/// if they fit in `i32`: such a pixel is blended as the fractional path
+/// blends it ([`fractional::blend_small`] or [`fractional::blend_wide`],
+/// from its whole windows' sums), since that path takes the same pixel
 /// wherever the table holds its windows (an extended table), and a
 /// pixel's bits must not depend on which table a strip or a tile has.
-fn full_counts(border: Border, rows: [f64; 2], cols: [f64; 2]) -> Option<[i32; 4]> {
+fn full_counts(holds: bool, rows: [f64; 2], cols: [f64; 2]) -> Option<[i32; 4]> {
     let counts = [rows[0], rows[1], cols[0], cols[1]];
     let fit = counts.iter().all(|&c| c <= i32::MAX as f64);
-    (border.reads_outside() && fit).then(|| counts.map(|c| c as i32))
+    (holds && fit).then(|| counts.map(|c| c as i32))
+}
+
+/// The sum of a window of `full` positions of which `inside` lie in the
+/// image or the table (`sum` is theirs): for `Constant`, plus the value of
+/// the others (an exact integer for the constants a table holds).
+fn whole_window_sum(border: Border, sum: f64, (full, inside): (f64, f64)) -> f64 {
+    match border {
+        Border::Constant(value) => sum + value * (full - inside),
+        _ => sum,
+    }
 }
 
 /// The mean of the fractional path from the four window sums `sums` (rows
@@ -143,7 +165,8 @@ fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_su
 }
 
 /// The mean of one pixel, channel `ch`, from the blend of the box windows
-/// `y_windows` x `x_windows`; `small_sums` as in [`fractional_mean`].
+/// `y_windows` x `x_windows`; `holds` as in [`full_counts`], `small_sums`
+/// as in [`fractional_mean`].
 #[inline(always)]
 fn blended_mean<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
@@ -151,13 +174,17 @@ fn blended_mean<T: Sample, A: TableValue>(
     size: (usize, usize),
     (y_windows, x_windows): (&[WeightedWindow], &[WeightedWindow]),
     ch: usize,
-    small_sums: bool,
+    (holds, small_sums): (bool, bool),
 ) -> T {
     let sum = |wy: &AxisWindow, wx: &AxisWindow| window_sum(table, border, size, (wy, wx), ch);
     if let ([(_, y0), (f, y1)], [(_, x0), (_, x1)]) = (y_windows, x_windows)
-        && let Some(counts) = full_counts(border, [y0.full(), y1.full()], [x0.full(), x1.full()])
+        && let Some(counts) = full_counts(holds, [y0.full(), y1.full()], [x0.full(), x1.full()])
     {
-        let sums = [sum(y0, x0), sum(y0, x1), sum(y1, x0), sum(y1, x1)];
+        let whole = |wy: &AxisWindow, wx: &AxisWindow| {
+            let counts = (wy.full() * wx.full(), wy.in_count() * wx.in_count());
+            whole_window_sum(border, sum(wy, wx), counts)
+        };
+        let sums = [whole(y0, x0), whole(y0, x1), whole(y1, x0), whole(y1, x1)];
         return fractional_mean(sums, *f, counts, small_sums);
     }
     let mut num = 0.0;
@@ -257,8 +284,8 @@ fn shared_size(sizes: &[f32], plan: &RowPlan) -> Option<f32> {
 }
 
 /// Computes the pixels outside the plan of output row `y`, from column
-/// `first_col` on (one per size), into `out_row`; `small_sums` as in
-/// [`fractional_mean`].
+/// `first_col` on (one per size), into `out_row`; `holds` as in
+/// [`full_counts`], `small_sums` as in [`fractional_mean`].
 #[allow(clippy::too_many_arguments)]
 fn filter_unplanned<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
@@ -268,7 +295,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     sizes: &[f32],
     out_row: &mut [T],
     plan: &RowPlan,
-    (shared, small_sums): (&mut SharedRadius<A::Accumulator>, bool),
+    (shared, holds, small_sums): (&mut SharedRadius<A::Accumulator>, bool, bool),
 ) {
     let axes = (height, width);
     let bounds = table_bounds(table);
@@ -283,7 +310,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
             let (y_windows, x_windows, blended) = blend_windows(size, (y, first_col + x), bounds, border);
             let windows = (&y_windows[..blended], &x_windows[..blended]);
             for (ch, out) in out_px.iter_mut().enumerate() {
-                *out = blended_mean(table, border, axes, windows, ch, small_sums);
+                *out = blended_mean(table, border, axes, windows, ch, (holds, small_sums));
             }
         }
         return;
@@ -322,17 +349,27 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     }
     let full_x: [f64; 2] = x_windows.map(|(_, wx)| wx.full());
     let full_y: [f64; 2] = y_windows.map(|(_, wy)| wy.full());
-    // A fractional radius under a border that reads outside: the blend of
-    // the fractional path (see `full_counts`).
-    let counts = full_counts(border, full_y, full_x).filter(|_| blended == 2);
+    // A fractional radius under a border that an extended table holds:
+    // the blend of the fractional path (see `full_counts`).
+    let counts = full_counts(holds, full_y, full_x).filter(|_| blended == 2);
     let [[first, first_wide], [wide_first, wide_wide]] = &shared.window_sums;
     for x in (0..width).filter(|&x| planned[x] == 0) {
         let out_px = &mut out_row[x * channels..(x + 1) * channels];
         if let Some(counts) = counts {
             let f = y_windows[1].0;
+            let in_rows = y_windows.map(|(_, wy)| wy.in_count());
+            let in_cols = [shared.col_inside[0][x], shared.col_inside[1][x]];
+            let whole = |sum: f64, i: usize, j: usize| {
+                whole_window_sum(border, sum, (full_y[i] * full_x[j], in_rows[i] * in_cols[j]))
+            };
             for (ch, out) in out_px.iter_mut().enumerate() {
                 let at = x * channels + ch;
-                let sums = [first[at], first_wide[at], wide_first[at], wide_wide[at]];
+                let sums = [
+                    whole(first[at], 0, 0),
+                    whole(first_wide[at], 0, 1),
+                    whole(wide_first[at], 1, 0),
+                    whole(wide_wide[at], 1, 1),
+                ];
                 *out = fractional_mean(sums, f, counts, small_sums);
             }
             continue;
@@ -556,7 +593,7 @@ fn filter_others<T: Sample, A: TableValue>(
     if plan.weight.contains(&0) {
         // Sums that the fractional path blends in `f32` (see `FractionalRow`).
         let small_sums = planned.exact_quotients && T::TYPE.is_integer() && (table as &dyn Any).is::<SummedArea<u32>>();
-        let scratch = (shared, small_sums);
+        let scratch = (shared, holds_border::<T>(border), small_sums);
         filter_unplanned(table, border, shape, (y, first_col), sizes, out_row, plan, scratch);
     }
     // The planned pixels: exact rectangle sums first, in a loop of reads
@@ -625,8 +662,8 @@ fn column_blocks(border: Border, extended: bool, largest: f32, width: usize, hal
 /// Whether the tables of a strip whose windows reach `halo` rows and
 /// columns are extended past the image's edges by that reach
 /// ([`SummedArea::build_extended`]), for an image of `shape` cut in strips
-/// of `strip` rows: under the borders that read image pixels outside it,
-/// where the halo is at most the strip's rows and its block's columns, so
+/// of `strip` rows: under the borders whose outside positions the table
+/// holds ([`holds_border`]), where the halo is at most the strip's rows and its block's columns, so
 /// that a table holds at most 3 x 3 times the pixels it serves, and where
 /// the table's offsets fit the plans' `i32` ([`Geometry::of`]).
 ///
@@ -636,13 +673,13 @@ fn column_blocks(border: Border, extended: bool, largest: f32, width: usize, hal
 /// terms (whose `Wrap` rows such a table does not hold as a band does).
 /// Larger reaches (windows far past the image, folding it many times) keep
 /// the tables of the image's rows alone, and the terms.
-fn extends(border: Border, halo: usize, strip: usize, [height, width, channels]: [usize; 3]) -> bool {
+fn extends<T: Sample>(border: Border, halo: usize, strip: usize, [height, width, channels]: [usize; 3]) -> bool {
     let cols = width.min(BLOCK_COLS);
     let within = halo > 0 && halo <= strip && halo <= cols;
     let len = (strip + 2 * halo + 1) as u128 * (cols + 2 * halo + 1) as u128 * channels as u128;
     let columns = (width + halo + 1) as u128 * channels as u128;
     let fits = len < i32::MAX as u128 && columns < i32::MAX as u128 && Geometry::fits(len as usize, height, width);
-    border.reads_outside() && within && fits
+    holds_border::<T>(border) && within && fits
 }
 
 /// The table of the rows of `band` (those of output `rows` and the `halo`
@@ -687,16 +724,17 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
         // The largest window sum of the strip that the planned, fractional
-        // and run paths, and the general path's blends of borders that read
-        // outside, read: of half-width at most the halo, in the image
-        // (`Clip`, `Constant`), or whole for the other borders.
+        // and run paths, and the general path's blends of the borders an
+        // extended table holds, read: of half-width at most the halo, in
+        // the image (`Clip`), or whole for the other borders (a `Constant`
+        // that a table holds is a sample).
         let span = 2.0 * halo as f64 + 1.0;
-        let largest_weight = if params.border.reads_outside() {
+        let largest_weight = if !params.border.is_clip() {
             span * span
         } else {
             span.min(height as f64) * span.min(width as f64)
         };
-        let extended = extends(params.border, halo, strip, shape);
+        let extended = extends::<T>(params.border, halo, strip, shape);
         let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
         let mut scratch = RowScratch::<A>::new(exact_quotients);
         let mut non_finite = false;
@@ -779,7 +817,7 @@ fn table_kind<T: Sample>(height: usize, width: usize, halo: usize, border: Borde
     let strip = strip_rows(height, halo);
     let band = (strip + 2 * halo).min(height);
     let mut samples = band as u128 * width as u128;
-    if border.reads_outside() {
+    if !border.is_clip() {
         // A strip's halo is at most the image's; an extended one at most
         // the strip's rows and block's columns.
         let cols = width.min(BLOCK_COLS);
@@ -935,7 +973,7 @@ mod tests {
         let halo = BoxTaps::new(largest).extent() as usize;
         let rows = 0..height;
         assert!(
-            extends(border, halo, height, shape),
+            extends::<T>(border, halo, height, shape),
             "{shape:?} halo {halo} is not extended"
         );
         let band = Band::of(&rows, halo, height, border);
@@ -966,9 +1004,9 @@ mod tests {
     /// Windows past every edge of small images (sides down to 1, several
     /// channels), of whole and fractional radii up to the largest an
     /// extended table takes (the image's side): a table extended past the
-    /// edges gives the bits of the border's terms for integer samples
-    /// (fractional radii blended alike by both), and floats within a
-    /// rounding of them.
+    /// edges gives the bits of the border's terms (or of the constant's
+    /// product) for integer samples (fractional radii blended alike by
+    /// both), and floats within a rounding of them.
     #[test]
     fn extended_tables_give_the_border_terms_means() {
         let mut numbers = crate::test_numbers(0x7f4a_7c15_9e37_79b9);
@@ -997,7 +1035,14 @@ mod tests {
             let image = Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 256) as u8);
             let wide_image = image.mapv(|v| v as u16 * 257);
             let float_image = image.mapv(|v| v as f32 / 7.0 - 3.0);
-            for border in [Border::Replicate, Border::Reflect, Border::Symmetric, Border::Wrap] {
+            let borders = [
+                Border::Replicate,
+                Border::Reflect,
+                Border::Symmetric,
+                Border::Wrap,
+                Border::Constant(7.0),
+            ];
+            for border in borders {
                 let what = format!("{height} x {width} x {channels} {border:?}");
                 let [extended, terms] = rows_both_ways::<u8, u32>(&image, &sizes, border, true);
                 assert_eq!(extended, terms, "u8 {what}");
@@ -1005,6 +1050,10 @@ mod tests {
                 assert_eq!(extended, terms, "u8 in u64 tables {what}");
                 let [extended, terms] = rows_both_ways::<u16, u32>(&wide_image, &sizes, border, true);
                 assert_eq!(extended, terms, "u16 {what}");
+                // Float tables hold no constant.
+                if !border.reads_outside() {
+                    continue;
+                }
                 let [extended, terms] = rows_both_ways::<f32, f64>(&float_image, &sizes, border, false);
                 let close = extended
                     .iter()
@@ -1020,17 +1069,23 @@ mod tests {
     fn tables_extend_up_to_the_strip_and_block() {
         let shape = [100, 3000, 3];
         // Within the strip's rows and the block's columns.
-        assert!(extends(Border::Replicate, 64, 64, shape));
-        assert!(!extends(Border::Replicate, 65, 64, shape));
-        assert!(extends(Border::Wrap, 40, 100, [100, 40, 1]));
-        assert!(!extends(Border::Wrap, 41, 100, [100, 40, 1]));
-        assert!(!extends(Border::Reflect, 0, 64, shape));
+        assert!(extends::<u8>(Border::Replicate, 64, 64, shape));
+        assert!(!extends::<u8>(Border::Replicate, 65, 64, shape));
+        assert!(extends::<f32>(Border::Wrap, 40, 100, [100, 40, 1]));
+        assert!(!extends::<f32>(Border::Wrap, 41, 100, [100, 40, 1]));
+        assert!(!extends::<u8>(Border::Reflect, 0, 64, shape));
         // The borders that read no image pixel outside keep their tables.
-        assert!(!extends(Border::Clip, 10, 64, shape));
-        assert!(!extends(Border::Constant(1.0), 10, 64, shape));
+        assert!(!extends::<u8>(Border::Clip, 10, 64, shape));
+        // A constant that is a sample of an integer type is held.
+        assert!(extends::<u8>(Border::Constant(255.0), 10, 64, shape));
+        assert!(extends::<u16>(Border::Constant(0.0), 10, 64, shape));
+        assert!(!extends::<u8>(Border::Constant(256.0), 10, 64, shape));
+        assert!(!extends::<u8>(Border::Constant(-1.0), 10, 64, shape));
+        assert!(!extends::<u16>(Border::Constant(1.5), 10, 64, shape));
+        assert!(!extends::<f32>(Border::Constant(1.0), 10, 64, shape));
         // Offsets past i32 keep the image's tables too.
-        assert!(extends(Border::Symmetric, 400, 512, [1 << 20, 1 << 20, 4]));
-        assert!(!extends(Border::Symmetric, 400, 512, [1 << 20, 1 << 30, 1]));
+        assert!(extends::<f64>(Border::Symmetric, 400, 512, [1 << 20, 1 << 20, 4]));
+        assert!(!extends::<f64>(Border::Symmetric, 400, 512, [1 << 20, 1 << 30, 1]));
     }
 
     #[test]
