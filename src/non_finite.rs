@@ -95,8 +95,8 @@ impl NonFinite {
         let within = first_y >= 0 && first_x >= 0 && last_y < h && last_x < w;
         if within || !border.reads_outside() {
             // Clip and Constant read only the in-image part (the constant is finite).
-            let rows = first_y.max(0) as usize..(last_y + 1).min(h) as usize;
-            let cols = first_x.max(0) as usize..(last_x + 1).min(w) as usize;
+            let rows = first_y.max(0)..(last_y + 1).min(h);
+            let cols = first_x.max(0)..(last_x + 1).min(w);
             match &self.counts {
                 Counts::U32([up, down]) => (
                     up.rect(rows.clone(), cols.clone(), ch) != 0,

@@ -78,6 +78,11 @@ impl Band {
         self.near.len() + self.far.len()
     }
 
+    /// Rows in the far part.
+    pub(crate) fn far_len(&self) -> usize {
+        self.far.len()
+    }
+
     /// The image rows of the band, in the order they are held.
     pub(crate) fn rows(&self) -> impl Iterator<Item = usize> + Clone + use<> {
         self.near.clone().chain(self.far.clone())
@@ -87,11 +92,6 @@ impl Band {
     /// `row - near_start()`.
     pub(crate) fn near_start(&self) -> usize {
         self.near.start
-    }
-
-    /// One past the last row of the near part.
-    pub(crate) fn near_end(&self) -> usize {
-        self.near.end
     }
 
     /// Where image row `row` (in the band) is held.

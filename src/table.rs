@@ -5,7 +5,7 @@ use std::ops::Range;
 use ndarray::{ArrayView3, s};
 use num_traits::AsPrimitive;
 
-use crate::border::Terms;
+use crate::border::{Border, Terms};
 use crate::prefix::{self, Summand};
 use crate::sample::Sample;
 use crate::strips::{Band, as_contiguous};
@@ -270,15 +270,92 @@ fn sum_row_again<T: Sample, A: TableValue>(
 /// and columns 0..i. Lookups take image prefix indices (row j means "above
 /// image row j"); only differences within each part of the band are
 /// meaningful, so each part's origin cancels ([`Band::prefix_index`]).
+///
+/// An extended table ([`Self::build_extended`]) holds, before and after
+/// its rows and columns, positions past the image's edges, each the image
+/// pixel that the border rule reads there (or `Constant`'s value): its
+/// prefix rows and columns are
+/// then positions of the extended axis, negative before the image, and a
+/// window within them is one rectangle whatever the border.
 pub(crate) struct SummedArea<A: TableValue> {
     data: Vec<A>,
     band: Band,
-    /// Image column of the first prefix column (0 for whole rows).
-    first_col: usize,
+    /// Position of the first prefix row: the band's first row, less the
+    /// rows held before it.
+    first_row: i64,
+    /// Position of the last prefix row of the rows that lie one after
+    /// another from the first (the near part and the rows held after it).
+    last_row: i64,
+    /// Position of the first prefix column (0 for whole rows).
+    first_col: i64,
     row_stride: usize,
     channels: usize,
     /// Whether the band has a NaN or infinite sample (held as 0 in the table).
     non_finite: bool,
+}
+
+/// Positions past the image's edges that an extended table holds on each
+/// side of its band's rows and its columns, read through `border`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Extension {
+    pub border: Border,
+    pub top: usize,
+    pub bottom: usize,
+    pub left: usize,
+    pub right: usize,
+}
+
+/// The image columns of one table row: the positions before the image's
+/// first column that it holds (each an image column, or `None` for
+/// `Constant`'s value), the image columns `near`, then the positions after
+/// the last.
+struct TableColumns {
+    before: Vec<Option<usize>>,
+    near: Range<usize>,
+    after: Vec<Option<usize>>,
+}
+
+impl TableColumns {
+    /// Row `y` of `input` over these columns (every sample `constant` for
+    /// `None`): the view's own memory where the columns are the image's and
+    /// contiguous, else a copy in `scratch` (`whole`: room for a copy of
+    /// the image's row, where it is not contiguous).
+    fn row<'a, T: Sample>(
+        &self,
+        input: &'a ArrayView3<'_, T>,
+        (y, constant): (Option<usize>, T),
+        (scratch, whole): (&'a mut Vec<T>, &'a mut Vec<T>),
+    ) -> &'a [T] {
+        let channels = input.dim().2;
+        let Some(y) = y else {
+            scratch.clear();
+            scratch.resize(self.len() * channels, constant);
+            return scratch;
+        };
+        let row = input.slice(s![y, .., ..]);
+        if self.before.is_empty() && self.after.is_empty() {
+            return as_contiguous(row.slice_move(s![self.near.clone(), ..]), scratch);
+        }
+        let row = as_contiguous(row, whole);
+        let constants = [constant; crate::MAX_CHANNELS];
+        let pixel = |col: Option<usize>| match col {
+            Some(col) => &row[col * channels..(col + 1) * channels],
+            None => &constants[..channels],
+        };
+        scratch.clear();
+        for &col in &self.before {
+            scratch.extend_from_slice(pixel(col));
+        }
+        scratch.extend_from_slice(&row[self.near.start * channels..self.near.end * channels]);
+        for &col in &self.after {
+            scratch.extend_from_slice(pixel(col));
+        }
+        scratch
+    }
+
+    fn len(&self) -> usize {
+        self.before.len() + self.near.len() + self.after.len()
+    }
 }
 
 impl<A: TableValue> SummedArea<A> {
@@ -293,7 +370,51 @@ impl<A: TableValue> SummedArea<A> {
     /// `Self::build` (of the tests) over image columns `cols` alone: the table of a
     /// block of columns, whose prefix columns are `cols.start..=cols.end`.
     pub(crate) fn build_rect<T: Sample>(input: &ArrayView3<'_, T>, rows: impl Into<Band>, cols: Range<usize>) -> Self {
-        Self::build_from(input, rows.into(), cols, true, A::from_sample)
+        let band = rows.into();
+        let columns = TableColumns {
+            before: Vec::new(),
+            near: cols,
+            after: Vec::new(),
+        };
+        let source = (0, columns, T::default());
+        Self::build_from(input, band.clone(), band.rows().map(Some), source, true, A::from_sample)
+    }
+
+    /// [`Self::build_rect`] of the image rows `rows` and columns `cols`,
+    /// extended by `extension`: its rows hold the positions
+    /// `rows.start - top..rows.end + bottom` of the border-extended image,
+    /// its columns `cols.start - left..cols.end + right`. `Constant`'s value
+    /// is held as a sample (`T` must hold it exactly).
+    pub(crate) fn build_extended<T: Sample>(
+        input: &ArrayView3<'_, T>,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        extension: Extension,
+    ) -> Self {
+        let (height, width, _) = input.dim();
+        let Extension {
+            border,
+            top,
+            bottom,
+            left,
+            right,
+        } = extension;
+        // The pixel each position reads, or none (`Constant`).
+        let image_index = |q: i64, len: usize| border.map_index(q, len);
+        let (first, last) = (rows.start as i64 - top as i64, rows.end as i64 + bottom as i64);
+        let table_rows = (first..last).map(move |q| image_index(q, height));
+        let (start, end) = (cols.start as i64, cols.end as i64);
+        let columns = TableColumns {
+            before: (start - left as i64..start).map(|q| image_index(q, width)).collect(),
+            near: cols,
+            after: (end..end + right as i64).map(|q| image_index(q, width)).collect(),
+        };
+        let band = Band::from(rows);
+        let constant = match border {
+            Border::Constant(value) => T::from_f64(value),
+            _ => T::default(),
+        };
+        Self::build_from(input, band, table_rows, (top, columns, constant), true, A::from_sample)
     }
 
     /// Builds the table of `value(sample)` over `rows` of `input`, every
@@ -304,34 +425,49 @@ impl<A: TableValue> SummedArea<A> {
         value: impl Fn(T) -> A,
     ) -> Self {
         let width = input.dim().1;
-        Self::build_from(input, rows.into(), 0..width, false, value)
+        let band = rows.into();
+        let columns = TableColumns {
+            before: Vec::new(),
+            near: 0..width,
+            after: Vec::new(),
+        };
+        let source = (0, columns, T::default());
+        Self::build_from(input, band.clone(), band.rows().map(Some), source, false, value)
     }
 
-    /// Builds the table; with `finite`, rows with non-finite samples are
-    /// summed again from a copy in which they are 0.
+    /// Builds the table of the image rows `rows` (in the order held: the
+    /// `top` rows before `band`'s, its rows, then those after) over
+    /// `columns`; with `finite`, rows with non-finite samples are summed
+    /// again from a copy in which they are 0.
     #[inline(always)]
     fn build_from<T: Sample>(
         input: &ArrayView3<'_, T>,
         band: Band,
-        cols: Range<usize>,
+        rows: impl Iterator<Item = Option<usize>>,
+        (top, columns, constant): (usize, TableColumns, T),
         finite: bool,
         value: impl Fn(T) -> A,
     ) -> Self {
         let channels = input.dim().2;
-        let row_stride = (cols.len() + 1) * channels;
+        let row_stride = (columns.len() + 1) * channels;
         // Row 0 and column 0 must be zero; the rest is overwritten below,
         // so a spare buffer's old entries stay (zeroing a band of tables
         // per strip is a visible part of B3's time).
         let mut data = A::with_spare(std::mem::take);
-        let len = (band.len() + 1) * row_stride;
+        let (rows, held) = {
+            let rows: Vec<Option<usize>> = rows.collect();
+            let held = rows.len();
+            (rows, held)
+        };
+        let len = (held + 1) * row_stride;
         data.truncate(len);
         data.resize(len, A::default());
         data[..row_stride].fill(A::default());
-        let (mut scratch, mut finite_scratch) = (Vec::new(), Vec::new());
+        let (mut scratch, mut whole, mut finite_scratch) = (Vec::new(), Vec::new(), Vec::new());
         let mut running = [A::default(); crate::MAX_CHANNELS];
         let mut non_finite = false;
-        for (j, y) in band.rows().enumerate() {
-            let pixels = as_contiguous(input.slice(s![y, cols.clone(), ..]), &mut scratch);
+        for (j, &y) in rows.iter().enumerate() {
+            let pixels = columns.row(input, (y, constant), (&mut scratch, &mut whole));
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
             let current = &mut below[..row_stride];
@@ -379,10 +515,13 @@ impl<A: TableValue> SummedArea<A> {
                 sum_row_again(pixels, above, current, channels, &value);
             }
         }
+        let first_row = band.near_start() as i64 - top as i64;
         SummedArea {
             data,
+            first_row,
+            last_row: first_row + (held - band.far_len()) as i64,
             band,
-            first_col: cols.start,
+            first_col: columns.near.start as i64 - columns.before.len() as i64,
             row_stride,
             channels,
             non_finite,
@@ -402,27 +541,27 @@ impl<A: TableValue> SummedArea<A> {
         &self.data
     }
 
-    /// Image row of the first prefix row: the entries of the band's near
-    /// rows (those a window inside the image reads) lie at prefix row
-    /// minus this.
-    pub(crate) fn first_row(&self) -> usize {
-        self.band.near_start()
+    /// Position of the first prefix row: the entries of the rows that lie
+    /// one after another from it (those a window within the table reads)
+    /// lie at prefix row minus this.
+    pub(crate) fn first_row(&self) -> i64 {
+        self.first_row
     }
 
-    /// Image prefix row of the last prefix row of the band's near rows:
-    /// prefix rows `first_row()..=last_near_row()` lie one after another.
-    pub(crate) fn last_near_row(&self) -> usize {
-        self.band.near_end()
+    /// Position of the last prefix row of the rows that lie one after
+    /// another from [`Self::first_row`].
+    pub(crate) fn last_row(&self) -> i64 {
+        self.last_row
     }
 
-    /// Image prefix column of the first prefix column.
-    pub(crate) fn first_col(&self) -> usize {
+    /// Position of the first prefix column.
+    pub(crate) fn first_col(&self) -> i64 {
         self.first_col
     }
 
-    /// Image prefix column of the last prefix column.
-    pub(crate) fn last_col(&self) -> usize {
-        self.first_col + self.row_stride / self.channels.max(1) - 1
+    /// Position of the last prefix column.
+    pub(crate) fn last_col(&self) -> i64 {
+        self.first_col + (self.row_stride / self.channels.max(1)) as i64 - 1
     }
 
     /// Entries per prefix row.
@@ -430,15 +569,26 @@ impl<A: TableValue> SummedArea<A> {
         self.row_stride
     }
 
-    /// Entry at image prefix row `row` and prefix column `col`.
+    /// Where prefix row `row` is held: a position of the rows from
+    /// [`Self::first_row`] on, or an image prefix row of the band's far part.
     #[inline(always)]
-    fn at(&self, row: usize, col: usize, ch: usize) -> A {
-        self.data[self.band.prefix_index(row) * self.row_stride + (col - self.first_col) * self.channels + ch]
+    fn row_index(&self, row: i64) -> usize {
+        if (self.first_row..=self.last_row).contains(&row) {
+            (row - self.first_row) as usize
+        } else {
+            self.band.prefix_index(row as usize)
+        }
     }
 
-    /// Sum over image rows `rows` and columns `cols` (both within the table's band).
+    /// Entry at prefix row `row` and prefix column `col`.
     #[inline(always)]
-    pub(crate) fn rect(&self, rows: Range<usize>, cols: Range<usize>, ch: usize) -> A {
+    fn at(&self, row: i64, col: i64, ch: usize) -> A {
+        self.data[self.row_index(row) * self.row_stride + (col - self.first_col) as usize * self.channels + ch]
+    }
+
+    /// Sum over rows `rows` and columns `cols` (both within the table).
+    #[inline(always)]
+    pub(crate) fn rect(&self, rows: Range<i64>, cols: Range<i64>, ch: usize) -> A {
         let bottom = self.at(rows.end, cols.end, ch).sub(self.at(rows.end, cols.start, ch));
         let top = self
             .at(rows.start, cols.end, ch)
@@ -453,7 +603,7 @@ impl<A: TableValue> SummedArea<A> {
         combined.clear();
         combined.resize(self.row_stride, A::accumulator_zero());
         for (row, coeff) in row_terms.iter() {
-            let start = self.band.prefix_index(row) * self.row_stride;
+            let start = self.row_index(row as i64) * self.row_stride;
             let entries = &self.data[start..start + self.row_stride];
             for (c, &entry) in combined.iter_mut().zip(entries) {
                 *c = entry.accumulate(coeff, *c);
@@ -466,7 +616,11 @@ impl<A: TableValue> SummedArea<A> {
     #[inline(always)]
     pub(crate) fn combined_terms(&self, combined: &[A::Accumulator], col_terms: &Terms, ch: usize) -> f64 {
         let sum = col_terms.iter().fold(A::accumulator_zero(), |acc, (col, coeff)| {
-            A::scale_accumulate(combined[(col - self.first_col) * self.channels + ch], coeff, acc)
+            A::scale_accumulate(
+                combined[(col as i64 - self.first_col) as usize * self.channels + ch],
+                coeff,
+                acc,
+            )
         });
         A::accumulator_to_f64(sum)
     }
@@ -478,7 +632,9 @@ impl<A: TableValue> SummedArea<A> {
         let mut acc = A::accumulator_zero();
         for (row, row_coeff) in row_terms.iter() {
             for (col, col_coeff) in col_terms.iter() {
-                acc = self.at(row, col, ch).accumulate(row_coeff * col_coeff, acc);
+                acc = self
+                    .at(row as i64, col as i64, ch)
+                    .accumulate(row_coeff * col_coeff, acc);
             }
         }
         A::accumulator_to_f64(acc)

@@ -190,3 +190,64 @@ fn tall_images_in_several_strips_agree_with_naive() {
         }
     }
 }
+
+/// Windows past every edge where `Integral` extends a strip's tables by
+/// their reach (the borders that read image pixels outside, a reach up to
+/// the strip's rows and the image's columns) and where it does not: radii
+/// just within and just past that limit, whole and fractional; sides of
+/// one pixel; several strips (the first and last extended above or below
+/// alone); rows wider than a block of columns; several channels, strided
+/// and reversed views; every border and sample type.
+#[test]
+fn windows_at_the_limit_of_extended_tables_agree_with_naive() {
+    let mut state = 0x6a09_e667_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    // (height, width, channels) and radii: the limit is the height (one
+    // strip of all rows) or the width, whichever is smaller.
+    let cases = [
+        ((24, 30, 2), vec![23.0f32, 23.5, 24.0, 24.5, 25.0]),
+        ((1, 37, 3), vec![0.5, 1.0, 1.5, 2.0]),
+        ((29, 1, 1), vec![0.5, 1.0, 1.5]),
+        ((150, 24, 1), vec![7.5, 20.0, 23.5, 24.0, 24.5]),
+        ((3, 2060, 1), vec![2.5, 3.0, 3.5]),
+    ];
+    let samples_of = [SampleType::U8, SampleType::U16, SampleType::F32, SampleType::F64];
+    for (i, ((height, width, channels), radii)) in cases.into_iter().enumerate() {
+        let (row_step, col_step) = (1 + i % 2, 1 + (i + 1) % 2);
+        let count = height * row_step * width * col_step * channels;
+        for (j, &sample) in samples_of.iter().enumerate() {
+            let max = if sample == SampleType::U16 { 65536 } else { 256 };
+            let samples: Vec<f64> = (0..count).map(|_| (next() % max) as f64).collect();
+            for border in BORDERS {
+                for &radius in &radii {
+                    // Whole and fractional radii up to `radius`, which is there.
+                    let mut mixed: Vec<f32> = (0..height * width)
+                        .map(|_| (next() % 9) as f32 / 8.0 * radius)
+                        .collect();
+                    mixed[(next() as usize) % (height * width)] = radius;
+                    for size in [CaseSize::Uniform(radius), CaseSize::Map(mixed)] {
+                        let case = Case {
+                            sample,
+                            kernel: Kernel::Box,
+                            border,
+                            shape: [height, width, channels],
+                            row_step,
+                            col_step,
+                            reversed: (i + j) % 2 == 1,
+                            samples: samples.clone(),
+                            size,
+                        };
+                        if let Err(failure) = check_case(&[Backend::Integral, Backend::Auto], &case, None) {
+                            panic!("{failure}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! The pixels of a fractional radius r = n + f whose n and n + 1 windows
 //! are both rectangles of the table (`Border::Clip`, or windows inside the
-//! image), in three passes over a row: the plan (each pixel's prefix rows
+//! table: the image, or an extended table's extended image), in three passes over a row: the plan (each pixel's prefix rows
 //! and columns, in-image counts and edge weight, 8 pixels at a time into
 //! one array per quantity), the reads (the four rectangle sums, exact in
 //! the table type, with nothing else in the loop so that many reads are in
@@ -140,9 +140,13 @@ impl<A: TableValue> FractionalRow<A> {
             edge_weight: f,
         } = BoxTaps::new(size);
         let (y, col) = (g.y as i64, (g.first_col as usize + x) as i64);
-        let (height, width) = (g.height as i64, g.width as i64);
-        // The n + 1 window in the image, unless `Clip` clips it.
-        let inside = y - n > 0 && y + n + 2 <= height && col - n > 0 && col + n + 2 <= width;
+        let ((first_row, last_row), (first_col, last_col)) = (g.table_rows, g.table_cols);
+        // The n + 1 window within the table (the image, or the extended
+        // image of an extended table), unless `Clip` clips it.
+        let inside = y - n > first_row as i64
+            && y + n + 2 <= last_row as i64
+            && col - n > first_col as i64
+            && col + n + 2 <= last_col as i64;
         if done != 0 || f == 0.0 || !(g.clip || inside) {
             return 0;
         }
@@ -182,15 +186,16 @@ impl<A: TableValue> FractionalRow<A> {
         // Exact: size and n share the exponent range of size.
         let f = size - n.round_float();
         let fractional: i32x8 = bytemuck::cast(f.simd_gt(f32x8::splat(0.0)));
-        let (zero, one, two) = (i32x8::splat(0), i32x8::splat(1), i32x8::splat(2));
-        let (y, height, width) = (i32x8::splat(g.y), i32x8::splat(g.height), i32x8::splat(g.width));
+        let (one, two) = (i32x8::splat(1), i32x8::splat(2));
+        let y = i32x8::splat(g.y);
         let xs = i32x8::splat(g.first_col + x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
         let mut in_pass = pending & below_max & fractional;
         if !g.clip {
-            let inside = (y - n).simd_gt(zero)
-                & (y + n + two).simd_lt(height + one)
-                & (xs - n).simd_gt(zero)
-                & (xs + n + two).simd_lt(width + one);
+            let ((first_row, last_row), (first_col, last_col)) = (g.table_rows, g.table_cols);
+            let inside = (y - n).simd_gt(i32x8::splat(first_row))
+                & (y + n + two).simd_lt(i32x8::splat(last_row) + one)
+                & (xs - n).simd_gt(i32x8::splat(first_col))
+                & (xs + n + two).simd_lt(i32x8::splat(last_col) + one);
             in_pass &= inside;
         }
         // As in `plan_one`.

@@ -1,7 +1,10 @@
 //! Box blur of any per-pixel radius from summed-area tables: O(1) per pixel.
 //!
 //! Each strip of output rows gets a table of its rows plus the halo its
-//! largest radius needs. A fractional radius r = n + f is the blend
+//! largest radius needs; under the borders that read image pixels outside
+//! it, the table also holds the positions past the image's edges that the
+//! halo reaches (see `extends`), so that a window leaving the image is one
+//! rectangle, as under `Clip`. A fractional radius r = n + f is the blend
 //! (1 - f) box(n) + f box(n + 1) per axis, so a pixel reads up to four
 //! rectangles. Integer samples use integer tables (u32 when the band's
 //! total fits, else u64): window sums are exact. NaN and infinities in
@@ -17,7 +20,7 @@ mod fractional;
 mod row_plan;
 mod runs;
 
-use fractional::FractionalRow;
+use fractional::{FractionalRow, blend_small, blend_wide};
 use row_plan::{Geometry, RowPlan};
 use runs::RowRuns;
 
@@ -28,8 +31,8 @@ use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, RowMaxima};
 use crate::non_finite::NonFinite;
 use crate::quotient;
 use crate::sample::Sample;
-use crate::strips::{Band, for_each_strip, strip_rows};
-use crate::table::{SummedArea, TableKind, TableValue};
+use crate::strips::{Band, band_rows, for_each_strip, strip_rows};
+use crate::table::{Extension, SummedArea, TableKind, TableValue};
 
 /// Exact box blur via summed-area tables; any per-pixel radius.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,24 +43,31 @@ pub struct Integral;
 struct AxisWindow {
     first: i64,
     last: i64,
-    /// Prefix indices of the in-image part: `inside_start..inside_end`.
-    inside_start: usize,
-    inside_end: usize,
-    /// Whether positions outside the image read image pixels.
+    /// Prefix positions of the part within the table's rows or columns:
+    /// `inside_start..inside_end`.
+    inside_start: i64,
+    inside_end: i64,
+    /// Whether the window leaves the table's positions and reads image
+    /// pixels there (through the border rule's prefix-sum terms).
     extended: bool,
 }
 
 impl AxisWindow {
+    /// The window of half-width `half_width` centred on `centre`, for a
+    /// table that holds prefix positions `bounds.0..=bounds.1` of this axis
+    /// one after another: the image's (or, for `Clip` and `Constant`, the
+    /// in-image part of every window of the strip), or for an extended
+    /// table the border-extended axis's.
     #[inline(always)]
-    fn new(centre: usize, half_width: i64, len: usize, border: Border) -> Self {
+    fn new(centre: usize, half_width: i64, (lo, hi): (i64, i64), border: Border) -> Self {
         let first = centre as i64 - half_width;
         let last = centre as i64 + half_width;
-        let within = first >= 0 && last < len as i64;
+        let within = first >= lo && last < hi;
         AxisWindow {
             first,
             last,
-            inside_start: first.max(0) as usize,
-            inside_end: (last + 1).min(len as i64) as usize,
+            inside_start: first.max(lo),
+            inside_end: (last + 1).min(hi),
             extended: border.reads_outside() && !within,
         }
     }
@@ -67,7 +77,7 @@ impl AxisWindow {
     }
 
     #[inline(always)]
-    fn inside(&self) -> Range<usize> {
+    fn inside(&self) -> Range<i64> {
         self.inside_start..self.inside_end
     }
 
@@ -77,18 +87,106 @@ impl AxisWindow {
     }
 }
 
-/// Weighted window sum and weight of one pixel, channel `ch`, from the
-/// blend of the box windows `y_windows` x `x_windows`.
+/// The prefix rows and prefix columns of `table` that lie one after
+/// another (see [`AxisWindow::new`]).
+fn table_bounds<A: TableValue>(table: &SummedArea<A>) -> ((i64, i64), (i64, i64)) {
+    (
+        (table.first_row(), table.last_row()),
+        (table.first_col(), table.last_col()),
+    )
+}
+
+/// The sum of one pixel's window `wy` x `wx`, channel `ch`: one rectangle
+/// of the table where it holds the window, else the border rule's terms.
 #[inline(always)]
-fn blended_mean<A: TableValue>(
+fn window_sum<A: TableValue>(
+    table: &SummedArea<A>,
+    border: Border,
+    (height, width): (usize, usize),
+    (wy, wx): (&AxisWindow, &AxisWindow),
+    ch: usize,
+) -> f64 {
+    if wy.extended || wx.extended {
+        let row_terms = window_terms(border, wy.first, wy.last, height);
+        let col_terms = window_terms(border, wx.first, wx.last, width);
+        table.rect_terms(&row_terms, &col_terms, ch)
+    } else {
+        table.rect(wy.inside(), wx.inside(), ch).to_f64()
+    }
+}
+
+/// Whether an extended table of `T` samples holds what `border` reads
+/// past the image's edges: image pixels (the borders that read outside),
+/// or `Constant`'s value where it is a sample of an integer type. A float
+/// constant is left to the general path, whose one product of it keeps a
+/// constant near the type's largest value from overflowing a table's sums.
+fn holds_border<T: Sample>(border: Border) -> bool {
+    match border {
+        Border::Constant(value) => T::TYPE.is_integer() && T::from_f64(value).to_f64() == value,
+        _ => border.reads_outside(),
+    }
+}
+
+/// The window counts `[rows, wide_rows, cols, wide_cols]` of a fractional
+/// radius under a border that an extended table `holds` ([`holds_border`]),
+/// if they fit in `i32`: such a pixel is blended as the fractional path
+/// blends it ([`fractional::blend_small`] or [`fractional::blend_wide`],
+/// from its whole windows' sums), since that path takes the same pixel
+/// wherever the table holds its windows (an extended table), and a
+/// pixel's bits must not depend on which table a strip or a tile has.
+fn full_counts(holds: bool, rows: [f64; 2], cols: [f64; 2]) -> Option<[i32; 4]> {
+    let counts = [rows[0], rows[1], cols[0], cols[1]];
+    let fit = counts.iter().all(|&c| c <= i32::MAX as f64);
+    (holds && fit).then(|| counts.map(|c| c as i32))
+}
+
+/// The sum of a window of `full` positions of which `inside` lie in the
+/// image or the table (`sum` is theirs): for `Constant`, plus the value of
+/// the others (an exact integer for the constants a table holds).
+fn whole_window_sum(border: Border, sum: f64, (full, inside): (f64, f64)) -> f64 {
+    match border {
+        Border::Constant(value) => sum + value * (full - inside),
+        _ => sum,
+    }
+}
+
+/// The mean of the fractional path from the four window sums `sums` (rows
+/// n / n + 1 by columns n / n + 1, exact), edge weight `f` and window
+/// counts `counts`; `small_sums`: integer samples in `u32` tables whose
+/// sums stay below 2^31, blended in `f32` as that path does.
+#[inline(always)]
+fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_sums: bool) -> T {
+    let f = f as f32;
+    if small_sums {
+        T::from_whole(blend_small(sums.map(|s| s as u32), f, counts))
+    } else {
+        T::from_f64(blend_wide(sums, f, counts))
+    }
+}
+
+/// The mean of one pixel, channel `ch`, from the blend of the box windows
+/// `y_windows` x `x_windows`; `holds` as in [`full_counts`], `small_sums`
+/// as in [`fractional_mean`].
+#[inline(always)]
+fn blended_mean<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
     border: Border,
     size: (usize, usize),
-    y_windows: &[(f64, AxisWindow)],
-    x_windows: &[(f64, AxisWindow)],
+    (y_windows, x_windows): (&[WeightedWindow], &[WeightedWindow]),
     ch: usize,
-) -> f64 {
-    let (height, width) = size;
+    (holds, small_sums): (bool, bool),
+) -> T {
+    let sum = |wy: &AxisWindow, wx: &AxisWindow| window_sum(table, border, size, (wy, wx), ch);
+    if let ([(_, y0), (f, y1)], [(_, x0), (_, x1)]) = (y_windows, x_windows)
+        && let Some(counts) = full_counts(holds, [y0.full(), y1.full()], [x0.full(), x1.full()])
+    {
+        let whole = |wy: &AxisWindow, wx: &AxisWindow| {
+            let counts = (wy.full() * wx.full(), wy.in_count() * wx.in_count());
+            whole_window_sum(border, sum(wy, wx), counts)
+        };
+        let sums = [whole(y0, x0), whole(y0, x1), whole(y1, x0), whole(y1, x1)];
+        return fractional_mean(sums, *f, counts, small_sums);
+    }
     let mut num = 0.0;
     let mut den = 0.0;
     // The weight of the positions outside the image, which read a Constant.
@@ -96,16 +194,9 @@ fn blended_mean<A: TableValue>(
     for (weight_y, wy) in y_windows {
         for (weight_x, wx) in x_windows {
             let weight = weight_y * weight_x;
-            let sum = if wy.extended || wx.extended {
-                let row_terms = window_terms(border, wy.first, wy.last, height);
-                let col_terms = window_terms(border, wx.first, wx.last, width);
-                table.rect_terms(&row_terms, &col_terms, ch)
-            } else {
-                table.rect(wy.inside(), wx.inside(), ch).to_f64()
-            };
             let inside = wy.in_count() * wx.in_count();
             let full = wy.full() * wx.full();
-            num += weight * sum;
+            num += weight * sum(wy, wx);
             outside += weight * (full - inside);
             den += weight * if border.is_clip() { inside } else { full };
         }
@@ -116,32 +207,36 @@ fn blended_mean<A: TableValue>(
     if let Border::Constant(value) = border {
         num += value * outside;
     }
-    num / den
+    T::from_f64(num / den)
 }
 
-/// The windows n and n + 1 of one axis, with their blend weights.
-type AxisBlend = [(f64, AxisWindow); 2];
+/// A window of one axis and its blend weight.
+type WeightedWindow = (f64, AxisWindow);
 
-/// The row and column windows of a pixel of radius `size` at (`y`, `x`):
+/// The windows n and n + 1 of one axis, with their blend weights.
+type AxisBlend = [WeightedWindow; 2];
+
+/// The row and column windows of a pixel of radius `size` at (`y`, `x`)
+/// in a table of prefix rows and columns `bounds` ([`table_bounds`]):
 /// half-widths n and, for a fractional radius, n + 1, with their blend
 /// weights, and how many of each there are.
 #[inline(always)]
 fn blend_windows(
     size: f32,
     (y, x): (usize, usize),
-    (height, width): (usize, usize),
+    (row_bounds, col_bounds): ((i64, i64), (i64, i64)),
     border: Border,
 ) -> (AxisBlend, AxisBlend, usize) {
     let taps = BoxTaps::new(size);
     let n = taps.inner;
     let f = taps.edge_weight;
-    let wy = AxisWindow::new(y, n, height, border);
-    let wx = AxisWindow::new(x, n, width, border);
+    let wy = AxisWindow::new(y, n, row_bounds, border);
+    let wx = AxisWindow::new(x, n, col_bounds, border);
     let mut y_windows = [(1.0 - f, wy), (f, wy)];
     let mut x_windows = [(1.0 - f, wx), (f, wx)];
     if f > 0.0 {
-        y_windows[1].1 = AxisWindow::new(y, n + 1, height, border);
-        x_windows[1].1 = AxisWindow::new(x, n + 1, width, border);
+        y_windows[1].1 = AxisWindow::new(y, n + 1, row_bounds, border);
+        x_windows[1].1 = AxisWindow::new(x, n + 1, col_bounds, border);
         (y_windows, x_windows, 2)
     } else {
         (y_windows, x_windows, 1)
@@ -167,8 +262,6 @@ struct SharedRadius<W> {
     col_inside: [Vec<f64>; 2],
     /// Per blend, per column and channel: the window sums of this row.
     window_sums: [[Vec<f64>; 2]; 2],
-    /// Per column: the blended weight of the window.
-    den: Vec<f64>,
 }
 
 /// The radius every pixel of the row outside the plan has, if one, and if
@@ -191,7 +284,8 @@ fn shared_size(sizes: &[f32], plan: &RowPlan) -> Option<f32> {
 }
 
 /// Computes the pixels outside the plan of output row `y`, from column
-/// `first_col` on (one per size), into `out_row`.
+/// `first_col` on (one per size), into `out_row`; `holds` as in
+/// [`full_counts`], `small_sums` as in [`fractional_mean`].
 #[allow(clippy::too_many_arguments)]
 fn filter_unplanned<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
@@ -201,25 +295,27 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     sizes: &[f32],
     out_row: &mut [T],
     plan: &RowPlan,
-    shared: &mut SharedRadius<A::Accumulator>,
+    (shared, holds, small_sums): (&mut SharedRadius<A::Accumulator>, bool, bool),
 ) {
     let axes = (height, width);
-    // The shared radius's terms are kept per column of the whole row.
-    let whole_row = first_col == 0 && sizes.len() == width;
+    let bounds = table_bounds(table);
+    // The shared radius's terms are kept per column of the whole row, from
+    // the image's prefix columns: a table of them (not extended).
+    let whole_row = first_col == 0 && sizes.len() == width && bounds.1 == (0, width as i64);
     let Some(size) = shared_size(sizes, plan).filter(|_| whole_row) else {
         for (x, (out_px, &size)) in out_row.chunks_exact_mut(channels).zip(sizes).enumerate() {
             if plan.weight[x] != 0 {
                 continue;
             }
-            let (y_windows, x_windows, blended) = blend_windows(size, (y, first_col + x), axes, border);
+            let (y_windows, x_windows, blended) = blend_windows(size, (y, first_col + x), bounds, border);
+            let windows = (&y_windows[..blended], &x_windows[..blended]);
             for (ch, out) in out_px.iter_mut().enumerate() {
-                let mean = blended_mean(table, border, axes, &y_windows[..blended], &x_windows[..blended], ch);
-                *out = T::from_f64(mean);
+                *out = blended_mean(table, border, axes, windows, ch, (holds, small_sums));
             }
         }
         return;
     };
-    let (y_windows, x_windows, blended) = blend_windows(size, (y, 0), axes, border);
+    let (y_windows, x_windows, blended) = blend_windows(size, (y, 0), bounds, border);
     for (i, (_, wy)) in y_windows[..blended].iter().enumerate() {
         table.combine_rows(
             &window_terms(border, wy.first, wy.last, height),
@@ -232,7 +328,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
             shared.col_terms[j].clear();
             shared.col_terms[j].extend((0..width as i64).map(|x| window_terms(border, x - half, x + half, width)));
             shared.col_inside[j].clear();
-            shared.col_inside[j].extend((0..width).map(|x| AxisWindow::new(x, half, width, border).in_count()));
+            shared.col_inside[j].extend((0..width).map(|x| AxisWindow::new(x, half, bounds.1, border).in_count()));
         }
         shared.size = Some(size);
     }
@@ -252,25 +348,45 @@ fn filter_unplanned<T: Sample, A: TableValue>(
         }
     }
     let full_x: [f64; 2] = x_windows.map(|(_, wx)| wx.full());
-    // Numerators into `window_sums[0][0]`, denominators into `den`.
-    let [[first, first_wide], [wide_first, wide_wide]] = &mut shared.window_sums;
-    let den = &mut shared.den;
-    den.resize(width, 0.0);
+    let full_y: [f64; 2] = y_windows.map(|(_, wy)| wy.full());
+    // A fractional radius under a border that an extended table holds:
+    // the blend of the fractional path (see `full_counts`).
+    let counts = full_counts(holds, full_y, full_x).filter(|_| blended == 2);
+    let [[first, first_wide], [wide_first, wide_wide]] = &shared.window_sums;
     for x in (0..width).filter(|&x| planned[x] == 0) {
+        let out_px = &mut out_row[x * channels..(x + 1) * channels];
+        if let Some(counts) = counts {
+            let f = y_windows[1].0;
+            let in_rows = y_windows.map(|(_, wy)| wy.in_count());
+            let in_cols = [shared.col_inside[0][x], shared.col_inside[1][x]];
+            let whole = |sum: f64, i: usize, j: usize| {
+                whole_window_sum(border, sum, (full_y[i] * full_x[j], in_rows[i] * in_cols[j]))
+            };
+            for (ch, out) in out_px.iter_mut().enumerate() {
+                let at = x * channels + ch;
+                let sums = [
+                    whole(first[at], 0, 0),
+                    whole(first_wide[at], 0, 1),
+                    whole(wide_first[at], 1, 0),
+                    whole(wide_wide[at], 1, 1),
+                ];
+                *out = fractional_mean(sums, f, counts, small_sums);
+            }
+            continue;
+        }
         let mut weights = [[0.0; 2]; 2];
-        let (mut den_x, mut outside) = (0.0, 0.0);
+        let (mut den, mut outside) = (0.0, 0.0);
         for (i, (weight_y, wy)) in y_windows[..blended].iter().enumerate() {
             for (j, (weight_x, _)) in x_windows[..blended].iter().enumerate() {
                 let weight = weight_y * weight_x;
                 let inside = wy.in_count() * shared.col_inside[j][x];
                 let full = wy.full() * full_x[j];
                 outside += weight * (full - inside);
-                den_x += weight * if border.is_clip() { inside } else { full };
+                den += weight * if border.is_clip() { inside } else { full };
                 weights[i][j] = weight;
             }
         }
-        den[x] = den_x;
-        for ch in 0..channels {
+        for (ch, out) in out_px.iter_mut().enumerate() {
             let at = x * channels + ch;
             let mut num = weights[0][0] * first[at];
             if blended == 2 {
@@ -280,18 +396,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
             if let Border::Constant(value) = border {
                 num += value * outside;
             }
-            first[at] = num;
-        }
-    }
-    for ((out_px, nums), (&den, &weight)) in out_row
-        .chunks_exact_mut(channels)
-        .zip(first.chunks_exact(channels))
-        .zip(den.iter().zip(planned))
-    {
-        if weight == 0 {
-            for (out, num) in out_px.iter_mut().zip(nums) {
-                *out = T::from_f64(num / den);
-            }
+            *out = T::from_f64(num / den);
         }
     }
 }
@@ -486,7 +591,10 @@ fn filter_others<T: Sample, A: TableValue>(
         fractional.filter(table, geometry, sizes, out_row, &mut plan.weight);
     }
     if plan.weight.contains(&0) {
-        filter_unplanned(table, border, shape, (y, first_col), sizes, out_row, plan, shared);
+        // Sums that the fractional path blends in `f32` (see `FractionalRow`).
+        let small_sums = planned.exact_quotients && T::TYPE.is_integer() && (table as &dyn Any).is::<SummedArea<u32>>();
+        let scratch = (shared, holds_border::<T>(border), small_sums);
+        filter_unplanned(table, border, shape, (y, first_col), sizes, out_row, plan, scratch);
     }
     // The planned pixels: exact rectangle sums first, in a loop of reads
     // alone (every pixel read, planned or not: no branch in the loop), then
@@ -539,15 +647,65 @@ const BLOCK_COLS: usize = 2048;
 /// than the cache (a band of 1026 rows of 15000 `u32` columns is 62 MB). Each block
 /// has a table of those columns alone, so a thread's table stays a few MB
 /// whatever the image's width. Only where every pixel is planned (`Clip`,
-/// no radius at `MAX_EXTENT`), since the pixels outside the plan share work
-/// along whole rows.
-fn column_blocks(border: Border, largest: f32, width: usize, halo: usize) -> usize {
-    let all_planned = border.is_clip() && largest < MAX_EXTENT as f32;
+/// or tables `extended` past the image's edges; no radius at
+/// `MAX_EXTENT`), since the pixels outside the plan share work along whole
+/// rows.
+fn column_blocks(border: Border, extended: bool, largest: f32, width: usize, halo: usize) -> usize {
+    let all_planned = (border.is_clip() || extended) && largest < MAX_EXTENT as f32;
     if all_planned && width > BLOCK_COLS && halo > 0 {
         BLOCK_COLS
     } else {
         width
     }
+}
+
+/// Whether the tables of a strip whose windows reach `halo` rows and
+/// columns are extended past the image's edges by that reach
+/// ([`SummedArea::build_extended`]), for an image of `shape` cut in strips
+/// of `strip` rows: under the borders whose outside positions the table
+/// holds ([`holds_border`]), where the halo is at most the strip's rows and its block's columns, so
+/// that a table holds at most 3 x 3 times the pixels it serves, and where
+/// the table's offsets fit the plans' `i32` ([`Geometry::of`]).
+///
+/// Every window of the strip then lies within its tables, and the plan,
+/// the fractional pass and the runs take every pixel as one rectangle per
+/// window, whatever the border: none is left to the border's prefix-sum
+/// terms (whose `Wrap` rows such a table does not hold as a band does).
+/// Larger reaches (windows far past the image, folding it many times) keep
+/// the tables of the image's rows alone, and the terms.
+fn extends<T: Sample>(border: Border, halo: usize, strip: usize, [height, width, channels]: [usize; 3]) -> bool {
+    let cols = width.min(BLOCK_COLS);
+    let within = halo > 0 && halo <= strip && halo <= cols;
+    let len = (strip + 2 * halo + 1) as u128 * (cols + 2 * halo + 1) as u128 * channels as u128;
+    let columns = (width + halo + 1) as u128 * channels as u128;
+    let fits = len < i32::MAX as u128 && columns < i32::MAX as u128 && Geometry::fits(len as usize, height, width);
+    holds_border::<T>(border) && within && fits
+}
+
+/// The table of the rows of `band` (those of output `rows` and the `halo`
+/// around them) and image columns `cols` with the `halo` around them, of
+/// `input`; `extended`: with the positions past the image's edges that
+/// the halo reaches ([`extends`]).
+fn strip_table<T: Sample, A: TableValue>(
+    input: &ndarray::ArrayView3<'_, T>,
+    border: Border,
+    (rows, band): (&Range<usize>, &Band),
+    cols: Range<usize>,
+    (halo, extended): (usize, bool),
+) -> SummedArea<A> {
+    let (height, width, _) = input.dim();
+    let table_cols = cols.start.saturating_sub(halo)..cols.end.saturating_add(halo).min(width);
+    if !extended {
+        return SummedArea::build_rect(input, band.clone(), table_cols);
+    }
+    let extension = Extension {
+        border,
+        top: halo.saturating_sub(rows.start),
+        bottom: (rows.end + halo).saturating_sub(height),
+        left: halo.saturating_sub(cols.start),
+        right: (cols.end + halo).saturating_sub(width),
+    };
+    SummedArea::build_extended(input, band_rows(rows, halo, height), table_cols, extension)
 }
 
 /// Runs `job` in strips of `strip` output rows, with tables of `A`;
@@ -565,10 +723,18 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         let mut row_buffer = vec![T::default(); width * channels];
         let uniform_sizes = vec![params.size.at(0, 0); width];
         let mut size_buffer = Vec::new();
-        // The largest planned window of the strip: in the image (`Clip`
-        // or inside), of half-width at most the halo.
+        // The largest window sum of the strip that the planned, fractional
+        // and run paths, and the general path's blends of the borders an
+        // extended table holds, read: of half-width at most the halo, in
+        // the image (`Clip`), or whole for the other borders (a `Constant`
+        // that a table holds is a sample).
         let span = 2.0 * halo as f64 + 1.0;
-        let largest_weight = span.min(height as f64) * span.min(width as f64);
+        let largest_weight = if !params.border.is_clip() {
+            span * span
+        } else {
+            span.min(height as f64) * span.min(width as f64)
+        };
+        let extended = extends::<T>(params.border, halo, strip, shape);
         let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
         let mut scratch = RowScratch::<A>::new(exact_quotients);
         let mut non_finite = false;
@@ -576,12 +742,12 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
         // table of its columns and the halo on both sides, and each
         // block's rows in order; a row or block that is not one slice of
         // the output goes through `row_buffer`.
-        let block = column_blocks(params.border, largest, width, halo);
+        let block = column_blocks(params.border, extended, largest, width, halo);
         for first_col in (0..width).step_by(block.max(1)) {
             let cols = first_col..(first_col + block).min(width);
             // Whole rows where the block is the row.
-            let table_cols = cols.start.saturating_sub(halo)..cols.end.saturating_add(halo).min(width);
-            let table = SummedArea::<A>::build_rect(&input, band.clone(), table_cols);
+            let table: SummedArea<A> =
+                strip_table(&input, params.border, (&rows, &band), cols.clone(), (halo, extended));
             non_finite |= table.has_non_finite();
             let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
                 let cols = first_col..first_col + out_row.len() / channels.max(1);
@@ -643,13 +809,22 @@ fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>
 
 /// Output rows per strip, and the table element that keeps every strip's
 /// table exact for an image of `height` x `width` whose windows reach
-/// `halo` rows: the narrowest that holds the band's total (its rows times
-/// `width` times the sample maximum), so that no entry wraps and any
-/// integer combination of entries is exact; `None` beyond `u64`.
-fn table_kind<T: Sample>(height: usize, width: usize, halo: usize) -> (usize, Option<TableKind>) {
+/// `halo` rows, under `border`: the narrowest that holds the band's total
+/// (its rows times `width` times the sample maximum, or the samples of an
+/// extended table, [`extends`]), so that no entry wraps and any integer
+/// combination of entries is exact; `None` beyond `u64`.
+fn table_kind<T: Sample>(height: usize, width: usize, halo: usize, border: Border) -> (usize, Option<TableKind>) {
     let strip = strip_rows(height, halo);
     let band = (strip + 2 * halo).min(height);
-    (strip, TableKind::for_sum::<T>(band as u128 * width as u128))
+    let mut samples = band as u128 * width as u128;
+    if !border.is_clip() {
+        // A strip's halo is at most the image's; an extended one at most
+        // the strip's rows and block's columns.
+        let cols = width.min(BLOCK_COLS);
+        let reach = halo.min(strip).min(cols) as u128;
+        samples = samples.max((strip as u128 + 2 * reach) * (cols as u128 + 2 * reach));
+    }
+    (strip, TableKind::for_sum::<T>(samples))
 }
 
 impl Filter for Integral {
@@ -669,7 +844,7 @@ impl Filter for Integral {
         // The map's row maxima from validation: the whole image's halo and each strip's.
         let maxima = job.row_maxima();
         let halo = (BoxTaps::new(job.largest_size()).extent() as usize).min(height);
-        let (strip, kind) = table_kind::<T>(height, width, halo);
+        let (strip, kind) = table_kind::<T>(height, width, halo, job.params().border);
         match kind {
             Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, maxima),
             Some(TableKind::U32) => run_with::<T, u32>(job, out, strip, maxima),
@@ -782,9 +957,140 @@ mod tests {
         assert!(taken * 8 > pixels, "runs took {taken} of {pixels} pixels");
     }
 
+    /// Every row of `image` (one strip of all its rows) from a table
+    /// extended past the image's edges and from one of the image's rows
+    /// alone (whose windows past an edge take the border's terms), with
+    /// and without runs; returns the extended rows and the others.
+    fn rows_both_ways<T: Sample, A: TableValue>(
+        image: &Array3<T>,
+        sizes: &[Vec<f32>],
+        border: Border,
+        exact: bool,
+    ) -> [Vec<Vec<T>>; 2] {
+        let shape = [image.shape()[0], image.shape()[1], image.shape()[2]];
+        let [height, width, channels] = shape;
+        let largest = sizes.iter().flatten().fold(0.0f32, |m, &s| m.max(s));
+        let halo = BoxTaps::new(largest).extent() as usize;
+        let rows = 0..height;
+        assert!(
+            extends::<T>(border, halo, height, shape),
+            "{shape:?} halo {halo} is not extended"
+        );
+        let band = Band::of(&rows, halo, height, border);
+        [true, false].map(|extended| {
+            let table: SummedArea<A> = strip_table(&image.view(), border, (&rows, &band), 0..width, (halo, extended));
+            let mut out = Vec::new();
+            for (y, row_sizes) in sizes.iter().enumerate() {
+                for off in [false, true] {
+                    let mut scratch = RowScratch::<A>::new(exact);
+                    scratch.runs.off = off;
+                    let mut out_row = vec![T::default(); width * channels];
+                    let at = RowAt {
+                        table: &table,
+                        border,
+                        shape,
+                        y,
+                        first_col: 0,
+                        next_map: &[],
+                    };
+                    filter_row(at, row_sizes, &mut out_row, &mut scratch);
+                    out.push(out_row);
+                }
+            }
+            out
+        })
+    }
+
+    /// Windows past every edge of small images (sides down to 1, several
+    /// channels), of whole and fractional radii up to the largest an
+    /// extended table takes (the image's side): a table extended past the
+    /// edges gives the bits of the border's terms (or of the constant's
+    /// product) for integer samples (fractional radii blended alike by
+    /// both), and floats within a rounding of them.
+    #[test]
+    fn extended_tables_give_the_border_terms_means() {
+        let mut numbers = crate::test_numbers(0x7f4a_7c15_9e37_79b9);
+        for case in 0..36usize {
+            let (height, width) = match case % 4 {
+                0 => (1, 1 + (numbers() % 40) as usize),
+                1 => (1 + (numbers() % 40) as usize, 1),
+                _ => (1 + (numbers() % 30) as usize, 1 + (numbers() % 30) as usize),
+            };
+            let channels = 1 + case % 4;
+            let limit = height.min(width);
+            // The largest radius whose windows the table holds, whole or not.
+            let largest = limit as f32 - if case % 2 == 0 { 0.0 } else { 0.5 };
+            let mut sizes: Vec<Vec<f32>> = (0..height)
+                .map(|_| {
+                    (0..width)
+                        .map(|_| match numbers() % 3 {
+                            0 => (numbers() % limit as u64) as f32,
+                            1 => (numbers() % (4 * limit as u64)) as f32 / 4.0,
+                            _ => largest,
+                        })
+                        .collect()
+                })
+                .collect();
+            sizes[0][0] = largest;
+            let image = Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 256) as u8);
+            let wide_image = image.mapv(|v| v as u16 * 257);
+            let float_image = image.mapv(|v| v as f32 / 7.0 - 3.0);
+            let borders = [
+                Border::Replicate,
+                Border::Reflect,
+                Border::Symmetric,
+                Border::Wrap,
+                Border::Constant(7.0),
+            ];
+            for border in borders {
+                let what = format!("{height} x {width} x {channels} {border:?}");
+                let [extended, terms] = rows_both_ways::<u8, u32>(&image, &sizes, border, true);
+                assert_eq!(extended, terms, "u8 {what}");
+                let [extended, terms] = rows_both_ways::<u8, u64>(&image, &sizes, border, false);
+                assert_eq!(extended, terms, "u8 in u64 tables {what}");
+                let [extended, terms] = rows_both_ways::<u16, u32>(&wide_image, &sizes, border, true);
+                assert_eq!(extended, terms, "u16 {what}");
+                // Float tables hold no constant.
+                if !border.reads_outside() {
+                    continue;
+                }
+                let [extended, terms] = rows_both_ways::<f32, f64>(&float_image, &sizes, border, false);
+                let close = extended
+                    .iter()
+                    .flatten()
+                    .zip(terms.iter().flatten())
+                    .all(|(a, b)| (a - b).abs() <= 1e-5);
+                assert!(close, "f32 {what}: {extended:?} against {terms:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn tables_extend_up_to_the_strip_and_block() {
+        let shape = [100, 3000, 3];
+        // Within the strip's rows and the block's columns.
+        assert!(extends::<u8>(Border::Replicate, 64, 64, shape));
+        assert!(!extends::<u8>(Border::Replicate, 65, 64, shape));
+        assert!(extends::<f32>(Border::Wrap, 40, 100, [100, 40, 1]));
+        assert!(!extends::<f32>(Border::Wrap, 41, 100, [100, 40, 1]));
+        assert!(!extends::<u8>(Border::Reflect, 0, 64, shape));
+        // The borders that read no image pixel outside keep their tables.
+        assert!(!extends::<u8>(Border::Clip, 10, 64, shape));
+        // A constant that is a sample of an integer type is held.
+        assert!(extends::<u8>(Border::Constant(255.0), 10, 64, shape));
+        assert!(extends::<u16>(Border::Constant(0.0), 10, 64, shape));
+        assert!(!extends::<u8>(Border::Constant(256.0), 10, 64, shape));
+        assert!(!extends::<u8>(Border::Constant(-1.0), 10, 64, shape));
+        assert!(!extends::<u16>(Border::Constant(1.5), 10, 64, shape));
+        assert!(!extends::<f32>(Border::Constant(1.0), 10, 64, shape));
+        // Offsets past i32 keep the image's tables too.
+        assert!(extends::<f64>(Border::Symmetric, 400, 512, [1 << 20, 1 << 20, 4]));
+        assert!(!extends::<f64>(Border::Symmetric, 400, 512, [1 << 20, 1 << 30, 1]));
+    }
+
     #[test]
     fn table_kind_switches_at_the_documented_limits() {
-        let kind = |h, w, halo| table_kind::<u8>(h, w, halo).1;
+        let kind = |h, w, halo| table_kind::<u8>(h, w, halo, Border::Clip).1;
         // Windows over the whole image: the band is the image.
         assert_eq!(kind(4096, 4112, 4096), Some(TableKind::U32));
         assert_eq!(kind(4096, 4113, 4096), Some(TableKind::U64));
@@ -792,15 +1098,42 @@ mod tests {
         assert_eq!(kind(1, 72_340_172_838_076_673, 0), Some(TableKind::U64));
         assert_eq!(kind(1, 72_340_172_838_076_674, 0), None);
         assert_eq!(kind(1 << 30, 1 << 30, 1 << 30), None);
-        let kind16 = |h, w, halo| table_kind::<u16>(h, w, halo).1;
+        let kind16 = |h, w, halo| table_kind::<u16>(h, w, halo, Border::Clip).1;
         assert_eq!(kind16(1, 65_537, 0), Some(TableKind::U32));
         assert_eq!(kind16(1, 65_538, 0), Some(TableKind::U64));
         assert_eq!(kind16(1, 281_479_271_743_489, 0), Some(TableKind::U64));
         assert_eq!(kind16(1, 281_479_271_743_490, 0), None);
         assert_eq!(kind16(1 << 24, 1 << 24, 1 << 24), Some(TableKind::U64));
         // A small radius: strips of 64 rows plus 2 x 10 halo rows, whatever the height.
-        assert_eq!(table_kind::<u16>(100_000, 780, 10), (64, Some(TableKind::U32)));
-        assert_eq!(table_kind::<u16>(100_000, 781, 10), (64, Some(TableKind::U64)));
-        assert_eq!(table_kind::<f32>(1 << 30, 1 << 30, 1 << 30).1, Some(TableKind::Float));
+        assert_eq!(
+            table_kind::<u16>(100_000, 780, 10, Border::Clip),
+            (64, Some(TableKind::U32))
+        );
+        assert_eq!(
+            table_kind::<u16>(100_000, 781, 10, Border::Clip),
+            (64, Some(TableKind::U64))
+        );
+        assert_eq!(
+            table_kind::<f32>(1 << 30, 1 << 30, 1 << 30, Border::Clip).1,
+            Some(TableKind::Float)
+        );
+        // Borders that read outside count an extended table's samples:
+        // strips of 64 + 2 x 10 rows of the width + 2 x 10 columns
+        // (65_537 u16 samples fit u32).
+        assert_eq!(
+            table_kind::<u16>(100_000, 760, 10, Border::Reflect),
+            (64, Some(TableKind::U32))
+        );
+        assert_eq!(
+            table_kind::<u16>(100_000, 761, 10, Border::Reflect),
+            (64, Some(TableKind::U64))
+        );
+        assert_eq!(table_kind::<u16>(64, 761, 10, Border::Wrap).1, Some(TableKind::U64));
+        // Wide images: a block's columns, not the width (84 x 200_000 u8
+        // samples fit u32, and 84 x (2048 + 20) too).
+        assert_eq!(
+            table_kind::<u8>(100_000, 200_000, 10, Border::Wrap).1,
+            Some(TableKind::U32)
+        );
     }
 }

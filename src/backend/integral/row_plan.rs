@@ -1,7 +1,8 @@
 //! The plan of one output row for the common case: every pixel whose window
 //! is a single rectangle of the table (integer radius, and the window inside
-//! the image or clipped by `Border::Clip`) gets its four corner offsets and
-//! its weight; the others are marked for the general path.
+//! the image or clipped by `Border::Clip`, or inside the positions an
+//! extended table holds past the image's edges) gets its four corner
+//! offsets and its weight; the others are marked for the general path.
 //!
 //! Computing the plan apart from the table reads keeps the loop that reads
 //! small, so many reads are in flight at once. The plan has a scalar and a
@@ -19,8 +20,6 @@ use crate::table::{SummedArea, TableValue};
 pub(crate) struct Geometry {
     /// Output row.
     pub y: i32,
-    pub height: i32,
-    pub width: i32,
     pub channels: i32,
     /// Image column of the plan's first pixel (a row's plan may cover a
     /// block of its columns).
@@ -35,10 +34,12 @@ pub(crate) struct Geometry {
     pub col_origin: i32,
     /// Windows that leave the image are clipped (Border::Clip).
     pub clip: bool,
-    /// The first and last image prefix row whose table rows lie one after
-    /// another from offset 0: plans clamp every window end to them.
+    /// The first and last prefix row (a position of the image's axis, or
+    /// of the border-extended axis for an extended table) whose table rows
+    /// lie one after another from offset 0: plans clamp every window end
+    /// to them, and a window within them is one rectangle of the table.
     pub table_rows: (i32, i32),
-    /// The first and last image prefix column of the table, likewise.
+    /// The first and last prefix column of the table, likewise.
     pub table_cols: (i32, i32),
 }
 
@@ -53,23 +54,28 @@ impl Geometry {
         clip: bool,
     ) -> Option<Self> {
         let [height, width, channels] = shape;
-        // Image columns times channels too: a table of a block of columns
-        // may be far shorter than a row of the image.
-        let columns_fit = (width as u64 + 1) * (channels as u64) < i32::MAX as u64;
-        if !(Self::fits(table.values().len(), height, width) && columns_fit) {
+        // Column positions times channels too: a table of a block of
+        // columns may be far shorter than a row of the image, and an
+        // extended table's columns reach past the image's.
+        let column_fits = |col: i64| (col.unsigned_abs() + 1) * (channels as u64) < i32::MAX as u64;
+        let columns_fit = [width as i64, table.first_col(), table.last_col()]
+            .into_iter()
+            .all(column_fits);
+        let rows_fit = [table.first_row(), table.last_row()]
+            .into_iter()
+            .all(|row| row.unsigned_abs() < i32::MAX as u64);
+        if !(Self::fits(table.values().len(), height, width) && columns_fit && rows_fit) {
             return None;
         }
         let geometry = Geometry {
             y: y as i32,
-            height: height as i32,
-            width: width as i32,
             channels: channels as i32,
             first_col: first_col as i32,
             first_row: table.first_row() as i32,
             row_stride: table.row_stride() as i32,
-            col_origin: (table.first_col() * channels) as i32,
+            col_origin: (table.first_col() * channels as i64) as i32,
             clip,
-            table_rows: (table.first_row() as i32, table.last_near_row() as i32),
+            table_rows: (table.first_row() as i32, table.last_row() as i32),
             table_cols: (table.first_col() as i32, table.last_col() as i32),
         };
         // The table holds every entry up to the last one a plan may read.
@@ -299,8 +305,6 @@ mod tests {
                         for first_col in [0, width / 3] {
                             let geometry = Geometry {
                                 y,
-                                height,
-                                width: width as i32,
                                 channels,
                                 first_col: first_col as i32,
                                 first_row,

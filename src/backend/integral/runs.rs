@@ -1,7 +1,9 @@
 //! Runs of a row: consecutive pixels whose radii share the whole part n
 //! (all integer or all fractional) and whose widest windows (n + 1 for a
-//! fractional radius, n for an integer one) lie within the image's columns
-//! (and rows, unless `Clip` clips them). A run's windows use the same prefix rows, and their
+//! fractional radius, n for an integer one) lie within the table's columns
+//! (and rows, unless `Clip` clips them): the image's, or for an extended
+//! table the positions it holds past the image's edges too. A run's
+//! windows use the same prefix rows, and their
 //! prefix columns advance one pixel per pixel, so its window sums are
 //! differences of table row segments: no offsets per pixel to plan, and
 //! with `u32` tables of one channel, 8 pixels per step with `wide`. A smooth
@@ -65,12 +67,15 @@ impl RunWindows {
         let Run {
             start, n, fractional, ..
         } = run;
-        let (y, height, channels) = (g.y as i64, g.height as i64, g.channels as usize);
+        let (y, channels) = (g.y as i64, g.channels as usize);
         let row = |r: i64| ((r - g.first_row as i64) * g.row_stride as i64) as usize;
-        let (top, bottom) = ((y - n).max(0), (y + n + 1).min(height));
+        // Clamped to the table's rows: `Clip` clips there (the table holds
+        // every in-image row of the strip's windows); other windows lie within.
+        let (first, last) = (g.table_rows.0 as i64, g.table_rows.1 as i64);
+        let (top, bottom) = ((y - n).max(first), (y + n + 1).min(last));
         // An integer run reads no n + 1 window: its rows are the n window's.
         let wide = i64::from(fractional);
-        let (wide_top, wide_bottom) = ((y - n - wide).max(0), (y + n + 1 + wide).min(height));
+        let (wide_top, wide_bottom) = ((y - n - wide).max(first), (y + n + 1 + wide).min(last));
         let left = g.col_offset(g.first_col + start as i32 - n as i32) as usize;
         let right = left + (2 * n as usize + 1) * channels;
         let wide_cols = [left - wide as usize * channels, right + wide as usize * channels];
@@ -251,7 +256,7 @@ impl Run {
         } else {
             sizes.simd_eq(n)
         };
-        last_col + reach < g.width as i64 && same.all()
+        last_col + reach < g.table_cols.1 as i64 && same.all()
     }
 
     /// Whether the run is kept: short runs are left to the other paths,
@@ -270,7 +275,7 @@ impl Run {
 
 /// The run key of the 8 pixels from `x` on, of `sizes`: 2 n + 1 for a
 /// fractional radius, 2 n for an integer one, or -1 where the pixel cannot
-/// be in a run (its widest window, n + 1 or n, leaves the image's columns,
+/// be in a run (its widest window, n + 1 or n, leaves the table's columns,
 /// or rows unless `Clip`; or its size is past [`MAX_EXTENT`], or NaN).
 /// Exact in `i32`: n, the image's sides and every position are below 2^30.
 #[inline(always)]
@@ -284,14 +289,16 @@ fn run_keys(g: &Geometry, x: usize, sizes: f32x8) -> i32x8 {
     let reach = n - fractional;
     let cols = i32x8::splat(g.first_col + x as i32) + i32x8::new([0, 1, 2, 3, 4, 5, 6, 7]);
     let minus_one = i32x8::splat(-1);
-    let inside =
-        |centre: i32x8, len: i32| (centre - reach).simd_gt(minus_one) & (centre + reach).simd_lt(i32x8::splat(len));
+    // Positions first..last - 1 (prefix ends first..=last).
+    let inside = |centre: i32x8, (first, last): (i32, i32)| {
+        (centre - reach).simd_gt(i32x8::splat(first - 1)) & (centre + reach).simd_lt(i32x8::splat(last))
+    };
     let rows = if g.clip {
         minus_one
     } else {
-        inside(i32x8::splat(g.y), g.height)
+        inside(i32x8::splat(g.y), g.table_rows)
     };
-    let taken = valid & inside(cols, g.width) & rows;
+    let taken = valid & inside(cols, g.table_cols) & rows;
     // -1 in the lanes not taken.
     ((n + n - fractional) & taken) | (taken ^ minus_one)
 }
@@ -457,8 +464,6 @@ mod tests {
             }
             let geometry = Geometry {
                 y: (numbers() % 20) as i32,
-                height: 20,
-                width: width as i32 + 10,
                 channels: 1,
                 first_col: 10,
                 first_row: 0,
