@@ -21,7 +21,7 @@ use wide::{f32x8, f64x4, i32x8};
 
 use super::fractional::{blend_small, blend_small_x8, blend_wide};
 use super::row_plan::Geometry;
-use crate::arch::Portable;
+use crate::arch::{Isa, Portable, avx512_copy};
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
 use crate::quotient::{quotient, quotient_lanes};
@@ -151,6 +151,7 @@ impl RowRuns {
         let small = exact_quotients && T::TYPE.is_integer();
         let channels = geometry.channels as usize;
         let table: &dyn Any = table;
+        let isa = Isa::detect();
         for &run in &self.runs {
             let windows = RunWindows::of(run, geometry);
             let run_sizes = &sizes[run.start..run.end];
@@ -163,15 +164,11 @@ impl RowRuns {
                 &self.sample_sizes
             };
             let out = &mut out_row[run.start * channels..run.end * channels];
-            match (
-                table.downcast_ref::<SummedArea<u32>>(),
-                table.downcast_ref::<SummedArea<f64>>(),
-            ) {
-                (Some(table), _) if small => means_small(&windows, table.values(), sample_sizes, out),
-                (_, Some(table)) => means_float(&windows, table.values(), sample_sizes, out),
+            match table.downcast_ref::<SummedArea<u32>>() {
+                Some(table) if small => means_small_for(isa, &windows, table.values(), sample_sizes, out),
                 _ => {
                     let table = table.downcast_ref::<SummedArea<A>>().expect("the table's own type");
-                    means_wide(&windows, table.values(), sample_sizes, out, 0)
+                    means_float_for(isa, &windows, table.values(), sample_sizes, out)
                 }
             }
         }
@@ -334,12 +331,63 @@ fn run_corners<'v, A>(windows: &RunWindows, values: &'v [A], len: usize) -> [[&'
     ]
 }
 
+/// [`means_small`] for the instruction sets of `isa`: in a copy compiled
+/// for AVX-512 where `isa` calls for it (`wide`'s vectors of a portable
+/// build are 128 bits wide, which that copy may join).
+fn means_small_for<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx512_copy() {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+        return unsafe { means_small_avx512(windows, values, sizes, out) };
+    }
+    let _ = isa;
+    means_small(windows, values, sizes, out)
+}
+
+avx512_copy! {
+    /// [`means_small`] compiled for AVX-512.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 (an [`Isa`] with it).
+    unsafe fn means_small_avx512<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+        means_small(windows, values, sizes, out)
+    }
+}
+
+/// [`means_float`] for the instruction sets of `isa`, as [`means_small_for`].
+fn means_float_for<T: Sample, A: TableValue>(
+    isa: Isa,
+    windows: &RunWindows,
+    values: &[A],
+    sizes: &[f32],
+    out: &mut [T],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx512_copy() {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+        return unsafe { means_float_avx512(windows, values, sizes, out) };
+    }
+    let _ = isa;
+    means_float(windows, values, sizes, out)
+}
+
+avx512_copy! {
+    /// [`means_float`] compiled for AVX-512.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 (an [`Isa`] with it).
+    unsafe fn means_float_avx512<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
+        means_float(windows, values, sizes, out)
+    }
+}
+
 /// The run's samples `out` (channels interleaved) from a `u32` table whose
 /// window sums stay below 2^31, for integer samples; `sizes`: the size of
 /// each sample's pixel. 8 samples at a time with `wide`, the rest one by
 /// one, the same values: every lane's window is the same rectangle moved
 /// along the row, so the channel count changes nothing but which size
 /// each lane reads.
+#[inline(always)]
 fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
     let run = windows.run;
     let len = out.len();
@@ -389,22 +437,29 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
     }
 }
 
-/// The run's samples `out` from an `f64` table (float samples); `sizes`:
-/// the size of each sample's pixel. 4 samples at a time with `wide`, each
-/// lane the operations of [`means_wide`] in its order (so the same bits),
-/// the rest by [`means_wide`].
-fn means_float<T: Sample>(windows: &RunWindows, values: &[f64], sizes: &[f32], out: &mut [T]) {
+/// The run's samples `out` from any table, with the `f64` arithmetic of
+/// [`means_wide`] (float samples, and integer window sums past the exact
+/// `u32` quotients); `sizes`: the size of each sample's pixel. 4 samples at
+/// a time: each window sum in the table's type, exact, then as `f64`
+/// lanes with `wide`, each lane the operations of [`means_wide`] in its
+/// order (so the same bits); the rest by [`means_wide`].
+#[inline(always)]
+fn means_float<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
     let run = windows.run;
     let len = out.len();
     let whole = len / 4 * 4;
     let corners = run_corners(windows, values, len);
-    let lanes = |v: &[f64], i: usize| f64x4::from(<[f64; 4]>::try_from(&v[i..i + 4]).expect("4 lanes"));
-    let sum_x4 =
-        |[br, bl, tr, tl]: &[&[f64]; 4], i: usize| (lanes(br, i) - lanes(bl, i)) - (lanes(tr, i) - lanes(tl, i));
+    let sum_x4 = |[br, bl, tr, tl]: &[&[A]; 4], i: usize| {
+        // Slices of 4: one bounds check per corner, none per lane.
+        let [br, bl, tr, tl] = [br, bl, tr, tl].map(|corner| &corner[i..i + 4]);
+        f64x4::from(std::array::from_fn::<f64, 4, _>(|k| {
+            br[k].sub(bl[k]).sub(tr[k].sub(tl[k])).to_f64()
+        }))
+    };
     let weight = f64x4::splat(windows.weight() as f64);
     let [rows, wide_rows, cols, wide_cols] = windows.counts.map(|c| f64x4::splat(c as f64));
     let (n, one, zero) = (run.n as f32, f64x4::splat(1.0), f64x4::splat(0.0));
-    let line = cache::line_elements::<f64>();
+    let line = cache::line_elements::<A>();
     for i in (0..whole).step_by(4) {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
@@ -583,8 +638,10 @@ mod tests {
                         .map(|o| o.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
                     assert_eq!(bits[0], bits[1], "f64 {run:?} channels {channels}");
                 } else {
-                    means_small(&windows, u8_table.values(), &sizes, &mut bytes[0]);
+                    means_float(&windows, u8_table.values(), &sizes, &mut bytes[0]);
                     means_wide(&windows, u8_table.values(), &sizes, &mut bytes[1], 0);
+                    assert_eq!(bytes[0], bytes[1], "u32 f64 {run:?} channels {channels}");
+                    means_small(&windows, u8_table.values(), &sizes, &mut bytes[0]);
                     // The f32 blend may differ by one step from the f64 one.
                     let close = bytes[0]
                         .iter()
