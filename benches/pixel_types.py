@@ -113,7 +113,7 @@ def numba_sat():
         return None
 
     @numba.njit(parallel=True, cache=False)
-    def blur(image, radius, out):
+    def blur(image, radius, out, integer):
         h, w, c = image.shape
         table = np.zeros((h + 1, w + 1, c), dtype=np.float64)
         for y in numba.prange(h):
@@ -126,7 +126,6 @@ def numba_sat():
             for y in range(h):
                 for ch in range(c):
                     table[y + 1, x, ch] += table[y, x, ch]
-        integer = np.issubdtype(out.dtype, np.integer)
         for y in numba.prange(h):
             for x in range(w):
                 r = radius[y, x]
@@ -147,11 +146,13 @@ def numba_mpx_per_s(sat, image: np.ndarray, radius: np.ndarray, threads: int, re
     numba.set_num_threads(threads)
     image3 = image.reshape(image.shape[0], image.shape[1], -1)
     out = np.empty_like(image3)
-    blur(image3[:8, :8], radius[:8, :8], out[:8, :8])  # compile outside the timing
+    # Numba cannot type `np.integer` inside the function: the flag comes in.
+    integer = bool(np.issubdtype(out.dtype, np.integer))
+    blur(image3[:8, :8], radius[:8, :8], out[:8, :8], integer)  # compile outside the timing
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        blur(image3, radius, out)
+        blur(image3, radius, out, integer)
         best = min(best, time.perf_counter() - start)
     return image.shape[0] * image.shape[1] / 1e6 / best
 
