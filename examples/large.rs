@@ -1,5 +1,6 @@
 //! A very large image: makes an N x N (default 15000 x 15000) gray `u8`
-//! image and a smooth radius map 0..128 in code, blurs it with a box
+//! image (`--u16`: `u16`; `--channels C`: C channels) and a smooth radius
+//! map 0..128 in code, blurs it with a box
 //! (`Auto`, `Clip`; `--gaussian`: the map as sigma, `IteratedBox`) twice,
 //! into a new output buffer and again into the same one (as a collection
 //! of images reuses it), and prints both times, throughput, the bytes moved
@@ -15,15 +16,34 @@
 //! cargo run --release --example large -- --random           # uniform random integer radii 1..=256
 //! cargo run --release --example large -- --uniform 16       # one radius for the image (`RunningSum`)
 //! cargo run --release --example large -- --rounds 7         # 6 reused-buffer runs: median and fastest
+//! cargo run --release --example large -- --channels 3        # u8 RGB
+//! cargo run --release --example large -- --u16               # u16 gray
 //! ```
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use ndarray::Array2;
-use varblur::{Auto, Filter, Kernel, Params, Size};
+use ndarray::{Array2, Array3};
+use varblur::{Auto, Error, Filter, Kernel, Params, Sample, Size};
 
-const USAGE: &str = "usage: large [--size N] [--threads N] [--rounds N (>= 2)] [--integer] [--u8-map] [--gaussian] [--random] [--uniform R]";
+const USAGE: &str = "usage: large [--size N] [--threads N] [--rounds N (>= 2)] [--integer] [--u8-map] [--gaussian] [--random] [--uniform R] [--u16] [--channels C]";
+
+/// Blurs `image` with `params` into `out` `rounds` times; the seconds of each.
+fn blur_rounds<T: Sample>(
+    pool: &rayon::ThreadPool,
+    image: &Array3<T>,
+    params: &Params<'_>,
+    out: &mut Array3<T>,
+    rounds: usize,
+) -> Result<Vec<f64>, Error> {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            pool.install(|| Auto.apply_into(image.view(), params, out.view_mut()))?;
+            Ok(start.elapsed().as_secs_f64())
+        })
+        .collect()
+}
 
 /// Peak resident memory of this process, from /proc/self/status (Linux).
 fn peak_memory_mb() -> Option<f64> {
@@ -58,10 +78,18 @@ fn main() -> ExitCode {
     let mut random = false;
     let mut uniform = None;
     let mut kernel = Kernel::Box;
+    let mut wide_samples = false;
+    let mut channels = 1usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
-            "--size" | "--threads" | "--rounds" => args.next().and_then(|v| v.parse::<usize>().ok()).filter(|&v| v > 0),
+            "--u16" => {
+                wide_samples = true;
+                continue;
+            }
+            "--size" | "--threads" | "--rounds" | "--channels" => {
+                args.next().and_then(|v| v.parse::<usize>().ok()).filter(|&v| v > 0)
+            }
             "--integer" => {
                 integer = true;
                 continue;
@@ -92,6 +120,7 @@ fn main() -> ExitCode {
             ("--size", Some(v)) => size = v,
             ("--threads", Some(v)) => threads = Some(v),
             ("--rounds", Some(v)) if v >= 2 => rounds = v,
+            ("--channels", Some(v)) if v <= varblur::MAX_CHANNELS => channels = v,
             _ => {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
@@ -111,7 +140,9 @@ fn main() -> ExitCode {
         .build()
         .expect("thread pool");
     let n = size;
-    let image = Array2::from_shape_fn((n, n), |(y, x)| ((x * 7 + y * 13 + (x * y) % 31) % 256) as u8);
+    // The same pattern in every channel, shifted per channel; `u16`
+    // spreads it over the type's range.
+    let pattern = |y: usize, x: usize, c: usize| (x * 7 + y * 13 + (x * y) % 31 + c * 85) % 256;
     // A smooth distance-like map: 0 on a diagonal band, growing to 128.
     // Or (`--random`) a uniform random integer radius 1..=256 per pixel
     // (a hash of the position): every window read is a jump.
@@ -152,21 +183,25 @@ fn main() -> ExitCode {
         (None, false) => 4.0,
     };
     let params = Params::new(kernel, size);
-    let mut out = Array2::<u8>::zeros((n, n));
     // Into a new output buffer, whose pages the system maps on the first
     // write (a measurable part of the time on some machines), then
     // (`rounds` - 1 times) into the same buffer again, as a collection of
     // images reuses it.
-    let mut seconds = vec![0.0; rounds];
-    for run_seconds in &mut seconds {
-        let start = Instant::now();
-        let result = pool.install(|| Auto.apply_into(image.view(), &params, out.view_mut()));
-        *run_seconds = start.elapsed().as_secs_f64();
-        if let Err(err) = result {
+    let shape = (n, n, channels);
+    let seconds = if wide_samples {
+        let image = Array3::from_shape_fn(shape, |(y, x, c)| pattern(y, x, c) as u16 * 257);
+        blur_rounds(&pool, &image, &params, &mut Array3::zeros(shape), rounds)
+    } else {
+        let image = Array3::from_shape_fn(shape, |(y, x, c)| pattern(y, x, c) as u8);
+        blur_rounds(&pool, &image, &params, &mut Array3::zeros(shape), rounds)
+    };
+    let seconds = match seconds {
+        Ok(seconds) => seconds,
+        Err(err) => {
             eprintln!("large: {err}");
             return ExitCode::FAILURE;
         }
-    }
+    };
     let first_seconds = seconds[0];
     let in_order: Vec<String> = seconds[1..].iter().map(|s| format!("{s:.3}")).collect();
     let mut reused = seconds[1..].to_vec();
@@ -177,8 +212,10 @@ fn main() -> ExitCode {
     let peak = peak_memory_mb();
     let bandwidth = copy_bandwidth();
     let pixels = (n * n) as f64;
-    // Input (1 byte), size map (4, 1 or, uniform, no bytes) and output (1 byte) per pixel.
-    let data_bytes = pixels * (2.0 + map_bytes);
+    // Input and output (a sample per channel each), size map (4, 1 or,
+    // uniform, no bytes) per pixel.
+    let sample_bytes = if wide_samples { 2.0 } else { 1.0 };
+    let data_bytes = pixels * (2.0 * sample_bytes * channels as f64 + map_bytes);
     let moved = data_bytes / seconds / 1e9;
     let radii_kind = match (uniform, random, integer, u8_map) {
         (Some(_), ..) => "uniform",
@@ -193,7 +230,8 @@ fn main() -> ExitCode {
         None => "0..128".to_string(),
     };
     println!(
-        "image: {n} x {n} u8 gray, {}, Clip, {radii_kind} {} map {range}, threads {}",
+        "image: {n} x {n} {} x {channels}, {}, Clip, {radii_kind} {} map {range}, threads {}",
+        if wide_samples { "u16" } else { "u8" },
         if kernel == Kernel::Box {
             "box"
         } else {

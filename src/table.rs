@@ -10,8 +10,10 @@ use crate::prefix::{self, Summand};
 use crate::sample::Sample;
 use crate::strips::{Band, as_contiguous};
 
-/// An element of a summed-area table: `u32` or `u64` (wrapping, exact while
-/// the table's largest entry fits) for integer samples, `f64` for floats.
+/// An element of a summed-area table: `u32` or `u64` for integer samples
+/// (wrapping: any combination of entries is exact while the table's
+/// largest entry fits, a window sum while that sum fits; see
+/// [`TableKind`]), `f64` for floats.
 pub(crate) trait TableValue: Summand + Send + Sync + Default + 'static {
     /// Accumulator for sums with large coefficients (`i128` or `f64`).
     type Accumulator: Copy + Default;
@@ -88,6 +90,19 @@ impl TableKind {
 }
 
 impl TableKind {
+    /// The narrowest element for a table read only as window sums (each
+    /// the difference of four corners) of up to `window` samples of type
+    /// `T`, however many the table holds, or `None` when even `u64` could
+    /// overflow. Integer entries wrap, so each corner is its true value
+    /// modulo 2^32 (or 2^64), and so is their difference: that difference
+    /// is the true window sum whenever the sum fits, which a window of
+    /// `window` samples at the type's maximum does. Other combinations of
+    /// entries (large coefficients, windows that read pixels outside the
+    /// image) need [`Self::for_sum`] over the whole table.
+    pub(crate) fn for_window<T: Sample>(window: u128) -> Option<TableKind> {
+        Self::for_sum::<T>(window)
+    }
+
     /// The narrowest integer element that holds a count of up to `count`
     /// (a table of 0/1 marks over `count` pixels): `U32` or `U64`.
     pub(crate) fn for_count(count: u128) -> TableKind {

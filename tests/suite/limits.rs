@@ -78,6 +78,57 @@ fn u16_at_the_u32_switch_is_exact() {
     }
 }
 
+#[test]
+fn u16_clip_windows_at_the_u32_window_switch_are_exact() {
+    // `Clip` windows of 255 x 255 pixels at 65535 sum to 4_261_413_375 <=
+    // u32::MAX, so radius 127 (and 126.5, whose n + 1 window is as wide)
+    // keeps `Integral`'s tables u32, whose entries wrap over a band of 300
+    // x 300 pixels; 127.5 and 128 need 257 x 257 pixels, past u32.
+    assert!(255u64 * 255 * 65535 <= u32::MAX as u64);
+    assert!(257u64 * 257 * 65535 > u32::MAX as u64);
+    for radius in [126.0, 126.5, 127.0, 127.5, 128.0] {
+        assert_all_max::<u16>(300, 300, Border::Clip, radius);
+    }
+}
+
+#[test]
+fn u16_clip_bands_past_u32_agree_with_naive() {
+    // Bands of more than 65_537 pixels (entries past u32::MAX, wrapping)
+    // with small windows: the runs (a map of long stretches of one
+    // radius, whole and fractional), the row plan and the fractional pass
+    // (random radii), one and three channels, a strided view.
+    let mut state = 0x6a09_e667_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for (shape, row_step) in [([3, 30_000, 1], 1), ([2, 17_000, 3], 2)] {
+        let [height, width, channels] = shape;
+        let count = height * row_step * width * channels;
+        let samples: Vec<f64> = (0..count).map(|i| (noise(i) * 65536.0).floor()).collect();
+        let stretches = (0..height * width).map(|i| ((i % width) / 200 % 9) as f32 * 0.75);
+        let random = (0..height * width).map(|_| (next() % 41) as f32 / 4.0);
+        for size in [stretches.collect(), random.collect()].map(CaseSize::Map) {
+            let case = Case {
+                sample: SampleType::U16,
+                kernel: Kernel::Box,
+                border: Border::Clip,
+                shape,
+                row_step,
+                col_step: 1,
+                reversed: false,
+                samples: samples.clone(),
+                size,
+            };
+            if let Err(failure) = check_case(&Backend::ALL, &case, None) {
+                panic!("{failure}");
+            }
+        }
+    }
+}
+
 /// Radii on both sides of `RunningSum`'s switches for windows that leave
 /// the image ((2n + 3)^2 positions): u32 to u64, and u64 to f64.
 const U8_RADII: [f32; 7] = [2050.0, 2050.5, 2051.0, 134_480_640.0, 134_480_656.0, 1e9, 1e30];

@@ -13,6 +13,7 @@ mod huge_sizes;
 mod iterated_box;
 mod limits;
 mod non_finite;
+mod pixel_types;
 mod size_maps;
 mod threads;
 mod tiles;

@@ -7,7 +7,9 @@
 //! rectangle, as under `Clip`. A fractional radius r = n + f is the blend
 //! (1 - f) box(n) + f box(n + 1) per axis, so a pixel reads up to four
 //! rectangles. Integer samples use integer tables (u32 when the band's
-//! total fits, else u64): window sums are exact. NaN and infinities in
+//! total fits, or with `Clip`, whose windows are read as four corners
+//! alone, when the largest window's total fits; else u64): window sums are
+//! exact. NaN and infinities in
 //! float images stay out of the tables and are counted apart
 //! ([`crate::non_finite`]).
 
@@ -300,8 +302,11 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     let axes = (height, width);
     let bounds = table_bounds(table);
     // The shared radius's terms are kept per column of the whole row, from
-    // the image's prefix columns: a table of them (not extended).
-    let whole_row = first_col == 0 && sizes.len() == width && bounds.1 == (0, width as i64);
+    // the image's prefix columns: a table of them (not extended). Not for
+    // `Clip`: its windows are rectangles of the table, one read each, and
+    // its tables may hold window sums alone ([`clip_table_kind`]), which the
+    // row combinations here would not give exactly.
+    let whole_row = first_col == 0 && sizes.len() == width && bounds.1 == (0, width as i64) && !border.is_clip();
     let Some(size) = shared_size(sizes, plan).filter(|_| whole_row) else {
         for (x, (out_px, &size)) in out_row.chunks_exact_mut(channels).zip(sizes).enumerate() {
             if plan.weight[x] != 0 {
@@ -827,6 +832,18 @@ fn table_kind<T: Sample>(height: usize, width: usize, halo: usize, border: Borde
     (strip, TableKind::for_sum::<T>(samples))
 }
 
+/// The table element for `Clip` windows of half-width up to `extent` in an
+/// image of `height` x `width`: each window is read as the difference of
+/// its four corners (`Clip` reads no pixel outside the image, and its
+/// pixels outside the row plan take their own rectangles, see
+/// `filter_unplanned`), so the narrowest element that holds the largest
+/// window's total is exact ([`TableKind::for_window`]), however large the
+/// band: `u32` for `u16` strips whose windows stay within 255 pixels a side.
+fn clip_table_kind<T: Sample>(height: usize, width: usize, extent: i64) -> Option<TableKind> {
+    let side = |len: usize| (2 * extent.max(0) as u128 + 1).min(len as u128);
+    TableKind::for_window::<T>(side(height) * side(width))
+}
+
 impl Filter for Integral {
     fn name(&self) -> &'static str {
         "integral"
@@ -845,6 +862,11 @@ impl Filter for Integral {
         let maxima = job.row_maxima();
         let halo = (BoxTaps::new(job.largest_size()).extent() as usize).min(height);
         let (strip, kind) = table_kind::<T>(height, width, halo, job.params().border);
+        let kind = if job.params().border.is_clip() {
+            clip_table_kind::<T>(height, width, BoxTaps::new(job.largest_size()).extent())
+        } else {
+            kind
+        };
         match kind {
             Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, maxima),
             Some(TableKind::U32) => run_with::<T, u32>(job, out, strip, maxima),
@@ -1135,5 +1157,20 @@ mod tests {
             table_kind::<u8>(100_000, 200_000, 10, Border::Wrap).1,
             Some(TableKind::U32)
         );
+    }
+
+    #[test]
+    fn clip_table_kind_switches_at_the_largest_window() {
+        // 255 x 255 x 65535 <= u32::MAX < 257 x 257 x 65535, whatever the band.
+        assert_eq!(clip_table_kind::<u16>(100_000, 100_000, 127), Some(TableKind::U32));
+        assert_eq!(clip_table_kind::<u16>(100_000, 100_000, 128), Some(TableKind::U64));
+        // Windows clipped to the image: 1 x 65_537 fits, 1 x 65_538 does not.
+        assert_eq!(clip_table_kind::<u16>(1, 65_537, 1 << 30), Some(TableKind::U32));
+        assert_eq!(clip_table_kind::<u16>(1, 65_538, 1 << 30), Some(TableKind::U64));
+        assert_eq!(clip_table_kind::<u16>(65_537, 1, 1 << 30), Some(TableKind::U32));
+        // u8: 4103 x 4103 x 255 <= u32::MAX < 4105 x 4105 x 255.
+        assert_eq!(clip_table_kind::<u8>(1 << 20, 1 << 20, 2051), Some(TableKind::U32));
+        assert_eq!(clip_table_kind::<u8>(1 << 20, 1 << 20, 2052), Some(TableKind::U64));
+        assert_eq!(clip_table_kind::<f64>(1 << 20, 1 << 20, 2052), Some(TableKind::Float));
     }
 }

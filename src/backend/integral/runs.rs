@@ -6,8 +6,9 @@
 //! windows use the same prefix rows, and their
 //! prefix columns advance one pixel per pixel, so its window sums are
 //! differences of table row segments: no offsets per pixel to plan, and
-//! with `u32` tables of one channel, 8 pixels per step with `wide`. A smooth
-//! radius map is mostly long runs.
+//! vectors of samples with `wide` (8 per step from `u32` tables, 4 from
+//! `f64` tables), whatever the channel count. A smooth radius map is
+//! mostly long runs.
 //!
 //! A run takes integer and fractional radii alike and computes each pixel
 //! with the arithmetic of the path that would take it otherwise (the
@@ -18,11 +19,11 @@
 
 use std::any::Any;
 
-use wide::{f32x8, i32x8};
+use wide::{f32x8, f64x4, i32x8};
 
 use super::fractional::{blend_small, blend_small_x8, blend_wide};
 use super::row_plan::Geometry;
-use crate::arch::Portable;
+use crate::arch::{Isa, Portable, avx512_copy};
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
 use crate::quotient::{quotient, quotient_lanes};
@@ -49,7 +50,6 @@ pub(super) struct Run {
 /// n + 1 windows, and the windows' in-image counts.
 struct RunWindows {
     run: Run,
-    channels: usize,
     rows: [usize; 2],
     wide_rows: [usize; 2],
     cols: [usize; 2],
@@ -82,7 +82,6 @@ impl RunWindows {
         let below = |r: i64| row(r) + g.row_stride as usize;
         RunWindows {
             run,
-            channels,
             rows: [row(top), row(bottom)],
             wide_rows: [row(wide_top), row(wide_bottom)],
             cols: [left, right],
@@ -120,6 +119,9 @@ impl RunWindows {
 #[derive(Default)]
 pub(super) struct RowRuns {
     runs: Vec<Run>,
+    /// A run's sizes, one per sample (each pixel's size once per channel),
+    /// for the vector loops over samples of more than one channel.
+    sample_sizes: Vec<f32>,
     /// Finds no runs: every pixel takes the other paths (tests compare).
     #[cfg(test)]
     pub(super) off: bool,
@@ -152,14 +154,26 @@ impl RowRuns {
     ) -> usize {
         self.find(geometry, sizes, next_map);
         let small = exact_quotients && T::TYPE.is_integer();
+        let channels = geometry.channels as usize;
         let table: &dyn Any = table;
+        let isa = Isa::detect();
         for &run in &self.runs {
             let windows = RunWindows::of(run, geometry);
+            let run_sizes = &sizes[run.start..run.end];
+            let sample_sizes = if channels == 1 {
+                run_sizes
+            } else {
+                self.sample_sizes.clear();
+                let each_channel = run_sizes.iter().flat_map(|&size| std::iter::repeat_n(size, channels));
+                self.sample_sizes.extend(each_channel);
+                &self.sample_sizes
+            };
+            let out = &mut out_row[run.start * channels..run.end * channels];
             match table.downcast_ref::<SummedArea<u32>>() {
-                Some(table) if small => means_small(&windows, table.values(), sizes, out_row),
+                Some(table) if small => means_small_for(isa, &windows, table.values(), sample_sizes, out),
                 _ => {
                     let table = table.downcast_ref::<SummedArea<A>>().expect("the table's own type");
-                    means_wide(&windows, table.values(), sizes, out_row)
+                    means_float_for(isa, &windows, table.values(), sample_sizes, out)
                 }
             }
         }
@@ -303,12 +317,10 @@ fn run_keys(g: &Geometry, x: usize, sizes: f32x8) -> i32x8 {
     ((n + n - fractional) & taken) | (taken ^ minus_one)
 }
 
-/// The run's pixels from a `u32` table whose window sums stay below 2^31,
-/// for integer samples: one channel 8 pixels at a time with `wide`, the
-/// rest one by one, the same values.
-fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out_row: &mut [T]) {
-    let RunWindows { run, channels, .. } = *windows;
-    let len = (run.end - run.start) * channels;
+/// The four corners' table segments of each of a run's windows, from
+/// sample `0` of the run on: rows n / n + 1 by columns n / n + 1, each
+/// `[bottom right, bottom left, top right, top left]`.
+fn run_corners<'v, A>(windows: &RunWindows, values: &'v [A], len: usize) -> [[&'v [A]; 4]; 4] {
     let segment = |at: usize| &values[at..at + len];
     let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2]| {
         [
@@ -318,20 +330,81 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
             segment(top + left),
         ]
     };
-    let corners = [
+    [
         window(windows.rows, windows.cols),
         window(windows.rows, windows.wide_cols),
         window(windows.wide_rows, windows.cols),
         window(windows.wide_rows, windows.wide_cols),
-    ];
+    ]
+}
+
+/// [`means_small`] for the instruction sets of `isa`: in a copy compiled
+/// for AVX-512 where `isa` calls for it (`wide`'s vectors of a portable
+/// build are 128 bits wide, which that copy may join).
+fn means_small_for<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx512_copy() {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+        return unsafe { means_small_avx512(windows, values, sizes, out) };
+    }
+    let _ = isa;
+    means_small(windows, values, sizes, out)
+}
+
+avx512_copy! {
+    /// [`means_small`] compiled for AVX-512.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 (an [`Isa`] with it).
+    unsafe fn means_small_avx512<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+        means_small(windows, values, sizes, out)
+    }
+}
+
+/// [`means_float`] for the instruction sets of `isa`, as [`means_small_for`].
+fn means_float_for<T: Sample, A: TableValue>(
+    isa: Isa,
+    windows: &RunWindows,
+    values: &[A],
+    sizes: &[f32],
+    out: &mut [T],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx512_copy() {
+        // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
+        return unsafe { means_float_avx512(windows, values, sizes, out) };
+    }
+    let _ = isa;
+    means_float(windows, values, sizes, out)
+}
+
+avx512_copy! {
+    /// [`means_float`] compiled for AVX-512.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 (an [`Isa`] with it).
+    unsafe fn means_float_avx512<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
+        means_float(windows, values, sizes, out)
+    }
+}
+
+/// The run's samples `out` (channels interleaved) from a `u32` table whose
+/// window sums stay below 2^31, for integer samples; `sizes`: the size of
+/// each sample's pixel. 8 samples at a time with `wide`, the rest one by
+/// one, the same values: every lane's window is the same rectangle moved
+/// along the row, so the channel count changes nothing but which size
+/// each lane reads.
+#[inline(always)]
+fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+    let run = windows.run;
+    let len = out.len();
+    let corners = run_corners(windows, values, len);
     let sum =
         |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| br[i].wrapping_sub(bl[i]).wrapping_sub(tr[i].wrapping_sub(tl[i]));
     let weight = windows.weight();
     let inverse = 1.0 / weight as f32;
     let n = run.n as f32;
-    let sizes = &sizes[run.start..run.end];
-    let out = &mut out_row[run.start * channels..run.end * channels];
-    let whole = if channels == 1 { len / 8 * 8 } else { 0 };
+    let whole = len / 8 * 8;
     let lanes = |v: &[u32], i: usize| {
         i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(
             v[i..i + 8].try_into().expect("8 lanes"),
@@ -363,7 +436,7 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
         let [a, b, c, d] = &corners;
         let mean = if run.fractional {
             let sums = [sum(a, i), sum(b, i), sum(c, i), sum(d, i)];
-            blend_small(sums, sizes[i / channels] - n, windows.counts)
+            blend_small(sums, sizes[i] - n, windows.counts)
         } else {
             quotient(sum(a, i), weight as u32, inverse)
         };
@@ -371,10 +444,57 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
     }
 }
 
-/// The run's pixels from any table, one sample at a time, with the `f64`
-/// arithmetic of the planned and fractional paths.
-fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out_row: &mut [T]) {
-    let RunWindows { run, channels, .. } = *windows;
+/// The run's samples `out` from any table, with the `f64` arithmetic of
+/// [`means_wide`] (float samples, and integer window sums past the exact
+/// `u32` quotients); `sizes`: the size of each sample's pixel. 4 samples at
+/// a time: each window sum in the table's type, exact, then as `f64`
+/// lanes with `wide`, each lane the operations of [`means_wide`] in its
+/// order (so the same bits); the rest by [`means_wide`].
+#[inline(always)]
+fn means_float<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
+    let run = windows.run;
+    let len = out.len();
+    let whole = len / 4 * 4;
+    let corners = run_corners(windows, values, len);
+    let sum_x4 = |[br, bl, tr, tl]: &[&[A]; 4], i: usize| {
+        // Slices of 4: one bounds check per corner, none per lane.
+        let [br, bl, tr, tl] = [br, bl, tr, tl].map(|corner| &corner[i..i + 4]);
+        f64x4::from(std::array::from_fn::<f64, 4, _>(|k| {
+            br[k].sub(bl[k]).sub(tr[k].sub(tl[k])).to_f64()
+        }))
+    };
+    let weight = f64x4::splat(windows.weight() as f64);
+    let [rows, wide_rows, cols, wide_cols] = windows.counts.map(|c| f64x4::splat(c as f64));
+    let (n, one, zero) = (run.n as f32, f64x4::splat(1.0), f64x4::splat(0.0));
+    let line = cache::line_elements::<A>();
+    for i in (0..whole).step_by(4) {
+        if i % line == 0 {
+            windows.prefetch_next_row(values, i);
+        }
+        let [a, b, c, d] = &corners;
+        let means = if run.fractional {
+            // As `blend_wide`: the edge weight in f32, then in f64.
+            let f = f64x4::from(std::array::from_fn::<f64, 4, _>(|k| (sizes[i + k] - n) as f64));
+            let g = one - f;
+            let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
+            let sums = [sum_x4(a, i), sum_x4(b, i), sum_x4(c, i), sum_x4(d, i)];
+            let num = zero + g * g * sums[0] + g * f * sums[1] + f * g * sums[2] + f * f * sums[3];
+            num / den
+        } else {
+            sum_x4(a, i) / weight
+        };
+        for (out, mean) in out[i..i + 4].iter_mut().zip(means.to_array()) {
+            *out = T::from_f64(mean);
+        }
+    }
+    means_wide(windows, values, sizes, out, whole);
+}
+
+/// The run's samples `out` from sample `from` on, from any table, one
+/// sample at a time, with the `f64` arithmetic of the planned and
+/// fractional paths; `sizes`: the size of each sample's pixel.
+fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T], from: usize) {
+    let run = windows.run;
     let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2], i: usize| {
         let at = |offset: usize| values[offset + i];
         at(bottom + right)
@@ -383,29 +503,20 @@ fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], size
     };
     let weight = windows.weight() as f64;
     let n = run.n as f32;
-    let out = &mut out_row[run.start * channels..run.end * channels];
     let line = cache::line_elements::<A>();
-    for (x, (out_px, &size)) in out
-        .chunks_exact_mut(channels)
-        .zip(&sizes[run.start..run.end])
-        .enumerate()
-    {
-        let f = size - n;
-        for (ch, out) in out_px.iter_mut().enumerate() {
-            let i = x * channels + ch;
-            if i % line == 0 {
-                windows.prefetch_next_row(values, i);
-            }
-            let a = window(windows.rows, windows.cols, i);
-            *out = if !run.fractional {
-                T::from_f64(a.to_f64() / weight)
-            } else {
-                let b = window(windows.rows, windows.wide_cols, i);
-                let c = window(windows.wide_rows, windows.cols, i);
-                let d = window(windows.wide_rows, windows.wide_cols, i);
-                T::from_f64(blend_wide([a, b, c, d], f, windows.counts))
-            };
+    for (i, (out, &size)) in out.iter_mut().zip(sizes).enumerate().skip(from) {
+        if i % line == 0 {
+            windows.prefetch_next_row(values, i);
         }
+        let a = window(windows.rows, windows.cols, i);
+        *out = if !run.fractional {
+            T::from_f64(a.to_f64() / weight)
+        } else {
+            let b = window(windows.rows, windows.wide_cols, i);
+            let c = window(windows.wide_rows, windows.cols, i);
+            let d = window(windows.wide_rows, windows.wide_cols, i);
+            T::from_f64(blend_wide([a, b, c, d], size - n, windows.counts))
+        };
     }
 }
 
@@ -480,5 +591,70 @@ mod tests {
             found += want.len();
         }
         assert!(found > 100, "only {found} runs");
+    }
+
+    /// The vector loops give the bits of their scalar twin, [`means_wide`],
+    /// for every channel count, whole and fractional runs, and run lengths
+    /// that leave a tail of each length.
+    #[test]
+    fn vector_means_equal_the_scalar_means() {
+        use ndarray::Array3;
+        let mut numbers = crate::test_numbers(0x3c6e_f372_fe94_f82b);
+        for case in 0..64usize {
+            let channels = 1 + case % 4;
+            let (height, width) = (9, 40 + (numbers() % 30) as usize);
+            let values = || (numbers() % 65536) as f64;
+            let image = Array3::from_shape_simple_fn((height, width, channels), values);
+            let y = 1 + (numbers() % 7) as usize;
+            let float_table = SummedArea::<f64>::build(&image.mapv(|v| v as f32 / 65535.0).view(), 0..height);
+            let u8_table = SummedArea::<u32>::build(&image.mapv(|v| v as u8).view(), 0..height);
+            let fractional = case % 2 == 1;
+            let n = 1 + (numbers() % 3) as i64;
+            let (start, len) = (4 + (numbers() % 4) as usize, MIN_RUN + (numbers() % 9) as usize);
+            let run = Run {
+                start,
+                end: start + len,
+                n,
+                fractional,
+            };
+            let sizes: Vec<f32> = (0..len * channels)
+                .map(|i| {
+                    n as f32
+                        + if fractional {
+                            (1 + (i / channels) % 7) as f32 / 8.0
+                        } else {
+                            0.0
+                        }
+                })
+                .collect();
+            let shape = [height, width, channels];
+            for (g, float) in [
+                (Geometry::of(&float_table, shape, (y, 0), true), true),
+                (Geometry::of(&u8_table, shape, (y, 0), true), false),
+            ] {
+                let windows = RunWindows::of(run, &g.expect("a small table"));
+                let mut outs = [vec![0.0f32; len * channels], vec![0.0f32; len * channels]];
+                let mut bytes = [vec![0u8; len * channels], vec![0u8; len * channels]];
+                if float {
+                    means_float(&windows, float_table.values(), &sizes, &mut outs[0]);
+                    means_wide(&windows, float_table.values(), &sizes, &mut outs[1], 0);
+                    let bits = outs
+                        .each_ref()
+                        .map(|o| o.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+                    assert_eq!(bits[0], bits[1], "f64 {run:?} channels {channels}");
+                } else {
+                    means_float(&windows, u8_table.values(), &sizes, &mut bytes[0]);
+                    means_wide(&windows, u8_table.values(), &sizes, &mut bytes[1], 0);
+                    assert_eq!(bytes[0], bytes[1], "u32 f64 {run:?} channels {channels}");
+                    means_small(&windows, u8_table.values(), &sizes, &mut bytes[0]);
+                    // The f32 blend may differ by one step from the f64 one.
+                    let close = bytes[0]
+                        .iter()
+                        .zip(&bytes[1])
+                        .all(|(a, b)| a.abs_diff(*b) <= u8::from(fractional));
+                    assert!(close, "u32 {run:?} channels {channels}: {:?}", bytes);
+                }
+            }
+        }
     }
 }
