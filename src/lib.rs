@@ -78,6 +78,17 @@ pub struct ReadmeDoctests;
 
 use ndarray::{Array, ArrayBase, Data};
 
+/// The borders without a parameter (all but `Constant`), for the unit
+/// tests that go through each.
+#[cfg(test)]
+pub(crate) const PLAIN_BORDERS: [Border; 5] = [
+    Border::Clip,
+    Border::Replicate,
+    Border::Reflect,
+    Border::Symmetric,
+    Border::Wrap,
+];
+
 /// A small xorshift generator for the unit tests: the same numbers from the
 /// same seed on every run.
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! smooth / fractional / huge size maps. A new backend is one more line in
 //! `Backend::ALL`.
 
+use crate::common::Numbers;
 use varblur::conformance::{Case, CaseSize, check_case};
 use varblur::conformance::{Options, check};
 use varblur::{Backend, Border, Filter, IteratedBox, Kernel, SampleType};
@@ -77,13 +78,8 @@ fn iterated_box_with_every_box_count_agrees_with_naive() {
 /// border; the exact backends must meet the bounds of `Support::Exact`.
 #[test]
 fn wide_rows_and_radii_past_the_image_agree_with_naive() {
-    let mut state = 0x2545_f491_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut numbers = Numbers(0x2545_f491_u64);
+    let mut next = move || numbers.next();
     for (i, &(height, width, channels)) in [
         (3, 700, 1),
         (5, 260, 3),
@@ -142,13 +138,8 @@ fn wide_rows_and_radii_past_the_image_agree_with_naive() {
 /// infinity in the float images; every border.
 #[test]
 fn tall_images_in_several_strips_agree_with_naive() {
-    let mut state = 0x9e37_79b9_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut numbers = Numbers(0x9e37_79b9_u64);
+    let mut next = move || numbers.next();
     let cases = [
         ((150, 5, 1), SampleType::U8, vec![1.0f32, 2.5, 20.0, 45.5]),
         ((260, 4, 2), SampleType::F32, vec![1.0, 7.25, 40.0]),
@@ -200,13 +191,8 @@ fn tall_images_in_several_strips_agree_with_naive() {
 /// and reversed views; every border and sample type.
 #[test]
 fn windows_at_the_limit_of_extended_tables_agree_with_naive() {
-    let mut state = 0x6a09_e667_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut numbers = Numbers(0x6a09_e667_u64);
+    let mut next = move || numbers.next();
     // (height, width, channels) and radii: the limit is the height (one
     // strip of all rows) or the width, whichever is smaller.
     let cases = [

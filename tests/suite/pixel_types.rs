@@ -5,6 +5,7 @@
 //! images one pixel high or wide. The conformance kit's random shapes are
 //! too narrow for most runs.
 
+use crate::common::Numbers;
 use varblur::conformance::{Case, CaseSize, check_case};
 use varblur::{Backend, Border, Kernel, SampleType};
 
@@ -22,13 +23,8 @@ fn stretches(height: usize, width: usize, largest: f32) -> Vec<f32> {
 
 #[test]
 fn runs_of_every_type_and_channel_count_agree_with_naive() {
-    let mut state = 0xbb67_ae85_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut numbers = Numbers(0xbb67_ae85_u64);
+    let mut next = move || numbers.next();
     let samples_of = [
         (SampleType::U8, 256.0),
         (SampleType::U16, 65536.0),

@@ -1312,13 +1312,7 @@ mod tests {
     /// without AVX-512, within the bound of its order of additions with it.
     fn check_window_means<T: Sample + PartialEq + std::fmt::Debug>(isa: Isa) {
         let mut next_number = crate::test_numbers(0x2545_f491_4f6c_dd1d);
-        let borders = [
-            Border::Clip,
-            Border::Replicate,
-            Border::Reflect,
-            Border::Symmetric,
-            Border::Wrap,
-        ];
+        let borders = crate::PLAIN_BORDERS;
         for (len, half, channels, border) in (1..=23usize).flat_map(|len| {
             [0i64, 1, 2, 5, 11, 30].into_iter().flat_map(move |half| {
                 [1usize, 2]
@@ -1408,13 +1402,7 @@ mod tests {
     #[test]
     fn end_tap_window_means_equal_their_definition_and_their_scalar_form() {
         let mut next_number = crate::test_numbers(0x1f83_d9ab_fb41_bd6b);
-        let borders = [
-            Border::Clip,
-            Border::Replicate,
-            Border::Reflect,
-            Border::Symmetric,
-            Border::Wrap,
-        ];
+        let borders = crate::PLAIN_BORDERS;
         let f = 0.375;
         for len in 1..=40usize {
             for half in [0i64, 1, 2, 5] {
@@ -1514,13 +1502,7 @@ mod tests {
     #[test]
     fn fused_short_window_means_equal_window_sums_then_means() {
         let mut next_number = crate::test_numbers(0x3c6e_f372_fe94_f82b);
-        let borders = [
-            Border::Clip,
-            Border::Replicate,
-            Border::Reflect,
-            Border::Symmetric,
-            Border::Wrap,
-        ];
+        let borders = crate::PLAIN_BORDERS;
         for len in 1..=45usize {
             for half in [0i64, 1, 2, 3, 7, 16, 30] {
                 for channels in 1..=4 {

@@ -853,13 +853,7 @@ mod tests {
     /// both instruction sets) and radii past the image (the general path).
     fn check_fractional_radii<T: Sample>(sample: impl Fn(u64) -> T) {
         let mut next = crate::test_numbers(0x510e_527f_ade6_82d1);
-        let borders = [
-            Border::Clip,
-            Border::Replicate,
-            Border::Reflect,
-            Border::Symmetric,
-            Border::Wrap,
-        ];
+        let borders = crate::PLAIN_BORDERS;
         for channels in [1, 2, 3, 4, 6] {
             for width in [3, 11, 29] {
                 for radius in [0.25f32, 1.5, 2.75, 3.5] {
