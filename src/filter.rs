@@ -300,6 +300,45 @@ pub(crate) fn new_output<T: Sample, D: Dimension>(dim: D) -> Result<Array<T, D>,
     Ok(Array::from_elem(dim, T::default()))
 }
 
+/// A job and its output with the sample type named, so that a built-in
+/// backend's work is compiled once, in this crate, for each of the four
+/// types.
+///
+/// Why: an optimised build compiles a generic function again in every crate
+/// that instantiates it (it does not reuse the instantiations of the crate
+/// that defines it). Were a backend's [`Filter::run`] its whole generic
+/// work, every program, test and example that calls the backend would
+/// compile all of it anew. So the built-in backends' `run` only names the
+/// type ([`crate::sample::private::Sealed::typed_job`]) and calls a plain
+/// method, `run_typed`, which is compiled here with the generic work of all
+/// four types ([`RunSamples`]).
+pub(crate) enum TypedJob<'j, 'o> {
+    U8(Job<'j, u8>, ArrayViewMut3<'o, u8>),
+    U16(Job<'j, u16>, ArrayViewMut3<'o, u16>),
+    F32(Job<'j, f32>, ArrayViewMut3<'o, f32>),
+    F64(Job<'j, f64>, ArrayViewMut3<'o, f64>),
+}
+
+impl TypedJob<'_, '_> {
+    /// Runs `backend`'s generic work for the job's type.
+    #[inline(always)]
+    pub(crate) fn run_on<B: RunSamples>(self, backend: &B) -> Result<(), Error> {
+        match self {
+            TypedJob::U8(job, out) => backend.run_samples(job, out),
+            TypedJob::U16(job, out) => backend.run_samples(job, out),
+            TypedJob::F32(job, out) => backend.run_samples(job, out),
+            TypedJob::F64(job, out) => backend.run_samples(job, out),
+        }
+    }
+}
+
+/// A built-in backend's generic work (what [`Filter::run`] asks), reached
+/// through [`TypedJob`] from a plain method compiled in this crate.
+pub(crate) trait RunSamples {
+    /// Computes `job` into `out`, as [`Filter::run`].
+    fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error>;
+}
+
 /// A spatially variable blur algorithm.
 ///
 /// Implement [`Filter::name`], [`Filter::support`] and [`Filter::run`];

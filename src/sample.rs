@@ -3,7 +3,13 @@
 use num_traits::AsPrimitive;
 use std::fmt::Debug;
 
+// `Sealed` cannot be named outside the crate, so its methods, which take
+// and give crate-private types, cannot be called there either.
+#[allow(private_interfaces)]
 pub(crate) mod private {
+    use crate::filter::{Job, TypedJob};
+    use ndarray::ArrayViewMut3;
+
     /// Seals [`super::Sample`]; its methods serve the crate only.
     pub trait Sealed: Sized {
         /// The samples as bytes, where they are `u8` (for loops that take
@@ -12,16 +18,38 @@ pub(crate) mod private {
         fn as_bytes(_samples: &[Self]) -> Option<&[u8]> {
             None
         }
+
+        /// `job` and `out` with their type named (see [`TypedJob`]).
+        fn typed_job<'j, 'o>(job: Job<'j, Self>, out: ArrayViewMut3<'o, Self>) -> TypedJob<'j, 'o>;
     }
     impl Sealed for u8 {
         #[inline(always)]
         fn as_bytes(samples: &[u8]) -> Option<&[u8]> {
             Some(samples)
         }
+        #[inline(always)]
+        fn typed_job<'j, 'o>(job: Job<'j, u8>, out: ArrayViewMut3<'o, u8>) -> TypedJob<'j, 'o> {
+            TypedJob::U8(job, out)
+        }
     }
-    impl Sealed for u16 {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    impl Sealed for u16 {
+        #[inline(always)]
+        fn typed_job<'j, 'o>(job: Job<'j, u16>, out: ArrayViewMut3<'o, u16>) -> TypedJob<'j, 'o> {
+            TypedJob::U16(job, out)
+        }
+    }
+    impl Sealed for f32 {
+        #[inline(always)]
+        fn typed_job<'j, 'o>(job: Job<'j, f32>, out: ArrayViewMut3<'o, f32>) -> TypedJob<'j, 'o> {
+            TypedJob::F32(job, out)
+        }
+    }
+    impl Sealed for f64 {
+        #[inline(always)]
+        fn typed_job<'j, 'o>(job: Job<'j, f64>, out: ArrayViewMut3<'o, f64>) -> TypedJob<'j, 'o> {
+            TypedJob::F64(job, out)
+        }
+    }
 }
 
 /// Which sample type an image holds, for describing a request.

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
-use crate::filter::{Filter, ImageDim, Job, Params, Request, Support, new_output, validate};
+use crate::filter::{Filter, ImageDim, Job, Params, Request, RunSamples, Support, TypedJob, new_output, validate};
 use crate::kernel::{BoxTaps, GaussianTaps, Kernel, RowSizes};
 use crate::sample::Sample;
 
@@ -190,6 +190,20 @@ impl Filter for Naive {
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        self.run_typed(T::typed_job(job, out))
+    }
+}
+
+impl Naive {
+    /// [`Filter::run`] for each sample type, compiled in this crate (see
+    /// [`TypedJob`]).
+    fn run_typed(&self, job: TypedJob<'_, '_>) -> Result<(), Error> {
+        job.run_on(self)
+    }
+}
+
+impl RunSamples for Naive {
+    fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [_, w, _] = job.shape();
         fill(job.input(), job.params(), job.sizes(), job.rows(), 0..w, out);
         Ok(())

@@ -28,7 +28,7 @@ use runs::RowRuns;
 
 use crate::border::{Border, Terms, window_terms};
 use crate::error::Error;
-use crate::filter::{Filter, Job, Request, Support};
+use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
 use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, RowMaxima};
 use crate::non_finite::NonFinite;
 use crate::quotient;
@@ -857,6 +857,20 @@ impl Filter for Integral {
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        self.run_typed(T::typed_job(job, out))
+    }
+}
+
+impl Integral {
+    /// [`Filter::run`] for each sample type, compiled in this crate (see
+    /// [`TypedJob`]).
+    fn run_typed(&self, job: TypedJob<'_, '_>) -> Result<(), Error> {
+        job.run_on(self)
+    }
+}
+
+impl RunSamples for Integral {
+    fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
         // The map's row maxima from validation: the whole image's halo and each strip's.
         let maxima = job.row_maxima();

@@ -30,7 +30,7 @@ use self::plan::{DIRECT_EXTENT, PixelKernel, Planner};
 use self::replicate::ReplicateEdges;
 use crate::border::Border;
 use crate::error::Error;
-use crate::filter::{Filter, Job, Request, Support};
+use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
 use crate::kernel::{GaussianTaps, Kernel, Size};
 use crate::non_finite::{self, NonFinite};
 use crate::sample::{Sample, SampleType};
@@ -1082,6 +1082,20 @@ impl Filter for IteratedBox {
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        self.run_typed(T::typed_job(job, out))
+    }
+}
+
+impl IteratedBox {
+    /// [`Filter::run`] for each sample type, compiled in this crate (see
+    /// [`TypedJob`]).
+    fn run_typed(&self, job: TypedJob<'_, '_>) -> Result<(), Error> {
+        job.run_on(self)
+    }
+}
+
+impl RunSamples for IteratedBox {
+    fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, _] = job.shape();
         let params = job.params();
         let planner = Planner::new(self.boxes, height.max(width));

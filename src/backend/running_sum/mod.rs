@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::arch::Isa;
 use crate::border::{Border, fold_interval};
 use crate::error::Error;
-use crate::filter::{Filter, Job, Request, Support};
+use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
 use crate::kernel::{BoxTaps, Kernel};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
@@ -706,6 +706,20 @@ impl Filter for RunningSum {
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        self.run_typed(T::typed_job(job, out))
+    }
+}
+
+impl RunningSum {
+    /// [`Filter::run`] for each sample type, compiled in this crate (see
+    /// [`TypedJob`]).
+    fn run_typed(&self, job: TypedJob<'_, '_>) -> Result<(), Error> {
+        job.run_on(self)
+    }
+}
+
+impl RunSamples for RunningSum {
+    fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         run_for(job, out, Isa::detect());
         Ok(())
     }
