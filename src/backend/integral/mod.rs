@@ -710,103 +710,127 @@ fn strip_table<T: Sample, A: TableValue>(
     SummedArea::build_extended(input, band_rows(rows, halo, height), table_cols, extension)
 }
 
-/// Runs `job` in strips of `strip` output rows, with tables of `A`;
-/// `maxima`: the size map's row maxima.
-fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize, maxima: &RowMaxima) {
+/// Runs `job` in strips of `strip` output rows, each with tables of the
+/// element `kind_of` gives for the extent of its largest window; `maxima`:
+/// the size map's row maxima. Strips are independent: an element that
+/// keeps a strip's own window sums exact gives the bits of any other
+/// exact one, so most strips of a map of mostly smaller radii get
+/// narrower tables than its largest radius needs.
+fn run_with<T: Sample>(
+    job: Job<'_, T>,
+    out: ArrayViewMut3<'_, T>,
+    strip: usize,
+    maxima: &RowMaxima,
+    kind_of: impl Fn(i64) -> TableKind + Sync,
+) {
+    for_each_strip(out, job.rows().start, strip, |rows, out_strip| {
+        let largest = maxima.over(rows.clone());
+        let strip_job = (job, strip, largest);
+        match kind_of(BoxTaps::new(largest).extent()) {
+            TableKind::Float => filter_strip::<T, f64>(strip_job, rows, out_strip),
+            TableKind::U32 => filter_strip::<T, u32>(strip_job, rows, out_strip),
+            TableKind::U64 => filter_strip::<T, u64>(strip_job, rows, out_strip),
+        }
+    });
+}
+
+/// Computes output `rows` of `job` (cut in strips of `strip` rows; the
+/// strip's `largest` size) into `out_strip`, with tables of `A`.
+fn filter_strip<T: Sample, A: TableValue>(
+    (job, strip, largest): (Job<'_, T>, usize, f32),
+    rows: Range<usize>,
+    mut out_strip: ArrayViewMut3<'_, T>,
+) {
     let input = job.input();
     let params = job.params();
     let row_sizes = job.sizes();
     let shape = job.shape();
     let [height, width, channels] = shape;
-    for_each_strip(out, job.rows().start, strip, |rows, mut out_strip| {
-        let largest = maxima.over(rows.clone());
-        let halo = BoxTaps::new(largest).extent() as usize;
-        let band = Band::of(&rows, halo, height, params.border);
-        let mut row_buffer = vec![T::default(); width * channels];
-        let uniform_sizes = vec![params.size.at(0, 0); width];
-        let mut size_buffer = Vec::new();
-        // The largest window sum of the strip that the planned, fractional
-        // and run paths, and the general path's blends of the borders an
-        // extended table holds, read: of half-width at most the halo, in
-        // the image (`Clip`), or whole for the other borders (a `Constant`
-        // that a table holds is a sample).
-        let span = 2.0 * halo as f64 + 1.0;
-        let largest_weight = if !params.border.is_clip() {
-            span * span
-        } else {
-            span.min(height as f64) * span.min(width as f64)
-        };
-        let extended = extends::<T>(params.border, halo, strip, shape);
-        let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
-        let mut scratch = RowScratch::<A>::new(exact_quotients);
-        let mut non_finite = false;
-        // Blocks of columns in turn (one block: whole rows), each with a
-        // table of its columns and the halo on both sides, and each
-        // block's rows in order; a row or block that is not one slice of
-        // the output goes through `row_buffer`.
-        let block = column_blocks(params.border, extended, largest, width, halo);
-        for first_col in (0..width).step_by(block.max(1)) {
-            let cols = first_col..(first_col + block).min(width);
-            // Whole rows where the block is the row.
-            let table: SummedArea<A> =
-                strip_table(&input, params.border, (&rows, &band), cols.clone(), (halo, extended));
-            non_finite |= table.has_non_finite();
-            let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
-                let cols = first_col..first_col + out_row.len() / channels.max(1);
-                let sizes: &[f32] = row_sizes
-                    .row(y, cols.clone(), size_buffer)
-                    .unwrap_or(&uniform_sizes[cols.clone()]);
-                // The next row of the block follows this one.
-                let next_map = if y + 1 < rows.end {
-                    row_sizes.row_bytes(y + 1, cols)
-                } else {
-                    &[]
-                };
-                let at = RowAt {
-                    table: &table,
-                    border: params.border,
-                    shape,
-                    y,
-                    first_col,
-                    next_map,
-                };
-                filter_row(at, sizes, out_row, &mut scratch);
+    let halo = BoxTaps::new(largest).extent() as usize;
+    let band = Band::of(&rows, halo, height, params.border);
+    let mut row_buffer = vec![T::default(); width * channels];
+    let uniform_sizes = vec![params.size.at(0, 0); width];
+    let mut size_buffer = Vec::new();
+    // The largest window sum of the strip that the planned, fractional
+    // and run paths, and the general path's blends of the borders an
+    // extended table holds, read: of half-width at most the halo, in
+    // the image (`Clip`), or whole for the other borders (a `Constant`
+    // that a table holds is a sample).
+    let span = 2.0 * halo as f64 + 1.0;
+    let largest_weight = if !params.border.is_clip() {
+        span * span
+    } else {
+        span.min(height as f64) * span.min(width as f64)
+    };
+    let extended = extends::<T>(params.border, halo, strip, shape);
+    let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
+    let mut scratch = RowScratch::<A>::new(exact_quotients);
+    let mut non_finite = false;
+    // Blocks of columns in turn (one block: whole rows), each with a
+    // table of its columns and the halo on both sides, and each
+    // block's rows in order; a row or block that is not one slice of
+    // the output goes through `row_buffer`.
+    let block = column_blocks(params.border, extended, largest, width, halo);
+    for first_col in (0..width).step_by(block.max(1)) {
+        let cols = first_col..(first_col + block).min(width);
+        // Whole rows where the block is the row.
+        let table: SummedArea<A> = strip_table(&input, params.border, (&rows, &band), cols.clone(), (halo, extended));
+        non_finite |= table.has_non_finite();
+        let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
+            let cols = first_col..first_col + out_row.len() / channels.max(1);
+            let sizes: &[f32] = row_sizes
+                .row(y, cols.clone(), size_buffer)
+                .unwrap_or(&uniform_sizes[cols.clone()]);
+            // The next row of the block follows this one.
+            let next_map = if y + 1 < rows.end {
+                row_sizes.row_bytes(y + 1, cols)
+            } else {
+                &[]
             };
-            for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-                let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
-                match out_block.as_slice_mut() {
-                    Some(out) => row((y, first_col), out, &mut size_buffer),
-                    None => {
-                        let buffer = &mut row_buffer[..cols.len() * channels];
-                        row((y, first_col), buffer, &mut size_buffer);
-                        let values = ArrayView2::from_shape((cols.len(), channels), &*buffer)
-                            .expect("buffer has the block's shape");
-                        out_block.assign(&values);
-                    }
+            let at = RowAt {
+                table: &table,
+                border: params.border,
+                shape,
+                y,
+                first_col,
+                next_map,
+            };
+            filter_row(at, sizes, out_row, &mut scratch);
+        };
+        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+            let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
+            match out_block.as_slice_mut() {
+                Some(out) => row((y, first_col), out, &mut size_buffer),
+                None => {
+                    let buffer = &mut row_buffer[..cols.len() * channels];
+                    row((y, first_col), buffer, &mut size_buffer);
+                    let values =
+                        ArrayView2::from_shape((cols.len(), channels), &*buffer).expect("buffer has the block's shape");
+                    out_block.assign(&values);
                 }
             }
         }
-        // Only a band with NaN or infinities needs their counts.
-        let non_finite = non_finite.then(|| NonFinite::build(&input, band));
-        // NaN and infinities: their windows patched from their counts.
-        if let Some(non_finite) = &non_finite {
-            for (y, mut out_row) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
-                let sizes: &[f32] = row_sizes.row(y, 0..width, &mut size_buffer).unwrap_or(&uniform_sizes);
-                let extent = |x: usize| BoxTaps::new(sizes[x]).extent();
-                match out_row.as_slice_mut() {
-                    Some(out) => non_finite.patch_row(params.border, (y, 0), extent, out),
-                    None => {
-                        row_buffer.clear();
-                        row_buffer.extend(out_row.iter().copied());
-                        non_finite.patch_row(params.border, (y, 0), extent, &mut row_buffer);
-                        let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
-                            .expect("row buffer has the row's shape");
-                        out_row.assign(&values);
-                    }
+    }
+    // Only a band with NaN or infinities needs their counts.
+    let non_finite = non_finite.then(|| NonFinite::build(&input, band));
+    // NaN and infinities: their windows patched from their counts.
+    if let Some(non_finite) = &non_finite {
+        for (y, mut out_row) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
+            let sizes: &[f32] = row_sizes.row(y, 0..width, &mut size_buffer).unwrap_or(&uniform_sizes);
+            let extent = |x: usize| BoxTaps::new(sizes[x]).extent();
+            match out_row.as_slice_mut() {
+                Some(out) => non_finite.patch_row(params.border, (y, 0), extent, out),
+                None => {
+                    row_buffer.clear();
+                    row_buffer.extend(out_row.iter().copied());
+                    non_finite.patch_row(params.border, (y, 0), extent, &mut row_buffer);
+                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                        .expect("row buffer has the row's shape");
+                    out_row.assign(&values);
                 }
             }
         }
-    });
+    }
 }
 
 /// The table element that keeps every window sum of a strip exact, under
@@ -877,19 +901,18 @@ impl Filter for Integral {
         let maxima = job.row_maxima();
         let extent = BoxTaps::new(job.largest_size()).extent();
         let strip = strip_rows(height, (extent as usize).min(height));
-        let kind = table_kind::<T>([height, width], strip, extent, job.params().border);
-        match kind {
-            Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, maxima),
-            Some(TableKind::U32) => run_with::<T, u32>(job, out, strip, maxima),
-            Some(TableKind::U64) => run_with::<T, u64>(job, out, strip, maxima),
-            None => {
-                return Err(Error::TooLarge {
-                    height,
-                    width,
-                    reason: "an exact u64 summed-area table of a strip would overflow",
-                });
-            }
-        }
+        let border = job.params().border;
+        let Some(widest) = table_kind::<T>([height, width], strip, extent, border) else {
+            return Err(Error::TooLarge {
+                height,
+                width,
+                reason: "an exact u64 summed-area table of a strip would overflow",
+            });
+        };
+        // Each strip's element by its own largest window, never wider
+        // than the image's.
+        let kind_of = |extent| table_kind::<T>([height, width], strip, extent, border).unwrap_or(widest);
+        run_with(job, out, strip, maxima, kind_of);
         Ok(())
     }
 }
@@ -1226,5 +1249,44 @@ mod tests {
         }
         // A window past u64 over a band past u64 is refused.
         assert_eq!(kind::<u8>(1 << 30, 1 << 30, 1 << 30, Border::Reflect), None);
+    }
+
+    #[test]
+    fn strips_of_any_table_width_give_the_same_bits() {
+        // u16, 600 x 200 in strips of 256 rows: radius 128 in the first
+        // (u64 tables but under `Clip`, whose windows the image clips),
+        // 127 and 100.5 in the others (u32 tables whose entries wrap over
+        // bands of samples of at least 49_152; window sums past the
+        // quotients' limit, as in the first), smooth fractional radii
+        // elsewhere: the same bits as u64 tables in every strip.
+        let (height, width) = (600, 200);
+        let mut numbers = crate::test_numbers(0x3c6e_f372_fe94_f82b);
+        let image = Array3::from_shape_simple_fn((height, width, 1), || 49_152 + (numbers() % 16_384) as u16);
+        let mut sizes = ndarray::Array2::from_shape_fn((height, width), |(y, x)| {
+            ((y as f32 * 0.05).sin() * (x as f32 * 0.07).cos()).abs() * 8.0
+        });
+        for (y, x, radius) in [(100, 50, 128.0), (400, 100, 127.0), (550, 150, 100.5)] {
+            sizes[[y, x]] = radius;
+        }
+        for border in BORDERS {
+            let params = crate::Params::new(Kernel::Box, crate::Size::map(sizes.view())).with_border(border);
+            let maxima = crate::filter::validate_params::<u16>(&params, (height, width), 1).expect("valid");
+            let job = Job::validated(image.view(), 0..height, params.reborrow(), &maxima);
+            let strip = strip_rows(height, 128);
+            let kind_of = |extent| table_kind::<u16>([height, width], strip, extent, border).expect("fits u64");
+            let strips = [0..256, 256..512, 512..600].map(|rows| kind_of(BoxTaps::new(maxima.over(rows)).extent()));
+            let first = if border.is_clip() {
+                TableKind::U32
+            } else {
+                TableKind::U64
+            };
+            assert_eq!(strips, [first, TableKind::U32, TableKind::U32], "{border:?}");
+            let mut per_strip = Array3::zeros((height, width, 1));
+            run_with(job, per_strip.view_mut(), strip, &maxima, kind_of);
+            let mut wide = Array3::zeros((height, width, 1));
+            run_with(job, wide.view_mut(), strip, &maxima, |_| TableKind::U64);
+            let differ = per_strip.iter().zip(&wide).filter(|(a, b)| a != b).count();
+            assert_eq!(differ, 0, "{border:?}: {differ} pixels differ");
+        }
     }
 }
