@@ -33,6 +33,12 @@ pub(crate) trait TableValue: Summand + Send + Sync + Default + 'static {
     fn scale_accumulate(wide: Self::Accumulator, coeff: i64, acc: Self::Accumulator) -> Self::Accumulator;
     /// The accumulator as `f64`.
     fn accumulator_to_f64(wide: Self::Accumulator) -> f64;
+    /// The accumulator modulo this type's width (integers; floats as they
+    /// are), as `f64`: a combination of wrapped entries is its true value
+    /// modulo that width, so this is the true value wherever that fits.
+    fn wrapped_to_f64(wide: Self::Accumulator) -> f64;
+    /// The largest total an entry holds without wrapping.
+    const LARGEST: u128;
     /// Runs `f` on this thread's spare table buffer of this type.
     fn with_spare<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
     /// Whether [`Self::running_sums`] takes several samples at once (a row
@@ -181,6 +187,12 @@ macro_rules! integer_table_value {
             fn accumulator_to_f64(wide: i128) -> f64 {
                 wide as f64
             }
+            #[inline(always)]
+            fn wrapped_to_f64(wide: i128) -> f64 {
+                // Truncation keeps the value modulo 2^bits of `$t`.
+                wide as $t as f64
+            }
+            const LARGEST: u128 = <$t>::MAX as u128;
             spare_buffer!($t);
         }
     };
@@ -244,6 +256,11 @@ impl TableValue for f64 {
     fn accumulator_to_f64(wide: f64) -> f64 {
         wide
     }
+    #[inline(always)]
+    fn wrapped_to_f64(wide: f64) -> f64 {
+        wide
+    }
+    const LARGEST: u128 = u128::MAX;
     spare_buffer!(f64);
 }
 
@@ -307,6 +324,12 @@ pub(crate) struct SummedArea<A: TableValue> {
     channels: usize,
     /// Whether the band has a NaN or infinite sample (held as 0 in the table).
     non_finite: bool,
+    /// Whether an entry may have wrapped (the total of the table's samples
+    /// at the type's maximum passes [`TableValue::LARGEST`]): combinations
+    /// of entries are then read modulo the entries' width, which is exact
+    /// where the caller chose the element by its largest window (see
+    /// `Integral`'s table choice); else as they are, exact however large.
+    wraps: bool,
 }
 
 /// Positions past the image's edges that an extended table holds on each
@@ -531,6 +554,10 @@ impl<A: TableValue> SummedArea<A> {
             }
         }
         let first_row = band.near_start() as i64 - top as i64;
+        // Value tables hold samples of `T`; other tables (marks) are chosen
+        // to hold their whole total.
+        let samples = held as u128 * columns.len() as u128;
+        let wraps = finite && T::TYPE.is_integer() && samples.saturating_mul(T::MAX as u128) > A::LARGEST;
         SummedArea {
             data,
             first_row,
@@ -540,6 +567,7 @@ impl<A: TableValue> SummedArea<A> {
             row_stride,
             channels,
             non_finite,
+            wraps,
         }
     }
 
@@ -637,7 +665,7 @@ impl<A: TableValue> SummedArea<A> {
                 acc,
             )
         });
-        A::accumulator_to_f64(sum)
+        self.total(sum)
     }
 
     /// Sum of `row_terms` x `col_terms` (border-extended windows): the
@@ -652,7 +680,18 @@ impl<A: TableValue> SummedArea<A> {
                     .accumulate(row_coeff * col_coeff, acc);
             }
         }
-        A::accumulator_to_f64(acc)
+        self.total(acc)
+    }
+
+    /// A combination of entries accumulated in `wide`, as `f64` (see
+    /// its field `wraps`).
+    #[inline(always)]
+    fn total(&self, wide: A::Accumulator) -> f64 {
+        if self.wraps {
+            A::wrapped_to_f64(wide)
+        } else {
+            A::accumulator_to_f64(wide)
+        }
     }
 }
 

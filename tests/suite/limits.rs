@@ -125,6 +125,97 @@ fn u16_clip_bands_past_u32_agree_with_naive() {
     }
 }
 
+/// `Integral`'s `u16` radii on both sides of its `u32` switch: windows of
+/// 255 x 255 positions at 65535 sum to at most u32::MAX (radius 127, and
+/// 126.5, whose n + 1 window is as wide); 127.5 and 128 read 257 x 257.
+const U16_WINDOW_RADII: [f32; 5] = [126.0, 126.5, 127.0, 127.5, 128.0];
+
+/// Every border but `Clip`, with a constant a `u16` table holds (the
+/// type's maximum) and one it does not (a fraction).
+const U16_OUTSIDE_BORDERS: [Border; 6] = [
+    Border::Replicate,
+    Border::Reflect,
+    Border::Symmetric,
+    Border::Wrap,
+    Border::Constant(65535.0),
+    Border::Constant(0.5),
+];
+
+/// `Integral` on a random `u16` image of `shape`, samples from `floor` to
+/// 65535, with `size` under `border`, held to `Naive` by the kit's rules
+/// (bit-identical for integer radii).
+fn integral_agrees_on_u16(shape: [usize; 3], floor: f64, border: Border, size: CaseSize) {
+    let [height, width, channels] = shape;
+    let case = Case {
+        sample: SampleType::U16,
+        kernel: Kernel::Box,
+        border,
+        shape,
+        row_step: 1,
+        col_step: 1,
+        reversed: false,
+        samples: (0..height * width * channels)
+            .map(|i| (floor + noise(i + 5) * (65536.0 - floor)).floor())
+            .collect(),
+        size,
+    };
+    if let Err(failure) = check_case(&[Backend::Integral], &case, Some(0.0)) {
+        panic!("{failure}");
+    }
+}
+
+#[test]
+fn u16_border_windows_at_the_u32_window_switch_agree_with_naive() {
+    // Tables whose u32 entries wrap, with windows just within and just
+    // past u32 (the tables switch to u64 there).
+    let mut numbers = Numbers(0xbb67_ae85_u64);
+    for border in U16_OUTSIDE_BORDERS {
+        // Three rows: every window leaves the table's rows and is read as
+        // the border rule's terms; 3 x 30_000 samples of at least 49_152
+        // sum past u32::MAX. One radius (rows combined once per row), and
+        // maps of a radius and smaller ones (each pixel's terms).
+        let shape = [3, 30_000, 1];
+        let (floor, pixels) = (49_152.0, 3 * 30_000);
+        assert!(pixels as f64 * floor > u32::MAX as f64);
+        integral_agrees_on_u16(shape, floor, border, CaseSize::Uniform(127.0));
+        for largest in [126.5, 127.5] {
+            let choices = [largest, largest - 0.5, largest - 1.0, 90.0];
+            let map = (0..pixels).map(|_| choices[(numbers.next() % 4) as usize]).collect();
+            integral_agrees_on_u16(shape, floor, border, CaseSize::Map(map));
+        }
+        // 256 rows: tables extended past the edges (the borders that read
+        // outside, the constant they hold) of 510 x 554 samples, small
+        // radii with a few windows of the radius.
+        for radius in U16_WINDOW_RADII {
+            let (height, width) = (256, 300);
+            let mut map: Vec<f32> = (0..height * width).map(|i| (i % 7) as f32 * 0.5).collect();
+            for _ in 0..6 {
+                map[(numbers.next() % (height * width) as u64) as usize] = radius;
+            }
+            integral_agrees_on_u16([height, width, 1], 0.0, border, CaseSize::Map(map));
+        }
+    }
+}
+
+#[test]
+fn u16_strips_of_different_table_widths_agree_with_naive() {
+    // Strips of 256 rows (the image's largest radius is 128) of 200
+    // columns: the first strip's largest window needs u64, the second's
+    // and third's (radius 127, 100.5) fit u32, over bands of 512 x 200
+    // samples of at least 49_152 (past u32::MAX: entries wrap); each
+    // strip's means must not depend on another's table.
+    let (height, width) = (600, 200);
+    assert!(512.0 * 200.0 * 49_152.0 > u32::MAX as f64);
+    let smooth = |y: usize, x: usize| ((y as f32 * 0.05).sin() * (x as f32 * 0.07).cos()).abs() * 8.0;
+    let mut map: Vec<f32> = (0..height * width).map(|i| smooth(i / width, i % width)).collect();
+    for (y, x, radius) in [(100, 50, 128.0), (400, 100, 127.0), (550, 150, 100.5)] {
+        map[y * width + x] = radius;
+    }
+    for border in U16_OUTSIDE_BORDERS.into_iter().chain([Border::Clip]) {
+        integral_agrees_on_u16([height, width, 1], 49_152.0, border, CaseSize::Map(map.clone()));
+    }
+}
+
 /// Radii on both sides of `RunningSum`'s switches for windows that leave
 /// the image ((2n + 3)^2 positions): u32 to u64, and u64 to f64.
 const U8_RADII: [f32; 7] = [2050.0, 2050.5, 2051.0, 134_480_640.0, 134_480_656.0, 1e9, 1e30];

@@ -6,10 +6,9 @@
 //! halo reaches (see `extends`), so that a window leaving the image is one
 //! rectangle, as under `Clip`. A fractional radius r = n + f is the blend
 //! (1 - f) box(n) + f box(n + 1) per axis, so a pixel reads up to four
-//! rectangles. Integer samples use integer tables (u32 when the band's
-//! total fits, or with `Clip`, whose windows are read as four corners
-//! alone, when the largest window's total fits; else u64): window sums are
-//! exact. NaN and infinities in
+//! rectangles. Integer samples use integer tables whose entries wrap (u32
+//! when the largest window's total fits, or the band's; else u64): window
+//! sums are exact. NaN and infinities in
 //! float images stay out of the tables and are counted apart
 //! ([`crate::non_finite`]).
 
@@ -303,9 +302,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     let bounds = table_bounds(table);
     // The shared radius's terms are kept per column of the whole row, from
     // the image's prefix columns: a table of them (not extended). Not for
-    // `Clip`: its windows are rectangles of the table, one read each, and
-    // its tables may hold window sums alone ([`clip_table_kind`]), which the
-    // row combinations here would not give exactly.
+    // `Clip`: its windows are rectangles of the table, one read each.
     let whole_row = first_col == 0 && sizes.len() == width && bounds.1 == (0, width as i64) && !border.is_clip();
     let Some(size) = shared_size(sizes, plan).filter(|_| whole_row) else {
         for (x, (out_px, &size)) in out_row.chunks_exact_mut(channels).zip(sizes).enumerate() {
@@ -713,113 +710,157 @@ fn strip_table<T: Sample, A: TableValue>(
     SummedArea::build_extended(input, band_rows(rows, halo, height), table_cols, extension)
 }
 
-/// Runs `job` in strips of `strip` output rows, with tables of `A`;
-/// `maxima`: the size map's row maxima.
-fn run_with<T: Sample, A: TableValue>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, strip: usize, maxima: &RowMaxima) {
+/// Runs `job` in strips of `strip` output rows, each with tables of the
+/// element `kind_of` gives for the extent of its largest window; `maxima`:
+/// the size map's row maxima. Strips are independent: an element that
+/// keeps a strip's own window sums exact gives the bits of any other
+/// exact one, so most strips of a map of mostly smaller radii get
+/// narrower tables than its largest radius needs.
+fn run_with<T: Sample>(
+    job: Job<'_, T>,
+    out: ArrayViewMut3<'_, T>,
+    strip: usize,
+    maxima: &RowMaxima,
+    kind_of: impl Fn(i64) -> TableKind + Sync,
+) {
+    for_each_strip(out, job.rows().start, strip, |rows, out_strip| {
+        let largest = maxima.over(rows.clone());
+        let strip_job = (job, strip, largest);
+        match kind_of(BoxTaps::new(largest).extent()) {
+            TableKind::Float => filter_strip::<T, f64>(strip_job, rows, out_strip),
+            TableKind::U32 => filter_strip::<T, u32>(strip_job, rows, out_strip),
+            TableKind::U64 => filter_strip::<T, u64>(strip_job, rows, out_strip),
+        }
+    });
+}
+
+/// Computes output `rows` of `job` (cut in strips of `strip` rows; the
+/// strip's `largest` size) into `out_strip`, with tables of `A`.
+fn filter_strip<T: Sample, A: TableValue>(
+    (job, strip, largest): (Job<'_, T>, usize, f32),
+    rows: Range<usize>,
+    mut out_strip: ArrayViewMut3<'_, T>,
+) {
     let input = job.input();
     let params = job.params();
     let row_sizes = job.sizes();
     let shape = job.shape();
     let [height, width, channels] = shape;
-    for_each_strip(out, job.rows().start, strip, |rows, mut out_strip| {
-        let largest = maxima.over(rows.clone());
-        let halo = BoxTaps::new(largest).extent() as usize;
-        let band = Band::of(&rows, halo, height, params.border);
-        let mut row_buffer = vec![T::default(); width * channels];
-        let uniform_sizes = vec![params.size.at(0, 0); width];
-        let mut size_buffer = Vec::new();
-        // The largest window sum of the strip that the planned, fractional
-        // and run paths, and the general path's blends of the borders an
-        // extended table holds, read: of half-width at most the halo, in
-        // the image (`Clip`), or whole for the other borders (a `Constant`
-        // that a table holds is a sample).
-        let span = 2.0 * halo as f64 + 1.0;
-        let largest_weight = if !params.border.is_clip() {
-            span * span
-        } else {
-            span.min(height as f64) * span.min(width as f64)
-        };
-        let extended = extends::<T>(params.border, halo, strip, shape);
-        let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
-        let mut scratch = RowScratch::<A>::new(exact_quotients);
-        let mut non_finite = false;
-        // Blocks of columns in turn (one block: whole rows), each with a
-        // table of its columns and the halo on both sides, and each
-        // block's rows in order; a row or block that is not one slice of
-        // the output goes through `row_buffer`.
-        let block = column_blocks(params.border, extended, largest, width, halo);
-        for first_col in (0..width).step_by(block.max(1)) {
-            let cols = first_col..(first_col + block).min(width);
-            // Whole rows where the block is the row.
-            let table: SummedArea<A> =
-                strip_table(&input, params.border, (&rows, &band), cols.clone(), (halo, extended));
-            non_finite |= table.has_non_finite();
-            let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
-                let cols = first_col..first_col + out_row.len() / channels.max(1);
-                let sizes: &[f32] = row_sizes
-                    .row(y, cols.clone(), size_buffer)
-                    .unwrap_or(&uniform_sizes[cols.clone()]);
-                // The next row of the block follows this one.
-                let next_map = if y + 1 < rows.end {
-                    row_sizes.row_bytes(y + 1, cols)
-                } else {
-                    &[]
-                };
-                let at = RowAt {
-                    table: &table,
-                    border: params.border,
-                    shape,
-                    y,
-                    first_col,
-                    next_map,
-                };
-                filter_row(at, sizes, out_row, &mut scratch);
+    let halo = BoxTaps::new(largest).extent() as usize;
+    let band = Band::of(&rows, halo, height, params.border);
+    let mut row_buffer = vec![T::default(); width * channels];
+    let uniform_sizes = vec![params.size.at(0, 0); width];
+    let mut size_buffer = Vec::new();
+    // The largest window sum of the strip that the planned, fractional
+    // and run paths, and the general path's blends of the borders an
+    // extended table holds, read: of half-width at most the halo, in
+    // the image (`Clip`), or whole for the other borders (a `Constant`
+    // that a table holds is a sample).
+    let span = 2.0 * halo as f64 + 1.0;
+    let largest_weight = if !params.border.is_clip() {
+        span * span
+    } else {
+        span.min(height as f64) * span.min(width as f64)
+    };
+    let extended = extends::<T>(params.border, halo, strip, shape);
+    let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
+    let mut scratch = RowScratch::<A>::new(exact_quotients);
+    let mut non_finite = false;
+    // Blocks of columns in turn (one block: whole rows), each with a
+    // table of its columns and the halo on both sides, and each
+    // block's rows in order; a row or block that is not one slice of
+    // the output goes through `row_buffer`.
+    let block = column_blocks(params.border, extended, largest, width, halo);
+    for first_col in (0..width).step_by(block.max(1)) {
+        let cols = first_col..(first_col + block).min(width);
+        // Whole rows where the block is the row.
+        let table: SummedArea<A> = strip_table(&input, params.border, (&rows, &band), cols.clone(), (halo, extended));
+        non_finite |= table.has_non_finite();
+        let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
+            let cols = first_col..first_col + out_row.len() / channels.max(1);
+            let sizes: &[f32] = row_sizes
+                .row(y, cols.clone(), size_buffer)
+                .unwrap_or(&uniform_sizes[cols.clone()]);
+            // The next row of the block follows this one.
+            let next_map = if y + 1 < rows.end {
+                row_sizes.row_bytes(y + 1, cols)
+            } else {
+                &[]
             };
-            for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-                let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
-                match out_block.as_slice_mut() {
-                    Some(out) => row((y, first_col), out, &mut size_buffer),
-                    None => {
-                        let buffer = &mut row_buffer[..cols.len() * channels];
-                        row((y, first_col), buffer, &mut size_buffer);
-                        let values = ArrayView2::from_shape((cols.len(), channels), &*buffer)
-                            .expect("buffer has the block's shape");
-                        out_block.assign(&values);
-                    }
+            let at = RowAt {
+                table: &table,
+                border: params.border,
+                shape,
+                y,
+                first_col,
+                next_map,
+            };
+            filter_row(at, sizes, out_row, &mut scratch);
+        };
+        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+            let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
+            match out_block.as_slice_mut() {
+                Some(out) => row((y, first_col), out, &mut size_buffer),
+                None => {
+                    let buffer = &mut row_buffer[..cols.len() * channels];
+                    row((y, first_col), buffer, &mut size_buffer);
+                    let values =
+                        ArrayView2::from_shape((cols.len(), channels), &*buffer).expect("buffer has the block's shape");
+                    out_block.assign(&values);
                 }
             }
         }
-        // Only a band with NaN or infinities needs their counts.
-        let non_finite = non_finite.then(|| NonFinite::build(&input, band));
-        // NaN and infinities: their windows patched from their counts.
-        if let Some(non_finite) = &non_finite {
-            for (y, mut out_row) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
-                let sizes: &[f32] = row_sizes.row(y, 0..width, &mut size_buffer).unwrap_or(&uniform_sizes);
-                let extent = |x: usize| BoxTaps::new(sizes[x]).extent();
-                match out_row.as_slice_mut() {
-                    Some(out) => non_finite.patch_row(params.border, (y, 0), extent, out),
-                    None => {
-                        row_buffer.clear();
-                        row_buffer.extend(out_row.iter().copied());
-                        non_finite.patch_row(params.border, (y, 0), extent, &mut row_buffer);
-                        let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
-                            .expect("row buffer has the row's shape");
-                        out_row.assign(&values);
-                    }
+    }
+    // Only a band with NaN or infinities needs their counts.
+    let non_finite = non_finite.then(|| NonFinite::build(&input, band));
+    // NaN and infinities: their windows patched from their counts.
+    if let Some(non_finite) = &non_finite {
+        for (y, mut out_row) in rows.zip(out_strip.axis_iter_mut(Axis(0))) {
+            let sizes: &[f32] = row_sizes.row(y, 0..width, &mut size_buffer).unwrap_or(&uniform_sizes);
+            let extent = |x: usize| BoxTaps::new(sizes[x]).extent();
+            match out_row.as_slice_mut() {
+                Some(out) => non_finite.patch_row(params.border, (y, 0), extent, out),
+                None => {
+                    row_buffer.clear();
+                    row_buffer.extend(out_row.iter().copied());
+                    non_finite.patch_row(params.border, (y, 0), extent, &mut row_buffer);
+                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                        .expect("row buffer has the row's shape");
+                    out_row.assign(&values);
                 }
             }
         }
-    });
+    }
 }
 
-/// Output rows per strip, and the table element that keeps every strip's
-/// table exact for an image of `height` x `width` whose windows reach
-/// `halo` rows, under `border`: the narrowest that holds the band's total
-/// (its rows times `width` times the sample maximum, or the samples of an
-/// extended table, [`extends`]), so that no entry wraps and any integer
-/// combination of entries is exact; `None` beyond `u64`.
-fn table_kind<T: Sample>(height: usize, width: usize, halo: usize, border: Border) -> (usize, Option<TableKind>) {
-    let strip = strip_rows(height, halo);
+/// The table element that keeps every window sum of a strip exact, under
+/// `border`, for an image of `height` x `width` cut in strips of `strip`
+/// rows whose windows reach `extent` positions from their centre: the
+/// narrower of two exact choices; `None` beyond `u64`.
+///
+/// By the largest window: integer entries wrap, so any integer combination
+/// of them (four corners, or the border rule's terms) is its true value
+/// modulo 2^32 (or 2^64), which is the true value wherever it fits. A
+/// window reads at most (2 extent + 1)^2 positions (clipped to the image
+/// under `Clip`, which reads none outside it), each a sample in the type's
+/// range: an image pixel, or `Constant`'s value where an extended table
+/// holds it (elsewhere the constant's part is added apart). So the element
+/// that holds that many samples at the type's maximum gives every window
+/// sum exactly, however large the band and whatever the border.
+///
+/// By the band: an element that holds the total of every sample a table
+/// holds (the band's rows times `width`, or the samples of an extended
+/// table, [`extends`]) never wraps, and the terms of windows far past the
+/// image (more positions than any table holds) are exact in the
+/// accumulator.
+fn table_kind<T: Sample>([height, width]: [usize; 2], strip: usize, extent: i64, border: Border) -> Option<TableKind> {
+    let span = 2 * extent.max(0) as u128 + 1;
+    let window = if border.is_clip() {
+        span.min(height as u128) * span.min(width as u128)
+    } else {
+        span.saturating_mul(span)
+    };
+    let halo = extent.clamp(0, height as i64) as usize;
     let band = (strip + 2 * halo).min(height);
     let mut samples = band as u128 * width as u128;
     if !border.is_clip() {
@@ -829,19 +870,17 @@ fn table_kind<T: Sample>(height: usize, width: usize, halo: usize, border: Borde
         let reach = halo.min(strip).min(cols) as u128;
         samples = samples.max((strip as u128 + 2 * reach) * (cols as u128 + 2 * reach));
     }
-    (strip, TableKind::for_sum::<T>(samples))
+    narrower(TableKind::for_window::<T>(window), TableKind::for_sum::<T>(samples))
 }
 
-/// The table element for `Clip` windows of half-width up to `extent` in an
-/// image of `height` x `width`: each window is read as the difference of
-/// its four corners (`Clip` reads no pixel outside the image, and its
-/// pixels outside the row plan take their own rectangles, see
-/// `filter_unplanned`), so the narrowest element that holds the largest
-/// window's total is exact ([`TableKind::for_window`]), however large the
-/// band: `u32` for `u16` strips whose windows stay within 255 pixels a side.
-fn clip_table_kind<T: Sample>(height: usize, width: usize, extent: i64) -> Option<TableKind> {
-    let side = |len: usize| (2 * extent.max(0) as u128 + 1).min(len as u128);
-    TableKind::for_window::<T>(side(height) * side(width))
+/// The narrower of two exact table elements (`None`: past `u64`).
+fn narrower(a: Option<TableKind>, b: Option<TableKind>) -> Option<TableKind> {
+    let rank = |kind: &Option<TableKind>| match kind {
+        Some(TableKind::Float | TableKind::U32) => 0,
+        Some(TableKind::U64) => 1,
+        None => 2,
+    };
+    if rank(&a) <= rank(&b) { a } else { b }
 }
 
 impl Filter for Integral {
@@ -874,25 +913,20 @@ impl RunSamples for Integral {
         let [height, width, _] = job.shape();
         // The map's row maxima from validation: the whole image's halo and each strip's.
         let maxima = job.row_maxima();
-        let halo = (BoxTaps::new(job.largest_size()).extent() as usize).min(height);
-        let (strip, kind) = table_kind::<T>(height, width, halo, job.params().border);
-        let kind = if job.params().border.is_clip() {
-            clip_table_kind::<T>(height, width, BoxTaps::new(job.largest_size()).extent())
-        } else {
-            kind
+        let extent = BoxTaps::new(job.largest_size()).extent();
+        let strip = strip_rows(height, (extent as usize).min(height));
+        let border = job.params().border;
+        let Some(widest) = table_kind::<T>([height, width], strip, extent, border) else {
+            return Err(Error::TooLarge {
+                height,
+                width,
+                reason: "an exact u64 summed-area table of a strip would overflow",
+            });
         };
-        match kind {
-            Some(TableKind::Float) => run_with::<T, f64>(job, out, strip, maxima),
-            Some(TableKind::U32) => run_with::<T, u32>(job, out, strip, maxima),
-            Some(TableKind::U64) => run_with::<T, u64>(job, out, strip, maxima),
-            None => {
-                return Err(Error::TooLarge {
-                    height,
-                    width,
-                    reason: "an exact u64 summed-area table of a strip would overflow",
-                });
-            }
-        }
+        // Each strip's element by its own largest window, never wider
+        // than the image's.
+        let kind_of = |extent| table_kind::<T>([height, width], strip, extent, border).unwrap_or(widest);
+        run_with(job, out, strip, maxima, kind_of);
         Ok(())
     }
 }
@@ -1124,67 +1158,149 @@ mod tests {
         assert!(!extends::<f64>(Border::Symmetric, 400, 512, [1 << 20, 1 << 30, 1]));
     }
 
+    /// The table element of an image of `height` x `width` whose windows
+    /// reach `extent` positions, under `border`, with the strips `Integral`
+    /// cuts it in.
+    fn kind<T: Sample>(height: usize, width: usize, extent: i64, border: Border) -> Option<TableKind> {
+        let strip = strip_rows(height, (extent as usize).min(height));
+        table_kind::<T>([height, width], strip, extent, border)
+    }
+
     #[test]
-    fn table_kind_switches_at_the_documented_limits() {
-        let kind = |h, w, halo| table_kind::<u8>(h, w, halo, Border::Clip).1;
-        // Windows over the whole image: the band is the image.
-        assert_eq!(kind(4096, 4112, 4096), Some(TableKind::U32));
-        assert_eq!(kind(4096, 4113, 4096), Some(TableKind::U64));
+    fn tables_switch_at_the_largest_window_for_every_border() {
+        let borders = BORDERS.into_iter().chain([Border::Constant(65535.0)]);
+        for border in borders {
+            // 255 x 255 x 65535 <= u32::MAX < 257 x 257 x 65535, however
+            // large the band.
+            assert_eq!(
+                kind::<u16>(100_000, 100_000, 127, border),
+                Some(TableKind::U32),
+                "{border:?}"
+            );
+            assert_eq!(
+                kind::<u16>(100_000, 100_000, 128, border),
+                Some(TableKind::U64),
+                "{border:?}"
+            );
+            // u8: 4103 x 4103 x 255 <= u32::MAX < 4105 x 4105 x 255.
+            assert_eq!(
+                kind::<u8>(1 << 20, 1 << 20, 2051, border),
+                Some(TableKind::U32),
+                "{border:?}"
+            );
+            assert_eq!(
+                kind::<u8>(1 << 20, 1 << 20, 2052, border),
+                Some(TableKind::U64),
+                "{border:?}"
+            );
+            assert_eq!(kind::<f64>(1 << 20, 1 << 20, 2052, border), Some(TableKind::Float));
+            // The suite's images at the switch (tests/suite/limits.rs):
+            // bands of far more than 65_537 pixels, whose entries wrap.
+            // (`Clip` clips these windows to the image; its switch is
+            // taken on images of more than 256 rows and columns.)
+            let shapes = if border.is_clip() {
+                &[(300, 300)][..]
+            } else {
+                &[(3, 22_000), (256, 300), (600, 200)]
+            };
+            for &(height, width) in shapes {
+                assert_eq!(
+                    kind::<u16>(height, width, 127, border),
+                    Some(TableKind::U32),
+                    "{border:?}"
+                );
+                assert_eq!(
+                    kind::<u16>(height, width, 128, border),
+                    Some(TableKind::U64),
+                    "{border:?}"
+                );
+            }
+        }
+        // Clip windows are clipped to the image: 1 x 65_537 fits, 1 x
+        // 65_538 does not.
+        assert_eq!(kind::<u16>(1, 65_537, 1 << 30, Border::Clip), Some(TableKind::U32));
+        assert_eq!(kind::<u16>(1, 65_538, 1 << 30, Border::Clip), Some(TableKind::U64));
+        assert_eq!(kind::<u16>(65_537, 1, 1 << 30, Border::Clip), Some(TableKind::U32));
+        assert_eq!(kind::<u8>(4096, 4112, 4096, Border::Clip), Some(TableKind::U32));
+        assert_eq!(kind::<u8>(4096, 4113, 4096, Border::Clip), Some(TableKind::U64));
         // 72_340_172_838_076_673 u8 pixels of 255 fill u64; one more is refused.
-        assert_eq!(kind(1, 72_340_172_838_076_673, 0), Some(TableKind::U64));
-        assert_eq!(kind(1, 72_340_172_838_076_674, 0), None);
-        assert_eq!(kind(1 << 30, 1 << 30, 1 << 30), None);
-        let kind16 = |h, w, halo| table_kind::<u16>(h, w, halo, Border::Clip).1;
-        assert_eq!(kind16(1, 65_537, 0), Some(TableKind::U32));
-        assert_eq!(kind16(1, 65_538, 0), Some(TableKind::U64));
-        assert_eq!(kind16(1, 281_479_271_743_489, 0), Some(TableKind::U64));
-        assert_eq!(kind16(1, 281_479_271_743_490, 0), None);
-        assert_eq!(kind16(1 << 24, 1 << 24, 1 << 24), Some(TableKind::U64));
-        // A small radius: strips of 64 rows plus 2 x 10 halo rows, whatever the height.
         assert_eq!(
-            table_kind::<u16>(100_000, 780, 10, Border::Clip),
-            (64, Some(TableKind::U32))
+            kind::<u8>(1, 72_340_172_838_076_673, 1 << 62, Border::Clip),
+            Some(TableKind::U64)
         );
+        assert_eq!(kind::<u8>(1, 72_340_172_838_076_674, 1 << 62, Border::Clip), None);
+        assert_eq!(kind::<u8>(1 << 30, 1 << 30, 1 << 30, Border::Clip), None);
         assert_eq!(
-            table_kind::<u16>(100_000, 781, 10, Border::Clip),
-            (64, Some(TableKind::U64))
-        );
-        assert_eq!(
-            table_kind::<f32>(1 << 30, 1 << 30, 1 << 30, Border::Clip).1,
+            kind::<f32>(1 << 30, 1 << 30, 1 << 30, Border::Clip),
             Some(TableKind::Float)
-        );
-        // Borders that read outside count an extended table's samples:
-        // strips of 64 + 2 x 10 rows of the width + 2 x 10 columns
-        // (65_537 u16 samples fit u32).
-        assert_eq!(
-            table_kind::<u16>(100_000, 760, 10, Border::Reflect),
-            (64, Some(TableKind::U32))
-        );
-        assert_eq!(
-            table_kind::<u16>(100_000, 761, 10, Border::Reflect),
-            (64, Some(TableKind::U64))
-        );
-        assert_eq!(table_kind::<u16>(64, 761, 10, Border::Wrap).1, Some(TableKind::U64));
-        // Wide images: a block's columns, not the width (84 x 200_000 u8
-        // samples fit u32, and 84 x (2048 + 20) too).
-        assert_eq!(
-            table_kind::<u8>(100_000, 200_000, 10, Border::Wrap).1,
-            Some(TableKind::U32)
         );
     }
 
     #[test]
-    fn clip_table_kind_switches_at_the_largest_window() {
-        // 255 x 255 x 65535 <= u32::MAX < 257 x 257 x 65535, whatever the band.
-        assert_eq!(clip_table_kind::<u16>(100_000, 100_000, 127), Some(TableKind::U32));
-        assert_eq!(clip_table_kind::<u16>(100_000, 100_000, 128), Some(TableKind::U64));
-        // Windows clipped to the image: 1 x 65_537 fits, 1 x 65_538 does not.
-        assert_eq!(clip_table_kind::<u16>(1, 65_537, 1 << 30), Some(TableKind::U32));
-        assert_eq!(clip_table_kind::<u16>(1, 65_538, 1 << 30), Some(TableKind::U64));
-        assert_eq!(clip_table_kind::<u16>(65_537, 1, 1 << 30), Some(TableKind::U32));
-        // u8: 4103 x 4103 x 255 <= u32::MAX < 4105 x 4105 x 255.
-        assert_eq!(clip_table_kind::<u8>(1 << 20, 1 << 20, 2051), Some(TableKind::U32));
-        assert_eq!(clip_table_kind::<u8>(1 << 20, 1 << 20, 2052), Some(TableKind::U64));
-        assert_eq!(clip_table_kind::<f64>(1 << 20, 1 << 20, 2052), Some(TableKind::Float));
+    fn windows_past_every_table_take_the_band() {
+        // Windows of far more positions than u64 holds at 65535 (radius
+        // 1e9) over a small image: the band's total, which never wraps.
+        for border in [Border::Replicate, Border::Reflect, Border::Wrap, Border::Constant(0.0)] {
+            assert_eq!(kind::<u16>(37, 53, 1 << 30, border), Some(TableKind::U32), "{border:?}");
+            assert_eq!(
+                kind::<u16>(1, 65_537, 1 << 30, border),
+                Some(TableKind::U32),
+                "{border:?}"
+            );
+            assert_eq!(
+                kind::<u16>(1, 65_538, 1 << 30, border),
+                Some(TableKind::U64),
+                "{border:?}"
+            );
+            // A small window over bands whose totals pass u32 (84 rows of
+            // 2^20 samples at 255): the window's element.
+            let strip = strip_rows(100_000, 10);
+            assert!((strip as u128 + 20) * (1 << 20) * 255 > u32::MAX as u128);
+            assert_eq!(
+                table_kind::<u8>([100_000, 1 << 20], strip, 10, border),
+                Some(TableKind::U32)
+            );
+        }
+        // A window past u64 over a band past u64 is refused.
+        assert_eq!(kind::<u8>(1 << 30, 1 << 30, 1 << 30, Border::Reflect), None);
+    }
+
+    #[test]
+    fn strips_of_any_table_width_give_the_same_bits() {
+        // u16, 600 x 200 in strips of 256 rows: radius 128 in the first
+        // (u64 tables but under `Clip`, whose windows the image clips),
+        // 127 and 100.5 in the others (u32 tables whose entries wrap over
+        // bands of samples of at least 49_152; window sums past the
+        // quotients' limit, as in the first), smooth fractional radii
+        // elsewhere: the same bits as u64 tables in every strip.
+        let (height, width) = (600, 200);
+        let mut numbers = crate::test_numbers(0x3c6e_f372_fe94_f82b);
+        let image = Array3::from_shape_simple_fn((height, width, 1), || 49_152 + (numbers() % 16_384) as u16);
+        let mut sizes = ndarray::Array2::from_shape_fn((height, width), |(y, x)| {
+            ((y as f32 * 0.05).sin() * (x as f32 * 0.07).cos()).abs() * 8.0
+        });
+        for (y, x, radius) in [(100, 50, 128.0), (400, 100, 127.0), (550, 150, 100.5)] {
+            sizes[[y, x]] = radius;
+        }
+        for border in BORDERS {
+            let params = crate::Params::new(Kernel::Box, crate::Size::map(sizes.view())).with_border(border);
+            let maxima = crate::filter::validate_params::<u16>(&params, (height, width), 1).expect("valid");
+            let job = Job::validated(image.view(), 0..height, params.reborrow(), &maxima);
+            let strip = strip_rows(height, 128);
+            let kind_of = |extent| table_kind::<u16>([height, width], strip, extent, border).expect("fits u64");
+            let strips = [0..256, 256..512, 512..600].map(|rows| kind_of(BoxTaps::new(maxima.over(rows)).extent()));
+            let first = if border.is_clip() {
+                TableKind::U32
+            } else {
+                TableKind::U64
+            };
+            assert_eq!(strips, [first, TableKind::U32, TableKind::U32], "{border:?}");
+            let mut per_strip = Array3::zeros((height, width, 1));
+            run_with(job, per_strip.view_mut(), strip, &maxima, kind_of);
+            let mut wide = Array3::zeros((height, width, 1));
+            run_with(job, wide.view_mut(), strip, &maxima, |_| TableKind::U64);
+            let differ = per_strip.iter().zip(&wide).filter(|(a, b)| a != b).count();
+            assert_eq!(differ, 0, "{border:?}: {differ} pixels differ");
+        }
     }
 }
