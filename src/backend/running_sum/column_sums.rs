@@ -13,10 +13,13 @@
 //!
 //! A fractional radius n + f weighs the window of half-width n fully and
 //! its two end taps by f, along each axis. Its column sums are those of the
-//! n window plus f times the window's two end rows, in `f64`; the
-//! horizontal running sums over them add f times their two end columns
-//! before each mean, in the same vector loop as a whole radius's `f64`
-//! windows ([`window_means_four`]), for every sample type.
+//! n window plus f times the window's two end rows; the horizontal running
+//! sums over them add f times their two end columns before each mean. For
+//! `u8` samples of 1 to 4 channels both stay exact `u32` sums in fixed
+//! point ([`FixedPoint`]), in the same vector running sums as a whole
+//! radius's `u32` windows, and the end columns are blended in `f32` once
+//! per output sample; elsewhere the sums are `f64`, in the same vector loop
+//! as a whole radius's `f64` windows ([`window_means_four`]).
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
 //! the build does not target it ([`crate::arch`]); in that copy the `u8`
@@ -974,17 +977,30 @@ fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
                     .iter()
                     .all(|&w| w == weight_x)
         );
-        let inverse = rows.weight_y.map(|weight_y| 1.0 / (weight_y * weight_x));
         let n = slide.half as usize;
         let samples = plain.start * C..plain.end * C;
         let len = samples.len();
+        // With end taps, every plain window but the last has both taps in
+        // the row and so one weight (the last one's right tap may lie past
+        // the row: `Clip` weighs it less); the vector form takes those.
+        let (inverse, vector_len) = if END_TAPS {
+            let inverse_x = taps.inverse_x[samples.start];
+            debug_assert!(
+                taps.inverse_x[samples.start..samples.end - C]
+                    .iter()
+                    .all(|&w| w == inverse_x)
+            );
+            (inverse_y.map(|inverse_y| inverse_y * inverse_x), len - C)
+        } else {
+            (rows.weight_y.map(|weight_y| 1.0 / (weight_y * weight_x)), len)
+        };
         let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
         // Eight samples at a time where `rows.isa` has the vector form,
         // asking for the lines of the rows `ahead` as it goes; whole
         // vectors of whole pixels, so the rest below starts at channel 0.
         let done = crate::prefix::difference_sums_f64_rows(
             rows.isa,
-            len / (F64_LANES * C) * (F64_LANES * C),
+            vector_len / (F64_LANES * C) * (F64_LANES * C),
             accs.each_mut().map(|acc| &mut acc[..C]),
             C,
             &mut PlainWindows::<T, END_TAPS> {
@@ -995,7 +1011,6 @@ fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
                 reach,
                 outs: [&mut *o0, &mut *o1, &mut *o2, &mut *o3].map(|out| &mut out[samples.clone()]),
                 inverse,
-                inverse_y,
                 taps,
                 ahead,
             },
@@ -1116,10 +1131,10 @@ struct PlainWindows<'a, T, const END_TAPS: bool> {
     reach: usize,
     /// The output samples of the plain windows, per row.
     outs: [&'a mut [T]; 4],
-    /// Whole radius: 1 / the window's weight, per row.
+    /// 1 / the window's weight, per row (with end taps: the blended
+    /// window's, the same for every window the vector form takes).
     inverse: [f64; 4],
-    /// Fractional radius: 1 / the window's rows, per row, and the end taps.
-    inverse_y: [f64; 4],
+    /// The end taps of a fractional radius.
     taps: EndTaps<'a>,
     ahead: [[&'a [T]; 2]; 4],
 }
@@ -1127,33 +1142,40 @@ struct PlainWindows<'a, T, const END_TAPS: bool> {
 impl<T: Sample, const END_TAPS: bool> DifferenceRows for PlainWindows<'_, T, END_TAPS> {
     #[inline(always)]
     fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
-        (eight_at(self.sums[r], self.enter_at + i) - eight_at(self.sums[r], self.leave_at + i)).to_array()
+        // Over arrays, as the end taps below: the vector running sums
+        // load the result whole.
+        let entering = &self.sums[r][self.enter_at + i..][..F64_LANES];
+        let leaving = &self.sums[r][self.leave_at + i..][..F64_LANES];
+        std::array::from_fn(|k| entering[k] - leaving[k])
     }
 
     #[inline(always)]
     fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]) {
         crate::cache::prefetch_rows(&self.ahead[r], i, F64_LANES);
-        let means = if END_TAPS {
+        let out = &mut self.outs[r][i..][..F64_LANES];
+        if END_TAPS {
+            // Lane by lane over arrays, which the compiler vectorises for
+            // the instruction sets of the strip's copy (`wide`'s `f64x8`
+            // is four SSE2 vectors in a portable build, even inside the
+            // AVX-512 copy). The same operations in the same order as the
+            // scalar means, so the same values.
             let at = self.first + i;
             let row = self.sums[r];
-            let taps = eight_at(row, at - self.reach) + eight_at(row, at + self.reach);
-            let sums = wide::f64x8::from(sums) + wide::f64x8::splat(self.taps.weight) * taps;
-            (sums * (wide::f64x8::splat(self.inverse_y[r]) * eight_at(self.taps.inverse_x, at))).to_array()
-        } else {
-            (wide::f64x8::from(sums) * wide::f64x8::splat(self.inverse[r])).to_array()
-        };
-        for (out, mean) in self.outs[r][i..][..F64_LANES].iter_mut().zip(means) {
+            let lefts = &row[at - self.reach..][..F64_LANES];
+            let rights = &row[at + self.reach..][..F64_LANES];
+            let (weight, inverse) = (self.taps.weight, self.inverse[r]);
+            let means: [f64; F64_LANES] =
+                std::array::from_fn(|k| (sums[k] + weight * (lefts[k] + rights[k])) * inverse);
+            for (out, mean) in out.iter_mut().zip(means) {
+                *out = T::from_f64(mean);
+            }
+            return;
+        }
+        let means = (wide::f64x8::from(sums) * wide::f64x8::splat(self.inverse[r])).to_array();
+        for (out, mean) in out.iter_mut().zip(means) {
             *out = T::from_f64(mean);
         }
     }
-}
-
-/// Eight values of `row` from `at`.
-#[inline(always)]
-fn eight_at(row: &[f64], at: usize) -> wide::f64x8 {
-    <[f64; F64_LANES]>::try_from(&row[at..][..F64_LANES])
-        .expect("8 values")
-        .into()
 }
 
 /// The horizontal windows of one row of `u32` column sums (`C` channels)
@@ -1377,19 +1399,30 @@ fn fixed_point_means_of<T: Sample, const C: usize>(
         let reach = (n + 1) * C;
         let entering = &sums[(plain.start + n) * C..][..len];
         let leaving = &sums[(plain.start - n - 1) * C..][..len];
+        // Every plain window but the last has both end columns in the row
+        // and so one weight (the last one's right end column may lie past
+        // the row: `Clip` weighs it less); the vectors take those.
+        let inverse = &row.inverse[samples.clone()];
+        debug_assert!(inverse[..len - C].iter().all(|&w| w == inverse[0]));
         let mut means = TapMeans {
             lefts: &sums[samples.start - reach..][..len],
             rights: &sums[samples.start + reach..][..len],
             edge_weight: row.edge_weight,
-            inverse: &row.inverse[samples.clone()],
+            inverse: inverse[0],
             out: &mut out[samples.clone()],
             ahead,
         };
-        let done = plain_window_sums::<C>(isa, entering, leaving, &mut acc[..C], &mut means);
+        let uniform = len - C;
+        let done = plain_window_sums::<C>(
+            isa,
+            &entering[..uniform],
+            &leaving[..uniform],
+            &mut acc[..C],
+            &mut means,
+        );
         let TapMeans {
             lefts,
             rights,
-            inverse,
             out: plain_out,
             ..
         } = means;
@@ -1420,7 +1453,8 @@ struct TapMeans<'a, T> {
     lefts: &'a [u32],
     rights: &'a [u32],
     edge_weight: f32,
-    inverse: &'a [f32],
+    /// The plain windows' inverse weight (see [`FixedPointRow`]).
+    inverse: f32,
     out: &'a mut [T],
     ahead: [&'a [T]; 2],
 }
@@ -1430,7 +1464,7 @@ impl<T: Sample> PlainMeans for TapMeans<'_, T> {
     fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints) {
         crate::cache::prefetch_rows(&self.ahead, i, L::LANES);
         let taps = lanes.load(&self.lefts[i..]) + lanes.load(&self.rights[i..]);
-        let inverse = lanes.load_floats(&self.inverse[i..]);
+        let inverse = lanes.splat_floats(self.inverse);
         let means = tap_means_lanes(lanes, sums, taps, self.edge_weight, inverse);
         for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
             *out = T::from_whole(mean);
@@ -1912,11 +1946,21 @@ mod tests {
                         };
                         sums.extend(past);
                         let edge_weight = [0.0625f32, 0.5, 0.984_375][next_number() as usize % 3];
-                        // Means up to 255, and some weights apart near the ends.
+                        // Means up to 255; one weight for the plain windows but
+                        // the last (as the strip's weights have it), others apart.
+                        let plain = plain_steps(&slide);
+                        let uniform = plain.start..plain.end.saturating_sub(1);
                         let row = FixedPointRow {
                             edge_weight,
                             inverse: (0..row_len)
-                                .map(|i| 255.0 / (largest as f32 * (2 * half + 3 + (i % 3) as i64) as f32))
+                                .map(|i| {
+                                    let apart = if uniform.contains(&(i / channels)) {
+                                        0
+                                    } else {
+                                        1 + i % 3
+                                    };
+                                    255.0 / (largest as f32 * (2 * half + 3 + apart as i64) as f32)
+                                })
                                 .collect(),
                         };
                         let mut window = vec![0; row_len];
@@ -1971,6 +2015,28 @@ mod tests {
             assert!(FixedPoint::new::<f32>(taps(1.5), channels).is_none());
         }
         assert!(FixedPoint::new::<u8>(taps(1.5), 5).is_none());
+    }
+
+    /// A strided output of a fractional radius (its rows through a
+    /// buffer) gets the same values as a contiguous one, for `u8` of 1 to
+    /// 4 channels in the fixed-point form.
+    #[test]
+    fn strided_fixed_point_output_equals_contiguous_output() {
+        use crate::Filter;
+        let mut next = crate::test_numbers(0x2f3b_6ab9_c7a5_1e03);
+        for channels in 1..=4 {
+            let (height, width) = (57, 41);
+            let image = ndarray::Array3::from_shape_fn((height, width, channels), |_| next() as u8);
+            let params =
+                crate::Params::new(crate::Kernel::Box, crate::Size::Uniform(2.625)).with_border(Border::Reflect);
+            let contiguous = crate::RunningSum.apply(image.view(), &params).expect("contiguous");
+            let mut wide = ndarray::Array3::from_elem((height, 2 * width, channels), 7u8);
+            let strided = wide.slice_mut(ndarray::s![.., ..;2, ..]);
+            crate::RunningSum
+                .apply_into(image.view(), &params, strided)
+                .expect("strided");
+            assert_eq!(wide.slice(ndarray::s![.., ..;2, ..]), contiguous, "{channels} channels");
+        }
     }
 
     /// The fixed-point form's rounding of f where it is coarsest (radii of
