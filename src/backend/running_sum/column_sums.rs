@@ -1142,11 +1142,13 @@ struct PlainWindows<'a, T, const END_TAPS: bool> {
 impl<T: Sample, const END_TAPS: bool> DifferenceRows for PlainWindows<'_, T, END_TAPS> {
     #[inline(always)]
     fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
-        // Over arrays, as the end taps below: the vector running sums
-        // load the result whole.
         let entering = &self.sums[r][self.enter_at + i..][..F64_LANES];
         let leaving = &self.sums[r][self.leave_at + i..][..F64_LANES];
-        std::array::from_fn(|k| entering[k] - leaving[k])
+        if END_TAPS {
+            // Over arrays, as the end taps' means below.
+            return std::array::from_fn(|k| entering[k] - leaving[k]);
+        }
+        (eight_of(entering) - eight_of(leaving)).to_array()
     }
 
     #[inline(always)]
@@ -1176,6 +1178,14 @@ impl<T: Sample, const END_TAPS: bool> DifferenceRows for PlainWindows<'_, T, END
             *out = T::from_f64(mean);
         }
     }
+}
+
+/// The first eight values of `values`.
+#[inline(always)]
+fn eight_of(values: &[f64]) -> wide::f64x8 {
+    <[f64; F64_LANES]>::try_from(&values[..F64_LANES])
+        .expect("8 values")
+        .into()
 }
 
 /// The horizontal windows of one row of `u32` column sums (`C` channels)
