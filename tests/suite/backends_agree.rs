@@ -69,8 +69,8 @@ fn iterated_box_with_every_box_count_agrees_with_naive() {
     }
 }
 
-/// `Levels` within its published tolerance on the kit's Gaussian requests
-/// (Clip and Reflect answered, the other borders refused with a typed error).
+/// `Levels` within its published tolerance on the kit's Gaussian requests,
+/// every border.
 #[test]
 fn levels_agrees_with_naive() {
     let options = Options {
@@ -82,7 +82,7 @@ fn levels_agrees_with_naive() {
     match check(&Levels, &options) {
         Ok(summary) => {
             println!("levels: {summary:?}");
-            assert!(summary.approximate > 0 && summary.unsupported > 0, "{summary:?}");
+            assert!(summary.approximate > 0, "{summary:?}");
         }
         Err(failure) => panic!("{failure}"),
     }

@@ -23,14 +23,25 @@
 //!
 //! # Borders
 //!
-//! The strip is extended by the border rule at full resolution before any
-//! level is computed, so every level reads what the border says (the fold
-//! of a coarse grid would be right only for periods that are multiples of
-//! 2^k). `Clip` extends with zeros and blends numerators and denominators
-//! apart: out = sum w_i N_i / sum w_i D_i, where D_i is level i of the
-//! in-image indicator; it is separable, one line per axis. That is Clip
-//! applied to the blended kernel, and it keeps constant images exact.
-//! `Reflect` needs no denominator: every level is normalised.
+//! `Clip` and `Constant` read nothing outside the image: their levels are
+//! computed on the zero-extended image, every grid only where it may be
+//! non-zero (the image and the reach of the blurs that made it), so the
+//! work stays within the image's reach at any sigma. `Clip` blends
+//! numerators and denominators apart: out = sum w_i N_i / sum w_i D_i,
+//! where D_i is level i of the in-image indicator, separable, one line per
+//! axis; that is Clip applied to the blended kernel, and it keeps constant
+//! images exact. `Constant(c)` is sum w_i N_i + c (1 - sum w_i D_i): the
+//! weights sum to 1, and what the image does not cover reads c.
+//!
+//! `Replicate`, `Reflect`, `Symmetric` and `Wrap` extend the strip's band by
+//! the border rule at full resolution before any level is computed (the
+//! fold of a coarse grid would be right only for periods that are
+//! multiples of 2^k); every level is normalised, so no denominator. With
+//! the periodic ones a sigma past twice the longer period gives the flat
+//! mean over the period, and is computed as that sigma. A band whose
+//! reach would not fit a strip's budget (2 GiB) (`Replicate` with a sigma far past
+//! the image, or a periodic border with a sigma of many periods on a large
+//! image) is refused with [`Error::TooLarge`] before anything is written.
 //!
 //! # Error
 //!
@@ -47,11 +58,14 @@
 //! # Memory
 //!
 //! Output rows go in strips of R rows (64 to 512, twice the reach). A strip
-//! holds its band of the extended image, (R + 2 r) x (W + 2 r) x C values of
-//! 8 bytes, where r is the reach of the strip's largest level (about
-//! 4 sigma_max + 30 * 2^K for octave K >= 1, 14 below), the pyramid's
-//! grids (a third of the band together), one level at a time, and the
-//! sums of the blend: R x W x C values twice, and R x W blends of 40 bytes.
+//! holds its band of the extended image, (R + 2 r) x (W + 2 r') x C values
+//! of 8 bytes, where r and r' are the reach of the strip's largest level
+//! along each axis: 14 below sigma 4, about 4 sigma_max + 30 * 2^K from
+//! octave K >= 1 on, and at most the image's side plus that of the
+//! pyramid's last blurs for `Clip` and `Constant`. Beside it the pyramid's
+//! grids (a third of the band together), one level at a time (R x W x C),
+//! the blend's sums (R x W x C and R x W) and R x W blends of 40 bytes.
+//! A band over that budget is refused.
 
 mod pyramid;
 mod weights;
@@ -95,22 +109,29 @@ impl Filter for Levels {
     }
 
     fn support(&self, request: &Request) -> Support {
-        match (request.kernel, request.border) {
-            (Kernel::Box, _) => Support::Unsupported("a blend of Gaussian levels serves the Gaussian kernel only"),
-            (Kernel::Gaussian, Border::Clip | Border::Reflect) => {
+        match request.kernel {
+            Kernel::Box => Support::Unsupported("a blend of Gaussian levels serves the Gaussian kernel only"),
+            Kernel::Gaussian => {
                 Support::Approximate("a blend of four uniform Gaussian levels; within 1e-3 of the value range")
             }
-            _ => Support::Unsupported("the level blend serves the Clip and Reflect borders"),
         }
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, channels] = job.shape();
-        let top = octave(last_level(job.largest_size()));
-        let row_reach = reach(top);
+        let border = job.params().border;
+        let top = octave(last_level(
+            sigma_limit(border, height, width).min(f64::from(job.largest_size())),
+        ));
+        let zero_outside = zero_outside(border);
+        let plan = AxisPlan::new(0..1, top, zero_outside.then_some(height));
+        let row_reach = (-plan.input.start).max(plan.input.end - 1).clamp(0, height as i64);
         let rows = strip_rows(height, row_reach as usize);
-        let band =
-            (rows as u128 + 2 * row_reach as u128) * (width as u128 + 2 * row_reach as u128) * channels as u128 * 8;
+        let row_plan = AxisPlan::new(0..rows as i64, top, zero_outside.then_some(height));
+        let col_plan = AxisPlan::new(0..width as i64, top, zero_outside.then_some(width));
+        // The band, with the rows of a middle strip.
+        let band_rows = span(&row_plan.input) as u128 + row_reach as u128;
+        let band = band_rows * span(&col_plan.input) as u128 * channels as u128 * 8;
         if band > BAND_BUDGET as u128 {
             return Err(Error::TooLarge {
                 height,
@@ -124,15 +145,27 @@ impl Filter for Levels {
 }
 
 /// The last level the blend of `sigma` reads.
-fn last_level(sigma: f32) -> usize {
-    blend(f64::from(sigma)).first + BLENDED - 1
+fn last_level(sigma: f64) -> usize {
+    blend(sigma).first + BLENDED - 1
 }
 
-/// How far past its output positions a plan of levels up to octave `top`
-/// reads the extended image.
-fn reach(top: usize) -> i64 {
-    let plan = AxisPlan::new(0..1, top);
-    (-plan.input.start).max(plan.input.end - 1)
+/// Whether `border` reads nothing outside the image: the levels are then
+/// computed on the zero-extended image, and the indicator's levels give
+/// the Clip denominators and the share of a Constant border.
+fn zero_outside(border: Border) -> bool {
+    matches!(border, Border::Clip | Border::Constant(_))
+}
+
+/// The sigma past which the output no longer changes: with the periodic
+/// borders a Gaussian wider than twice the longer period folds to a flat
+/// kernel over the period (its first harmonic is below 1e-30, and the
+/// truncation at 4 sigma leaves a ripple far below the tolerance), so
+/// larger sigmas are that one. No limit for the others.
+fn sigma_limit(border: Border, height: usize, width: usize) -> f64 {
+    match border.period(height.max(width)) {
+        Some(period) => 2.0 * period as f64,
+        None => f64::INFINITY,
+    }
 }
 
 /// The outputs of image `rows` into `out`.
@@ -140,16 +173,18 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     let input = job.input();
     let (height, width, channels) = input.dim();
     let border = job.params().border;
+    let limit = sigma_limit(border, height, width);
     let blends: Vec<Blend> = rows
         .clone()
         .flat_map(|y| (0..width).map(move |x| (y, x)))
-        .map(|(y, x)| blend(f64::from(job.size_at(y, x))))
+        .map(|(y, x)| blend(f64::from(job.size_at(y, x)).min(limit)))
         .collect();
     let first = blends.iter().map(|b| b.first).min().unwrap_or(0);
     let last = blends.iter().map(|b| b.first).max().unwrap_or(0) + BLENDED - 1;
     let top = octave(last);
-    let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top);
-    let col_plan = AxisPlan::new(0..width as i64, top);
+    let zero_outside = zero_outside(border);
+    let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top, zero_outside.then_some(height));
+    let col_plan = AxisPlan::new(0..width as i64, top, zero_outside.then_some(width));
 
     // The band of the image extended by the border, non-finite samples as 0.
     let mut band = Array3::<f64>::zeros((span(&row_plan.input), span(&col_plan.input), channels));
@@ -173,8 +208,7 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
 
     let axes = [(Axis(0), &row_plan), (Axis(1), &col_plan)];
     let grids = pyramid::grids(band.view(), &axes, top);
-    let clip = border.is_clip();
-    let lines = clip.then(|| {
+    let lines = zero_outside.then(|| {
         let row_line = pyramid::indicator(height, &row_plan);
         let col_line = pyramid::indicator(width, &col_plan);
         let row_grids = pyramid::indicator_grids(&row_line, &row_plan, top);
@@ -218,11 +252,13 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
         row.clear();
         for x in 0..width {
             let weight = weights[[local, x]];
-            row.extend(
-                sums.slice(ndarray::s![local, x, ..])
-                    .iter()
-                    .map(|s| T::from_f64(s / weight)),
-            );
+            let sums = sums.slice(ndarray::s![local, x, ..]);
+            match border {
+                Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s / weight))),
+                // The weights sum to 1: what the image does not cover reads c.
+                Border::Constant(c) => row.extend(sums.iter().map(|s| T::from_f64(s + c * (1.0 - weight)))),
+                _ => row.extend(sums.iter().map(|&s| T::from_f64(s))),
+            }
         }
         if let Some(counts) = &counts {
             let extent = |x: usize| GaussianTaps::new(job.size_at(y, x)).extent();
@@ -243,6 +279,16 @@ mod tests {
     use crate::filter::Params;
     use crate::kernel::Size;
     use crate::sample::SampleType;
+
+    /// Every border, with a constant inside every sample type's range.
+    const BORDERS: [Border; 6] = [
+        Border::Clip,
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(0.7),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
 
     /// A test image: a step edge, a bright square and noise, in [0, 1].
     fn image(height: usize, width: usize, channels: usize) -> Array3<f64> {
@@ -268,7 +314,7 @@ mod tests {
     #[test]
     fn uniform_sigmas_are_within_the_tolerance() {
         let image = image(40, 52, 1);
-        for border in [Border::Clip, Border::Reflect] {
+        for border in BORDERS {
             for sigma in [0.0f32, 0.3, 0.5, 1.0, 2.2, 3.0, 3.9, 4.0, 5.5, 10.0, 17.0, 50.0] {
                 let e = error(&image, Size::Uniform(sigma), border);
                 assert!(e <= Levels::TOLERANCE, "{border:?} sigma {sigma}: {e}");
@@ -283,7 +329,7 @@ mod tests {
         let image = image(h, w, 1);
         let ramp = |top: f32| Array2::from_shape_fn((h, w), move |(y, x)| top * (x + y) as f32 / (h + w - 2) as f32);
         let distance = Array2::from_shape_fn((h, w), |(y, x)| if x > w / 2 || y < 4 { 30.0f32 } else { 0.0 });
-        for border in [Border::Clip, Border::Reflect] {
+        for border in BORDERS {
             let maps = [
                 ("0..6", ramp(6.0)),
                 ("0..20", ramp(20.0)),
@@ -299,7 +345,7 @@ mod tests {
         let (h, w) = (18, 22);
         let image = super::tests::image(h, w, 1);
         let ramp = Array2::from_shape_fn((h, w), |(y, x)| 200.0 * (x + y) as f32 / (h + w - 2) as f32);
-        for border in [Border::Clip, Border::Reflect] {
+        for border in BORDERS {
             let e = error(&image, Size::map(&ramp), border);
             println!("{border:?} 0..200: {e:.2e}");
             assert!(e <= Levels::TOLERANCE, "{border:?} 0..200: {e}");
@@ -316,7 +362,7 @@ mod tests {
             let map = Array2::from_shape_fn((image.dim().0, image.dim().1), |(y, x)| {
                 ((x * 3 + y * 7) % 23) as f32 / 2.0
             });
-            for border in [Border::Clip, Border::Reflect] {
+            for border in BORDERS {
                 let views = [
                     typed.view(),
                     typed.slice(s![..;-1, .., ..]),
@@ -358,7 +404,7 @@ mod tests {
     fn thin_and_empty_images_are_within_the_tolerance() {
         for (h, w) in [(0, 5), (5, 0), (1, 1), (1, 9), (9, 1), (2, 70), (70, 3)] {
             let image = image(h, w, 2);
-            for border in [Border::Clip, Border::Reflect] {
+            for border in BORDERS {
                 for sigma in [0.0f32, 0.7, 3.0, 9.0] {
                     let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma)).with_border(border);
                     let exact = Naive.apply(image.view(), &params).unwrap();
@@ -383,7 +429,7 @@ mod tests {
         image[[30, 30, 0]] = f64::INFINITY;
         image[[31, 12, 0]] = f64::NEG_INFINITY;
         let map = Array2::from_shape_fn((40, 36), |(y, x)| if x < 18 { 1.0f32 } else { (y % 7) as f32 });
-        for border in [Border::Clip, Border::Reflect] {
+        for border in BORDERS {
             let params = Params::new(Kernel::Gaussian, Size::map(&map)).with_border(border);
             let exact = Naive.apply(image.view(), &params).unwrap();
             let got = Levels.apply(image.view(), &params).unwrap();
@@ -408,7 +454,7 @@ mod tests {
     fn thread_counts_give_the_same_bits() {
         let image = image(300, 40, 2);
         let map = Array2::from_shape_fn((300, 40), |(y, x)| (y as f32 / 10.0 + x as f32 / 20.0) % 24.0);
-        for border in [Border::Clip, Border::Reflect] {
+        for border in BORDERS {
             let params = Params::new(Kernel::Gaussian, Size::map(&map)).with_border(border);
             let run = |threads: usize| {
                 let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
@@ -423,11 +469,43 @@ mod tests {
         }
     }
 
+    /// Sigma 1e6 and wider, uniform and per pixel: within the tolerance of
+    /// `Naive` with every border but `Replicate`, which a strip's band of
+    /// such a reach would not fit and which is refused with a typed error
+    /// before anything is written.
     #[test]
-    fn the_box_kernel_and_other_borders_are_refused() {
+    fn huge_sigmas_match_naive_or_are_refused() {
+        let (h, w) = (20, 26);
+        let image = image(h, w, 2);
+        let pixels = [(0, 0), (h / 2, w / 3), (h - 1, w - 1)];
+        let sigmas = Array2::from_shape_fn((h, w), |(y, x)| if (y + x) % 2 == 0 { 1e6f32 } else { 2.5e6 });
+        for border in BORDERS {
+            for size in [Size::Uniform(1e6), Size::map(&sigmas)] {
+                let params = Params::new(Kernel::Gaussian, size).with_border(border);
+                let mut out = Array3::<f64>::from_elem((h, w, 2), 7.0);
+                let result = Levels.apply_into(image.view(), &params, out.view_mut());
+                if border == Border::Replicate {
+                    assert!(matches!(result, Err(Error::TooLarge { .. })), "{result:?}");
+                    assert!(out.iter().all(|&v| v == 7.0));
+                    continue;
+                }
+                result.unwrap();
+                for (y, x) in pixels {
+                    let exact = Naive.apply_region(image.view(), &params, y..y + 1, x..x + 1).unwrap();
+                    for c in 0..2 {
+                        let (e, g) = (exact[[0, 0, c]], out[[y, x, c]]);
+                        assert!((e - g).abs() <= Levels::TOLERANCE, "{border:?} at ({y}, {x}): {e} {g}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_box_kernel_is_refused() {
         let image = image(5, 5, 1);
         let mut out = Array3::<f64>::from_elem((5, 5, 1), 7.0);
-        for (kernel, border) in [(Kernel::Box, Border::Clip), (Kernel::Gaussian, Border::Wrap)] {
+        for (kernel, border) in [(Kernel::Box, Border::Clip), (Kernel::Box, Border::Wrap)] {
             let params = Params::new(kernel, Size::Uniform(1.0)).with_border(border);
             let result = Levels.apply_into(image.view(), &params, out.view_mut());
             assert!(

@@ -137,15 +137,31 @@ fn hull(a: Range<i64>, b: Range<i64>) -> Range<i64> {
 
 impl AxisPlan {
     /// The plan for `output` positions and levels up to octave `top`.
-    pub(crate) fn new(output: Range<i64>, top: usize) -> Self {
+    /// With `zero_outside` (the length of the axis, for the borders that
+    /// read nothing outside the image) every range stops where the values
+    /// of its grid are zero for certain, so the work stays within the
+    /// image's reach whatever the sigma.
+    pub(crate) fn new(output: Range<i64>, top: usize, zero_outside: Option<usize>) -> Self {
         let base = Taps::gaussian(START).reach();
         let grow = Taps::increment(grow_sigma()).reach();
+        // Where each grid may be non-zero: the image, then each blur's reach.
+        let everywhere = i64::MIN / 4..i64::MAX / 4;
+        let mut support = vec![everywhere.clone(); top + 1];
+        if let Some(len) = zero_outside {
+            support[0] = 0..len as i64;
+            for k in 1..=top {
+                let (below, reach) = (&support[k - 1], if k == 1 { base } else { grow });
+                support[k] = (below.start - reach).div_euclid(2)..(below.end - 1 + reach).div_euclid(2) + 2;
+            }
+        }
         let levels: Vec<Range<i64>> = (1..=top)
             .map(|k| {
                 let h = 1i64 << k;
                 let first = output.start.div_euclid(h) - 1 - PREFILTER_PAD;
                 let last = (output.end - 1).div_euclid(h) + 2 + PREFILTER_PAD;
-                first..last + 1
+                let own = &support[k];
+                let reach = INCREMENT_REACH + PREFILTER_PAD;
+                first.max(own.start - reach)..(last + 1).min(own.end + reach)
             })
             .collect();
         let mut grids = vec![0..0; top];
@@ -156,12 +172,13 @@ impl AxisPlan {
                 let above = &grids[k];
                 need = hull(need, 2 * above.start - grow..2 * (above.end - 1) + grow + 1);
             }
-            grids[k - 1] = need;
+            grids[k - 1] = intersection(need, &support[k]);
         }
         let mut input = output.start - FINE_REACH..output.end + FINE_REACH;
         if let Some(first) = grids.first() {
             input = hull(input, 2 * first.start - base..2 * (first.end - 1) + base + 1);
         }
+        let input = intersection(input, &support[0]);
         AxisPlan {
             output,
             input,
@@ -169,6 +186,13 @@ impl AxisPlan {
             levels,
         }
     }
+}
+
+/// The positions of `a` within `b` (at least one, so that every plane
+/// keeps a position to stand on).
+fn intersection(a: Range<i64>, b: &Range<i64>) -> Range<i64> {
+    let start = a.start.max(b.start);
+    start..a.end.min(b.end).max(start + 1)
 }
 
 /// The blur that takes grid k (sigma START / 2 in its units) to sigma
@@ -195,8 +219,14 @@ fn correlate(
     for (k, n) in out.enumerate() {
         let mut lane = output.index_axis_mut(axis, k);
         let start = step * n - reach - first;
+        let len = input.len_of(axis) as i64;
+        // Positions past the input's range are zero (only where a grid's
+        // support ends; elsewhere the plan covers every tap).
         for (d, &t) in taps.weights.iter().enumerate() {
-            lane.scaled_add(t, &input.index_axis(axis, (start + d as i64) as usize));
+            let at = start + d as i64;
+            if (0..len).contains(&at) {
+                lane.scaled_add(t, &input.index_axis(axis, at as usize));
+            }
         }
     }
     output
@@ -253,8 +283,9 @@ fn upsample(coarse: ArrayView3<'_, f64>, first: i64, h: i64, out: Range<i64>, ax
         let node = p.div_euclid(h);
         for m in node - 1..=node + 2 {
             let w = bspline((p - m * h) as f64 / h as f64);
-            if w != 0.0 {
-                lane.scaled_add(w, &coarse.index_axis(axis, (m - first) as usize));
+            let at = m - first;
+            if w != 0.0 && (0..coarse.len_of(axis) as i64).contains(&at) {
+                lane.scaled_add(w, &coarse.index_axis(axis, at as usize));
             }
         }
     }
