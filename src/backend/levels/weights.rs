@@ -180,11 +180,12 @@ fn solve<const N: usize, const M: usize>(system: &mut [[f64; M]; N]) {
             .max_by(|&a, &b| system[a][col].abs().total_cmp(&system[b][col].abs()))
             .expect("rows left");
         system.swap(col, pivot);
-        for row in 0..N {
+        let pivot_row = system[col];
+        for (row, line) in system.iter_mut().enumerate() {
             if row != col {
-                let factor = system[row][col] / system[col][col];
-                for k in col..M {
-                    system[row][k] -= factor * system[col][k];
+                let factor = line[col] / pivot_row[col];
+                for (v, p) in line.iter_mut().zip(pivot_row).skip(col) {
+                    *v -= factor * p;
                 }
             }
         }
