@@ -63,7 +63,7 @@ mod strips;
 mod table;
 pub mod tile;
 
-pub use backend::{Auto, Backend, Integral, IteratedBox, Naive, RunningSum};
+pub use backend::{Auto, Backend, Integral, IteratedBox, Levels, Naive, RunningSum};
 pub use border::Border;
 pub use distance::{DistanceToSize, blur_by_distance, distance, distance_into, squared_distance_into};
 pub use error::Error;

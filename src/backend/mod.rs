@@ -3,12 +3,14 @@
 mod auto;
 mod integral;
 mod iterated_box;
+mod levels;
 mod naive;
 mod running_sum;
 
 pub use auto::Auto;
 pub use integral::Integral;
 pub use iterated_box::IteratedBox;
+pub use levels::Levels;
 pub use naive::Naive;
 pub use running_sum::RunningSum;
 

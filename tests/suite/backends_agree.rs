@@ -8,7 +8,7 @@
 use crate::common::Numbers;
 use varblur::conformance::{Case, CaseSize, check_case};
 use varblur::conformance::{Options, check};
-use varblur::{Backend, Border, Filter, IteratedBox, Kernel, SampleType};
+use varblur::{Backend, Border, Filter, IteratedBox, Kernel, Levels, SampleType};
 
 /// Every border, with a constant inside every sample type's range.
 const BORDERS: [Border; 6] = [
@@ -66,6 +66,25 @@ fn iterated_box_with_every_box_count_agrees_with_naive() {
             }
             Err(failure) => panic!("k = {boxes}: {failure}"),
         }
+    }
+}
+
+/// `Levels` within its published tolerance on the kit's Gaussian requests,
+/// every border.
+#[test]
+fn levels_agrees_with_naive() {
+    let options = Options {
+        cases: 48,
+        tolerance: Levels::TOLERANCE,
+        kernels: vec![Kernel::Gaussian],
+        ..Options::default()
+    };
+    match check(&Levels, &options) {
+        Ok(summary) => {
+            println!("levels: {summary:?}");
+            assert!(summary.approximate > 0, "{summary:?}");
+        }
+        Err(failure) => panic!("{failure}"),
     }
 }
 

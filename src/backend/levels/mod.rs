@@ -1,0 +1,518 @@
+//! `Levels`: the Gaussian of a per-pixel sigma as a blend of four uniform
+//! Gaussian levels, with a bounded cost per pixel whatever the sigma.
+//!
+//! # The levels
+//!
+//! A stack of uniform Gaussian blurs of the whole strip: level 0 is the
+//! identity, level j >= 1 has sigma 0.5 * 2^((j - 1) / 4), four per
+//! octave. Each pixel is a weighted sum of the four levels around its own
+//! sigma ([`weights`]): the weights minimise the L2 distance between the
+//! blended 2-D kernel and the exact one, with sum 1. A pixel's output is a
+//! fixed blend of uniform levels at that pixel, so its error does not depend
+//! on how the sigma map varies around it (sigma 0 next to sigma 30 is no
+//! worse than a uniform sigma).
+//!
+//! # The pyramid
+//!
+//! Levels below sigma 4 are the definition's sampled kernels, separable, at
+//! full resolution. From sigma 4 up a factor-2 pyramid serves them
+//! ([`pyramid`]): octave k holds sigma 4 * 2^(k-1) .. 4 * 2^k as sigma 2 ..
+//! 4 on a grid 2^k times coarser, each level upsampled by a cubic B-spline
+//! after its recursive prefilter. The work per pixel and level is then
+//! bounded: a few taps per grid, and four spline taps per axis.
+//!
+//! # Borders
+//!
+//! `Clip` and `Constant` read nothing outside the image: their levels are
+//! computed on the zero-extended image, every grid only where it may be
+//! non-zero (the image and the reach of the blurs that made it), so the
+//! work stays within the image's reach at any sigma. `Clip` blends
+//! numerators and denominators apart: out = sum w_i N_i / sum w_i D_i,
+//! where D_i is level i of the in-image indicator, separable, one line per
+//! axis; that is Clip applied to the blended kernel, and it keeps constant
+//! images exact. `Constant(c)` is sum w_i N_i + c (1 - sum w_i D_i): the
+//! weights sum to 1, and what the image does not cover reads c.
+//!
+//! `Replicate`, `Reflect`, `Symmetric` and `Wrap` extend the strip's band by
+//! the border rule at full resolution before any level is computed (the
+//! fold of a coarse grid would be right only for periods that are
+//! multiples of 2^k); every level is normalised, so no denominator. With
+//! the periodic ones a sigma past twice the longer period gives the flat
+//! mean over the period, and is computed as that sigma. A band whose
+//! reach would not fit a strip's budget (2 GiB) (`Replicate` with a sigma far past
+//! the image, or a periodic border with a sigma of many periods on a large
+//! image) is refused with [`Error::TooLarge`] before anything is written.
+//!
+//! # Error
+//!
+//! The fit of four levels per octave differs from the exact kernel by at
+//! most 6e-4 of the value range for any image (half the L1 norm of the 2-D
+//! kernel difference), and by about 1e-4 on step edges and noise; the
+//! pyramid's levels add at most about 1e-4 each. The published bound
+//! against [`super::Naive`] is [`Levels::TOLERANCE`] of the value range
+//! (plus one unit for integer samples, which are rounded once, at the end).
+//! Non-finite samples are set to 0 in the levels, and every pixel whose
+//! window (half-width ceil(4 sigma)) reaches one is then set as `Naive`
+//! sets it, so a NaN stays within its windows.
+//!
+//! # Memory
+//!
+//! Output rows go in strips of R rows (64 to 512, twice the reach). A strip
+//! holds its band of the extended image, (R + 2 r) x (W + 2 r') x C values
+//! of 8 bytes, where r and r' are the reach of the strip's largest level
+//! along each axis: 14 below sigma 4, about 4 sigma_max + 30 * 2^K from
+//! octave K >= 1 on, and at most the image's side plus that of the
+//! pyramid's last blurs for `Clip` and `Constant`. Beside it the pyramid's
+//! grids (a third of the band together), one level at a time (R x W x C),
+//! the blend's sums (R x W x C and R x W) and R x W blends of 40 bytes.
+//! A band over that budget is refused.
+
+mod pyramid;
+mod weights;
+
+use std::ops::Range;
+
+use ndarray::{Array2, Array3, ArrayViewMut3, Axis};
+
+use self::pyramid::{AxisPlan, octave, span};
+use self::weights::{BLENDED, Blend, blend};
+use crate::border::Border;
+use crate::error::Error;
+use crate::filter::{Filter, Job, Request, Support};
+use crate::kernel::{GaussianTaps, Kernel};
+use crate::non_finite::NonFinite;
+use crate::sample::Sample;
+use crate::strips::{Band, for_each_strip, strip_rows};
+
+/// The Gaussian of a per-pixel (or uniform) sigma as a blend of four
+/// uniform Gaussian levels from a stack of four per octave; a bounded
+/// cost per pixel whatever the sigma. Within [`Levels::TOLERANCE`] of the
+/// value range of [`super::Naive`]; the module documentation gives the
+/// design and the memory a strip takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Levels;
+
+impl Levels {
+    /// The largest |Levels - Naive| on any request, as a fraction of the
+    /// value range (the largest finite |sample|), plus one unit for the
+    /// integer types.
+    pub const TOLERANCE: f64 = 1e-3;
+}
+
+/// Bytes one strip's band may take; a larger request is refused with
+/// [`Error::TooLarge`] before anything is written.
+const BAND_BUDGET: usize = 1 << 31;
+
+impl Filter for Levels {
+    fn name(&self) -> &'static str {
+        "levels"
+    }
+
+    fn support(&self, request: &Request) -> Support {
+        match request.kernel {
+            Kernel::Box => Support::Unsupported("a blend of Gaussian levels serves the Gaussian kernel only"),
+            Kernel::Gaussian => {
+                Support::Approximate("a blend of four uniform Gaussian levels; within 1e-3 of the value range")
+            }
+        }
+    }
+
+    fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        let [height, width, channels] = job.shape();
+        let border = job.params().border;
+        let top = octave(last_level(
+            sigma_limit(border, height, width).min(f64::from(job.largest_size())),
+        ));
+        let zero_outside = zero_outside(border);
+        let plan = AxisPlan::new(0..1, top, zero_outside.then_some(height));
+        let row_reach = (-plan.input.start).max(plan.input.end - 1).clamp(0, height as i64);
+        let rows = strip_rows(height, row_reach as usize);
+        let row_plan = AxisPlan::new(0..rows as i64, top, zero_outside.then_some(height));
+        let col_plan = AxisPlan::new(0..width as i64, top, zero_outside.then_some(width));
+        // The band, with the rows of a middle strip.
+        let band_rows = span(&row_plan.input) as u128 + row_reach as u128;
+        let band = band_rows * span(&col_plan.input) as u128 * channels as u128 * 8;
+        if band > BAND_BUDGET as u128 {
+            return Err(Error::TooLarge {
+                height,
+                width,
+                reason: "a strip's band of levels would pass its memory budget",
+            });
+        }
+        for_each_strip(out, job.rows().start, rows, |rows, strip| run_strip(&job, rows, strip));
+        Ok(())
+    }
+}
+
+/// The last level the blend of `sigma` reads.
+fn last_level(sigma: f64) -> usize {
+    blend(sigma).first + BLENDED - 1
+}
+
+/// Whether `border` reads nothing outside the image: the levels are then
+/// computed on the zero-extended image, and the indicator's levels give
+/// the Clip denominators and the share of a Constant border.
+fn zero_outside(border: Border) -> bool {
+    matches!(border, Border::Clip | Border::Constant(_))
+}
+
+/// The sigma past which the output no longer changes: with the periodic
+/// borders a Gaussian wider than twice the longer period folds to a flat
+/// kernel over the period (its first harmonic is below 1e-30, and the
+/// truncation at 4 sigma leaves a ripple far below the tolerance), so
+/// larger sigmas are that one. No limit for the others.
+fn sigma_limit(border: Border, height: usize, width: usize) -> f64 {
+    match border.period(height.max(width)) {
+        Some(period) => 2.0 * period as f64,
+        None => f64::INFINITY,
+    }
+}
+
+/// The outputs of image `rows` into `out`.
+fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
+    let input = job.input();
+    let (height, width, channels) = input.dim();
+    let border = job.params().border;
+    let limit = sigma_limit(border, height, width);
+    let blends: Vec<Blend> = rows
+        .clone()
+        .flat_map(|y| (0..width).map(move |x| (y, x)))
+        .map(|(y, x)| blend(f64::from(job.size_at(y, x)).min(limit)))
+        .collect();
+    let first = blends.iter().map(|b| b.first).min().unwrap_or(0);
+    let last = blends.iter().map(|b| b.first).max().unwrap_or(0) + BLENDED - 1;
+    let top = octave(last);
+    let zero_outside = zero_outside(border);
+    let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top, zero_outside.then_some(height));
+    let col_plan = AxisPlan::new(0..width as i64, top, zero_outside.then_some(width));
+
+    // The band of the image extended by the border, non-finite samples as 0.
+    let mut band = Array3::<f64>::zeros((span(&row_plan.input), span(&col_plan.input), channels));
+    let col_map: Vec<Option<usize>> = col_plan.input.clone().map(|q| border.map_index(q, width)).collect();
+    let mut non_finite = false;
+    for (q, mut band_row) in row_plan.input.clone().zip(band.outer_iter_mut()) {
+        let Some(m) = border.map_index(q, height) else { continue };
+        let source = input.index_axis(Axis(0), m);
+        for (mapped, mut pixel) in col_map.iter().zip(band_row.outer_iter_mut()) {
+            let Some(n) = *mapped else { continue };
+            for (v, s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
+                let s = s.to_f64();
+                if s.is_finite() {
+                    *v = s;
+                } else {
+                    non_finite = true;
+                }
+            }
+        }
+    }
+
+    let axes = [(Axis(0), &row_plan), (Axis(1), &col_plan)];
+    let grids = pyramid::grids(band.view(), &axes, top);
+    let lines = zero_outside.then(|| {
+        let row_line = pyramid::indicator(height, &row_plan);
+        let col_line = pyramid::indicator(width, &col_plan);
+        let row_grids = pyramid::indicator_grids(&row_line, &row_plan, top);
+        let col_grids = pyramid::indicator_grids(&col_line, &col_plan, top);
+        (row_line, row_grids, col_line, col_grids)
+    });
+
+    let strip_len = rows.len();
+    let mut sums = Array3::<f64>::zeros((strip_len, width, channels));
+    let mut weights = Array2::<f64>::zeros((strip_len, width));
+    for j in first..=last {
+        let plane = pyramid::level(j, band.view(), &grids, &axes);
+        let (down, along) = match &lines {
+            Some((row_line, row_grids, col_line, col_grids)) => (
+                pyramid::indicator_level(j, row_line, row_grids, &row_plan),
+                pyramid::indicator_level(j, col_line, col_grids, &col_plan),
+            ),
+            None => (vec![1.0; strip_len], vec![1.0; width]),
+        };
+        for (y, (down, plane_row)) in down.iter().zip(plane.outer_iter()).enumerate() {
+            let blends = &blends[y * width..(y + 1) * width];
+            for (x, (b, pixel)) in blends.iter().zip(plane_row.outer_iter()).enumerate() {
+                let Some(w) = j.checked_sub(b.first).and_then(|k| b.weights.get(k)) else {
+                    continue;
+                };
+                for (sum, v) in sums.slice_mut(ndarray::s![y, x, ..]).iter_mut().zip(pixel) {
+                    *sum += w * v;
+                }
+                weights[[y, x]] += w * down * along[x];
+            }
+        }
+    }
+
+    let counts = non_finite.then(|| {
+        let halo = GaussianTaps::new(job.largest_size()).extent().min(height as i64) as usize;
+        NonFinite::build(&input, Band::of(&rows, halo, height, border))
+    });
+    let mut row = Vec::with_capacity(width * channels);
+    for (y, mut out_row) in rows.clone().zip(out.outer_iter_mut()) {
+        let local = y - rows.start;
+        row.clear();
+        for x in 0..width {
+            let weight = weights[[local, x]];
+            let sums = sums.slice(ndarray::s![local, x, ..]);
+            match border {
+                Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s / weight))),
+                // The weights sum to 1: what the image does not cover reads c.
+                Border::Constant(c) => row.extend(sums.iter().map(|s| T::from_f64(s + c * (1.0 - weight)))),
+                _ => row.extend(sums.iter().map(|&s| T::from_f64(s))),
+            }
+        }
+        if let Some(counts) = &counts {
+            let extent = |x: usize| GaussianTaps::new(job.size_at(y, x)).extent();
+            counts.patch_row(border, (y, 0), extent, &mut row);
+        }
+        for (o, v) in out_row.iter_mut().zip(&row) {
+            *o = *v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array2, Array3, s};
+
+    use super::*;
+    use crate::backend::Naive;
+    use crate::filter::Params;
+    use crate::kernel::Size;
+    use crate::sample::SampleType;
+
+    /// Every border, with a constant inside every sample type's range.
+    const BORDERS: [Border; 6] = [
+        Border::Clip,
+        Border::Replicate,
+        Border::Reflect,
+        Border::Constant(0.7),
+        Border::Symmetric,
+        Border::Wrap,
+    ];
+
+    /// A test image: a step edge, a bright square and noise, in [0, 1].
+    fn image(height: usize, width: usize, channels: usize) -> Array3<f64> {
+        let mut next = crate::test_numbers(0x5eed + (height * 31 + width) as u64);
+        Array3::from_shape_fn((height, width, channels), |(y, x, c)| {
+            let step = f64::from(u8::from(x * 5 > width * 2));
+            let square = f64::from(u8::from((height / 3..height / 2).contains(&y) && x < width / 4));
+            let noise = (next() % 1000) as f64 / 1000.0;
+            (0.5 * step + 0.3 * square + 0.2 * noise + 0.1 * c as f64).min(1.0)
+        })
+    }
+
+    /// The largest |Levels - Naive| over the image, as a fraction of the
+    /// largest |sample|.
+    fn error(image: &Array3<f64>, size: Size<'_>, border: Border) -> f64 {
+        let params = Params::new(Kernel::Gaussian, size).with_border(border);
+        let exact = Naive.apply(image.view(), &params).unwrap();
+        let got = Levels.apply(image.view(), &params).unwrap();
+        let range = image.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        exact.iter().zip(&got).fold(0.0f64, |m, (e, g)| m.max((e - g).abs())) / range
+    }
+
+    #[test]
+    fn uniform_sigmas_are_within_the_tolerance() {
+        let image = image(40, 52, 1);
+        for border in BORDERS {
+            for sigma in [0.0f32, 0.3, 0.5, 1.0, 2.2, 3.0, 3.9, 4.0, 5.5, 10.0, 17.0, 50.0] {
+                let e = error(&image, Size::Uniform(sigma), border);
+                assert!(e <= Levels::TOLERANCE, "{border:?} sigma {sigma}: {e}");
+                println!("{border:?} sigma {sigma}: {e:.2e}");
+            }
+        }
+    }
+
+    #[test]
+    fn ramps_and_distance_maps_are_within_the_tolerance() {
+        let (h, w) = (48, 44);
+        let image = image(h, w, 1);
+        let ramp = |top: f32| Array2::from_shape_fn((h, w), move |(y, x)| top * (x + y) as f32 / (h + w - 2) as f32);
+        let distance = Array2::from_shape_fn((h, w), |(y, x)| if x > w / 2 || y < 4 { 30.0f32 } else { 0.0 });
+        for border in BORDERS {
+            let maps = [
+                ("0..6", ramp(6.0)),
+                ("0..20", ramp(20.0)),
+                ("0 next to 30", distance.clone()),
+            ];
+            for (name, map) in maps {
+                let e = error(&image, Size::map(&map), border);
+                println!("{border:?} {name}: {e:.2e}");
+                assert!(e <= Levels::TOLERANCE, "{border:?} {name}: {e}");
+            }
+        }
+        // Sigma up to 200 on a small image (Naive walks every tap of 8 sigma).
+        let (h, w) = (18, 22);
+        let image = super::tests::image(h, w, 1);
+        let ramp = Array2::from_shape_fn((h, w), |(y, x)| 200.0 * (x + y) as f32 / (h + w - 2) as f32);
+        for border in BORDERS {
+            let e = error(&image, Size::map(&ramp), border);
+            println!("{border:?} 0..200: {e:.2e}");
+            assert!(e <= Levels::TOLERANCE, "{border:?} 0..200: {e}");
+        }
+    }
+
+    /// Gray and colour images of every sample type, through strided and
+    /// reversed views, against `Naive` on the same view: integers within one
+    /// unit, floats within the tolerance.
+    #[test]
+    fn every_type_channel_count_and_view_is_within_the_tolerance() {
+        fn check<T: Sample>(image: &Array3<f64>, scale: f64) {
+            let typed = image.mapv(|v| T::from_f64(v * scale));
+            let map = Array2::from_shape_fn((image.dim().0, image.dim().1), |(y, x)| {
+                ((x * 3 + y * 7) % 23) as f32 / 2.0
+            });
+            for border in BORDERS {
+                let views = [
+                    typed.view(),
+                    typed.slice(s![..;-1, .., ..]),
+                    typed.slice(s![.., ..;-1, ..]),
+                ];
+                for view in views {
+                    let params = Params::new(Kernel::Gaussian, Size::map(&map)).with_border(border);
+                    let exact = Naive.apply(view, &params).unwrap();
+                    let mut got = Array3::from_elem((view.dim().0, 2 * view.dim().1, view.dim().2), T::default());
+                    Levels
+                        .apply_into(view, &params, got.slice_mut(s![.., ..;2, ..]))
+                        .unwrap();
+                    let got = got.slice(s![.., ..;2, ..]);
+                    // u8: the error is far below one unit, so rounding leaves at most one.
+                    let bound = match T::TYPE {
+                        SampleType::U8 => 1.0,
+                        SampleType::U16 => Levels::TOLERANCE * scale + 1.0,
+                        _ => Levels::TOLERANCE * scale,
+                    };
+                    for (e, g) in exact.iter().zip(got.iter()) {
+                        let (e, g) = (e.to_f64(), g.to_f64());
+                        assert!((e - g).abs() <= bound, "{:?} {border:?}: {e} against {g}", T::TYPE);
+                    }
+                }
+            }
+        }
+        for channels in [1, 2, 3, 4] {
+            let image = image(23, 31, channels);
+            check::<u8>(&image, 255.0);
+            check::<u16>(&image, 65535.0);
+            check::<f32>(&image, 1.0);
+            check::<f64>(&image, 1.0);
+        }
+    }
+
+    /// Empty images, single rows, columns and pixels, and thin images whose
+    /// windows reach far past both ends.
+    #[test]
+    fn thin_and_empty_images_are_within_the_tolerance() {
+        for (h, w) in [(0, 5), (5, 0), (1, 1), (1, 9), (9, 1), (2, 70), (70, 3)] {
+            let image = image(h, w, 2);
+            for border in BORDERS {
+                for sigma in [0.0f32, 0.7, 3.0, 9.0] {
+                    let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma)).with_border(border);
+                    let exact = Naive.apply(image.view(), &params).unwrap();
+                    let got = Levels.apply(image.view(), &params).unwrap();
+                    for (e, g) in exact.iter().zip(&got) {
+                        assert!(
+                            (e - g).abs() <= Levels::TOLERANCE,
+                            "{h} x {w} {border:?} {sigma}: {e} {g}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// A NaN and infinities change exactly the pixels whose windows reach
+    /// them, as `Naive` does; every other pixel is within the tolerance.
+    #[test]
+    fn non_finite_samples_stay_within_their_windows() {
+        let mut image = image(40, 36, 1);
+        image[[10, 5, 0]] = f64::NAN;
+        image[[30, 30, 0]] = f64::INFINITY;
+        image[[31, 12, 0]] = f64::NEG_INFINITY;
+        let map = Array2::from_shape_fn((40, 36), |(y, x)| if x < 18 { 1.0f32 } else { (y % 7) as f32 });
+        for border in BORDERS {
+            let params = Params::new(Kernel::Gaussian, Size::map(&map)).with_border(border);
+            let exact = Naive.apply(image.view(), &params).unwrap();
+            let got = Levels.apply(image.view(), &params).unwrap();
+            let mut finite = 0;
+            for (e, g) in exact.iter().zip(&got) {
+                if e.is_finite() {
+                    finite += 1;
+                    assert!((e - g).abs() <= Levels::TOLERANCE, "{border:?}: {e} {g}");
+                } else {
+                    assert!(
+                        e.to_bits() == g.to_bits() || e.is_nan() && g.is_nan(),
+                        "{border:?}: {e} {g}"
+                    );
+                }
+            }
+            assert!(finite > 500, "{finite}");
+        }
+    }
+
+    /// One thread or two, the same bits.
+    #[test]
+    fn thread_counts_give_the_same_bits() {
+        let image = image(300, 40, 2);
+        let map = Array2::from_shape_fn((300, 40), |(y, x)| (y as f32 / 10.0 + x as f32 / 20.0) % 24.0);
+        for border in BORDERS {
+            let params = Params::new(Kernel::Gaussian, Size::map(&map)).with_border(border);
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                pool.install(|| Levels.apply(image.view(), &params).unwrap())
+            };
+            let one = run(1);
+            let two = run(2);
+            assert!(
+                one.iter().zip(&two).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{border:?}"
+            );
+        }
+    }
+
+    /// Sigma 1e6 and wider, uniform and per pixel: within the tolerance of
+    /// `Naive` with every border but `Replicate`, which a strip's band of
+    /// such a reach would not fit and which is refused with a typed error
+    /// before anything is written.
+    #[test]
+    fn huge_sigmas_match_naive_or_are_refused() {
+        let (h, w) = (20, 26);
+        let image = image(h, w, 2);
+        let pixels = [(0, 0), (h / 2, w / 3), (h - 1, w - 1)];
+        let sigmas = Array2::from_shape_fn((h, w), |(y, x)| if (y + x) % 2 == 0 { 1e6f32 } else { 2.5e6 });
+        for border in BORDERS {
+            for size in [Size::Uniform(1e6), Size::map(&sigmas)] {
+                let params = Params::new(Kernel::Gaussian, size).with_border(border);
+                let mut out = Array3::<f64>::from_elem((h, w, 2), 7.0);
+                let result = Levels.apply_into(image.view(), &params, out.view_mut());
+                if border == Border::Replicate {
+                    assert!(matches!(result, Err(Error::TooLarge { .. })), "{result:?}");
+                    assert!(out.iter().all(|&v| v == 7.0));
+                    continue;
+                }
+                result.unwrap();
+                for (y, x) in pixels {
+                    let exact = Naive.apply_region(image.view(), &params, y..y + 1, x..x + 1).unwrap();
+                    for c in 0..2 {
+                        let (e, g) = (exact[[0, 0, c]], out[[y, x, c]]);
+                        assert!((e - g).abs() <= Levels::TOLERANCE, "{border:?} at ({y}, {x}): {e} {g}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_box_kernel_is_refused() {
+        let image = image(5, 5, 1);
+        let mut out = Array3::<f64>::from_elem((5, 5, 1), 7.0);
+        for (kernel, border) in [(Kernel::Box, Border::Clip), (Kernel::Box, Border::Wrap)] {
+            let params = Params::new(kernel, Size::Uniform(1.0)).with_border(border);
+            let result = Levels.apply_into(image.view(), &params, out.view_mut());
+            assert!(
+                matches!(result, Err(Error::Unsupported { backend: "levels", .. })),
+                "{result:?}"
+            );
+            assert!(out.iter().all(|&v| v == 7.0));
+        }
+    }
+}
