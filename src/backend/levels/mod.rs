@@ -78,7 +78,7 @@ use self::pyramid::{AxisPlan, octave, span};
 use self::weights::{BLENDED, Blend, blend};
 use crate::border::Border;
 use crate::error::Error;
-use crate::filter::{Filter, Job, Request, Support};
+use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
 use crate::kernel::{GaussianTaps, Kernel};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
@@ -118,6 +118,20 @@ impl Filter for Levels {
     }
 
     fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+        self.run_typed(T::typed_job(job, out))
+    }
+}
+
+impl Levels {
+    /// [`Filter::run`] for each sample type, compiled in this crate (see
+    /// [`TypedJob`]).
+    fn run_typed(&self, job: TypedJob<'_, '_>) -> Result<(), Error> {
+        job.run_on(self)
+    }
+}
+
+impl RunSamples for Levels {
+    fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, channels] = job.shape();
         let border = job.params().border;
         let top = octave(last_level(
