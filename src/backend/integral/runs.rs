@@ -19,9 +19,9 @@
 
 use std::any::Any;
 
-use wide::{f32x8, f64x4, i32x8};
+use wide::{f32x8, i32x8};
 
-use super::fractional::{blend_small, blend_small_x8, blend_wide};
+use super::fractional::{blend_small, blend_small_x8};
 use super::row_plan::Geometry;
 use crate::arch::{Isa, Portable, avx512_copy};
 use crate::cache;
@@ -163,9 +163,10 @@ impl RowRuns {
             let sample_sizes = if channels == 1 {
                 run_sizes
             } else {
-                self.sample_sizes.clear();
-                let each_channel = run_sizes.iter().flat_map(|&size| std::iter::repeat_n(size, channels));
-                self.sample_sizes.extend(each_channel);
+                self.sample_sizes.resize(run_sizes.len() * channels, 0.0);
+                for (pixel, &size) in self.sample_sizes.chunks_exact_mut(channels).zip(run_sizes) {
+                    pixel.fill(size);
+                }
                 &self.sample_sizes
             };
             let out = &mut out_row[run.start * channels..run.end * channels];
@@ -446,53 +447,103 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
 
 /// The run's samples `out` from any table, with the `f64` arithmetic of
 /// [`means_wide`] (float samples, and integer window sums past the exact
-/// `u32` quotients); `sizes`: the size of each sample's pixel. 4 samples at
-/// a time: each window sum in the table's type, exact, then as `f64`
-/// lanes with `wide`, each lane the operations of [`means_wide`] in its
-/// order (so the same bits); the rest by [`means_wide`].
+/// `u32` quotients); `sizes`: the size of each sample's pixel. One cache
+/// line of samples at a time, in a loop of equal-length slices into a
+/// local buffer (which nothing else may alias: no checks between the
+/// loads and the stores) that the compiler turns into vectors of the
+/// instruction set at hand, then converted into `out`: each sample takes
+/// the operations of [`means_wide`] in its order, so the same bits.
 #[inline(always)]
-fn means_float<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
+fn means_float<'v, T: Sample, A: TableValue>(windows: &RunWindows, values: &'v [A], sizes: &[f32], out: &mut [T]) {
     let run = windows.run;
     let len = out.len();
-    let whole = len / 4 * 4;
+    let sizes = &sizes[..len];
     let corners = run_corners(windows, values, len);
-    let sum_x4 = |[br, bl, tr, tl]: &[&[A]; 4], i: usize| {
-        // Slices of 4: one bounds check per corner, none per lane.
-        let [br, bl, tr, tl] = [br, bl, tr, tl].map(|corner| &corner[i..i + 4]);
-        f64x4::from(std::array::from_fn::<f64, 4, _>(|k| {
-            br[k].sub(bl[k]).sub(tr[k].sub(tl[k])).to_f64()
-        }))
-    };
-    let weight = f64x4::splat(windows.weight() as f64);
-    let [rows, wide_rows, cols, wide_cols] = windows.counts.map(|c| f64x4::splat(c as f64));
-    let (n, one, zero) = (run.n as f32, f64x4::splat(1.0), f64x4::splat(0.0));
+    let weight = windows.weight() as f64;
+    let counts = windows.counts.map(|c| c as f64);
+    let n = run.n as f32;
     let line = cache::line_elements::<A>();
-    for i in (0..whole).step_by(4) {
-        if i % line == 0 {
-            windows.prefetch_next_row(values, i);
-        }
-        let [a, b, c, d] = &corners;
-        let means = if run.fractional {
-            // As `blend_wide`: the edge weight in f32, then in f64.
-            let f = f64x4::from(std::array::from_fn::<f64, 4, _>(|k| (sizes[i + k] - n) as f64));
-            let g = one - f;
-            let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
-            let sums = [sum_x4(a, i), sum_x4(b, i), sum_x4(c, i), sum_x4(d, i)];
-            let num = zero + g * g * sums[0] + g * f * sums[1] + f * g * sums[2] + f * f * sums[3];
-            num / den
+    let mut buffer = [0.0; cache::LINE_BYTES / 4];
+    for start in (0..len).step_by(line) {
+        windows.prefetch_next_row(values, start);
+        let end = (start + line).min(len);
+        let part = |window: &[&'v [A]; 4]| segments(window, start..end);
+        let means = &mut buffer[..end - start];
+        if run.fractional {
+            let windows = [
+                part(&corners[0]),
+                part(&corners[1]),
+                part(&corners[2]),
+                part(&corners[3]),
+            ];
+            blend_line(&windows, &sizes[start..end], n, counts, means);
         } else {
-            sum_x4(a, i) / weight
-        };
-        for (out, mean) in out[i..i + 4].iter_mut().zip(means.to_array()) {
+            quotient_line(&part(&corners[0]), weight, means);
+        }
+        for (out, &mean) in out[start..end].iter_mut().zip(&*means) {
             *out = T::from_f64(mean);
         }
     }
-    means_wide(windows, values, sizes, out, whole);
+}
+
+/// Samples `range` of each of a window's four corner segments.
+#[inline(always)]
+fn segments<'v, A>([br, bl, tr, tl]: &[&'v [A]; 4], range: std::ops::Range<usize>) -> [&'v [A]; 4] {
+    [&br[range.clone()], &bl[range.clone()], &tr[range.clone()], &tl[range]]
+}
+
+/// The sum of window `[br, bl, tr, tl]` (its corners' segments) at sample
+/// `i`, as every path takes it: exact in the table's type, then `f64`.
+#[inline(always)]
+fn segment_sum<A: TableValue>([br, bl, tr, tl]: &[&[A]; 4], i: usize) -> f64 {
+    br[i].sub(bl[i]).sub(tr[i].sub(tl[i])).to_f64()
+}
+
+/// The means of an integer radius of one window's segments (each
+/// `means.len()` long): the sum over the `weight`, as [`means_wide`].
+#[inline(always)]
+fn quotient_line<A: TableValue>(window: &[&[A]; 4], weight: f64, means: &mut [f64]) {
+    let len = means.len();
+    let window = [
+        &window[0][..len],
+        &window[1][..len],
+        &window[2][..len],
+        &window[3][..len],
+    ];
+    for (i, mean) in means.iter_mut().enumerate() {
+        *mean = segment_sum(&window, i) / weight;
+    }
+}
+
+/// The blended means of a fractional radius from its four windows'
+/// segments (rows n / n + 1 by columns n / n + 1, each `means.len()` long),
+/// the sizes of the samples' pixels, the whole part `n` and the in-image
+/// counts: [`blend_wide`]'s operations in its order.
+#[inline(always)]
+fn blend_line<A: TableValue>(windows: &[[&[A]; 4]; 4], sizes: &[f32], n: f32, counts: [f64; 4], means: &mut [f64]) {
+    let len = means.len();
+    let cut = |window| segments(window, 0..len);
+    let [a, b, c, d] = [cut(&windows[0]), cut(&windows[1]), cut(&windows[2]), cut(&windows[3])];
+    let sizes = &sizes[..len];
+    let [rows, wide_rows, cols, wide_cols] = counts;
+    for (i, mean) in means.iter_mut().enumerate() {
+        let f = (sizes[i] - n) as f64;
+        let g = 1.0 - f;
+        let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
+        let num = 0.0
+            + g * g * segment_sum(&a, i)
+            + g * f * segment_sum(&b, i)
+            + f * g * segment_sum(&c, i)
+            + f * f * segment_sum(&d, i);
+        *mean = num / den;
+    }
 }
 
 /// The run's samples `out` from sample `from` on, from any table, one
 /// sample at a time, with the `f64` arithmetic of the planned and
-/// fractional paths; `sizes`: the size of each sample's pixel.
+/// fractional paths; `sizes`: the size of each sample's pixel: the
+/// scalar twin of [`means_float`].
+#[cfg(test)]
 fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T], from: usize) {
     let run = windows.run;
     let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2], i: usize| {
@@ -515,7 +566,7 @@ fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], size
             let b = window(windows.rows, windows.wide_cols, i);
             let c = window(windows.wide_rows, windows.cols, i);
             let d = window(windows.wide_rows, windows.wide_cols, i);
-            T::from_f64(blend_wide([a, b, c, d], size - n, windows.counts))
+            T::from_f64(super::fractional::blend_wide([a, b, c, d], size - n, windows.counts))
         };
     }
 }
