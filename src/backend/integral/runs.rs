@@ -164,8 +164,14 @@ impl RowRuns {
                 run_sizes
             } else {
                 self.sample_sizes.resize(run_sizes.len() * channels, 0.0);
-                for (pixel, &size) in self.sample_sizes.chunks_exact_mut(channels).zip(run_sizes) {
-                    pixel.fill(size);
+                match channels {
+                    3 => each_sample::<3>(run_sizes, &mut self.sample_sizes),
+                    4 => each_sample::<4>(run_sizes, &mut self.sample_sizes),
+                    _ => {
+                        for (pixel, &size) in self.sample_sizes.chunks_exact_mut(channels).zip(run_sizes) {
+                            pixel.fill(size);
+                        }
+                    }
                 }
                 &self.sample_sizes
             };
@@ -250,6 +256,16 @@ impl RowRuns {
             previous = keys;
         }
         self.runs.extend(current.filter(Run::long));
+    }
+}
+
+/// Each pixel's size `sizes` once per channel of its `C` into `samples`:
+/// a channel count known to the compiler makes each pixel one store (a
+/// loop over a pixel's channels of any count was a visible part of the RGB
+/// runs in `benches/pixel_types.py`).
+fn each_sample<const C: usize>(sizes: &[f32], samples: &mut [f32]) {
+    for (pixel, &size) in samples.chunks_exact_mut(C).zip(sizes) {
+        pixel.copy_from_slice(&[size; C]);
     }
 }
 
