@@ -21,9 +21,9 @@ use std::any::Any;
 
 use wide::{f32x8, i32x8};
 
-use super::fractional::{blend_small, blend_small_x8};
+use super::fractional::{blend_small, blend_small_lanes};
 use super::row_plan::Geometry;
-use crate::arch::{Isa, Portable, avx512_copy};
+use crate::arch::{Isa, Lanes, Portable, avx512_copy};
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
 use crate::quotient::{quotient, quotient_lanes};
@@ -356,25 +356,29 @@ fn run_corners<'v, A>(windows: &RunWindows, values: &'v [A], len: usize) -> [[&'
 }
 
 /// [`means_small`] for the instruction sets of `isa`: in a copy compiled
-/// for AVX-512 where `isa` calls for it (`wide`'s vectors of a portable
-/// build are 128 bits wide, which that copy may join).
+/// for AVX-512, on its vectors of sixteen lanes, where `isa` calls for it
+/// (`wide`'s vectors of a portable build are 128 bits wide).
 fn means_small_for<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     if isa.needs_avx512_copy() {
         // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-        return unsafe { means_small_avx512(windows, values, sizes, out) };
+        return unsafe { means_small_avx512(isa, windows, values, sizes, out) };
     }
     let _ = isa;
-    means_small(windows, values, sizes, out)
+    means_small(Portable::<i32x8>::new(), windows, values, sizes, out)
 }
 
 avx512_copy! {
-    /// [`means_small`] compiled for AVX-512.
+    /// [`means_small`] compiled for AVX-512, on its vectors where `isa`
+    /// has them.
     ///
     /// # Safety
     /// The CPU must have AVX-512 (an [`Isa`] with it).
-    unsafe fn means_small_avx512<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
-        means_small(windows, values, sizes, out)
+    unsafe fn means_small_avx512<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+        match isa.avx512_lanes() {
+            Some(lanes) => means_small(lanes, windows, values, sizes, out),
+            None => means_small(Portable::<i32x8>::new(), windows, values, sizes, out),
+        }
     }
 }
 
@@ -407,12 +411,12 @@ avx512_copy! {
 
 /// The run's samples `out` (channels interleaved) from a `u32` table whose
 /// window sums stay below 2^31, for integer samples; `sizes`: the size of
-/// each sample's pixel. 8 samples at a time with `wide`, the rest one by
+/// each sample's pixel. A vector of `lanes` at a time, the rest one by
 /// one, the same values: every lane's window is the same rectangle moved
 /// along the row, so the channel count changes nothing but which size
 /// each lane reads.
 #[inline(always)]
-fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
     let run = windows.run;
     let len = out.len();
     let corners = run_corners(windows, values, len);
@@ -421,29 +425,36 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
     let weight = windows.weight();
     let inverse = 1.0 / weight as f32;
     let n = run.n as f32;
-    let whole = len / 8 * 8;
-    let lanes = |v: &[u32], i: usize| {
-        i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(
-            v[i..i + 8].try_into().expect("8 lanes"),
-        ))
-    };
-    let sum_x8 = |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| lanes(br, i) - lanes(bl, i) - (lanes(tr, i) - lanes(tl, i));
-    let (counts, weights) = (windows.counts.map(i32x8::splat), i32x8::splat(weight));
-    let (inverses, ns) = (f32x8::splat(inverse), f32x8::splat(n));
+    let whole = len / L::LANES * L::LANES;
+    let [rows, wide_rows, cols, wide_cols] = windows.counts;
+    let counts = [
+        lanes.splat(rows),
+        lanes.splat(wide_rows),
+        lanes.splat(cols),
+        lanes.splat(wide_cols),
+    ];
+    let weights = lanes.splat(weight);
+    let (inverses, ns) = (lanes.splat_floats(inverse), lanes.splat_floats(n));
     let line = cache::line_elements::<u32>();
-    for i in (0..whole).step_by(8) {
+    for i in (0..whole).step_by(L::LANES) {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
         }
         let [a, b, c, d] = &corners;
         let means = if run.fractional {
-            let f = f32x8::from(<[f32; 8]>::try_from(&sizes[i..i + 8]).expect("8 lanes")) - ns;
-            blend_small_x8([sum_x8(a, i), sum_x8(b, i), sum_x8(c, i), sum_x8(d, i)], f, counts)
+            let f = lanes.load_floats(&sizes[i..]) - ns;
+            let sums = [
+                window_lanes(lanes, a, i),
+                window_lanes(lanes, b, i),
+                window_lanes(lanes, c, i),
+                window_lanes(lanes, d, i),
+            ];
+            blend_small_lanes(lanes, sums, f, counts)
         } else {
-            quotient_lanes(Portable::<i32x8>::new(), sum_x8(a, i), weights, inverses)
+            quotient_lanes(lanes, window_lanes(lanes, a, i), weights, inverses)
         };
-        for (out, mean) in out[i..i + 8].iter_mut().zip(means.to_array()) {
-            *out = T::from_whole(mean as u32);
+        for (out, mean) in out[i..i + L::LANES].iter_mut().zip(lanes.values(means)) {
+            *out = T::from_whole(mean);
         }
     }
     for i in whole..len {
@@ -459,6 +470,17 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
         };
         out[i] = T::from_whole(mean);
     }
+}
+
+/// The window sums at samples `i..i + L::LANES` of a window's four corner
+/// segments `[br, bl, tr, tl]` (wrapping, exact below 2^31). A function,
+/// not a closure: a closure in a function compiled for AVX-512 is compiled
+/// without it, and its intrinsics become calls.
+#[inline(always)]
+fn window_lanes<L: Lanes>(lanes: L, [br, bl, tr, tl]: &[&[u32]; 4], i: usize) -> L::Ints {
+    let (br, bl) = (lanes.load(&br[i..]), lanes.load(&bl[i..]));
+    let (tr, tl) = (lanes.load(&tr[i..]), lanes.load(&tl[i..]));
+    br - bl - (tr - tl)
 }
 
 /// The run's samples `out` from any table, with the `f64` arithmetic of
@@ -713,7 +735,18 @@ mod tests {
                     means_float(&windows, u8_table.values(), &sizes, &mut bytes[0]);
                     means_wide(&windows, u8_table.values(), &sizes, &mut bytes[1], 0);
                     assert_eq!(bytes[0], bytes[1], "u32 f64 {run:?} channels {channels}");
-                    means_small(&windows, u8_table.values(), &sizes, &mut bytes[0]);
+                    means_small(
+                        Portable::<i32x8>::new(),
+                        &windows,
+                        u8_table.values(),
+                        &sizes,
+                        &mut bytes[0],
+                    );
+                    // The vectors of the CPU at hand (sixteen lanes with
+                    // AVX-512) give the bits of eight `wide` lanes.
+                    let mut widest = vec![0u8; len * channels];
+                    means_small_for(Isa::detect(), &windows, u8_table.values(), &sizes, &mut widest);
+                    assert_eq!(widest, bytes[0], "u32 lanes {run:?} channels {channels}");
                     // The f32 blend may differ by one step from the f64 one.
                     let close = bytes[0]
                         .iter()
