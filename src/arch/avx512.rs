@@ -10,11 +10,12 @@
 use std::arch::x86_64::{
     __m128i, __m512, __m512d, __m512i, _CMP_GE_OQ, _CMP_LT_OQ, _mm512_add_epi32, _mm512_add_pd, _mm512_add_ps,
     _mm512_cmp_ps_mask, _mm512_cmpgt_epi32_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepi32_ps, _mm512_cvtepu8_epi32,
-    _mm512_cvttps_epi32, _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps, _mm512_mullo_epi32,
-    _mm512_permutex2var_epi32, _mm512_permutex2var_pd, _mm512_permutexvar_epi32, _mm512_permutexvar_pd,
-    _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_pd, _mm512_setzero_si512, _mm512_sub_epi32, _mm512_sub_ps,
+    _mm512_cvttps_epi32, _mm512_div_ps, _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps,
+    _mm512_mullo_epi32, _mm512_permutex2var_epi32, _mm512_permutex2var_pd, _mm512_permutexvar_epi32,
+    _mm512_permutexvar_pd, _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_pd, _mm512_setzero_si512,
+    _mm512_sub_epi32, _mm512_sub_ps,
 };
-use std::ops::{Add, Mul, Neg, Sub};
+use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use super::lanes::{ByteLanes, Lanes};
 
@@ -65,6 +66,7 @@ operator!(Mul, mul, Ints, _mm512_mullo_epi32);
 operator!(Add, add, Floats, _mm512_add_ps);
 operator!(Sub, sub, Floats, _mm512_sub_ps);
 operator!(Mul, mul, Floats, _mm512_mul_ps);
+operator!(Div, div, Floats, _mm512_div_ps);
 
 impl Neg for Ints {
     type Output = Ints;

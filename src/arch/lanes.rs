@@ -4,7 +4,7 @@
 //! the build targets) and, on x86_64, with AVX-512 ([`super::avx512::Avx512`],
 //! which only a checked CPU can make).
 
-use std::ops::{Add, Mul, Neg, Sub};
+use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use wide::{f32x8, f32x16, i16x16, i32x8, i32x16, u8x16};
 
@@ -30,6 +30,7 @@ pub(crate) trait Lanes: Copy {
         + Add<Output = Self::Floats>
         + Sub<Output = Self::Floats>
         + Mul<Output = Self::Floats>
+        + Div<Output = Self::Floats>
         + Neg<Output = Self::Floats>;
     /// Which lanes a comparison holds for.
     type Mask: Copy;

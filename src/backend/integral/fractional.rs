@@ -23,6 +23,7 @@ use std::any::Any;
 use wide::{f32x8, i32x8};
 
 use super::row_plan::Geometry;
+use crate::arch::{Lanes, Portable};
 use crate::kernel::{BoxTaps, MAX_EXTENT};
 use crate::sample::Sample;
 use crate::table::{SummedArea, TableValue};
@@ -339,12 +340,29 @@ pub(super) fn blend_small(sums: [u32; 4], f: f32, counts: [i32; 4]) -> u32 {
 /// [`blend_small`] on 8 lanes.
 #[inline(always)]
 pub(super) fn blend_small_x8(sums: [i32x8; 4], f: f32x8, counts: [i32x8; 4]) -> i32x8 {
-    let g = f32x8::splat(1.0) - f;
-    let [rows, wide_rows, cols, wide_cols] = counts.map(|c| c.round_float());
+    blend_small_lanes(Portable::<i32x8>::new(), sums, f, counts)
+}
+
+/// [`blend_small`] on the lanes of `lanes`: the same operations in the
+/// same order, so each lane gets the scalar blend's bits.
+#[inline(always)]
+pub(super) fn blend_small_lanes<L: Lanes>(lanes: L, sums: [L::Ints; 4], f: L::Floats, counts: [L::Ints; 4]) -> L::Ints {
+    let g = lanes.splat_floats(1.0) - f;
+    // No closures: a closure inside a function compiled for AVX-512 is
+    // compiled without it, so it and the intrinsics it calls stay calls.
+    let [rows, wide_rows, cols, wide_cols] = counts;
+    let [rows, wide_rows] = [lanes.to_floats(rows), lanes.to_floats(wide_rows)];
+    let [cols, wide_cols] = [lanes.to_floats(cols), lanes.to_floats(wide_cols)];
     let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
-    let [a, b, c, d] = sums.map(|s| s.round_float());
+    let [a, b, c, d] = sums;
+    let [a, b, c, d] = [
+        lanes.to_floats(a),
+        lanes.to_floats(b),
+        lanes.to_floats(c),
+        lanes.to_floats(d),
+    ];
     let num = g * (g * a + f * b) + f * (g * c + f * d);
-    (num / den + f32x8::splat(0.5)).fast_trunc_int()
+    lanes.truncate(num / den + lanes.splat_floats(0.5))
 }
 
 /// The blended means of the plan's pixels into `out_row`, in `f32` (sums

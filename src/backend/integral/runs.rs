@@ -19,11 +19,11 @@
 
 use std::any::Any;
 
-use wide::{f32x8, f64x4, i32x8};
+use wide::{f32x8, i32x8};
 
-use super::fractional::{blend_small, blend_small_x8, blend_wide};
+use super::fractional::{blend_small, blend_small_lanes};
 use super::row_plan::Geometry;
-use crate::arch::{Isa, Portable, avx512_copy};
+use crate::arch::{Isa, Lanes, Portable, avx512_copy};
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
 use crate::quotient::{quotient, quotient_lanes};
@@ -163,9 +163,16 @@ impl RowRuns {
             let sample_sizes = if channels == 1 {
                 run_sizes
             } else {
-                self.sample_sizes.clear();
-                let each_channel = run_sizes.iter().flat_map(|&size| std::iter::repeat_n(size, channels));
-                self.sample_sizes.extend(each_channel);
+                self.sample_sizes.resize(run_sizes.len() * channels, 0.0);
+                match channels {
+                    3 => each_sample::<3>(run_sizes, &mut self.sample_sizes),
+                    4 => each_sample::<4>(run_sizes, &mut self.sample_sizes),
+                    _ => {
+                        for (pixel, &size) in self.sample_sizes.chunks_exact_mut(channels).zip(run_sizes) {
+                            pixel.fill(size);
+                        }
+                    }
+                }
                 &self.sample_sizes
             };
             let out = &mut out_row[run.start * channels..run.end * channels];
@@ -249,6 +256,16 @@ impl RowRuns {
             previous = keys;
         }
         self.runs.extend(current.filter(Run::long));
+    }
+}
+
+/// Each pixel's size `sizes` once per channel of its `C` into `samples`:
+/// a channel count known to the compiler makes each pixel one store (a
+/// loop over a pixel's channels of any count was a visible part of the RGB
+/// runs in `benches/pixel_types.py`).
+fn each_sample<const C: usize>(sizes: &[f32], samples: &mut [f32]) {
+    for (pixel, &size) in samples.chunks_exact_mut(C).zip(sizes) {
+        pixel.copy_from_slice(&[size; C]);
     }
 }
 
@@ -339,25 +356,29 @@ fn run_corners<'v, A>(windows: &RunWindows, values: &'v [A], len: usize) -> [[&'
 }
 
 /// [`means_small`] for the instruction sets of `isa`: in a copy compiled
-/// for AVX-512 where `isa` calls for it (`wide`'s vectors of a portable
-/// build are 128 bits wide, which that copy may join).
+/// for AVX-512, on its vectors of sixteen lanes, where `isa` calls for it
+/// (`wide`'s vectors of a portable build are 128 bits wide).
 fn means_small_for<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     if isa.needs_avx512_copy() {
         // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
-        return unsafe { means_small_avx512(windows, values, sizes, out) };
+        return unsafe { means_small_avx512(isa, windows, values, sizes, out) };
     }
     let _ = isa;
-    means_small(windows, values, sizes, out)
+    means_small(Portable::<i32x8>::new(), windows, values, sizes, out)
 }
 
 avx512_copy! {
-    /// [`means_small`] compiled for AVX-512.
+    /// [`means_small`] compiled for AVX-512, on its vectors where `isa`
+    /// has them.
     ///
     /// # Safety
     /// The CPU must have AVX-512 (an [`Isa`] with it).
-    unsafe fn means_small_avx512<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
-        means_small(windows, values, sizes, out)
+    unsafe fn means_small_avx512<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+        match isa.avx512_lanes() {
+            Some(lanes) => means_small(lanes, windows, values, sizes, out),
+            None => means_small(Portable::<i32x8>::new(), windows, values, sizes, out),
+        }
     }
 }
 
@@ -390,12 +411,12 @@ avx512_copy! {
 
 /// The run's samples `out` (channels interleaved) from a `u32` table whose
 /// window sums stay below 2^31, for integer samples; `sizes`: the size of
-/// each sample's pixel. 8 samples at a time with `wide`, the rest one by
+/// each sample's pixel. A vector of `lanes` at a time, the rest one by
 /// one, the same values: every lane's window is the same rectangle moved
 /// along the row, so the channel count changes nothing but which size
 /// each lane reads.
 #[inline(always)]
-fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
     let run = windows.run;
     let len = out.len();
     let corners = run_corners(windows, values, len);
@@ -404,29 +425,36 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
     let weight = windows.weight();
     let inverse = 1.0 / weight as f32;
     let n = run.n as f32;
-    let whole = len / 8 * 8;
-    let lanes = |v: &[u32], i: usize| {
-        i32x8::from(bytemuck::cast::<[u32; 8], [i32; 8]>(
-            v[i..i + 8].try_into().expect("8 lanes"),
-        ))
-    };
-    let sum_x8 = |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| lanes(br, i) - lanes(bl, i) - (lanes(tr, i) - lanes(tl, i));
-    let (counts, weights) = (windows.counts.map(i32x8::splat), i32x8::splat(weight));
-    let (inverses, ns) = (f32x8::splat(inverse), f32x8::splat(n));
+    let whole = len / L::LANES * L::LANES;
+    let [rows, wide_rows, cols, wide_cols] = windows.counts;
+    let counts = [
+        lanes.splat(rows),
+        lanes.splat(wide_rows),
+        lanes.splat(cols),
+        lanes.splat(wide_cols),
+    ];
+    let weights = lanes.splat(weight);
+    let (inverses, ns) = (lanes.splat_floats(inverse), lanes.splat_floats(n));
     let line = cache::line_elements::<u32>();
-    for i in (0..whole).step_by(8) {
+    for i in (0..whole).step_by(L::LANES) {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
         }
         let [a, b, c, d] = &corners;
         let means = if run.fractional {
-            let f = f32x8::from(<[f32; 8]>::try_from(&sizes[i..i + 8]).expect("8 lanes")) - ns;
-            blend_small_x8([sum_x8(a, i), sum_x8(b, i), sum_x8(c, i), sum_x8(d, i)], f, counts)
+            let f = lanes.load_floats(&sizes[i..]) - ns;
+            let sums = [
+                window_lanes(lanes, a, i),
+                window_lanes(lanes, b, i),
+                window_lanes(lanes, c, i),
+                window_lanes(lanes, d, i),
+            ];
+            blend_small_lanes(lanes, sums, f, counts)
         } else {
-            quotient_lanes(Portable::<i32x8>::new(), sum_x8(a, i), weights, inverses)
+            quotient_lanes(lanes, window_lanes(lanes, a, i), weights, inverses)
         };
-        for (out, mean) in out[i..i + 8].iter_mut().zip(means.to_array()) {
-            *out = T::from_whole(mean as u32);
+        for (out, mean) in out[i..i + L::LANES].iter_mut().zip(lanes.values(means)) {
+            *out = T::from_whole(mean);
         }
     }
     for i in whole..len {
@@ -444,55 +472,116 @@ fn means_small<T: Sample>(windows: &RunWindows, values: &[u32], sizes: &[f32], o
     }
 }
 
+/// The window sums at samples `i..i + L::LANES` of a window's four corner
+/// segments `[br, bl, tr, tl]` (wrapping, exact below 2^31). A function,
+/// not a closure: a closure in a function compiled for AVX-512 is compiled
+/// without it, and its intrinsics become calls.
+#[inline(always)]
+fn window_lanes<L: Lanes>(lanes: L, [br, bl, tr, tl]: &[&[u32]; 4], i: usize) -> L::Ints {
+    let (br, bl) = (lanes.load(&br[i..]), lanes.load(&bl[i..]));
+    let (tr, tl) = (lanes.load(&tr[i..]), lanes.load(&tl[i..]));
+    br - bl - (tr - tl)
+}
+
 /// The run's samples `out` from any table, with the `f64` arithmetic of
 /// [`means_wide`] (float samples, and integer window sums past the exact
-/// `u32` quotients); `sizes`: the size of each sample's pixel. 4 samples at
-/// a time: each window sum in the table's type, exact, then as `f64`
-/// lanes with `wide`, each lane the operations of [`means_wide`] in its
-/// order (so the same bits); the rest by [`means_wide`].
+/// `u32` quotients); `sizes`: the size of each sample's pixel. One cache
+/// line of samples at a time, in a loop of equal-length slices into a
+/// local buffer (which nothing else may alias: no checks between the
+/// loads and the stores) that the compiler turns into vectors of the
+/// instruction set at hand, then converted into `out`: each sample takes
+/// the operations of [`means_wide`] in its order, so the same bits.
 #[inline(always)]
-fn means_float<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
+fn means_float<'v, T: Sample, A: TableValue>(windows: &RunWindows, values: &'v [A], sizes: &[f32], out: &mut [T]) {
     let run = windows.run;
     let len = out.len();
-    let whole = len / 4 * 4;
+    let sizes = &sizes[..len];
     let corners = run_corners(windows, values, len);
-    let sum_x4 = |[br, bl, tr, tl]: &[&[A]; 4], i: usize| {
-        // Slices of 4: one bounds check per corner, none per lane.
-        let [br, bl, tr, tl] = [br, bl, tr, tl].map(|corner| &corner[i..i + 4]);
-        f64x4::from(std::array::from_fn::<f64, 4, _>(|k| {
-            br[k].sub(bl[k]).sub(tr[k].sub(tl[k])).to_f64()
-        }))
-    };
-    let weight = f64x4::splat(windows.weight() as f64);
-    let [rows, wide_rows, cols, wide_cols] = windows.counts.map(|c| f64x4::splat(c as f64));
-    let (n, one, zero) = (run.n as f32, f64x4::splat(1.0), f64x4::splat(0.0));
+    let weight = windows.weight() as f64;
+    let counts = windows.counts.map(|c| c as f64);
+    let n = run.n as f32;
     let line = cache::line_elements::<A>();
-    for i in (0..whole).step_by(4) {
-        if i % line == 0 {
-            windows.prefetch_next_row(values, i);
-        }
-        let [a, b, c, d] = &corners;
-        let means = if run.fractional {
-            // As `blend_wide`: the edge weight in f32, then in f64.
-            let f = f64x4::from(std::array::from_fn::<f64, 4, _>(|k| (sizes[i + k] - n) as f64));
-            let g = one - f;
-            let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
-            let sums = [sum_x4(a, i), sum_x4(b, i), sum_x4(c, i), sum_x4(d, i)];
-            let num = zero + g * g * sums[0] + g * f * sums[1] + f * g * sums[2] + f * f * sums[3];
-            num / den
+    let mut buffer = [0.0; cache::LINE_BYTES / 4];
+    for start in (0..len).step_by(line) {
+        windows.prefetch_next_row(values, start);
+        let end = (start + line).min(len);
+        let part = |window: &[&'v [A]; 4]| segments(window, start..end);
+        let means = &mut buffer[..end - start];
+        if run.fractional {
+            let windows = [
+                part(&corners[0]),
+                part(&corners[1]),
+                part(&corners[2]),
+                part(&corners[3]),
+            ];
+            blend_line(&windows, &sizes[start..end], n, counts, means);
         } else {
-            sum_x4(a, i) / weight
-        };
-        for (out, mean) in out[i..i + 4].iter_mut().zip(means.to_array()) {
+            quotient_line(&part(&corners[0]), weight, means);
+        }
+        for (out, &mean) in out[start..end].iter_mut().zip(&*means) {
             *out = T::from_f64(mean);
         }
     }
-    means_wide(windows, values, sizes, out, whole);
+}
+
+/// Samples `range` of each of a window's four corner segments.
+#[inline(always)]
+fn segments<'v, A>([br, bl, tr, tl]: &[&'v [A]; 4], range: std::ops::Range<usize>) -> [&'v [A]; 4] {
+    [&br[range.clone()], &bl[range.clone()], &tr[range.clone()], &tl[range]]
+}
+
+/// The sum of window `[br, bl, tr, tl]` (its corners' segments) at sample
+/// `i`, as every path takes it: exact in the table's type, then `f64`.
+#[inline(always)]
+fn segment_sum<A: TableValue>([br, bl, tr, tl]: &[&[A]; 4], i: usize) -> f64 {
+    br[i].sub(bl[i]).sub(tr[i].sub(tl[i])).to_f64()
+}
+
+/// The means of an integer radius of one window's segments (each
+/// `means.len()` long): the sum over the `weight`, as [`means_wide`].
+#[inline(always)]
+fn quotient_line<A: TableValue>(window: &[&[A]; 4], weight: f64, means: &mut [f64]) {
+    let len = means.len();
+    let window = [
+        &window[0][..len],
+        &window[1][..len],
+        &window[2][..len],
+        &window[3][..len],
+    ];
+    for (i, mean) in means.iter_mut().enumerate() {
+        *mean = segment_sum(&window, i) / weight;
+    }
+}
+
+/// The blended means of a fractional radius from its four windows'
+/// segments (rows n / n + 1 by columns n / n + 1, each `means.len()` long),
+/// the sizes of the samples' pixels, the whole part `n` and the in-image
+/// counts: [`blend_wide`]'s operations in its order.
+#[inline(always)]
+fn blend_line<A: TableValue>(windows: &[[&[A]; 4]; 4], sizes: &[f32], n: f32, counts: [f64; 4], means: &mut [f64]) {
+    let len = means.len();
+    let cut = |window| segments(window, 0..len);
+    let [a, b, c, d] = [cut(&windows[0]), cut(&windows[1]), cut(&windows[2]), cut(&windows[3])];
+    let sizes = &sizes[..len];
+    let [rows, wide_rows, cols, wide_cols] = counts;
+    for (i, mean) in means.iter_mut().enumerate() {
+        let f = (sizes[i] - n) as f64;
+        let g = 1.0 - f;
+        let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
+        let num = 0.0
+            + g * g * segment_sum(&a, i)
+            + g * f * segment_sum(&b, i)
+            + f * g * segment_sum(&c, i)
+            + f * f * segment_sum(&d, i);
+        *mean = num / den;
+    }
 }
 
 /// The run's samples `out` from sample `from` on, from any table, one
 /// sample at a time, with the `f64` arithmetic of the planned and
-/// fractional paths; `sizes`: the size of each sample's pixel.
+/// fractional paths; `sizes`: the size of each sample's pixel: the
+/// scalar twin of [`means_float`].
+#[cfg(test)]
 fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T], from: usize) {
     let run = windows.run;
     let window = |[top, bottom]: [usize; 2], [left, right]: [usize; 2], i: usize| {
@@ -515,7 +604,7 @@ fn means_wide<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], size
             let b = window(windows.rows, windows.wide_cols, i);
             let c = window(windows.wide_rows, windows.cols, i);
             let d = window(windows.wide_rows, windows.wide_cols, i);
-            T::from_f64(blend_wide([a, b, c, d], size - n, windows.counts))
+            T::from_f64(super::fractional::blend_wide([a, b, c, d], size - n, windows.counts))
         };
     }
 }
@@ -646,7 +735,18 @@ mod tests {
                     means_float(&windows, u8_table.values(), &sizes, &mut bytes[0]);
                     means_wide(&windows, u8_table.values(), &sizes, &mut bytes[1], 0);
                     assert_eq!(bytes[0], bytes[1], "u32 f64 {run:?} channels {channels}");
-                    means_small(&windows, u8_table.values(), &sizes, &mut bytes[0]);
+                    means_small(
+                        Portable::<i32x8>::new(),
+                        &windows,
+                        u8_table.values(),
+                        &sizes,
+                        &mut bytes[0],
+                    );
+                    // The vectors of the CPU at hand (sixteen lanes with
+                    // AVX-512) give the bits of eight `wide` lanes.
+                    let mut widest = vec![0u8; len * channels];
+                    means_small_for(Isa::detect(), &windows, u8_table.values(), &sizes, &mut widest);
+                    assert_eq!(widest, bytes[0], "u32 lanes {run:?} channels {channels}");
                     // The f32 blend may differ by one step from the f64 one.
                     let close = bytes[0]
                         .iter()
