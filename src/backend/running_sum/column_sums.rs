@@ -286,6 +286,14 @@ fn axis_weight(slide: &Slide, n: i64, p: usize) -> f64 {
     }
 }
 
+/// The weight of the window of radius n + f along `slide` at `p`: the n
+/// window's pixels and f times those of its two end taps (the positions
+/// in the image for `Clip`). Every path computes it here, so that the
+/// same window gets the same bits.
+pub(super) fn blended_weight(slide: &Slide, n: i64, f: f64, p: usize) -> f64 {
+    (1.0 - f) * axis_weight(slide, n, p) + f * axis_weight(slide, n + 1, p)
+}
+
 impl<T: Sample> BoxStrips<'_, T> {
     /// Output rows per strip of this path: eight halos, and at least a
     /// sixteenth of the image (so each strip's first window, 2n + 1 rows
@@ -308,7 +316,7 @@ impl<T: Sample> BoxStrips<'_, T> {
         };
         let fractional = self.taps.edge_weight > 0.0;
         let served = if fractional {
-            A::sums::<T>()
+            A::sums::<T>() && (!T::TYPE.is_integer() || self.integer_blend.is_some())
         } else {
             A::serves::<T>(largest(height) * largest(width))
         };
@@ -423,20 +431,23 @@ impl<T: Sample> BoxStrips<'_, T> {
         out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
     ) -> bool {
-        let fixed_point = FixedPoint::new::<T>(self.taps, self.channels);
-        match (self.taps.edge_weight > 0.0, non_finite.is_some()) {
-            (true, true) => self.fractional_strip_with(isa, rows, out_strip, non_finite, finite_sum::<T, A>),
-            (true, false) => match fixed_point {
-                Some(fixed_point) => self.fixed_point_strip(isa, fixed_point, rows, out_strip),
-                None => self.fractional_strip_with(isa, rows, out_strip, non_finite, A::from_sample),
+        let f = self.taps.edge_weight;
+        match (f > 0.0, non_finite.is_some()) {
+            (true, true) => self.fractional_strip_with(isa, f, rows, out_strip, non_finite, finite_sum::<T, A>),
+            (true, false) => match self.integer_blend {
+                Some(IntegerBlend::Fixed(fixed_point)) => self.fixed_point_strip(isa, fixed_point, rows, out_strip),
+                Some(IntegerBlend::Dyadic { edge_weight }) => {
+                    self.fractional_strip_with(isa, edge_weight, rows, out_strip, None, A::from_sample)
+                }
+                None => self.fractional_strip_with(isa, f, rows, out_strip, None, A::from_sample),
             },
             (false, true) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, finite_sum::<T, A>),
             (false, false) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, A::from_sample),
         }
     }
 
-    /// [`Self::column_strip`] for a fractional radius n + f: per group of
-    /// four output rows, the column sums of the n windows, each blended
+    /// [`Self::column_strip`] for a fractional radius n + f (`f`, which
+    /// [`IntegerBlend::Dyadic`] rounds): per group of four output rows, the column sums of the n windows, each blended
     /// with f times its two end rows ([`Self::blend_columns`], in `f64`),
     /// then the horizontal windows of the blended sums with their end taps
     /// and their means ([`window_means_four`]).
@@ -444,6 +455,7 @@ impl<T: Sample> BoxStrips<'_, T> {
     fn fractional_strip_with<A: ColumnSum>(
         &self,
         isa: Isa,
+        f: f64,
         rows: Range<usize>,
         mut out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
@@ -451,8 +463,8 @@ impl<T: Sample> BoxStrips<'_, T> {
     ) -> bool {
         let (width, channels) = (self.cols_slide.len, self.channels);
         let row_len = width * channels;
-        let (n, f) = (self.taps.inner, self.taps.edge_weight);
-        let blend = |slide: &Slide, p: usize| (1.0 - f) * axis_weight(slide, n, p) + f * axis_weight(slide, n + 1, p);
+        let n = self.taps.inner;
+        let blend = |slide: &Slide, p: usize| blended_weight(slide, n, f, p);
         let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
         let inverse_x: Vec<f64> = blend_x.iter().map(|w| 1.0 / w).collect();
         let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
@@ -545,8 +557,8 @@ impl<T: Sample> BoxStrips<'_, T> {
     ) -> bool {
         let (width, channels) = (self.cols_slide.len, self.channels);
         let row_len = width * channels;
-        let (n, f) = (self.taps.inner, self.taps.edge_weight);
-        let blend = |slide: &Slide, p: usize| (1.0 - f) * axis_weight(slide, n, p) + f * axis_weight(slide, n + 1, p);
+        let (n, f) = (self.taps.inner, fixed_point.weight);
+        let blend = |slide: &Slide, p: usize| blended_weight(slide, n, f, p);
         let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
         let mut means = FixedPointRow {
             edge_weight: f as f32,
@@ -582,9 +594,8 @@ impl<T: Sample> BoxStrips<'_, T> {
             let row_weight = blend(&self.rows_slide, y);
             if row_weight != weight_y {
                 weight_y = row_weight;
-                let scale = fixed_point.scale() * weight_y;
-                for (inverse, weight_x) in means.inverse.iter_mut().zip(&blend_x) {
-                    *inverse = (1.0 / (scale * weight_x)) as f32;
+                for (inverse, &weight_x) in means.inverse.iter_mut().zip(&blend_x) {
+                    *inverse = fixed_point.inverse(weight_y, weight_x);
                 }
             }
             let ahead = self.rows_ahead(y + 1, &rows);
@@ -1266,9 +1277,11 @@ fn window_means_short<T: Sample, const C: usize>(
 /// 1 of the exact ones. `u8` samples meet it up to radii of several
 /// hundred, `u16` samples never (their sums leave too few bits for f).
 #[derive(Debug, Clone, Copy)]
-struct FixedPoint {
+pub(super) struct FixedPoint {
     shift: u32,
     edge: u32,
+    /// f itself, which the horizontal end taps and the weights take.
+    weight: f64,
 }
 
 /// The largest change of a mean (in units of the sample) that
@@ -1298,12 +1311,20 @@ impl FixedPoint {
         Some(FixedPoint {
             shift,
             edge: (taps.edge_weight * scale).round() as u32,
+            weight: taps.edge_weight,
         })
     }
 
     /// 2^shift, the weight of a column sum's samples.
     fn scale(self) -> f64 {
         (1u64 << self.shift) as f64
+    }
+
+    /// 1 / (2^shift times the blended window's weight), of `weight_y`
+    /// rows and `weight_x` columns, as [`tap_mean`] takes it.
+    #[inline(always)]
+    fn inverse(self, weight_y: f64, weight_x: f64) -> f32 {
+        (1.0 / (self.scale() * weight_y * weight_x)) as f32
     }
 
     /// `blended = (sums << shift) + edge (top + bottom)`, sample by sample,
@@ -1329,6 +1350,98 @@ impl FixedPoint {
                 for (out, &sum) in blended.iter_mut().zip(sums) {
                     *out = sum << shift;
                 }
+            }
+        }
+    }
+}
+
+/// How a fractional radius n + f of integer samples is blended, on every
+/// path: the column sums, and the general path that small images, tiles
+/// and strips of a few rows take ([`BoxStrips::by_row_sums`](super::BoxStrips)).
+/// Each form's mean is a function of exact whole-number window sums and
+/// the window's weights alone ([`IntegerBlend::mean`] is the general path's
+/// twin of the column sums' loops), so a sample gets the same bits
+/// whatever the image's size, the strip, the tile or the thread count.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum IntegerBlend {
+    /// [`FixedPoint`]: `u8` of 1 to 4 channels, radii up to several hundred.
+    Fixed(FixedPoint),
+    /// Sums in `f64`, f rounded to `edge_weight`, a multiple of 2^-shift
+    /// for the largest shift that keeps every blended column sum and
+    /// window sum a multiple of 2^-shift below 2^53: exact in any order of
+    /// additions. The last step, the window sum plus f times its end
+    /// columns, is one expression of exact values.
+    Dyadic { edge_weight: f64 },
+}
+
+/// A window of an [`IntegerBlend`] in four exact whole numbers: the sum
+/// of its n window along both axes (`sums`), the n-window sums along the
+/// rows of its two end rows (`ends`), the n-window sums down the columns
+/// of its two end columns (`taps`), and its four corners (`end_taps`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BlendParts {
+    pub(super) sums: f64,
+    pub(super) ends: f64,
+    pub(super) taps: f64,
+    pub(super) end_taps: f64,
+}
+
+impl IntegerBlend {
+    /// The blend of a fractional radius `taps` for integer samples `T` of
+    /// `channels` channels under `border`; `None` for whole radii, floats,
+    /// `Constant` (which only the general path serves, with its own
+    /// blend) and radii no form serves (idem).
+    pub(super) fn new<T: Sample>(taps: BoxTaps, channels: usize, border: Border) -> Option<Self> {
+        if !T::TYPE.is_integer() || taps.edge_weight == 0.0 || matches!(border, Border::Constant(_)) {
+            return None;
+        }
+        if let Some(fixed_point) = FixedPoint::new::<T>(taps, channels) {
+            return Some(IntegerBlend::Fixed(fixed_point));
+        }
+        let n = taps.inner as f64;
+        // The largest blended window sum, before the shift.
+        let largest = T::MAX * (2.0 * n + 3.0) * (2.0 * n + 3.0);
+        let shift = (0..=30)
+            .rev()
+            .find(|&shift| largest * (1u64 << shift) as f64 <= (1u64 << 53) as f64)?;
+        let scale = (1u64 << shift) as f64;
+        // As for `FixedPoint`: rounding f moves a mean by at most this.
+        if T::MAX / (scale * (n + 1.0)) > FIXED_POINT_ERROR {
+            return None;
+        }
+        Some(IntegerBlend::Dyadic {
+            edge_weight: (taps.edge_weight * scale).round() / scale,
+        })
+    }
+
+    /// f as this blend weighs the windows.
+    pub(super) fn edge_weight(self) -> f64 {
+        match self {
+            IntegerBlend::Fixed(fixed_point) => fixed_point.weight,
+            IntegerBlend::Dyadic { edge_weight } => edge_weight,
+        }
+    }
+
+    /// The mean of the window of `parts`, of `weight_y` rows and
+    /// `weight_x` columns ([`blended_weight`] with [`Self::edge_weight`]):
+    /// the same operations on the same values as the column sums' loops
+    /// ([`fixed_point_means`], [`window_means_four`] with end taps).
+    #[inline(always)]
+    pub(super) fn mean<T: Sample>(self, parts: BlendParts, weight_y: f64, weight_x: f64) -> T {
+        match self {
+            IntegerBlend::Fixed(fixed_point) => {
+                let (shift, edge) = (fixed_point.shift, fixed_point.edge as u64);
+                // Whole numbers below 2^31 (`FixedPoint`'s shift): exact in `u64`.
+                let blend = |sums: f64, ends: f64| (((sums as u64) << shift) + edge * ends as u64) as u32;
+                let sum = blend(parts.sums, parts.ends);
+                let taps = blend(parts.taps, parts.end_taps);
+                let inverse = fixed_point.inverse(weight_y, weight_x);
+                T::from_whole(tap_mean(sum, taps, fixed_point.weight as f32, inverse))
+            }
+            IntegerBlend::Dyadic { edge_weight: f } => {
+                let sum = parts.sums + f * parts.ends;
+                let taps = parts.taps + f * parts.end_taps;
+                T::from_f64((sum + f * taps) * ((1.0 / weight_y) * (1.0 / weight_x)))
             }
         }
     }
