@@ -485,7 +485,9 @@ fn check_fractional_tiles<T: Sample>(images: &[Array3<T>], params: &Params<'_>, 
     };
     for image in images {
         let (height, width, channels) = image.dim();
-        let whole = Backend::RunningSum.apply(image.view(), params).expect("the whole image");
+        let whole = Backend::RunningSum
+            .apply(image.view(), params)
+            .expect("the whole image");
         for tile in tiles {
             let window = input_rect(Kernel::Box, params.border, radius, (height, width), tile);
             let mut out = Array3::<T>::default((tile.rows.len(), tile.cols.len(), channels));
