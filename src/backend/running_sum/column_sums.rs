@@ -19,7 +19,10 @@
 //! point ([`FixedPoint`]), in the same vector running sums as a whole
 //! radius's `u32` windows, and the end columns are blended in `f32` once
 //! per output sample; elsewhere the sums are `f64`, in the same vector loop
-//! as a whole radius's `f64` windows ([`window_means_four`]).
+//! as a whole radius's `f64` windows ([`window_means_four`]), for other
+//! integer samples with f rounded so that those sums are exact. The general
+//! path computes the same means for integer samples from its own exact
+//! sums ([`IntegerBlend`]), so a tile gets the whole image's bits.
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
 //! the build does not target it ([`crate::arch`]); in that copy the `u8`

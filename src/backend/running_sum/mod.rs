@@ -967,6 +967,66 @@ mod tests {
         }
     }
 
+    /// `RunningSum`'s general path alone (which small images, tiles and
+    /// strips of a few rows take), with the sums the request gets.
+    struct GeneralPathOnly;
+
+    impl Filter for GeneralPathOnly {
+        fn name(&self) -> &'static str {
+            "running-sum general path only"
+        }
+        fn support(&self, request: &Request) -> Support {
+            RunningSum.support(request)
+        }
+        fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+            let [height, width, _] = job.shape();
+            let params = job.params();
+            let setup = BoxStrips::new(&job);
+            match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
+                TableKind::U32 => run_with::<T, u32>(&setup, out),
+                TableKind::U64 => run_with::<T, u64>(&setup, out),
+                TableKind::Float => run_with::<T, f64>(&setup, out),
+            }
+            Ok(())
+        }
+    }
+
+    /// The general path blends fractional radii of integer samples as the
+    /// column sums do, bit for bit (a tile of an image, which may take the
+    /// general path, must equal the whole image's run): `u8` of 1 to 5
+    /// channels (the fixed point for 1 to 4, then the dyadic blend), `u16`
+    /// (the dyadic blend), every border the column sums take, radii below
+    /// 1 and past it, the general path's output strided.
+    #[test]
+    fn general_path_blends_fractional_integer_radii_as_the_column_sums() {
+        check_paths_agree(|x| x as u8, 1..=5);
+        check_paths_agree(|x| x as u16, 1..=3);
+    }
+
+    fn check_paths_agree<T: Sample>(sample: impl Fn(u64) -> T, channel_counts: std::ops::RangeInclusive<usize>) {
+        let mut next = crate::test_numbers(0x1f83_d9ab_fb41_bd6b);
+        let (height, width) = (60, 47);
+        for channels in channel_counts {
+            for radius in [0.375f32, 2.6, 5.5] {
+                let image = Array3::from_shape_fn((height, width, channels), |_| sample(next()));
+                for border in crate::PLAIN_BORDERS {
+                    let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
+                    let case = format!("{:?} x {channels}, radius {radius}, {border:?}", T::TYPE);
+                    let mut wide = Array3::from_elem((height, 2 * width, channels), T::default());
+                    GeneralPathOnly
+                        .apply_into(image.view(), &params, wide.slice_mut(ndarray::s![.., ..;2, ..]))
+                        .expect("general path");
+                    let general = wide.slice(ndarray::s![.., ..;2, ..]);
+                    for isa in [Isa::target(), Isa::detect()] {
+                        let column = ColumnSumsOnly(isa).apply(image.view(), &params).expect("column sums");
+                        let differing = general.indexed_iter().zip(&column).find(|((_, g), c)| g != c);
+                        assert_eq!(differing, None, "{case}, {isa:?}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn fractional_radii_of_every_type_equal_naive_within_the_bound() {
         check_fractional_radii(|x| x as u8);
