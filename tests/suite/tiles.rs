@@ -449,3 +449,66 @@ fn requests_the_backend_does_not_serve_are_refused() {
         assert!(out.iter().all(|&v| v == 9), "the output was written");
     }
 }
+
+#[test]
+fn fractional_running_sum_tiles_of_every_size_equal_the_whole_image() {
+    // Images tall enough for RunningSum's column sums; tiles from a single
+    // pixel (whose windows take the general path) to nearly the whole
+    // image (whose windows take the column sums again), for integer samples
+    // of the channel counts with vector forms of their own and one more.
+    let mut numbers = Numbers(0xd807_aa98_a303_0242);
+    let (height, width) = (100, 83);
+    let tiles = [
+        Rect::new(0..1, 0..1),
+        Rect::new(41..46, 30..37),
+        Rect::new(0..17, 60..83),
+        Rect::new(93..100, 0..12),
+        Rect::new(9..92, 4..80),
+        Rect::new(0..100, 0..83),
+    ];
+    for radius in [0.375f32, 1.5, 3.6, 7.25, 11.8] {
+        for border in BORDERS {
+            let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
+            let bytes = [1, 3, 4, 5].map(|channels| image::<u8>(&mut numbers, (height, width, channels)));
+            let words = [1, 3].map(|channels| image::<u16>(&mut numbers, (height, width, channels)));
+            check_fractional_tiles(&bytes, &params, &tiles);
+            check_fractional_tiles(&words, &params, &tiles);
+        }
+    }
+}
+
+/// [`fractional_running_sum_tiles_of_every_size_equal_the_whole_image`] for
+/// the images of one sample type.
+fn check_fractional_tiles<T: Sample>(images: &[Array3<T>], params: &Params<'_>, tiles: &[Rect]) {
+    let Size::Uniform(radius) = params.size else {
+        unreachable!("a uniform radius")
+    };
+    for image in images {
+        let (height, width, channels) = image.dim();
+        let whole = Backend::RunningSum
+            .apply(image.view(), params)
+            .expect("the whole image");
+        for tile in tiles {
+            let window = input_rect(Kernel::Box, params.border, radius, (height, width), tile);
+            let mut out = Array3::<T>::default((tile.rows.len(), tile.cols.len(), channels));
+            apply_tile(
+                &Backend::RunningSum,
+                image.slice(s![window.rows.clone(), window.cols.clone(), ..]),
+                &window,
+                (height, width),
+                params,
+                tile,
+                out.view_mut(),
+            )
+            .expect("the tile");
+            let expected = whole.slice(s![tile.rows.clone(), tile.cols.clone(), ..]);
+            assert_eq!(
+                out,
+                expected,
+                "{:?} x {channels}, radius {radius}, {:?}, tile {tile:?} from {window:?}",
+                T::TYPE,
+                params.border
+            );
+        }
+    }
+}

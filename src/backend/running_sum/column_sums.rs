@@ -13,10 +13,16 @@
 //!
 //! A fractional radius n + f weighs the window of half-width n fully and
 //! its two end taps by f, along each axis. Its column sums are those of the
-//! n window plus f times the window's two end rows, in `f64`; the
-//! horizontal running sums over them add f times their two end columns
-//! before each mean, in the same vector loop as a whole radius's `f64`
-//! windows ([`window_means_four`]), for every sample type.
+//! n window plus f times the window's two end rows; the horizontal running
+//! sums over them add f times their two end columns before each mean. For
+//! `u8` samples of 1 to 4 channels both stay exact `u32` sums in fixed
+//! point ([`FixedPoint`]), in the same vector running sums as a whole
+//! radius's `u32` windows, and the end columns are blended in `f32` once
+//! per output sample; elsewhere the sums are `f64`, in the same vector loop
+//! as a whole radius's `f64` windows ([`window_means_four`]), for other
+//! integer samples with f rounded so that those sums are exact. The general
+//! path computes the same means for integer samples from its own exact
+//! sums ([`IntegerBlend`]), so a tile gets the whole image's bits.
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
 //! the build does not target it ([`crate::arch`]); in that copy the `u8`
@@ -39,6 +45,7 @@ use super::{
 };
 use crate::arch::{ByteLanes, DifferenceRows, Isa, Lanes, Portable, avx512_copy};
 use crate::border::Border;
+use crate::kernel::BoxTaps;
 use crate::non_finite::NonFinite;
 use crate::prefix::{DIFFERENCE_LANES as LANES, F64_LANES};
 use crate::quotient::{self, SUM_LIMIT};
@@ -282,6 +289,14 @@ fn axis_weight(slide: &Slide, n: i64, p: usize) -> f64 {
     }
 }
 
+/// The weight of the window of radius n + f along `slide` at `p`: the n
+/// window's pixels and f times those of its two end taps (the positions
+/// in the image for `Clip`). Every path computes it here, so that the
+/// same window gets the same bits.
+pub(super) fn blended_weight(slide: &Slide, n: i64, f: f64, p: usize) -> f64 {
+    (1.0 - f) * axis_weight(slide, n, p) + f * axis_weight(slide, n + 1, p)
+}
+
 impl<T: Sample> BoxStrips<'_, T> {
     /// Output rows per strip of this path: eight halos, and at least a
     /// sixteenth of the image (so each strip's first window, 2n + 1 rows
@@ -304,7 +319,7 @@ impl<T: Sample> BoxStrips<'_, T> {
         };
         let fractional = self.taps.edge_weight > 0.0;
         let served = if fractional {
-            A::sums::<T>()
+            A::sums::<T>() && (!T::TYPE.is_integer() || self.integer_blend.is_some())
         } else {
             A::serves::<T>(largest(height) * largest(width))
         };
@@ -419,16 +434,23 @@ impl<T: Sample> BoxStrips<'_, T> {
         out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
     ) -> bool {
-        match (self.taps.edge_weight > 0.0, non_finite.is_some()) {
-            (true, true) => self.fractional_strip_with(isa, rows, out_strip, non_finite, finite_sum::<T, A>),
-            (true, false) => self.fractional_strip_with(isa, rows, out_strip, non_finite, A::from_sample),
+        let f = self.taps.edge_weight;
+        match (f > 0.0, non_finite.is_some()) {
+            (true, true) => self.fractional_strip_with(isa, f, rows, out_strip, non_finite, finite_sum::<T, A>),
+            (true, false) => match self.integer_blend {
+                Some(IntegerBlend::Fixed(fixed_point)) => self.fixed_point_strip(isa, fixed_point, rows, out_strip),
+                Some(IntegerBlend::Dyadic { edge_weight }) => {
+                    self.fractional_strip_with(isa, edge_weight, rows, out_strip, None, A::from_sample)
+                }
+                None => self.fractional_strip_with(isa, f, rows, out_strip, None, A::from_sample),
+            },
             (false, true) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, finite_sum::<T, A>),
             (false, false) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, A::from_sample),
         }
     }
 
-    /// [`Self::column_strip`] for a fractional radius n + f: per group of
-    /// four output rows, the column sums of the n windows, each blended
+    /// [`Self::column_strip`] for a fractional radius n + f (`f`, which
+    /// [`IntegerBlend::Dyadic`] rounds): per group of four output rows, the column sums of the n windows, each blended
     /// with f times its two end rows ([`Self::blend_columns`], in `f64`),
     /// then the horizontal windows of the blended sums with their end taps
     /// and their means ([`window_means_four`]).
@@ -436,6 +458,7 @@ impl<T: Sample> BoxStrips<'_, T> {
     fn fractional_strip_with<A: ColumnSum>(
         &self,
         isa: Isa,
+        f: f64,
         rows: Range<usize>,
         mut out_strip: ArrayViewMut3<'_, T>,
         non_finite: Option<&NonFinite>,
@@ -443,8 +466,8 @@ impl<T: Sample> BoxStrips<'_, T> {
     ) -> bool {
         let (width, channels) = (self.cols_slide.len, self.channels);
         let row_len = width * channels;
-        let (n, f) = (self.taps.inner, self.taps.edge_weight);
-        let blend = |slide: &Slide, p: usize| (1.0 - f) * axis_weight(slide, n, p) + f * axis_weight(slide, n + 1, p);
+        let n = self.taps.inner;
+        let blend = |slide: &Slide, p: usize| blended_weight(slide, n, f, p);
         let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
         let inverse_x: Vec<f64> = blend_x.iter().map(|w| 1.0 / w).collect();
         let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
@@ -518,6 +541,88 @@ impl<T: Sample> BoxStrips<'_, T> {
         // A NaN or infinity that entered the column sums leaves them
         // non-finite for good (inf - inf is NaN).
         finite && column_sums[GROUP - 1].iter().all(|sum| sum.to_f64().is_finite())
+    }
+
+    /// [`Self::column_strip`] for a fractional radius n + f of integer
+    /// samples in [`FixedPoint`]: per output row, the `u32` column sums of
+    /// the n window, blended with the window's two end rows in fixed point
+    /// ([`FixedPoint::blend_columns`]), then the horizontal windows of the
+    /// blended sums with their end taps and their means
+    /// ([`fixed_point_means`]). Every sum is an exact integer, so no
+    /// sample is ever non-finite: always `true`.
+    #[inline(always)]
+    fn fixed_point_strip(
+        &self,
+        isa: Isa,
+        fixed_point: FixedPoint,
+        rows: Range<usize>,
+        mut out_strip: ArrayViewMut3<'_, T>,
+    ) -> bool {
+        let (width, channels) = (self.cols_slide.len, self.channels);
+        let row_len = width * channels;
+        let (n, f) = (self.taps.inner, fixed_point.weight);
+        let blend = |slide: &Slide, p: usize| blended_weight(slide, n, f, p);
+        let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
+        let mut means = FixedPointRow {
+            edge_weight: f as f32,
+            inverse: vec![0.0; row_len],
+        };
+        let mut weight_y = f64::NAN;
+        let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
+        let (mut column_sums, mut next_sums) = (vec![0u32; row_len], vec![0u32; row_len]);
+        self.first_column_sums(rows.start, &mut column_sums, &mut entering_copy, u32::from_sample);
+        // The blended column sums, with the pixel the border reads past the
+        // row's end (see `EndTaps`).
+        let mut blended = vec![0u32; row_len + channels];
+        let mut window = vec![0u32; row_len];
+        // Output rows of a strided strip go through here.
+        let mut row_buffer = vec![T::default(); row_len];
+        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+            if y != rows.start {
+                let (enter, leave) = self.rows_slide.step(y);
+                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
+                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
+                step_column_sums(isa, &column_sums, &mut next_sums, entering, leaving, u32::from_sample);
+                std::mem::swap(&mut column_sums, &mut next_sums);
+            }
+            let (top, bottom) = self.rows_slide.outer(y);
+            let top = top.map(|m| self.image_row(m, &mut entering_copy));
+            let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
+            fixed_point.blend_columns(&column_sums, top, bottom, &mut blended[..row_len]);
+            let (row, past) = blended.split_at_mut(row_len);
+            match self.cols_slide.read(width as i64) {
+                Some(m) => past.copy_from_slice(&row[m * channels..(m + 1) * channels]),
+                None => past.fill(0),
+            }
+            let row_weight = blend(&self.rows_slide, y);
+            if row_weight != weight_y {
+                weight_y = row_weight;
+                for (inverse, &weight_x) in means.inverse.iter_mut().zip(&blend_x) {
+                    *inverse = fixed_point.inverse(weight_y, weight_x);
+                }
+            }
+            let ahead = self.rows_ahead(y + 1, &rows);
+            let axis = (&self.cols_slide, &self.col_steps);
+            match out_row.as_slice_mut() {
+                Some(out) => fixed_point_means(isa, &blended, axis, channels, &means, &mut window, out, ahead),
+                None => {
+                    fixed_point_means(
+                        isa,
+                        &blended,
+                        axis,
+                        channels,
+                        &means,
+                        &mut window,
+                        &mut row_buffer,
+                        ahead,
+                    );
+                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                        .expect("row buffer has the row's shape");
+                    out_row.assign(&values);
+                }
+            }
+        }
+        true
     }
 
     /// The column sums of output row `y`'s n window (`sums`) plus f times
@@ -886,17 +991,30 @@ fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
                     .iter()
                     .all(|&w| w == weight_x)
         );
-        let inverse = rows.weight_y.map(|weight_y| 1.0 / (weight_y * weight_x));
         let n = slide.half as usize;
         let samples = plain.start * C..plain.end * C;
         let len = samples.len();
+        // With end taps, every plain window but the last has both taps in
+        // the row and so one weight (the last one's right tap may lie past
+        // the row: `Clip` weighs it less); the vector form takes those.
+        let (inverse, vector_len) = if END_TAPS {
+            let inverse_x = taps.inverse_x[samples.start];
+            debug_assert!(
+                taps.inverse_x[samples.start..samples.end - C]
+                    .iter()
+                    .all(|&w| w == inverse_x)
+            );
+            (inverse_y.map(|inverse_y| inverse_y * inverse_x), len - C)
+        } else {
+            (rows.weight_y.map(|weight_y| 1.0 / (weight_y * weight_x)), len)
+        };
         let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
         // Eight samples at a time where `rows.isa` has the vector form,
         // asking for the lines of the rows `ahead` as it goes; whole
         // vectors of whole pixels, so the rest below starts at channel 0.
         let done = crate::prefix::difference_sums_f64_rows(
             rows.isa,
-            len / (F64_LANES * C) * (F64_LANES * C),
+            vector_len / (F64_LANES * C) * (F64_LANES * C),
             accs.each_mut().map(|acc| &mut acc[..C]),
             C,
             &mut PlainWindows::<T, END_TAPS> {
@@ -907,7 +1025,6 @@ fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
                 reach,
                 outs: [&mut *o0, &mut *o1, &mut *o2, &mut *o3].map(|out| &mut out[samples.clone()]),
                 inverse,
-                inverse_y,
                 taps,
                 ahead,
             },
@@ -1028,10 +1145,10 @@ struct PlainWindows<'a, T, const END_TAPS: bool> {
     reach: usize,
     /// The output samples of the plain windows, per row.
     outs: [&'a mut [T]; 4],
-    /// Whole radius: 1 / the window's weight, per row.
+    /// 1 / the window's weight, per row (with end taps: the blended
+    /// window's, the same for every window the vector form takes).
     inverse: [f64; 4],
-    /// Fractional radius: 1 / the window's rows, per row, and the end taps.
-    inverse_y: [f64; 4],
+    /// The end taps of a fractional radius.
     taps: EndTaps<'a>,
     ahead: [[&'a [T]; 2]; 4],
 }
@@ -1039,31 +1156,48 @@ struct PlainWindows<'a, T, const END_TAPS: bool> {
 impl<T: Sample, const END_TAPS: bool> DifferenceRows for PlainWindows<'_, T, END_TAPS> {
     #[inline(always)]
     fn differences(&mut self, r: usize, i: usize) -> [f64; F64_LANES] {
-        (eight_at(self.sums[r], self.enter_at + i) - eight_at(self.sums[r], self.leave_at + i)).to_array()
+        let entering = &self.sums[r][self.enter_at + i..][..F64_LANES];
+        let leaving = &self.sums[r][self.leave_at + i..][..F64_LANES];
+        if END_TAPS {
+            // Over arrays, as the end taps' means below.
+            return std::array::from_fn(|k| entering[k] - leaving[k]);
+        }
+        (eight_of(entering) - eight_of(leaving)).to_array()
     }
 
     #[inline(always)]
     fn sums(&mut self, r: usize, i: usize, sums: [f64; F64_LANES]) {
         crate::cache::prefetch_rows(&self.ahead[r], i, F64_LANES);
-        let means = if END_TAPS {
+        let out = &mut self.outs[r][i..][..F64_LANES];
+        if END_TAPS {
+            // Lane by lane over arrays, which the compiler vectorises for
+            // the instruction sets of the strip's copy (`wide`'s `f64x8`
+            // is four SSE2 vectors in a portable build, even inside the
+            // AVX-512 copy). The same operations in the same order as the
+            // scalar means, so the same values.
             let at = self.first + i;
             let row = self.sums[r];
-            let taps = eight_at(row, at - self.reach) + eight_at(row, at + self.reach);
-            let sums = wide::f64x8::from(sums) + wide::f64x8::splat(self.taps.weight) * taps;
-            (sums * (wide::f64x8::splat(self.inverse_y[r]) * eight_at(self.taps.inverse_x, at))).to_array()
-        } else {
-            (wide::f64x8::from(sums) * wide::f64x8::splat(self.inverse[r])).to_array()
-        };
-        for (out, mean) in self.outs[r][i..][..F64_LANES].iter_mut().zip(means) {
+            let lefts = &row[at - self.reach..][..F64_LANES];
+            let rights = &row[at + self.reach..][..F64_LANES];
+            let (weight, inverse) = (self.taps.weight, self.inverse[r]);
+            let means: [f64; F64_LANES] =
+                std::array::from_fn(|k| (sums[k] + weight * (lefts[k] + rights[k])) * inverse);
+            for (out, mean) in out.iter_mut().zip(means) {
+                *out = T::from_f64(mean);
+            }
+            return;
+        }
+        let means = (wide::f64x8::from(sums) * wide::f64x8::splat(self.inverse[r])).to_array();
+        for (out, mean) in out.iter_mut().zip(means) {
             *out = T::from_f64(mean);
         }
     }
 }
 
-/// Eight values of `row` from `at`.
+/// The first eight values of `values`.
 #[inline(always)]
-fn eight_at(row: &[f64], at: usize) -> wide::f64x8 {
-    <[f64; F64_LANES]>::try_from(&row[at..][..F64_LANES])
+fn eight_of(values: &[f64]) -> wide::f64x8 {
+    <[f64; F64_LANES]>::try_from(&values[..F64_LANES])
         .expect("8 values")
         .into()
 }
@@ -1109,32 +1243,7 @@ fn window_means_short<T: Sample, const C: usize>(
             out: plain_out,
             ahead,
         };
-        let done = 'vectors: {
-            #[cfg(target_arch = "x86_64")]
-            if let Some(lanes) = isa.avx512_copy_lanes() {
-                let windows = &mut ShortWindows {
-                    entering,
-                    leaving,
-                    means: &mut means,
-                };
-                break 'vectors crate::arch::avx512::difference_sums_u32::<C>(
-                    lanes,
-                    samples.len(),
-                    &mut acc[..C],
-                    windows,
-                );
-            }
-            let _ = isa;
-            let lanes = Portable::<wide::i32x16>::new();
-            let differences = |i: usize| {
-                let mut differences = [0; LANES];
-                lanes.store(column_differences(lanes, entering, leaving, i), &mut differences);
-                differences
-            };
-            crate::prefix::difference_sums_u32(samples.len(), &mut acc[..C], C, differences, |i, sums| {
-                means.write(lanes, i, lanes.load(&sums));
-            })
-        };
+        let done = plain_window_sums::<C>(isa, entering, leaving, &mut acc[..C], &mut means);
         let plain_out = &mut *means.out;
         for i in done..samples.len() {
             let ch = i % C;
@@ -1151,6 +1260,341 @@ fn window_means_short<T: Sample, const C: usize>(
             &row.rounded_up_inverse[edge.clone()],
             &mut out[edge],
         );
+    }
+}
+
+/// A fractional radius n + f for integer samples in fixed point: each
+/// column sum of the n window scaled by 2^`shift`, plus its two end rows
+/// times f rounded to a multiple of 2^-`shift` (`edge`), in `u32`. The
+/// horizontal pass then keeps exact `u32` running sums of those blended
+/// column sums and adds f times its two end columns in `f32`, once per
+/// output sample, where the `f64` form ([`EndTaps`]) blends every column
+/// sum and window sum in `f64`.
+///
+/// The shift is the largest that keeps every window sum below 2^31 (the
+/// vector lanes convert them to `f32` as `i32`). Only f is rounded: the
+/// end rows' weight moves by at most 2^-shift / 2, which moves a mean by
+/// at most `T::MAX` 2^-shift / (n + 1) (two end rows of samples up to
+/// `T::MAX` against at least n + 1 rows of weight); the form serves only
+/// where that stays within [`FIXED_POINT_ERROR`], so the means stay within
+/// 1 of the exact ones. `u8` samples meet it up to radii of several
+/// hundred, `u16` samples never (their sums leave too few bits for f).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FixedPoint {
+    shift: u32,
+    edge: u32,
+    /// f itself, which the horizontal end taps and the weights take.
+    weight: f64,
+}
+
+/// The largest change of a mean (in units of the sample) that
+/// [`FixedPoint`]'s rounding of f may cause.
+const FIXED_POINT_ERROR: f64 = 1.0 / 8.0;
+
+impl FixedPoint {
+    /// The fixed point of the radius `taps` for samples `T` of `channels`
+    /// channels, where it serves them ([`fixed_point_means`] has a form for
+    /// 1 to 4 channels): `None` elsewhere.
+    fn new<T: Sample>(taps: BoxTaps, channels: usize) -> Option<Self> {
+        if !T::TYPE.is_integer() || !(1..=4).contains(&channels) || taps.edge_weight == 0.0 {
+            return None;
+        }
+        let n = taps.inner as f64;
+        // The largest window sum of the blended sums, before the shift:
+        // 2n + 3 positions along each axis.
+        let largest = T::MAX * (2.0 * n + 3.0) * (2.0 * n + 3.0);
+        let limit = (1u64 << 31) as f64;
+        let shift = (0..=24)
+            .rev()
+            .find(|&shift| largest * (1u64 << shift) as f64 <= limit - 1.0)?;
+        let scale = (1u64 << shift) as f64;
+        if T::MAX / (scale * (n + 1.0)) > FIXED_POINT_ERROR {
+            return None;
+        }
+        Some(FixedPoint {
+            shift,
+            edge: (taps.edge_weight * scale).round() as u32,
+            weight: taps.edge_weight,
+        })
+    }
+
+    /// 2^shift, the weight of a column sum's samples.
+    fn scale(self) -> f64 {
+        (1u64 << self.shift) as f64
+    }
+
+    /// 1 / (2^shift times the blended window's weight), of `weight_y`
+    /// rows and `weight_x` columns, as [`tap_mean`] takes it.
+    #[inline(always)]
+    fn inverse(self, weight_y: f64, weight_x: f64) -> f32 {
+        (1.0 / (self.scale() * weight_y * weight_x)) as f32
+    }
+
+    /// `blended = (sums << shift) + edge (top + bottom)`, sample by sample,
+    /// where `top` and `bottom` are the window's end rows (absent: none
+    /// read there).
+    #[inline(always)]
+    fn blend_columns<T: Sample>(self, sums: &[u32], top: Option<&[T]>, bottom: Option<&[T]>, blended: &mut [u32]) {
+        let (shift, edge) = (self.shift, self.edge);
+        let value = u32::from_sample::<T>;
+        match (top, bottom) {
+            (Some(top), Some(bottom)) => {
+                let ends = top.iter().zip(bottom);
+                for ((out, &sum), (&t, &b)) in blended.iter_mut().zip(sums).zip(ends) {
+                    *out = (sum << shift) + edge * (value(t) + value(b));
+                }
+            }
+            (Some(end), None) | (None, Some(end)) => {
+                for ((out, &sum), &e) in blended.iter_mut().zip(sums).zip(end) {
+                    *out = (sum << shift) + edge * value(e);
+                }
+            }
+            (None, None) => {
+                for (out, &sum) in blended.iter_mut().zip(sums) {
+                    *out = sum << shift;
+                }
+            }
+        }
+    }
+}
+
+/// How a fractional radius n + f of integer samples is blended, on every
+/// path: the column sums, and the general path that small images, tiles
+/// and strips of a few rows take ([`BoxStrips::by_row_sums`](super::BoxStrips)).
+/// Each form's mean is a function of exact whole-number window sums and
+/// the window's weights alone ([`IntegerBlend::mean`] is the general path's
+/// twin of the column sums' loops), so a sample gets the same bits
+/// whatever the image's size, the strip, the tile or the thread count.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum IntegerBlend {
+    /// [`FixedPoint`]: `u8` of 1 to 4 channels, radii up to several hundred.
+    Fixed(FixedPoint),
+    /// Sums in `f64`, f rounded to `edge_weight`, a multiple of 2^-shift
+    /// for the largest shift that keeps every blended column sum and
+    /// window sum a multiple of 2^-shift below 2^53: exact in any order of
+    /// additions. The last step, the window sum plus f times its end
+    /// columns, is one expression of exact values.
+    Dyadic { edge_weight: f64 },
+}
+
+/// A window of an [`IntegerBlend`] in four exact whole numbers: the sum
+/// of its n window along both axes (`sums`), the n-window sums along the
+/// rows of its two end rows (`ends`), the n-window sums down the columns
+/// of its two end columns (`taps`), and its four corners (`end_taps`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BlendParts {
+    pub(super) sums: f64,
+    pub(super) ends: f64,
+    pub(super) taps: f64,
+    pub(super) end_taps: f64,
+}
+
+impl IntegerBlend {
+    /// The blend of a fractional radius `taps` for integer samples `T` of
+    /// `channels` channels under `border`; `None` for whole radii, floats,
+    /// `Constant` (which only the general path serves, with its own
+    /// blend) and radii no form serves (idem).
+    pub(super) fn new<T: Sample>(taps: BoxTaps, channels: usize, border: Border) -> Option<Self> {
+        if !T::TYPE.is_integer() || taps.edge_weight == 0.0 || matches!(border, Border::Constant(_)) {
+            return None;
+        }
+        if let Some(fixed_point) = FixedPoint::new::<T>(taps, channels) {
+            return Some(IntegerBlend::Fixed(fixed_point));
+        }
+        let n = taps.inner as f64;
+        // The largest blended window sum, before the shift.
+        let largest = T::MAX * (2.0 * n + 3.0) * (2.0 * n + 3.0);
+        let shift = (0..=30)
+            .rev()
+            .find(|&shift| largest * (1u64 << shift) as f64 <= (1u64 << 53) as f64)?;
+        let scale = (1u64 << shift) as f64;
+        // As for `FixedPoint`: rounding f moves a mean by at most this.
+        if T::MAX / (scale * (n + 1.0)) > FIXED_POINT_ERROR {
+            return None;
+        }
+        Some(IntegerBlend::Dyadic {
+            edge_weight: (taps.edge_weight * scale).round() / scale,
+        })
+    }
+
+    /// f as this blend weighs the windows.
+    pub(super) fn edge_weight(self) -> f64 {
+        match self {
+            IntegerBlend::Fixed(fixed_point) => fixed_point.weight,
+            IntegerBlend::Dyadic { edge_weight } => edge_weight,
+        }
+    }
+
+    /// The mean of the window of `parts`, of `weight_y` rows and
+    /// `weight_x` columns ([`blended_weight`] with [`Self::edge_weight`]):
+    /// the same operations on the same values as the column sums' loops
+    /// ([`fixed_point_means`], [`window_means_four`] with end taps).
+    #[inline(always)]
+    pub(super) fn mean<T: Sample>(self, parts: BlendParts, weight_y: f64, weight_x: f64) -> T {
+        match self {
+            IntegerBlend::Fixed(fixed_point) => {
+                let (shift, edge) = (fixed_point.shift, fixed_point.edge as u64);
+                // Whole numbers below 2^31 (`FixedPoint`'s shift): exact in `u64`.
+                let blend = |sums: f64, ends: f64| (((sums as u64) << shift) + edge * ends as u64) as u32;
+                let sum = blend(parts.sums, parts.ends);
+                let taps = blend(parts.taps, parts.end_taps);
+                let inverse = fixed_point.inverse(weight_y, weight_x);
+                T::from_whole(tap_mean(sum, taps, fixed_point.weight as f32, inverse))
+            }
+            IntegerBlend::Dyadic { edge_weight: f } => {
+                let sum = parts.sums + f * parts.ends;
+                let taps = parts.taps + f * parts.end_taps;
+                T::from_f64((sum + f * taps) * ((1.0 / weight_y) * (1.0 / weight_x)))
+            }
+        }
+    }
+}
+
+/// What [`fixed_point_means`] needs of an output row besides its blended
+/// column sums.
+struct FixedPointRow {
+    /// f, the weight of each end column.
+    edge_weight: f32,
+    /// Per sample, 1 / (2^shift times the blended window's weight).
+    inverse: Vec<f32>,
+}
+
+/// The mean of a [`FixedPoint`] window: its window sum of half-width n
+/// plus f times its two end columns (`taps`, their sum), times `inverse`,
+/// rounded (ties up). The scalar twin of [`tap_means_lanes`]: the same
+/// `f32` operations in the same order, so the same values.
+#[inline(always)]
+fn tap_mean(sum: u32, taps: u32, edge_weight: f32, inverse: f32) -> u32 {
+    (((sum as i32 as f32) + edge_weight * (taps as i32 as f32)) * inverse + 0.5) as u32
+}
+
+/// [`tap_mean`] on a vector of lanes.
+#[inline(always)]
+fn tap_means_lanes<L: Lanes>(lanes: L, sums: L::Ints, taps: L::Ints, edge_weight: f32, inverse: L::Floats) -> L::Ints {
+    let blended = lanes.to_floats(sums) + lanes.splat_floats(edge_weight) * lanes.to_floats(taps);
+    lanes.truncate(blended * inverse + lanes.splat_floats(0.5))
+}
+
+/// The horizontal windows of one row of [`FixedPoint`] blended column
+/// sums (`sums`, with the border's pixel past the row's end) and their
+/// means into `out`: [`fixed_point_means_of`] for 1 to 4 channels.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn fixed_point_means<T: Sample>(
+    isa: Isa,
+    sums: &[u32],
+    axis: (&Slide, &AxisSteps),
+    channels: usize,
+    row: &FixedPointRow,
+    window: &mut [u32],
+    out: &mut [T],
+    ahead: [&[T]; 2],
+) {
+    match channels {
+        1 => fixed_point_means_of::<T, 1>(isa, sums, axis, row, window, out, ahead),
+        2 => fixed_point_means_of::<T, 2>(isa, sums, axis, row, window, out, ahead),
+        3 => fixed_point_means_of::<T, 3>(isa, sums, axis, row, window, out, ahead),
+        _ => fixed_point_means_of::<T, 4>(isa, sums, axis, row, window, out, ahead),
+    }
+}
+
+/// [`fixed_point_means`] for `C` channels: over the plain steps the exact
+/// `u32` running sums of the window of half-width n go sixteen at a time
+/// ([`plain_window_sums`]) straight to their means with the two end columns
+/// ([`tap_means_lanes`]), as [`window_means_short`] does for a whole radius;
+/// the window sums before and after them go through `window` (scratch of
+/// a row) and [`tap_mean`], one sample at a time, with the end columns the
+/// border rule reads. Asks the cache for the rows `ahead` as it goes.
+#[inline(always)]
+fn fixed_point_means_of<T: Sample, const C: usize>(
+    isa: Isa,
+    sums: &[u32],
+    (slide, steps): (&Slide, &AxisSteps),
+    row: &FixedPointRow,
+    window: &mut [u32],
+    out: &mut [T],
+    ahead: [&[T]; 2],
+) {
+    let identity = |sum: u32| sum;
+    let row_len = slide.len * C;
+    let plain = plain_steps(slide);
+    let mut acc = horizontal_start(&sums[..row_len], identity, slide, steps, C, window);
+    let samples = plain.start * C..plain.end * C;
+    if !plain.is_empty() {
+        let (n, len) = (slide.half as usize, samples.len());
+        let reach = (n + 1) * C;
+        let entering = &sums[(plain.start + n) * C..][..len];
+        let leaving = &sums[(plain.start - n - 1) * C..][..len];
+        // Every plain window but the last has both end columns in the row
+        // and so one weight (the last one's right end column may lie past
+        // the row: `Clip` weighs it less); the vectors take those.
+        let inverse = &row.inverse[samples.clone()];
+        debug_assert!(inverse[..len - C].iter().all(|&w| w == inverse[0]));
+        let mut means = TapMeans {
+            lefts: &sums[samples.start - reach..][..len],
+            rights: &sums[samples.start + reach..][..len],
+            edge_weight: row.edge_weight,
+            inverse: inverse[0],
+            out: &mut out[samples.clone()],
+            ahead,
+        };
+        let uniform = len - C;
+        let done = plain_window_sums::<C>(
+            isa,
+            &entering[..uniform],
+            &leaving[..uniform],
+            &mut acc[..C],
+            &mut means,
+        );
+        let TapMeans {
+            lefts,
+            rights,
+            out: plain_out,
+            ..
+        } = means;
+        for i in done..len {
+            let ch = i % C;
+            acc[ch] = acc[ch].wrapping_add(entering[i]).wrapping_sub(leaving[i]);
+            let taps = lefts[i] + rights[i];
+            plain_out[i] = T::from_whole(tap_mean(acc[ch], taps, row.edge_weight, inverse[i]));
+        }
+    }
+    horizontal_finish(&sums[..row_len], identity, slide, steps, C, window, None, acc);
+    for i in (0..samples.start).chain(samples.end..row_len) {
+        let (left, right) = steps.outer[i / C];
+        let tap = |m: Option<usize>| m.map_or(0, |m| sums[m * C + i % C]);
+        out[i] = T::from_whole(tap_mean(
+            window[i],
+            tap(left) + tap(right),
+            row.edge_weight,
+            row.inverse[i],
+        ));
+    }
+}
+
+/// [`fixed_point_means_of`]'s means of the plain windows' sums with their
+/// end columns (`lefts[i] + rights[i]`) to `out`, asking the cache for a
+/// line of the rows `ahead` per line of samples.
+struct TapMeans<'a, T> {
+    lefts: &'a [u32],
+    rights: &'a [u32],
+    edge_weight: f32,
+    /// The plain windows' inverse weight (see [`FixedPointRow`]).
+    inverse: f32,
+    out: &'a mut [T],
+    ahead: [&'a [T]; 2],
+}
+
+impl<T: Sample> PlainMeans for TapMeans<'_, T> {
+    #[inline(always)]
+    fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints) {
+        crate::cache::prefetch_rows(&self.ahead, i, L::LANES);
+        let taps = lanes.load(&self.lefts[i..]) + lanes.load(&self.rights[i..]);
+        let inverse = lanes.splat_floats(self.inverse);
+        let means = tap_means_lanes(lanes, sums, taps, self.edge_weight, inverse);
+        for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
+            *out = T::from_whole(mean);
+        }
     }
 }
 
@@ -1268,8 +1712,7 @@ struct ShortMeans<'a, T> {
     ahead: [&'a [T]; 2],
 }
 
-impl<T: Sample> ShortMeans<'_, T> {
-    /// The means of the window `sums` of samples `i..`, a vector of `lanes`.
+impl<T: Sample> PlainMeans for ShortMeans<'_, T> {
     #[inline(always)]
     fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints) {
         crate::cache::prefetch_rows(&self.ahead, i, L::LANES);
@@ -1281,17 +1724,61 @@ impl<T: Sample> ShortMeans<'_, T> {
     }
 }
 
-/// [`window_means_short`]'s plain windows as the AVX-512 running sums read
-/// and write them.
+/// What the running sums of the plain windows go to, a vector at a time
+/// ([`plain_window_sums`]).
+trait PlainMeans {
+    /// Takes the window sums of samples `i..i + L::LANES`, a vector of `lanes`.
+    fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints);
+}
+
+/// The window sums of the plain windows of a row of `u32` column sums
+/// (`C` channels) to `means`, sixteen at a time, from the differences of
+/// the `entering` and `leaving` column sums (of one length) and the sums
+/// before them, `acc` ([`crate::prefix::difference_sums_u32`]; in the
+/// strip's AVX-512 copy [`crate::arch::avx512::difference_sums_u32`]).
+/// Returns how many samples it did (the most sixteens) and leaves in `acc`
+/// the sums after them.
+#[inline(always)]
+fn plain_window_sums<const C: usize>(
+    isa: Isa,
+    entering: &[u32],
+    leaving: &[u32],
+    acc: &mut [u32],
+    means: &mut impl PlainMeans,
+) -> usize {
+    let len = entering.len().min(leaving.len());
+    #[cfg(target_arch = "x86_64")]
+    if let Some(lanes) = isa.avx512_copy_lanes() {
+        let windows = &mut LaneWindows {
+            entering,
+            leaving,
+            means,
+        };
+        return crate::arch::avx512::difference_sums_u32::<C>(lanes, len, acc, windows);
+    }
+    let _ = isa;
+    let lanes = Portable::<wide::i32x16>::new();
+    let differences = |i: usize| {
+        let mut differences = [0; LANES];
+        lanes.store(column_differences(lanes, entering, leaving, i), &mut differences);
+        differences
+    };
+    crate::prefix::difference_sums_u32(len, acc, C, differences, |i, sums| {
+        means.write(lanes, i, lanes.load(&sums));
+    })
+}
+
+/// [`plain_window_sums`]'s rows as the AVX-512 running sums read and write
+/// them.
 #[cfg(target_arch = "x86_64")]
-struct ShortWindows<'a, 'm, T> {
+struct LaneWindows<'a, 'm, M> {
     entering: &'a [u32],
     leaving: &'a [u32],
-    means: &'m mut ShortMeans<'a, T>,
+    means: &'m mut M,
 }
 
 #[cfg(target_arch = "x86_64")]
-impl<T: Sample> crate::arch::avx512::DifferenceRow for ShortWindows<'_, '_, T> {
+impl<M: PlainMeans> crate::arch::avx512::DifferenceRow for LaneWindows<'_, '_, M> {
     #[inline(always)]
     fn differences(&mut self, lanes: crate::arch::avx512::Avx512, i: usize) -> crate::arch::avx512::Ints {
         column_differences(lanes, self.entering, self.leaving, i)
@@ -1548,6 +2035,165 @@ mod tests {
                             assert_eq!(fused, expect, "{len} x {channels}, half {half}, {border:?}, {isa:?}");
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// The fixed-point windows and means of one row (`fixed_point_means`,
+    /// with the build target's vectors and with AVX-512 where the CPU has
+    /// it) against their scalar twin: `horizontal`'s window sums, then
+    /// `tap_mean` of each with its two end columns read through the border
+    /// rule. Every length to a few vectors past the plain steps, 1-4
+    /// channels, each border; sums near the top of their range.
+    #[test]
+    fn fixed_point_means_equal_their_scalar_twin() {
+        let mut next_number = crate::test_numbers(0xa54f_f53a_5f1d_36f1);
+        let borders = crate::PLAIN_BORDERS;
+        for len in 1..=45usize {
+            for half in [0i64, 1, 2, 3, 7, 16] {
+                for channels in 1..=4 {
+                    for border in borders {
+                        let slide = Slide { border, half, len };
+                        let steps = AxisSteps::new(&slide, true);
+                        let row_len = len * channels;
+                        // Column sums whose windows (2 half + 3 of them) stay below 2^31.
+                        let largest = (1u64 << 31) / (2 * half as u64 + 3) - 1;
+                        let mut sums: Vec<u32> = (0..row_len)
+                            .map(|_| match next_number() % 4 {
+                                0 => 0,
+                                1 => largest as u32,
+                                _ => (next_number() % (largest + 1)) as u32,
+                            })
+                            .collect();
+                        let past: Vec<u32> = match slide.read(len as i64) {
+                            Some(m) => sums[m * channels..(m + 1) * channels].to_vec(),
+                            None => vec![0; channels],
+                        };
+                        sums.extend(past);
+                        let edge_weight = [0.0625f32, 0.5, 0.984_375][next_number() as usize % 3];
+                        // Means up to 255; one weight for the plain windows but
+                        // the last (as the strip's weights have it), others apart.
+                        let plain = plain_steps(&slide);
+                        let uniform = plain.start..plain.end.saturating_sub(1);
+                        let row = FixedPointRow {
+                            edge_weight,
+                            inverse: (0..row_len)
+                                .map(|i| {
+                                    let apart = if uniform.contains(&(i / channels)) {
+                                        0
+                                    } else {
+                                        1 + i % 3
+                                    };
+                                    255.0 / (largest as f32 * (2 * half + 3 + apart as i64) as f32)
+                                })
+                                .collect(),
+                        };
+                        let mut window = vec![0; row_len];
+                        horizontal(&sums[..row_len], |sum| sum, &slide, &steps, channels, &mut window, None);
+                        let expect: Vec<u8> = (0..row_len)
+                            .map(|i| {
+                                let (left, right) = steps.outer[i / channels];
+                                let tap = |m: Option<usize>| m.map_or(0, |m| sums[m * channels + i % channels]);
+                                let mean = tap_mean(window[i], tap(left) + tap(right), edge_weight, row.inverse[i]);
+                                assert!(mean <= 255, "{mean}");
+                                mean as u8
+                            })
+                            .collect();
+                        // Rows to ask the cache for: hints only, whatever they hold.
+                        let ahead = vec![0u8; row_len];
+                        for isa in [Isa::target(), Isa::detect()] {
+                            let mut scratch = vec![0; row_len];
+                            let mut got = vec![0u8; row_len];
+                            let axis = (&slide, &steps);
+                            fixed_point_means(
+                                isa,
+                                &sums,
+                                axis,
+                                channels,
+                                &row,
+                                &mut scratch,
+                                &mut got,
+                                [&ahead[..]; 2],
+                            );
+                            assert_eq!(got, expect, "{len} x {channels}, half {half}, {border:?}, {isa:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Which requests the fixed-point form serves: `u8` of 1 to 4 channels
+    /// with fractional radii up to several hundred; not whole radii, other
+    /// channel counts, `u16` (too few bits left for f) or floats.
+    #[test]
+    fn fixed_point_serves_fractional_u8_radii() {
+        let taps = |radius: f32| BoxTaps::new(radius);
+        for channels in 1..=4 {
+            for radius in [0.25, 1.5, 16.5, 100.75, 600.5] {
+                let fixed_point = FixedPoint::new::<u8>(taps(radius), channels);
+                assert!(fixed_point.is_some(), "{radius}, {channels} channels");
+            }
+            assert!(FixedPoint::new::<u8>(taps(16.0), channels).is_none());
+            assert!(FixedPoint::new::<u8>(taps(2000.5), channels).is_none());
+            assert!(FixedPoint::new::<u16>(taps(1.5), channels).is_none());
+            assert!(FixedPoint::new::<f32>(taps(1.5), channels).is_none());
+        }
+        assert!(FixedPoint::new::<u8>(taps(1.5), 5).is_none());
+    }
+
+    /// A strided output of a fractional radius (its rows through a
+    /// buffer) gets the same values as a contiguous one, for `u8` of 1 to
+    /// 4 channels in the fixed-point form.
+    #[test]
+    fn strided_fixed_point_output_equals_contiguous_output() {
+        use crate::Filter;
+        let mut next = crate::test_numbers(0x2f3b_6ab9_c7a5_1e03);
+        for channels in 1..=4 {
+            let (height, width) = (57, 41);
+            let image = ndarray::Array3::from_shape_fn((height, width, channels), |_| next() as u8);
+            let params =
+                crate::Params::new(crate::Kernel::Box, crate::Size::Uniform(2.625)).with_border(Border::Reflect);
+            let contiguous = crate::RunningSum.apply(image.view(), &params).expect("contiguous");
+            let mut wide = ndarray::Array3::from_elem((height, 2 * width, channels), 7u8);
+            let strided = wide.slice_mut(ndarray::s![.., ..;2, ..]);
+            crate::RunningSum
+                .apply_into(image.view(), &params, strided)
+                .expect("strided");
+            assert_eq!(wide.slice(ndarray::s![.., ..;2, ..]), contiguous, "{channels} channels");
+        }
+    }
+
+    /// The fixed-point form's rounding of f where it is coarsest (radii of
+    /// several hundred) keeps the `u8` means within 1 of the exact ones:
+    /// those of the same samples as `u16`, which take the `f64` form.
+    #[test]
+    fn coarse_fixed_point_means_stay_within_one_of_exact_means() {
+        use crate::Filter;
+        let mut next = crate::test_numbers(0x6c44_198c_4a47_5817);
+        for (radius, channels) in [(300.5f32, 1), (600.25, 3), (450.875, 4)] {
+            assert!(FixedPoint::new::<u8>(BoxTaps::new(radius), channels).is_some());
+            let height = 8 * (radius as usize + 1) + 5;
+            let width = 7;
+            // Runs of bright and dark rows, so the end rows weigh heavily.
+            let image = ndarray::Array3::from_shape_fn((height, width, channels), |(y, _, _)| {
+                if (y / 50) % 2 == 0 {
+                    250 - (next() % 6) as u8
+                } else {
+                    (next() % 6) as u8
+                }
+            });
+            let wide = image.mapv(u16::from);
+            for border in [Border::Clip, Border::Reflect, Border::Wrap] {
+                let params = crate::Params::new(crate::Kernel::Box, crate::Size::Uniform(radius)).with_border(border);
+                let bytes = crate::RunningSum.apply(image.view(), &params).expect("u8");
+                let exact = crate::RunningSum.apply(wide.view(), &params).expect("u16");
+                for ((at, &b), &e) in bytes.indexed_iter().zip(&exact) {
+                    assert!(
+                        b.abs_diff(e as u8) <= 1,
+                        "radius {radius}, {border:?}, {at:?}: {b} vs {e}"
+                    );
                 }
             }
         }

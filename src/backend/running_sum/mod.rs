@@ -35,7 +35,7 @@ use crate::table::{TableKind, TableValue};
 
 mod column_sums;
 
-use column_sums::ColumnSum;
+use column_sums::{BlendParts, ColumnSum, IntegerBlend, blended_weight};
 
 /// Exact box blur of a uniform radius by separable running sums.
 #[derive(Debug, Clone, Copy, Default)]
@@ -458,6 +458,8 @@ struct BoxStrips<'a, T> {
     channels: usize,
     /// The first input row whose outputs are asked for.
     first_row: usize,
+    /// How both paths blend a fractional radius of integer samples.
+    integer_blend: Option<IntegerBlend>,
 }
 
 impl<'a, T: Sample> BoxStrips<'a, T> {
@@ -482,6 +484,7 @@ impl<'a, T: Sample> BoxStrips<'a, T> {
             halo: (taps.extent() as usize).min(height),
             channels,
             first_row: job.rows().start,
+            integer_blend: IntegerBlend::new::<T>(taps, channels, border),
         }
     }
 
@@ -494,7 +497,8 @@ impl<'a, T: Sample> BoxStrips<'a, T> {
 
     /// The general path for one strip of output `rows`: horizontal sums of
     /// the strip's band of rows (both windows of a fractional radius), then
-    /// a vertical pass in blocks of columns, every mean in `f64`.
+    /// a vertical pass in blocks of columns, every mean in `f64` but those
+    /// of an [`IntegerBlend`] (which the column sums compute alike).
     fn by_row_sums<A: TableValue>(&self, rows: Range<usize>, mut out_strip: ArrayViewMut3<'_, T>) {
         let (input, border, taps, channels) = (&self.input, self.border, self.taps, self.channels);
         let (rows_slide, cols_slide) = (&self.rows_slide, &self.cols_slide);
@@ -525,10 +529,32 @@ impl<'a, T: Sample> BoxStrips<'a, T> {
                 let mut vertical = VerticalSums::first(&sums, samples.clone(), &first_rows, fractional);
                 let mut row_buffer = vec![T::default(); block_len];
                 let in_cols: Vec<f64> = samples.clone().map(|i| in_axis(cols_slide, i / channels)).collect();
+                let blend_x: Vec<f64> = match self.integer_blend {
+                    Some(blend) => samples
+                        .clone()
+                        .map(|i| blended_weight(cols_slide, n, blend.edge_weight(), i / channels))
+                        .collect(),
+                    None => Vec::new(),
+                };
                 let (mut num_row, mut den_row) = (vec![0.0; block_len], vec![0.0; block_len]);
                 for (y, mut out_view) in rows.clone().zip(out_block.axis_iter_mut(Axis(0))) {
                     if y > rows.start {
                         vertical.slide(rows_slide.step(y));
+                    }
+                    if let Some(blend) = self.integer_blend {
+                        let weight_y = blended_weight(rows_slide, n, blend.edge_weight(), y);
+                        let contiguous = out_view.is_standard_layout();
+                        let out_row: &mut [T] = match out_view.as_slice_mut() {
+                            Some(slice) => slice,
+                            None => &mut row_buffer,
+                        };
+                        vertical.integer_means(blend, rows_slide.outer(y), (weight_y, &blend_x), out_row);
+                        if !contiguous {
+                            let values = ArrayView2::from_shape((block_len / channels, channels), &row_buffer[..])
+                                .expect("row buffer has the block's shape");
+                            out_view.assign(&values);
+                        }
+                        continue;
                     }
                     vertical.blended(rows_slide.outer(y), f, &mut num_row);
                     let in_y = in_axis(rows_slide, y);
@@ -637,6 +663,42 @@ impl<'s, A: TableValue> VerticalSums<'s, A> {
                 wide_wide += outer_row[i].to_f64();
             }
             *num = (1.0 - f) * (1.0 - f) * nn + (1.0 - f) * f * (n_wide + wide_n) + f * f * wide_wide;
+        }
+    }
+}
+
+impl<A: TableValue> VerticalSums<'_, A> {
+    /// The means of an [`IntegerBlend`] into `out`, from the exact window
+    /// sums of the n and n + 1 windows along the rows and the end rows
+    /// (`edge_rows`, top and bottom, as the border rule reads them), with
+    /// `weight_y` rows and `weight_x` columns per sample.
+    fn integer_means<T: Sample>(
+        &self,
+        blend: IntegerBlend,
+        edge_rows: (Option<usize>, Option<usize>),
+        (weight_y, weight_x): (f64, &[f64]),
+        out: &mut [T],
+    ) {
+        let (sums, samples) = (self.sums, &self.samples);
+        let (top, bottom) = edge_rows;
+        let edge_rows = [top, bottom]
+            .map(|m| m.map(|m| (&sums.inner_row(m)[samples.clone()], &sums.outer_row(m)[samples.clone()])));
+        let windows = self.inner.iter().zip(&self.outer).zip(weight_x);
+        for (i, (out, ((&inner, &outer), &weight_x))) in out.iter_mut().zip(windows).enumerate() {
+            let (mut ends, mut wide_ends) = (A::default(), A::default());
+            for (inner_row, outer_row) in edge_rows.iter().flatten() {
+                ends = ends.add(inner_row[i]);
+                wide_ends = wide_ends.add(outer_row[i]);
+            }
+            // Whole numbers: the n + 1 sums less the n sums are the end
+            // columns' (wrapping subtraction is exact for them).
+            let parts = BlendParts {
+                sums: inner.to_f64(),
+                ends: ends.to_f64(),
+                taps: outer.sub(inner).to_f64(),
+                end_taps: wide_ends.sub(ends).to_f64(),
+            };
+            *out = blend.mean(parts, weight_y, weight_x);
         }
     }
 }
@@ -899,6 +961,66 @@ mod tests {
                                 assert!(within_bound(*g, *n), "{case}, {isa:?}: {g:?} vs {n:?}");
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `RunningSum`'s general path alone (which small images, tiles and
+    /// strips of a few rows take), with the sums the request gets.
+    struct GeneralPathOnly;
+
+    impl Filter for GeneralPathOnly {
+        fn name(&self) -> &'static str {
+            "running-sum general path only"
+        }
+        fn support(&self, request: &Request) -> Support {
+            RunningSum.support(request)
+        }
+        fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+            let [height, width, _] = job.shape();
+            let params = job.params();
+            let setup = BoxStrips::new(&job);
+            match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
+                TableKind::U32 => run_with::<T, u32>(&setup, out),
+                TableKind::U64 => run_with::<T, u64>(&setup, out),
+                TableKind::Float => run_with::<T, f64>(&setup, out),
+            }
+            Ok(())
+        }
+    }
+
+    /// The general path blends fractional radii of integer samples as the
+    /// column sums do, bit for bit (a tile of an image, which may take the
+    /// general path, must equal the whole image's run): `u8` of 1 to 5
+    /// channels (the fixed point for 1 to 4, then the dyadic blend), `u16`
+    /// (the dyadic blend), every border the column sums take, radii below
+    /// 1 and past it, the general path's output strided.
+    #[test]
+    fn general_path_blends_fractional_integer_radii_as_the_column_sums() {
+        check_paths_agree(|x| x as u8, 1..=5);
+        check_paths_agree(|x| x as u16, 1..=3);
+    }
+
+    fn check_paths_agree<T: Sample>(sample: impl Fn(u64) -> T, channel_counts: std::ops::RangeInclusive<usize>) {
+        let mut next = crate::test_numbers(0x1f83_d9ab_fb41_bd6b);
+        let (height, width) = (60, 47);
+        for channels in channel_counts {
+            for radius in [0.375f32, 2.6, 5.5] {
+                let image = Array3::from_shape_fn((height, width, channels), |_| sample(next()));
+                for border in crate::PLAIN_BORDERS {
+                    let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
+                    let case = format!("{:?} x {channels}, radius {radius}, {border:?}", T::TYPE);
+                    let mut wide = Array3::from_elem((height, 2 * width, channels), T::default());
+                    GeneralPathOnly
+                        .apply_into(image.view(), &params, wide.slice_mut(ndarray::s![.., ..;2, ..]))
+                        .expect("general path");
+                    let general = wide.slice(ndarray::s![.., ..;2, ..]);
+                    for isa in [Isa::target(), Isa::detect()] {
+                        let column = ColumnSumsOnly(isa).apply(image.view(), &params).expect("column sums");
+                        let differing = general.indexed_iter().zip(&column).find(|((_, g), c)| g != c);
+                        assert_eq!(differing, None, "{case}, {isa:?}");
                     }
                 }
             }
