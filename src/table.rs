@@ -274,6 +274,57 @@ impl<A: TableValue> Drop for SummedArea<A> {
     }
 }
 
+/// Table rows that [`sum_rows`] sums at once.
+const GROUP_ROWS: usize = 4;
+
+/// Sums the [`GROUP_ROWS`] rows `pixels` (whole pixels of `C` samples)
+/// into the table rows `below` (that many, one after another, each as
+/// long as `above`): each row is the row before it (the first, `above`)
+/// plus the running sums of `value(sample)` along its row, per channel.
+/// Returns whether each row's running sums are finite at its end.
+///
+/// The operations of each entry are those of one row at a time, in the
+/// same order (the running sum, then the entry above plus it), so the
+/// same bits; but one row's running sum is a chain of additions, each
+/// waiting for the last, which for `f64` left a float table's build
+/// bound by the latency of an addition (f32 gray in
+/// `benches/pixel_types.py` shows it). The rows of a group interleave
+/// their chains, and the additions down a column wait only on the rows
+/// above in that column.
+#[inline(always)]
+fn sum_rows<T: Sample, A: TableValue, const C: usize>(
+    pixels: [&[T]; GROUP_ROWS],
+    above: &[A],
+    below: &mut [A],
+    value: &impl Fn(T) -> A,
+) -> [bool; GROUP_ROWS] {
+    let stride = above.len();
+    let mut rows = below.chunks_exact_mut(stride);
+    let rows: [&mut [A]; GROUP_ROWS] = std::array::from_fn(|_| rows.next().expect("a table row per image row"));
+    let len = stride - C;
+    // Whole pixels of one length, for bounds checks the compiler drops.
+    let pixel_count = len / C;
+    let (above, _) = above[C..].as_chunks::<C>();
+    let above = &above[..pixel_count];
+    let pixels = pixels.map(|row| &row.as_chunks::<C>().0[..pixel_count]);
+    let rows = rows.map(|row| {
+        row[..C].fill(A::default());
+        &mut row[C..].as_chunks_mut::<C>().0[..pixel_count]
+    });
+    let mut sums = [[A::default(); C]; GROUP_ROWS];
+    for i in 0..pixel_count {
+        for ch in 0..C {
+            let mut entry = above[i][ch];
+            for r in 0..GROUP_ROWS {
+                sums[r][ch] = sums[r][ch].add(value(pixels[r][i][ch]));
+                entry = entry.add(sums[r][ch]);
+                rows[r][i][ch] = entry;
+            }
+        }
+    }
+    sums.map(|row| row.iter().all(|sum| sum.to_f64().is_finite()))
+}
+
 /// Sums one row of `pixels` into a table row again: `current` = `above`
 /// plus the running sums of `value(sample)` along the row, per channel.
 /// The same loop as in `SummedArea::build_from`, kept apart (and out of
@@ -501,11 +552,45 @@ impl<A: TableValue> SummedArea<A> {
         data.truncate(len);
         data.resize(len, A::default());
         data[..row_stride].fill(A::default());
-        let (mut scratch, mut whole, mut finite_scratch) = (Vec::new(), Vec::new(), Vec::new());
+        let mut scratches: [(Vec<T>, Vec<T>); GROUP_ROWS] = Default::default();
+        let mut finite_scratch = Vec::new();
         let mut running = [A::default(); crate::MAX_CHANNELS];
         let mut non_finite = false;
-        for (j, &y) in rows.iter().enumerate() {
-            let pixels = columns.row(input, (y, constant), (&mut scratch, &mut whole));
+        let mut j = 0;
+        while j < held {
+            // Float rows a group at a time (see `sum_rows`), where a whole
+            // group is left; the rows of a group with a non-finite running
+            // sum are summed again in order from the first such row.
+            if finite && !T::TYPE.is_integer() && channels <= 4 && held - j >= GROUP_ROWS {
+                let mut k = j;
+                let pixels = scratches.each_mut().map(|(scratch, whole)| {
+                    let row = columns.row(input, (rows[k], constant), (scratch, whole));
+                    k += 1;
+                    row
+                });
+                let (above, below) = data.split_at_mut((j + 1) * row_stride);
+                let above = &above[j * row_stride..];
+                let below = &mut below[..GROUP_ROWS * row_stride];
+                let finite_sums = match channels {
+                    1 => sum_rows::<T, A, 1>(pixels, above, below, &value),
+                    2 => sum_rows::<T, A, 2>(pixels, above, below, &value),
+                    3 => sum_rows::<T, A, 3>(pixels, above, below, &value),
+                    _ => sum_rows::<T, A, 4>(pixels, above, below, &value),
+                };
+                if let Some(first) = finite_sums.iter().position(|&f| !f) {
+                    for (r, &row) in pixels.iter().enumerate().skip(first) {
+                        let (above, below) = data.split_at_mut((j + r + 1) * row_stride);
+                        let above = &above[(j + r) * row_stride..];
+                        let (row, had) = crate::sample::finite_row(row, &mut finite_scratch);
+                        non_finite |= had;
+                        sum_row_again(row, above, &mut below[..row_stride], channels, &value);
+                    }
+                }
+                j += GROUP_ROWS;
+                continue;
+            }
+            let (scratch, whole) = &mut scratches[0];
+            let pixels = columns.row(input, (rows[j], constant), (scratch, whole));
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
             let current = &mut below[..row_stride];
@@ -552,6 +637,7 @@ impl<A: TableValue> SummedArea<A> {
                 non_finite |= had;
                 sum_row_again(pixels, above, current, channels, &value);
             }
+            j += 1;
         }
         let first_row = band.near_start() as i64 - top as i64;
         // Value tables hold samples of `T`; other tables (marks) are chosen
@@ -698,6 +784,85 @@ impl<A: TableValue> SummedArea<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::Array3;
+
+    /// The table of `image` summed one row at a time, one sample at a
+    /// time, each entry the entry above plus the row's running sum; rows
+    /// with a non-finite running sum summed again with their non-finite
+    /// samples as 0.
+    fn one_row_at_a_time(image: &Array3<f32>) -> Vec<f64> {
+        let (height, width, channels) = image.dim();
+        let stride = (width + 1) * channels;
+        let mut table = vec![0.0; (height + 1) * stride];
+        for y in 0..height {
+            for pass in 0..2 {
+                let mut running = vec![0.0f64; channels];
+                for x in 0..width {
+                    for ch in 0..channels {
+                        let sample = image[[y, x, ch]] as f64;
+                        let sample = if pass == 1 && !sample.is_finite() { 0.0 } else { sample };
+                        running[ch] += sample;
+                        let at = (y + 1) * stride + (x + 1) * channels + ch;
+                        table[at] = table[at - stride] + running[ch];
+                    }
+                }
+                if running.iter().all(|r| r.is_finite()) {
+                    break;
+                }
+            }
+        }
+        table
+    }
+
+    /// Float tables, summed a group of rows at a time, hold the bits of
+    /// one row at a time, for any channel count, row counts that leave
+    /// groups short, strided views, and NaN, infinities and overflowing
+    /// rows in any row of a group.
+    #[test]
+    fn float_tables_equal_one_row_at_a_time() {
+        let mut numbers = crate::test_numbers(0x6a09_e667_f3bc_c908);
+        for case in 0..80usize {
+            let channels = 1 + case % 4;
+            let (height, width) = (1 + (numbers() % 13) as usize, 1 + (numbers() % 21) as usize);
+            let mut image =
+                Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 2001) as f32 / 7.0 - 100.0);
+            let specials = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, 1e-30];
+            for _ in 0..case % 4 {
+                let at = [
+                    (numbers() % height as u64) as usize,
+                    (numbers() % width as u64) as usize,
+                    (numbers() % channels as u64) as usize,
+                ];
+                image[at] = specials[(numbers() % specials.len() as u64) as usize];
+            }
+            let want = one_row_at_a_time(&image);
+            let table = SummedArea::<f64>::build(&image.view(), 0..height);
+            let same = table
+                .values()
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(
+                same,
+                "{height} x {width} x {channels}: {:?} against {want:?}",
+                table.values()
+            );
+            let non_finite = image.iter().any(|v| !v.is_finite());
+            assert_eq!(table.has_non_finite(), non_finite);
+            // Every other column of a wider image: a strided view.
+            let wide = Array3::from_shape_fn((height, 2 * width, channels), |(y, x, ch)| {
+                if x % 2 == 0 { image[[y, x / 2, ch]] } else { f32::NAN }
+            });
+            let strided = wide.slice(s![.., ..;2, ..]);
+            let table = SummedArea::<f64>::build(&strided, 0..height);
+            let same = table
+                .values()
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "strided {height} x {width} x {channels}");
+        }
+    }
 
     #[test]
     fn table_kind_switches_exactly_at_the_integer_limits() {

@@ -118,15 +118,25 @@ fn window_sum<A: TableValue>(
 
 /// Whether an extended table of `T` samples holds what `border` reads
 /// past the image's edges: image pixels (the borders that read outside),
-/// or `Constant`'s value where it is a sample of an integer type. A float
-/// constant is left to the general path, whose one product of it keeps a
-/// constant near the type's largest value from overflowing a table's sums.
+/// or `Constant`'s value where it is a sample of `T` and, for floats,
+/// small enough that a table's sums of it stay finite ([`HELD_CONSTANT`]).
+/// A larger float constant is left to the general path, whose one product
+/// of it keeps a constant near the type's largest value from overflowing.
 fn holds_border<T: Sample>(border: Border) -> bool {
     match border {
-        Border::Constant(value) => T::TYPE.is_integer() && T::from_f64(value).to_f64() == value,
+        Border::Constant(value) => {
+            let sample = T::from_f64(value).to_f64() == value;
+            sample && (T::TYPE.is_integer() || value.abs() <= HELD_CONSTANT)
+        }
         _ => border.reads_outside(),
     }
 }
+
+/// The largest magnitude of a float `Constant` that an extended table
+/// holds: an extended table holds fewer than 2^31 samples ([`extends`]),
+/// so the sum of any of them at this magnitude stays below `f64::MAX`
+/// (every `f32` constant is held).
+const HELD_CONSTANT: f64 = f64::MAX / (1u64 << 32) as f64;
 
 /// The window counts `[rows, wide_rows, cols, wide_cols]` of a fractional
 /// radius under a border that an extended table `holds` ([`holds_border`]),
@@ -1120,10 +1130,6 @@ mod tests {
                 assert_eq!(extended, terms, "u8 in u64 tables {what}");
                 let [extended, terms] = rows_both_ways::<u16, u32>(&wide_image, &sizes, border, true);
                 assert_eq!(extended, terms, "u16 {what}");
-                // Float tables hold no constant.
-                if !border.reads_outside() {
-                    continue;
-                }
                 let [extended, terms] = rows_both_ways::<f32, f64>(&float_image, &sizes, border, false);
                 let close = extended
                     .iter()
@@ -1152,7 +1158,13 @@ mod tests {
         assert!(!extends::<u8>(Border::Constant(256.0), 10, 64, shape));
         assert!(!extends::<u8>(Border::Constant(-1.0), 10, 64, shape));
         assert!(!extends::<u16>(Border::Constant(1.5), 10, 64, shape));
-        assert!(!extends::<f32>(Border::Constant(1.0), 10, 64, shape));
+        // A float constant whose sums stay finite, and only such.
+        assert!(extends::<f32>(Border::Constant(1.0), 10, 64, shape));
+        assert!(extends::<f32>(Border::Constant(-f32::MAX as f64), 10, 64, shape));
+        assert!(!extends::<f32>(Border::Constant(0.1), 10, 64, shape));
+        assert!(extends::<f64>(Border::Constant(HELD_CONSTANT), 10, 64, shape));
+        assert!(!extends::<f64>(Border::Constant(-2.0 * HELD_CONSTANT), 10, 64, shape));
+        assert!(!extends::<f64>(Border::Constant(f64::NAN), 10, 64, shape));
         // Offsets past i32 keep the image's tables too.
         assert!(extends::<f64>(Border::Symmetric, 400, 512, [1 << 20, 1 << 20, 4]));
         assert!(!extends::<f64>(Border::Symmetric, 400, 512, [1 << 20, 1 << 30, 1]));

@@ -537,18 +537,42 @@ fn segment_sum<A: TableValue>([br, bl, tr, tl]: &[&[A]; 4], i: usize) -> f64 {
     br[i].sub(bl[i]).sub(tr[i].sub(tl[i])).to_f64()
 }
 
+/// Samples that [`blend_line`] and [`quotient_line`] take at once: one
+/// vector of `f64` lanes with AVX-512.
+const BLOCK: usize = 8;
+
+/// The sums at samples `start..start + BLOCK` of window `[br, bl, tr, tl]`
+/// (its corners' segments), each as [`segment_sum`] takes it. A block of
+/// a length the compiler knows, and no closure: the loops over it become
+/// vectors of the instruction set at hand, where a loop over slices of
+/// any length stayed one sample at a time (`means_float` was the largest
+/// part of f32 gray in `benches/pixel_types.py`).
+#[inline(always)]
+fn block_sums<A: TableValue>([br, bl, tr, tl]: &[&[A]; 4], start: usize) -> [f64; BLOCK] {
+    let (br, bl) = (&br[start..start + BLOCK], &bl[start..start + BLOCK]);
+    let (tr, tl) = (&tr[start..start + BLOCK], &tl[start..start + BLOCK]);
+    let mut sums = [0.0; BLOCK];
+    for (k, sum) in sums.iter_mut().enumerate() {
+        *sum = br[k].sub(bl[k]).sub(tr[k].sub(tl[k])).to_f64();
+    }
+    sums
+}
+
 /// The means of an integer radius of one window's segments (each
 /// `means.len()` long): the sum over the `weight`, as [`means_wide`].
 #[inline(always)]
 fn quotient_line<A: TableValue>(window: &[&[A]; 4], weight: f64, means: &mut [f64]) {
     let len = means.len();
-    let window = [
-        &window[0][..len],
-        &window[1][..len],
-        &window[2][..len],
-        &window[3][..len],
-    ];
-    for (i, mean) in means.iter_mut().enumerate() {
+    let window = segments(window, 0..len);
+    let whole = len / BLOCK * BLOCK;
+    for start in (0..whole).step_by(BLOCK) {
+        let sums = block_sums(&window, start);
+        let means = &mut means[start..start + BLOCK];
+        for (mean, sum) in means.iter_mut().zip(sums) {
+            *mean = sum / weight;
+        }
+    }
+    for (i, mean) in means.iter_mut().enumerate().skip(whole) {
         *mean = segment_sum(&window, i) / weight;
     }
 }
@@ -556,25 +580,50 @@ fn quotient_line<A: TableValue>(window: &[&[A]; 4], weight: f64, means: &mut [f6
 /// The blended means of a fractional radius from its four windows'
 /// segments (rows n / n + 1 by columns n / n + 1, each `means.len()` long),
 /// the sizes of the samples' pixels, the whole part `n` and the in-image
-/// counts: [`blend_wide`]'s operations in its order.
+/// counts: [`blend_wide`]'s operations in its order, [`BLOCK`] samples at
+/// a time (see [`block_sums`]), then one at a time.
 #[inline(always)]
 fn blend_line<A: TableValue>(windows: &[[&[A]; 4]; 4], sizes: &[f32], n: f32, counts: [f64; 4], means: &mut [f64]) {
     let len = means.len();
     let cut = |window| segments(window, 0..len);
     let [a, b, c, d] = [cut(&windows[0]), cut(&windows[1]), cut(&windows[2]), cut(&windows[3])];
     let sizes = &sizes[..len];
-    let [rows, wide_rows, cols, wide_cols] = counts;
-    for (i, mean) in means.iter_mut().enumerate() {
-        let f = (sizes[i] - n) as f64;
-        let g = 1.0 - f;
-        let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
-        let num = 0.0
-            + g * g * segment_sum(&a, i)
-            + g * f * segment_sum(&b, i)
-            + f * g * segment_sum(&c, i)
-            + f * f * segment_sum(&d, i);
-        *mean = num / den;
+    let whole = len / BLOCK * BLOCK;
+    for start in (0..whole).step_by(BLOCK) {
+        let sums = [
+            block_sums(&a, start),
+            block_sums(&b, start),
+            block_sums(&c, start),
+            block_sums(&d, start),
+        ];
+        let sizes = &sizes[start..start + BLOCK];
+        let means = &mut means[start..start + BLOCK];
+        for (k, mean) in means.iter_mut().enumerate() {
+            let [a, b, c, d] = [sums[0][k], sums[1][k], sums[2][k], sums[3][k]];
+            *mean = blend_sample([a, b, c, d], sizes[k], n, counts);
+        }
     }
+    for (i, mean) in means.iter_mut().enumerate().skip(whole) {
+        let sums = [
+            segment_sum(&a, i),
+            segment_sum(&b, i),
+            segment_sum(&c, i),
+            segment_sum(&d, i),
+        ];
+        *mean = blend_sample(sums, sizes[i], n, counts);
+    }
+}
+
+/// The blended mean of one sample from its four window sums, its pixel's
+/// `size`, the whole part `n` and the in-image counts: [`blend_wide`]'s
+/// operations in its order.
+#[inline(always)]
+fn blend_sample([a, b, c, d]: [f64; 4], size: f32, n: f32, [rows, wide_rows, cols, wide_cols]: [f64; 4]) -> f64 {
+    let f = (size - n) as f64;
+    let g = 1.0 - f;
+    let den = (g * rows + f * wide_rows) * (g * cols + f * wide_cols);
+    let num = 0.0 + g * g * a + g * f * b + f * g * c + f * f * d;
+    num / den
 }
 
 /// The run's samples `out` from sample `from` on, from any table, one
