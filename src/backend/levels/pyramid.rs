@@ -286,6 +286,33 @@ fn add_scaled(out: &mut [f64], weight: f64, input: &[f64]) {
     }
 }
 
+/// Values per block of [`weighted_sum`]: eight accumulators, which the
+/// compiler keeps in vector registers across every tap.
+const BLOCK: usize = 8;
+
+/// `out += sum_i weight_i * input_i` over `terms` of (weight_i, input_i),
+/// value by value, every input as long as `out`. Each block of values sums
+/// every term in registers before it is stored, and the terms are added in
+/// their order, as a run of [`add_scaled`] would add them.
+fn weighted_sum(out: &mut [f64], terms: &[(f64, &[f64])]) {
+    let len = out.len();
+    let blocks = len / BLOCK * BLOCK;
+    for start in (0..blocks).step_by(BLOCK) {
+        let block = &mut out[start..start + BLOCK];
+        let mut sums: [f64; BLOCK] = block.try_into().expect("a block");
+        for &(weight, input) in terms {
+            let input = &input[start..start + BLOCK];
+            for (s, &v) in sums.iter_mut().zip(input) {
+                *s += weight * v;
+            }
+        }
+        block.copy_from_slice(&sums);
+    }
+    for &(weight, input) in terms {
+        add_scaled(&mut out[blocks..], weight, &input[blocks..len]);
+    }
+}
+
 /// Output node n (image coordinates, `out` grid) along `axis` is the sum of
 /// `taps` around input position `step` n; `input`'s first position along
 /// `axis` is `first`. Positions past the input's range are zero (only
@@ -296,22 +323,38 @@ fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>,
     let len = input.len_of(axis) as i64;
     // The input position of tap `d` for output node `n`.
     let at = |n: i64, d: usize| step * n - reach - first + d as i64;
+    let mut terms: Vec<(f64, &[f64])> = Vec::with_capacity(taps.weights.len());
     if axis.index() == 0 {
         for (k, n) in out.enumerate() {
-            let row = output.row_mut(k);
+            terms.clear();
             for (d, &t) in taps.weights.iter().enumerate() {
                 let at = at(n, d);
                 if (0..len).contains(&at) {
-                    add_scaled(row, t, input.row(at as usize));
+                    terms.push((t, input.row(at as usize)));
                 }
             }
+            weighted_sum(output.row_mut(k), &terms);
         }
         return output;
     }
     let c = input.channels;
+    // Whether every tap of every output node lies within the input.
+    let inside = out.start < out.end && at(out.start, 0) >= 0 && at(out.end - 1, taps.weights.len() - 1) < len;
     for r in 0..input.rows {
         let source = input.row(r);
         let row = output.row_mut(r);
+        if step == 1 && inside {
+            let a0 = at(out.start, 0) as usize * c;
+            terms.clear();
+            terms.extend(
+                taps.weights
+                    .iter()
+                    .enumerate()
+                    .map(|(d, &t)| (t, &source[a0 + d * c..])),
+            );
+            weighted_sum(row, &terms);
+            continue;
+        }
         for (d, &t) in taps.weights.iter().enumerate() {
             // The output nodes whose tap `d` lies within the input.
             let lowest = (-at(0, d)).div_euclid(step) + i64::from((-at(0, d)).rem_euclid(step) != 0);
@@ -426,11 +469,11 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         })
     };
     if axis.index() == 0 {
+        let mut terms: Vec<(f64, &[f64])> = Vec::with_capacity(4);
         for (k, p) in out.enumerate() {
-            let row = output.row_mut(k);
-            for (at, w) in nodes(p) {
-                add_scaled(row, w, coarse.row(at));
-            }
+            terms.clear();
+            terms.extend(nodes(p).map(|(at, w)| (w, coarse.row(at))));
+            weighted_sum(output.row_mut(k), &terms);
         }
         return output;
     }
