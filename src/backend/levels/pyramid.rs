@@ -477,11 +477,7 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         }
         return output;
     }
-    let taps: Vec<(usize, f64)> = out
-        .clone()
-        .flat_map(|p| nodes(p).map(move |t| (p, t)))
-        .map(|(_, t)| t)
-        .collect();
+    let taps: Vec<(usize, f64)> = out.clone().flat_map(nodes).collect();
     let counts: Vec<usize> = out.map(|p| nodes(p).count()).collect();
     for r in 0..coarse.rows {
         let source = coarse.row(r);
@@ -587,7 +583,7 @@ pub(crate) fn level(
 /// pyramid `grids`) at the output positions of `plan`: the denominators of
 /// the Clip border along that axis.
 pub(crate) fn indicator_level(j: usize, line: &Plane, grids: &[Plane], plan: &AxisPlan) -> Vec<f64> {
-    level(j, line, grids, &[(Axis(0), plan)], &[plan.output.clone()]).data
+    level(j, line, grids, &[(Axis(0), plan)], std::slice::from_ref(&plan.output)).data
 }
 
 /// The indicator of an axis of `len` positions over the plan's input band.
