@@ -21,6 +21,12 @@
 //! after its recursive prefilter. The work per pixel and level is then
 //! bounded: a few taps per grid, and four spline taps per axis.
 //!
+//! A strip computes each level only over the rows and columns that hold
+//! its pixels whose blends read it (a sigma ramp reads few levels in each
+//! region), from the nodes of the pyramid those positions read. Every
+//! pass runs over planes stored row by row, adding whole rows or shifts
+//! of a row, so that the compiler vectorises them.
+//!
 //! # Borders
 //!
 //! `Clip` and `Constant` read nothing outside the image: their levels are
@@ -72,9 +78,9 @@ mod weights;
 
 use std::ops::Range;
 
-use ndarray::{Array2, Array3, ArrayViewMut3, Axis};
+use ndarray::{ArrayViewMut3, Axis};
 
-use self::pyramid::{AxisPlan, octave, span};
+use self::pyramid::{AxisPlan, Plane, octave, span};
 use self::weights::{BLENDED, Blend, blend};
 use crate::border::Border;
 use crate::error::Error;
@@ -201,13 +207,14 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     let col_plan = AxisPlan::new(0..width as i64, top, zero_outside.then_some(width));
 
     // The band of the image extended by the border, non-finite samples as 0.
-    let mut band = Array3::<f64>::zeros((span(&row_plan.input), span(&col_plan.input), channels));
+    let mut band = Plane::zeros(span(&row_plan.input), span(&col_plan.input), channels);
     let col_map: Vec<Option<usize>> = col_plan.input.clone().map(|q| border.map_index(q, width)).collect();
     let mut non_finite = false;
-    for (q, mut band_row) in row_plan.input.clone().zip(band.outer_iter_mut()) {
+    for (r, q) in row_plan.input.clone().enumerate() {
         let Some(m) = border.map_index(q, height) else { continue };
         let source = input.index_axis(Axis(0), m);
-        for (mapped, mut pixel) in col_map.iter().zip(band_row.outer_iter_mut()) {
+        let band_row = band.row_mut(r);
+        for (mapped, pixel) in col_map.iter().zip(band_row.chunks_exact_mut(channels)) {
             let Some(n) = *mapped else { continue };
             for (v, s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
                 let s = s.to_f64();
@@ -221,7 +228,7 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     }
 
     let axes = [(Axis(0), &row_plan), (Axis(1), &col_plan)];
-    let grids = pyramid::grids(band.view(), &axes, top);
+    let grids = pyramid::grids(&band, &axes, top);
     let lines = zero_outside.then(|| {
         let row_line = pyramid::indicator(height, &row_plan);
         let col_line = pyramid::indicator(width, &col_plan);
@@ -231,10 +238,16 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     });
 
     let strip_len = rows.len();
-    let mut sums = Array3::<f64>::zeros((strip_len, width, channels));
-    let mut weights = Array2::<f64>::zeros((strip_len, width));
-    for j in first..=last {
-        let plane = pyramid::level(j, band.view(), &grids, &axes);
+    let regions = level_regions(&blends, width, first..last + 1);
+    let mut sums = vec![0.0f64; strip_len * width * channels];
+    let mut weights = vec![0.0f64; strip_len * width];
+    for (j, region) in (first..=last).zip(&regions) {
+        let Some((ys, xs)) = region else { continue };
+        let outputs = [
+            (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
+            xs.start as i64..xs.end as i64,
+        ];
+        let plane = pyramid::level(j, &band, &grids, &axes, &outputs);
         let (down, along) = match &lines {
             Some((row_line, row_grids, col_line, col_grids)) => (
                 pyramid::indicator_level(j, row_line, row_grids, &row_plan),
@@ -242,16 +255,21 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             ),
             None => (vec![1.0; strip_len], vec![1.0; width]),
         };
-        for (y, (down, plane_row)) in down.iter().zip(plane.outer_iter()).enumerate() {
+        for (r, y) in ys.clone().enumerate() {
+            let plane_row = plane.row(r);
             let blends = &blends[y * width..(y + 1) * width];
-            for (x, (b, pixel)) in blends.iter().zip(plane_row.outer_iter()).enumerate() {
+            let sums = &mut sums[y * width * channels..(y + 1) * width * channels];
+            let weights = &mut weights[y * width..(y + 1) * width];
+            for (i, x) in xs.clone().enumerate() {
+                let b = &blends[x];
                 let Some(w) = j.checked_sub(b.first).and_then(|k| b.weights.get(k)) else {
                     continue;
                 };
-                for (sum, v) in sums.slice_mut(ndarray::s![y, x, ..]).iter_mut().zip(pixel) {
+                let pixel = &plane_row[i * channels..(i + 1) * channels];
+                for (sum, v) in sums[x * channels..(x + 1) * channels].iter_mut().zip(pixel) {
                     *sum += w * v;
                 }
-                weights[[y, x]] += w * down * along[x];
+                weights[x] += w * down[y] * along[x];
             }
         }
     }
@@ -265,8 +283,9 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
         let local = y - rows.start;
         row.clear();
         for x in 0..width {
-            let weight = weights[[local, x]];
-            let sums = sums.slice(ndarray::s![local, x, ..]);
+            let weight = weights[local * width + x];
+            let at = (local * width + x) * channels;
+            let sums = &sums[at..at + channels];
             match border {
                 Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s / weight))),
                 // The weights sum to 1: what the image does not cover reads c.
@@ -282,6 +301,30 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             *o = *v;
         }
     }
+}
+
+/// For each level of `levels`, the rows and columns of the strip (local
+/// to it) that hold the pixels whose `blends` (row by row, `width` per row)
+/// use that level, or none: a level is then computed only where it is read.
+fn level_regions(blends: &[Blend], width: usize, levels: Range<usize>) -> Vec<Option<(Range<usize>, Range<usize>)>> {
+    let mut regions: Vec<Option<(Range<usize>, Range<usize>)>> = vec![None; levels.len()];
+    for (y, row) in blends.chunks(width.max(1)).enumerate() {
+        // Runs of one first level along the row widen the regions once.
+        let mut x = 0;
+        while x < row.len() {
+            let first = row[x].first;
+            let end = x + row[x..].iter().take_while(|b| b.first == first).count();
+            for j in first..first + BLENDED {
+                let region = &mut regions[j - levels.start];
+                *region = Some(match region.take() {
+                    None => (y..y + 1, x..end),
+                    Some((ys, xs)) => (ys.start..y + 1, xs.start.min(x)..xs.end.max(end)),
+                });
+            }
+            x = end;
+        }
+    }
+    regions
 }
 
 #[cfg(test)]

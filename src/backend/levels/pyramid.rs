@@ -20,7 +20,7 @@
 
 use std::ops::Range;
 
-use ndarray::{Array3, ArrayView3, Axis};
+use ndarray::Axis;
 
 use super::weights::{PER_OCTAVE, extent, level_sigma};
 
@@ -115,15 +115,15 @@ impl Taps {
 }
 
 /// The positions one strip computes along one axis, in each grid: the
-/// output positions (full resolution), the band of extended input, and
-/// for each octave k >= 1 the nodes of grid k and the nodes its levels
-/// prefilter. All are image coordinates in the grid's own units.
+/// output positions (full resolution), the band of extended input, for
+/// each octave k >= 1 the nodes of grid k, and where each grid may be
+/// non-zero. All are image coordinates in the grid's own units.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AxisPlan {
     pub(crate) output: Range<i64>,
     pub(crate) input: Range<i64>,
     grids: Vec<Range<i64>>,
-    levels: Vec<Range<i64>>,
+    support: Vec<Range<i64>>,
 }
 
 /// The number of positions in `range`.
@@ -154,16 +154,7 @@ impl AxisPlan {
                 support[k] = (below.start - reach).div_euclid(2)..(below.end - 1 + reach).div_euclid(2) + 2;
             }
         }
-        let levels: Vec<Range<i64>> = (1..=top)
-            .map(|k| {
-                let h = 1i64 << k;
-                let first = output.start.div_euclid(h) - 1 - PREFILTER_PAD;
-                let last = (output.end - 1).div_euclid(h) + 2 + PREFILTER_PAD;
-                let own = &support[k];
-                let reach = INCREMENT_REACH + PREFILTER_PAD;
-                first.max(own.start - reach)..(last + 1).min(own.end + reach)
-            })
-            .collect();
+        let levels: Vec<Range<i64>> = (1..=top).map(|k| level_nodes(&support[k], k, &output)).collect();
         let mut grids = vec![0..0; top];
         for k in (1..=top).rev() {
             let own = &levels[k - 1];
@@ -183,9 +174,27 @@ impl AxisPlan {
             output,
             input,
             grids,
-            levels,
+            support,
         }
     }
+
+    /// The nodes of grid `k` that the levels of octave `k` are computed
+    /// on for the positions `output` (within the plan's output).
+    pub(crate) fn level_nodes(&self, k: usize, output: &Range<i64>) -> Range<i64> {
+        level_nodes(&self.support[k], k, output)
+    }
+}
+
+/// The nodes of grid `k` (whose values may be non-zero on `support`)
+/// that a level of octave `k` is computed on for the full-resolution
+/// positions `output`: the four of the spline at each, and
+/// [`PREFILTER_PAD`] more each side for the prefilter's recursion.
+fn level_nodes(support: &Range<i64>, k: usize, output: &Range<i64>) -> Range<i64> {
+    let h = 1i64 << k;
+    let first = output.start.div_euclid(h) - 1 - PREFILTER_PAD;
+    let last = (output.end - 1).div_euclid(h) + 2 + PREFILTER_PAD;
+    let reach = INCREMENT_REACH + PREFILTER_PAD;
+    first.max(support.start - reach)..(last + 1).min(support.end + reach)
 }
 
 /// The positions of `a` within `b` (at least one, so that every plane
@@ -201,31 +210,170 @@ fn grow_sigma() -> f64 {
     START * (1.0 - 0.25f64).sqrt()
 }
 
+/// A plane of `rows` x `cols` pixels of `channels` values each, row by
+/// row in one buffer, so that every pass reads and writes whole rows as
+/// contiguous slices: along a row the taps are shifts of the same row,
+/// across rows each tap adds a whole row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plane {
+    rows: usize,
+    cols: usize,
+    channels: usize,
+    data: Vec<f64>,
+}
+
+impl Plane {
+    /// A plane of zeros.
+    pub(crate) fn zeros(rows: usize, cols: usize, channels: usize) -> Self {
+        Plane {
+            rows,
+            cols,
+            channels,
+            data: vec![0.0; rows * cols * channels],
+        }
+    }
+
+    /// The values of one row, pixel by pixel.
+    pub(crate) fn row(&self, r: usize) -> &[f64] {
+        let len = self.cols * self.channels;
+        &self.data[r * len..(r + 1) * len]
+    }
+
+    /// The values of one row, to write.
+    pub(crate) fn row_mut(&mut self, r: usize) -> &mut [f64] {
+        let len = self.cols * self.channels;
+        &mut self.data[r * len..(r + 1) * len]
+    }
+
+    /// A plane of the same pixels with `len` positions along `axis`.
+    fn resized(&self, axis: Axis, len: usize) -> Self {
+        match axis.index() {
+            0 => Plane::zeros(len, self.cols, self.channels),
+            _ => Plane::zeros(self.rows, len, self.channels),
+        }
+    }
+
+    /// The number of positions along `axis`.
+    fn len_of(&self, axis: Axis) -> usize {
+        match axis.index() {
+            0 => self.rows,
+            _ => self.cols,
+        }
+    }
+
+    /// The positions `range` along `axis`, as a plane of their own.
+    fn slice(&self, axis: Axis, range: Range<usize>) -> Self {
+        let mut out = self.resized(axis, range.len());
+        let c = self.channels;
+        for r in 0..out.rows {
+            match axis.index() {
+                0 => out.row_mut(r).copy_from_slice(self.row(range.start + r)),
+                _ => out
+                    .row_mut(r)
+                    .copy_from_slice(&self.row(r)[range.start * c..range.end * c]),
+            }
+        }
+        out
+    }
+}
+
+/// `out += weight * input`, value by value (a loop the compiler turns
+/// into vector instructions).
+#[inline]
+fn add_scaled(out: &mut [f64], weight: f64, input: &[f64]) {
+    for (o, &i) in out.iter_mut().zip(input) {
+        *o += weight * i;
+    }
+}
+
+/// Values per block of [`weighted_sum`]: eight accumulators, which the
+/// compiler keeps in vector registers across every tap.
+const BLOCK: usize = 8;
+
+/// `out += sum_i weight_i * input_i` over `terms` of (weight_i, input_i),
+/// value by value, every input as long as `out`. Each block of values sums
+/// every term in registers before it is stored, and the terms are added in
+/// their order, as a run of [`add_scaled`] would add them.
+fn weighted_sum(out: &mut [f64], terms: &[(f64, &[f64])]) {
+    let len = out.len();
+    let blocks = len / BLOCK * BLOCK;
+    for start in (0..blocks).step_by(BLOCK) {
+        let block = &mut out[start..start + BLOCK];
+        let mut sums: [f64; BLOCK] = block.try_into().expect("a block");
+        for &(weight, input) in terms {
+            let input = &input[start..start + BLOCK];
+            for (s, &v) in sums.iter_mut().zip(input) {
+                *s += weight * v;
+            }
+        }
+        block.copy_from_slice(&sums);
+    }
+    for &(weight, input) in terms {
+        add_scaled(&mut out[blocks..], weight, &input[blocks..len]);
+    }
+}
+
 /// Output node n (image coordinates, `out` grid) along `axis` is the sum of
 /// `taps` around input position `step` n; `input`'s first position along
-/// `axis` is `first`.
-fn correlate(
-    input: ArrayView3<'_, f64>,
-    first: i64,
-    taps: &Taps,
-    step: i64,
-    out: Range<i64>,
-    axis: Axis,
-) -> Array3<f64> {
-    let mut shape = input.raw_dim();
-    shape[axis.index()] = span(&out);
-    let mut output = Array3::zeros(shape);
+/// `axis` is `first`. Positions past the input's range are zero (only
+/// where a grid's support ends; elsewhere the plan covers every tap).
+fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>, axis: Axis) -> Plane {
+    let mut output = input.resized(axis, span(&out));
     let reach = taps.reach();
-    for (k, n) in out.enumerate() {
-        let mut lane = output.index_axis_mut(axis, k);
-        let start = step * n - reach - first;
-        let len = input.len_of(axis) as i64;
-        // Positions past the input's range are zero (only where a grid's
-        // support ends; elsewhere the plan covers every tap).
+    let len = input.len_of(axis) as i64;
+    // The input position of tap `d` for output node `n`.
+    let at = |n: i64, d: usize| step * n - reach - first + d as i64;
+    let mut terms: Vec<(f64, &[f64])> = Vec::with_capacity(taps.weights.len());
+    if axis.index() == 0 {
+        for (k, n) in out.enumerate() {
+            terms.clear();
+            for (d, &t) in taps.weights.iter().enumerate() {
+                let at = at(n, d);
+                if (0..len).contains(&at) {
+                    terms.push((t, input.row(at as usize)));
+                }
+            }
+            weighted_sum(output.row_mut(k), &terms);
+        }
+        return output;
+    }
+    let c = input.channels;
+    // Whether every tap of every output node lies within the input.
+    let inside = out.start < out.end && at(out.start, 0) >= 0 && at(out.end - 1, taps.weights.len() - 1) < len;
+    for r in 0..input.rows {
+        let source = input.row(r);
+        let row = output.row_mut(r);
+        if step == 1 && inside {
+            let a0 = at(out.start, 0) as usize * c;
+            terms.clear();
+            terms.extend(
+                taps.weights
+                    .iter()
+                    .enumerate()
+                    .map(|(d, &t)| (t, &source[a0 + d * c..])),
+            );
+            weighted_sum(row, &terms);
+            continue;
+        }
         for (d, &t) in taps.weights.iter().enumerate() {
-            let at = start + d as i64;
-            if (0..len).contains(&at) {
-                lane.scaled_add(t, &input.index_axis(axis, at as usize));
+            // The output nodes whose tap `d` lies within the input.
+            let lowest = (-at(0, d)).div_euclid(step) + i64::from((-at(0, d)).rem_euclid(step) != 0);
+            let highest = (len - 1 - at(0, d)).div_euclid(step);
+            let from = lowest.max(out.start);
+            let to = (highest + 1).min(out.end);
+            if from >= to {
+                continue;
+            }
+            let (k0, k1) = ((from - out.start) as usize, (to - out.start) as usize);
+            let a0 = at(from, d) as usize;
+            if step == 1 {
+                add_scaled(&mut row[k0 * c..k1 * c], t, &source[a0 * c..(a0 + k1 - k0) * c]);
+            } else {
+                let stride = step as usize;
+                for (i, k) in (k0..k1).enumerate() {
+                    let a = (a0 + i * stride) * c;
+                    add_scaled(&mut row[k * c..(k + 1) * c], t, &source[a..a + c]);
+                }
             }
         }
     }
@@ -234,29 +382,62 @@ fn correlate(
 
 /// Replaces the values along `axis` by the coefficients of the cubic
 /// B-spline through them (the causal and anti-causal recursions).
-fn prefilter(plane: &mut Array3<f64>, axis: Axis) {
+fn prefilter(plane: &mut Plane, axis: Axis) {
     let z = POLE;
-    for mut lane in plane.lanes_mut(axis) {
-        let n = lane.len();
-        if n < 2 {
-            continue;
-        }
-        let mut start = 0.0;
+    let n = plane.len_of(axis);
+    if n < 2 {
+        return;
+    }
+    let settle = n.min(2 * PREFILTER_PAD as usize);
+    if axis.index() == 0 {
+        // The recursions run down the rows, a whole row at a time.
+        let len = plane.cols * plane.channels;
+        let mut start = vec![0.0; len];
         let mut power = 1.0;
-        for k in 0..n.min(2 * PREFILTER_PAD as usize) {
-            start += power * lane[k];
+        for k in 0..settle {
+            add_scaled(&mut start, power, plane.row(k));
             power *= z;
         }
-        lane[0] = start;
+        plane.row_mut(0).copy_from_slice(&start);
         for k in 1..n {
-            lane[k] += z * lane[k - 1];
+            let (done, rest) = plane.data.split_at_mut(k * len);
+            add_scaled(&mut rest[..len], z, &done[(k - 1) * len..]);
         }
-        let last = z / (z * z - 1.0) * (lane[n - 1] + z * lane[n - 2]);
-        lane[n - 1] = last;
+        let factor = z / (z * z - 1.0);
+        let (before, last) = plane.data.split_at_mut((n - 1) * len);
+        for (l, &b) in last.iter_mut().zip(&before[(n - 2) * len..]) {
+            *l = factor * (*l + z * b);
+        }
         for k in (0..n - 1).rev() {
-            lane[k] = z * (lane[k + 1] - lane[k]);
+            let (head, tail) = plane.data.split_at_mut((k + 1) * len);
+            for (v, &next) in head[k * len..].iter_mut().zip(&tail[..len]) {
+                *v = z * (next - *v);
+            }
         }
-        lane.mapv_inplace(|v| 6.0 * v);
+        plane.data.iter_mut().for_each(|v| *v *= 6.0);
+        return;
+    }
+    let c = plane.channels;
+    for r in 0..plane.rows {
+        let row = plane.row_mut(r);
+        for ch in 0..c {
+            let at = |k: usize| k * c + ch;
+            let mut start = 0.0;
+            let mut power = 1.0;
+            for k in 0..settle {
+                start += power * row[at(k)];
+                power *= z;
+            }
+            row[at(0)] = start;
+            for k in 1..n {
+                row[at(k)] += z * row[at(k - 1)];
+            }
+            row[at(n - 1)] = z / (z * z - 1.0) * (row[at(n - 1)] + z * row[at(n - 2)]);
+            for k in (0..n - 1).rev() {
+                row[at(k)] = z * (row[at(k + 1)] - row[at(k)]);
+            }
+        }
+        row.iter_mut().for_each(|v| *v *= 6.0);
     }
 }
 
@@ -274,18 +455,38 @@ fn bspline(t: f64) -> f64 {
 
 /// The spline of coefficients `coarse` (grid of spacing `h` pixels, first
 /// node `first`) at the full-resolution positions `out` along `axis`.
-fn upsample(coarse: ArrayView3<'_, f64>, first: i64, h: i64, out: Range<i64>, axis: Axis) -> Array3<f64> {
-    let mut shape = coarse.raw_dim();
-    shape[axis.index()] = span(&out);
-    let mut output = Array3::zeros(shape);
-    for (k, p) in out.enumerate() {
-        let mut lane = output.index_axis_mut(axis, k);
+fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> Plane {
+    let mut output = coarse.resized(axis, span(&out));
+    let len = coarse.len_of(axis) as i64;
+    let c = coarse.channels;
+    // The nodes and weights of each output position.
+    let nodes = |p: i64| {
         let node = p.div_euclid(h);
-        for m in node - 1..=node + 2 {
+        (node - 1..=node + 2).filter_map(move |m| {
             let w = bspline((p - m * h) as f64 / h as f64);
             let at = m - first;
-            if w != 0.0 && (0..coarse.len_of(axis) as i64).contains(&at) {
-                lane.scaled_add(w, &coarse.index_axis(axis, at as usize));
+            (w != 0.0 && (0..len).contains(&at)).then_some((at as usize, w))
+        })
+    };
+    if axis.index() == 0 {
+        let mut terms: Vec<(f64, &[f64])> = Vec::with_capacity(4);
+        for (k, p) in out.enumerate() {
+            terms.clear();
+            terms.extend(nodes(p).map(|(at, w)| (w, coarse.row(at))));
+            weighted_sum(output.row_mut(k), &terms);
+        }
+        return output;
+    }
+    let taps: Vec<(usize, f64)> = out.clone().flat_map(nodes).collect();
+    let counts: Vec<usize> = out.map(|p| nodes(p).count()).collect();
+    for r in 0..coarse.rows {
+        let source = coarse.row(r);
+        let row = output.row_mut(r);
+        let mut taps = taps.iter();
+        for (k, &count) in counts.iter().enumerate() {
+            let pixel = &mut row[k * c..(k + 1) * c];
+            for &(at, w) in taps.by_ref().take(count) {
+                add_scaled(pixel, w, &source[at * c..(at + 1) * c]);
             }
         }
     }
@@ -294,74 +495,86 @@ fn upsample(coarse: ArrayView3<'_, f64>, first: i64, h: i64, out: Range<i64>, ax
 
 /// The grids 1 ..= top of the pyramid of `input` (the band of
 /// [`AxisPlan::input`] along each planned axis).
-pub(crate) fn grids(input: ArrayView3<'_, f64>, axes: &[(Axis, &AxisPlan)], top: usize) -> Vec<Array3<f64>> {
-    let mut out: Vec<Array3<f64>> = Vec::with_capacity(top);
+pub(crate) fn grids(input: &Plane, axes: &[(Axis, &AxisPlan)], top: usize) -> Vec<Plane> {
+    let mut out: Vec<Plane> = Vec::with_capacity(top);
     let base = Taps::gaussian(START);
     let grow = Taps::increment(grow_sigma());
     for k in 1..=top {
-        let mut plane = match out.last() {
-            Some(below) => below.clone(),
-            None => input.to_owned(),
-        };
+        let mut plane: Option<Plane> = None;
         for &(axis, plan) in axes {
             let (first, taps) = if k == 1 {
                 (plan.input.start, &base)
             } else {
                 (plan.grids[k - 2].start, &grow)
             };
-            plane = correlate(plane.view(), first, taps, 2, plan.grids[k - 1].clone(), axis);
+            let source = plane.as_ref().or(out.last()).unwrap_or(input);
+            plane = Some(correlate(source, first, taps, 2, plan.grids[k - 1].clone(), axis));
         }
-        out.push(plane);
+        out.push(plane.unwrap_or_else(|| out.last().unwrap_or(input).clone()));
     }
     out
 }
 
-/// Level `j` at the output positions of every planned axis, from the
-/// band `input` and its pyramid `grids`.
+/// Level `j` at the output positions `outputs` (one range per planned
+/// axis, within each plan's output), from the band `input` and its
+/// pyramid `grids`. Along each axis the level is computed from the
+/// nodes that those outputs read, so a level that a few pixels of a
+/// strip use costs little.
 pub(crate) fn level(
     j: usize,
-    input: ArrayView3<'_, f64>,
-    grids: &[Array3<f64>],
+    input: &Plane,
+    grids: &[Plane],
     axes: &[(Axis, &AxisPlan)],
-) -> Array3<f64> {
+    outputs: &[Range<i64>],
+) -> Plane {
     let k = octave(j);
     if k == 0 {
         let taps = Taps::gaussian(level_sigma(j));
-        let mut plane: Option<Array3<f64>> = None;
-        for &(axis, plan) in axes {
-            let source = plane.as_ref().map_or(input.view(), |p| p.view());
+        let mut plane: Option<Plane> = None;
+        for (&(axis, plan), output) in axes.iter().zip(outputs) {
+            let source = plane.as_ref().unwrap_or(input);
             let first = plan.input.start;
             let next = if taps.reach() == 0 {
-                let from = (plan.output.start - first) as usize;
-                let to = (plan.output.end - first) as usize;
-                source.slice_axis(axis, (from..to).into()).to_owned()
+                let from = (output.start - first) as usize;
+                let to = (output.end - first) as usize;
+                source.slice(axis, from..to)
             } else {
-                correlate(source, first, &taps, 1, plan.output.clone(), axis)
+                correlate(source, first, &taps, 1, output.clone(), axis)
             };
             plane = Some(next);
         }
-        return plane.unwrap_or_else(|| input.to_owned());
+        return plane.unwrap_or_else(|| input.clone());
     }
     let h = 1i64 << k;
     let grid_sigma = level_sigma(j) / h as f64;
     let half = START / 2.0;
     let taps = Taps::increment((grid_sigma * grid_sigma - half * half).max(0.0).sqrt());
-    let mut plane = grids[k - 1].view().to_owned();
-    for &(axis, plan) in axes {
-        plane = correlate(
-            plane.view(),
+    // The coarse nodes the outputs read, with the prefilter's padding.
+    let nodes: Vec<Range<i64>> = axes
+        .iter()
+        .zip(outputs)
+        .map(|(&(_, plan), output)| plan.level_nodes(k, output))
+        .collect();
+    let mut plane: Option<Plane> = None;
+    for (&(axis, plan), nodes) in axes.iter().zip(&nodes) {
+        let source = plane.as_ref().unwrap_or(&grids[k - 1]);
+        plane = Some(correlate(
+            source,
             plan.grids[k - 1].start,
             &taps,
             1,
-            plan.levels[k - 1].clone(),
+            nodes.clone(),
             axis,
-        );
+        ));
     }
+    let mut plane = plane.unwrap_or_else(|| grids[k - 1].clone());
     for &(axis, _) in axes {
         prefilter(&mut plane, axis);
     }
-    for &(axis, plan) in axes {
-        plane = upsample(plane.view(), plan.levels[k - 1].start, h, plan.output.clone(), axis);
+    // Along the rows first: the gathers of that pass then run over the
+    // coarse rows only, and the pass down the rows adds whole rows.
+    for (&(axis, _), (nodes, output)) in axes.iter().zip(nodes.iter().zip(outputs)).rev() {
+        plane = upsample(&plane, nodes.start, h, output.clone(), axis);
     }
     plane
 }
@@ -369,23 +582,20 @@ pub(crate) fn level(
 /// Level `j` of an axis's indicator `line` (from [`indicator`], with its
 /// pyramid `grids`) at the output positions of `plan`: the denominators of
 /// the Clip border along that axis.
-pub(crate) fn indicator_level(j: usize, line: &Array3<f64>, grids: &[Array3<f64>], plan: &AxisPlan) -> Vec<f64> {
-    level(j, line.view(), grids, &[(Axis(0), plan)])
-        .iter()
-        .copied()
-        .collect()
+pub(crate) fn indicator_level(j: usize, line: &Plane, grids: &[Plane], plan: &AxisPlan) -> Vec<f64> {
+    level(j, line, grids, &[(Axis(0), plan)], std::slice::from_ref(&plan.output)).data
 }
 
 /// The indicator of an axis of `len` positions over the plan's input band.
-pub(crate) fn indicator(len: usize, plan: &AxisPlan) -> Array3<f64> {
-    let mut line = Array3::zeros((span(&plan.input), 1, 1));
-    for (q, v) in plan.input.clone().zip(line.iter_mut()) {
+pub(crate) fn indicator(len: usize, plan: &AxisPlan) -> Plane {
+    let mut line = Plane::zeros(span(&plan.input), 1, 1);
+    for (q, v) in plan.input.clone().zip(line.data.iter_mut()) {
         *v = f64::from(u8::from((0..len as i64).contains(&q)));
     }
     line
 }
 
 /// The pyramid of an axis's indicator `line`.
-pub(crate) fn indicator_grids(line: &Array3<f64>, plan: &AxisPlan, top: usize) -> Vec<Array3<f64>> {
-    grids(line.view(), &[(Axis(0), plan)], top)
+pub(crate) fn indicator_grids(line: &Plane, plan: &AxisPlan, top: usize) -> Vec<Plane> {
+    grids(line, &[(Axis(0), plan)], top)
 }

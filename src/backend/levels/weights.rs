@@ -35,6 +35,19 @@ const TABULATED: usize = SCALE_FREE_INTERVAL + PER_OCTAVE;
 
 /// The sigma of level `j`.
 pub(crate) fn level_sigma(j: usize) -> f64 {
+    static SIGMAS: OnceLock<[f64; LISTED]> = OnceLock::new();
+    match SIGMAS.get_or_init(|| std::array::from_fn(computed_sigma)).get(j) {
+        Some(&sigma) => sigma,
+        None => computed_sigma(j),
+    }
+}
+
+/// Levels whose sigma [`level_sigma`] reads from a list (every sigma
+/// below 2^30) instead of computing a power of two per call.
+const LISTED: usize = 128;
+
+/// The sigma of level `j`, computed.
+fn computed_sigma(j: usize) -> f64 {
     if j == 0 {
         0.0
     } else {
@@ -48,9 +61,8 @@ pub(crate) fn interval(sigma: f64) -> (usize, f64) {
     if sigma < FIRST_SIGMA {
         return (0, sigma / FIRST_SIGMA);
     }
-    let guess = (PER_OCTAVE as f64 * (sigma / FIRST_SIGMA).log2()).floor();
-    let mut i = 1 + guess.max(0.0) as usize;
-    // The logarithm may land one interval off near a level.
+    let mut i = 1 + octave_guess(sigma / FIRST_SIGMA);
+    // The guess may land one interval off near a level.
     while i > 1 && level_sigma(i) > sigma {
         i -= 1;
     }
@@ -59,6 +71,21 @@ pub(crate) fn interval(sigma: f64) -> (usize, f64) {
     }
     let (low, high) = (level_sigma(i), level_sigma(i + 1));
     (i, ((sigma - low) / (high - low)).clamp(0.0, 1.0))
+}
+
+/// About PER_OCTAVE log2(`ratio`) (`ratio` >= 1), rounded down, from the
+/// binary exponent of `ratio` and its mantissa against the levels' steps
+/// within an octave: no logarithm per pixel.
+fn octave_guess(ratio: f64) -> usize {
+    if !ratio.is_normal() {
+        return 0;
+    }
+    let exponent = ((ratio.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    let mantissa = f64::from_bits((ratio.to_bits() & ((1u64 << 52) - 1)) | (1023u64 << 52));
+    let within = (1..PER_OCTAVE)
+        .filter(|&k| FIRST_SIGMA * mantissa >= level_sigma(1 + k))
+        .count();
+    (exponent.max(0) as usize) * PER_OCTAVE + within
 }
 
 /// The first of the [`BLENDED`] levels that the sigmas of interval `i` blend.
