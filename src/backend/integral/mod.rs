@@ -151,14 +151,39 @@ fn whole_window_sum(border: Border, sum: f64, (full, inside): (f64, f64)) -> f64
     }
 }
 
+/// The largest reach (half-width) of a window whose sum of samples of `T`
+/// stays below [`quotient::SUM_LIMIT`] whatever the samples, so that it
+/// is an `i32` for the exact quotient and the `f32` blend; -1 for float
+/// samples. Every pixel's choice between those and the `f64` arithmetic
+/// is by its own widest window against this reach (n for an integer
+/// radius, n + 1 for a fractional one) alone: not by its strip, table or
+/// path, so a pixel gets the same bits in a whole image, a tile or a
+/// block whatever its neighbours' radii.
+pub(super) fn small_reach<T: Sample>() -> i64 {
+    if !T::TYPE.is_integer() {
+        return -1;
+    }
+    let max = T::MAX as u64;
+    let fits = |reach: u64| (2 * reach + 1).pow(2) * max < quotient::SUM_LIMIT;
+    let mut reach = ((quotient::SUM_LIMIT as f64 / T::MAX).sqrt() / 2.0) as u64;
+    while reach > 0 && !fits(reach) {
+        reach -= 1;
+    }
+    while fits(reach + 1) {
+        reach += 1;
+    }
+    reach as i64
+}
+
 /// The mean of the fractional path from the four window sums `sums` (rows
 /// n / n + 1 by columns n / n + 1, exact), edge weight `f` and window
-/// counts `counts`; `small_sums`: integer samples in `u32` tables whose
-/// sums stay below 2^31, blended in `f32` as that path does.
+/// counts `counts` (whole windows: `counts[1]` is 2 (n + 1) + 1); blended
+/// in `f32` where the n + 1 window is within `small_reach`
+/// ([`small_reach`]), as the fractional path does, else in `f64`.
 #[inline(always)]
-fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_sums: bool) -> T {
+fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_reach: i64) -> T {
     let f = f as f32;
-    if small_sums {
+    if i64::from(counts[1] / 2) <= small_reach {
         T::from_whole(blend_small(sums.map(|s| s as u32), f, counts))
     } else {
         T::from_f64(blend_wide(sums, f, counts))
@@ -166,7 +191,7 @@ fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_su
 }
 
 /// The mean of one pixel, channel `ch`, from the blend of the box windows
-/// `y_windows` x `x_windows`; `holds` as in [`full_counts`], `small_sums`
+/// `y_windows` x `x_windows`; `holds` as in [`full_counts`], `small_reach`
 /// as in [`fractional_mean`].
 #[inline(always)]
 fn blended_mean<T: Sample, A: TableValue>(
@@ -175,7 +200,7 @@ fn blended_mean<T: Sample, A: TableValue>(
     size: (usize, usize),
     (y_windows, x_windows): (&[WeightedWindow], &[WeightedWindow]),
     ch: usize,
-    (holds, small_sums): (bool, bool),
+    (holds, small_reach): (bool, i64),
 ) -> T {
     let sum = |wy: &AxisWindow, wx: &AxisWindow| window_sum(table, border, size, (wy, wx), ch);
     if let ([(_, y0), (f, y1)], [(_, x0), (_, x1)]) = (y_windows, x_windows)
@@ -186,7 +211,7 @@ fn blended_mean<T: Sample, A: TableValue>(
             whole_window_sum(border, sum(wy, wx), counts)
         };
         let sums = [whole(y0, x0), whole(y0, x1), whole(y1, x0), whole(y1, x1)];
-        return fractional_mean(sums, *f, counts, small_sums);
+        return fractional_mean(sums, *f, counts, small_reach);
     }
     let mut num = 0.0;
     let mut den = 0.0;
@@ -286,7 +311,7 @@ fn shared_size(sizes: &[f32], plan: &RowPlan) -> Option<f32> {
 
 /// Computes the pixels outside the plan of output row `y`, from column
 /// `first_col` on (one per size), into `out_row`; `holds` as in
-/// [`full_counts`], `small_sums` as in [`fractional_mean`].
+/// [`full_counts`], `small_reach` as in [`fractional_mean`].
 #[allow(clippy::too_many_arguments)]
 fn filter_unplanned<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
@@ -296,7 +321,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     sizes: &[f32],
     out_row: &mut [T],
     plan: &RowPlan,
-    (shared, holds, small_sums): (&mut SharedRadius<A::Accumulator>, bool, bool),
+    (shared, holds, small_reach): (&mut SharedRadius<A::Accumulator>, bool, i64),
 ) {
     let axes = (height, width);
     let bounds = table_bounds(table);
@@ -312,7 +337,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
             let (y_windows, x_windows, blended) = blend_windows(size, (y, first_col + x), bounds, border);
             let windows = (&y_windows[..blended], &x_windows[..blended]);
             for (ch, out) in out_px.iter_mut().enumerate() {
-                *out = blended_mean(table, border, axes, windows, ch, (holds, small_sums));
+                *out = blended_mean(table, border, axes, windows, ch, (holds, small_reach));
             }
         }
         return;
@@ -372,7 +397,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
                     whole(wide_first[at], 1, 0),
                     whole(wide_wide[at], 1, 1),
                 ];
-                *out = fractional_mean(sums, f, counts, small_sums);
+                *out = fractional_mean(sums, f, counts, small_reach);
             }
             continue;
         }
@@ -406,10 +431,6 @@ fn filter_unplanned<T: Sample, A: TableValue>(
 /// Scratch space of the planned pixels: their window sums and means.
 #[derive(Default)]
 struct PlannedSums<A> {
-    /// Whether every window sum of the request is below
-    /// [`quotient::SUM_LIMIT`] in `u32` tables: means are then exact
-    /// quotients without a division.
-    exact_quotients: bool,
     /// Window sums, per sample.
     sums: Vec<A>,
     /// Window weights per sample, for more than one channel.
@@ -419,10 +440,21 @@ struct PlannedSums<A> {
 }
 
 impl<A: TableValue> PlannedSums<A> {
-    /// Writes the means of the planned pixels (weight > 0) into `out_row`.
+    /// Writes the means of the planned pixels (weight > 0) into `out_row`:
+    /// from `u32` tables of integer samples, the exact quotients of every
+    /// pixel whose window sum stays below [`quotient::SUM_LIMIT`] (its
+    /// weight times the type's largest sample), then the `f64` quotient of
+    /// the others, which is exact too (a correctly rounded quotient of two
+    /// integers below 2^53 is never on the wrong side of a half); from
+    /// other tables, that quotient alone.
     fn write_means<T: Sample>(&mut self, weights: &[i32], channels: usize, out_row: &mut [T]) {
         let sums: &dyn Any = &self.sums;
-        if let (true, Some(sums)) = (self.exact_quotients, sums.downcast_ref::<Vec<u32>>()) {
+        let small_weight = if T::TYPE.is_integer() {
+            ((quotient::SUM_LIMIT - 1) as f64 / T::MAX) as i32
+        } else {
+            0
+        };
+        if let (true, Some(sums)) = (small_weight > 0, sums.downcast_ref::<Vec<u32>>()) {
             let sample_weights = if channels == 1 {
                 weights
             } else {
@@ -438,26 +470,31 @@ impl<A: TableValue> PlannedSums<A> {
                 for ((out, &q), &weight) in out_row.iter_mut().zip(&self.quotients).zip(weights) {
                     *out = if weight > 0 { T::from_whole(q) } else { *out };
                 }
-                return;
-            }
-            let means = out_row
-                .chunks_exact_mut(channels)
-                .zip(self.quotients.chunks_exact(channels));
-            for ((out_px, quotients), &weight) in means.zip(weights) {
-                if weight > 0 {
-                    for (out, &q) in out_px.iter_mut().zip(quotients) {
-                        *out = T::from_whole(q);
+            } else {
+                let means = out_row
+                    .chunks_exact_mut(channels)
+                    .zip(self.quotients.chunks_exact(channels));
+                for ((out_px, quotients), &weight) in means.zip(weights) {
+                    if weight > 0 {
+                        for (out, &q) in out_px.iter_mut().zip(quotients) {
+                            *out = T::from_whole(q);
+                        }
                     }
                 }
             }
-            return;
+            if weights.iter().all(|&w| w <= small_weight) {
+                return;
+            }
         }
+        // Every pixel past the quotients' weight (all of them where none
+        // was taken above).
+        let small_weight = if sums.is::<Vec<u32>>() { small_weight } else { 0 };
         for ((out_px, pixel_sums), &weight) in out_row
             .chunks_exact_mut(channels)
             .zip(self.sums.chunks_exact(channels))
             .zip(weights)
         {
-            if weight <= 0 {
+            if weight <= small_weight {
                 continue;
             }
             let weight = weight as f64;
@@ -478,17 +515,12 @@ struct RowScratch<A: TableValue> {
 }
 
 impl<A: TableValue> RowScratch<A> {
-    /// Scratch space for a strip whose window sums of integer samples
-    /// all stay below [`quotient::SUM_LIMIT`] in `u32` tables (or not).
-    fn new(exact_quotients: bool) -> Self {
+    fn new() -> Self {
         RowScratch {
             runs: RowRuns::default(),
             plan: RowPlan::default(),
-            planned: PlannedSums {
-                exact_quotients,
-                ..PlannedSums::default()
-            },
-            fractional: FractionalRow::new(exact_quotients),
+            planned: PlannedSums::default(),
+            fractional: FractionalRow::default(),
             shared: SharedRadius::default(),
         }
     }
@@ -521,13 +553,7 @@ fn filter_row<T: Sample, A: TableValue>(
     // Where an offset would pass i32, every pixel takes the general path.
     let runs = &mut scratch.runs;
     let in_runs = match Geometry::of(at.table, at.shape, (at.y, at.first_col), at.border.is_clip()) {
-        Some(geometry) => runs.filter(
-            at.table,
-            &geometry,
-            (sizes, at.next_map),
-            out_row,
-            scratch.planned.exact_quotients,
-        ),
+        Some(geometry) => runs.filter(at.table, &geometry, (sizes, at.next_map), out_row),
         None => {
             runs.clear();
             0
@@ -593,9 +619,7 @@ fn filter_others<T: Sample, A: TableValue>(
         fractional.filter(table, geometry, sizes, out_row, &mut plan.weight);
     }
     if plan.weight.contains(&0) {
-        // Sums that the fractional path blends in `f32` (see `FractionalRow`).
-        let small_sums = planned.exact_quotients && T::TYPE.is_integer() && (table as &dyn Any).is::<SummedArea<u32>>();
-        let scratch = (shared, holds_border::<T>(border), small_sums);
+        let scratch = (shared, holds_border::<T>(border), small_reach::<T>());
         filter_unplanned(table, border, shape, (y, first_col), sizes, out_row, plan, scratch);
     }
     // The planned pixels: exact rectangle sums first, in a loop of reads
@@ -751,20 +775,8 @@ fn filter_strip<T: Sample, A: TableValue>(
     let mut row_buffer = vec![T::default(); width * channels];
     let uniform_sizes = vec![params.size.at(0, 0); width];
     let mut size_buffer = Vec::new();
-    // The largest window sum of the strip that the planned, fractional
-    // and run paths, and the general path's blends of the borders an
-    // extended table holds, read: of half-width at most the halo, in
-    // the image (`Clip`), or whole for the other borders (a `Constant`
-    // that a table holds is a sample).
-    let span = 2.0 * halo as f64 + 1.0;
-    let largest_weight = if !params.border.is_clip() {
-        span * span
-    } else {
-        span.min(height as f64) * span.min(width as f64)
-    };
     let extended = extends::<T>(params.border, halo, strip, shape);
-    let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
-    let mut scratch = RowScratch::<A>::new(exact_quotients);
+    let mut scratch = RowScratch::<A>::new();
     let mut non_finite = false;
     // Blocks of columns in turn (one block: whole rows), each with a
     // table of its columns and the halo on both sides, and each
@@ -948,11 +960,7 @@ mod tests {
     /// Every row of `image` with the runs and with the other paths alone:
     /// the same bits, for each border, from tables of `A`; returns how
     /// many pixels the runs took.
-    fn check_runs<T: Sample + std::fmt::Debug, A: TableValue>(
-        image: &Array3<T>,
-        sizes: &[Vec<f32>],
-        exact: bool,
-    ) -> usize {
+    fn check_runs<T: Sample + std::fmt::Debug, A: TableValue>(image: &Array3<T>, sizes: &[Vec<f32>]) -> usize {
         let shape = [image.shape()[0], image.shape()[1], image.shape()[2]];
         let [height, width, channels] = shape;
         let largest = sizes.iter().flatten().fold(0.0f32, |m, &s| m.max(s));
@@ -966,7 +974,7 @@ mod tests {
                     vec![T::default(); width * channels],
                 ];
                 for (off, out_row) in [false, true].into_iter().zip(&mut rows) {
-                    let mut scratch = RowScratch::<A>::new(exact);
+                    let mut scratch = RowScratch::<A>::new();
                     scratch.runs.off = off;
                     let at = RowAt {
                         table: &table,
@@ -1014,13 +1022,13 @@ mod tests {
                 })
                 .collect();
             let image = Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 256) as u8);
-            taken += check_runs::<u8, u32>(&image, &sizes, true);
-            check_runs::<u8, u32>(&image, &sizes, false);
-            check_runs::<u8, u64>(&image, &sizes, false);
+            taken += check_runs::<u8, u32>(&image, &sizes);
+            check_runs::<u8, u64>(&image, &sizes);
             let wide_image = image.mapv(|v| v as u16 * 257);
-            check_runs::<u16, u32>(&wide_image, &sizes, true);
+            check_runs::<u16, u32>(&wide_image, &sizes);
+            check_runs::<u16, u64>(&wide_image, &sizes);
             let float_image = image.mapv(|v| v as f32 / 7.0 - 3.0);
-            check_runs::<f32, f64>(&float_image, &sizes, false);
+            check_runs::<f32, f64>(&float_image, &sizes);
             pixels += BORDERS.len() * height * width;
         }
         // The runs must have taken a fair share of the pixels of every border.
@@ -1035,7 +1043,6 @@ mod tests {
         image: &Array3<T>,
         sizes: &[Vec<f32>],
         border: Border,
-        exact: bool,
     ) -> [Vec<Vec<T>>; 2] {
         let shape = [image.shape()[0], image.shape()[1], image.shape()[2]];
         let [height, width, channels] = shape;
@@ -1052,7 +1059,7 @@ mod tests {
             let mut out = Vec::new();
             for (y, row_sizes) in sizes.iter().enumerate() {
                 for off in [false, true] {
-                    let mut scratch = RowScratch::<A>::new(exact);
+                    let mut scratch = RowScratch::<A>::new();
                     scratch.runs.off = off;
                     let mut out_row = vec![T::default(); width * channels];
                     let at = RowAt {
@@ -1114,17 +1121,17 @@ mod tests {
             ];
             for border in borders {
                 let what = format!("{height} x {width} x {channels} {border:?}");
-                let [extended, terms] = rows_both_ways::<u8, u32>(&image, &sizes, border, true);
+                let [extended, terms] = rows_both_ways::<u8, u32>(&image, &sizes, border);
                 assert_eq!(extended, terms, "u8 {what}");
-                let [extended, terms] = rows_both_ways::<u8, u64>(&image, &sizes, border, false);
+                let [extended, terms] = rows_both_ways::<u8, u64>(&image, &sizes, border);
                 assert_eq!(extended, terms, "u8 in u64 tables {what}");
-                let [extended, terms] = rows_both_ways::<u16, u32>(&wide_image, &sizes, border, true);
+                let [extended, terms] = rows_both_ways::<u16, u32>(&wide_image, &sizes, border);
                 assert_eq!(extended, terms, "u16 {what}");
                 // Float tables hold no constant.
                 if !border.reads_outside() {
                     continue;
                 }
-                let [extended, terms] = rows_both_ways::<f32, f64>(&float_image, &sizes, border, false);
+                let [extended, terms] = rows_both_ways::<f32, f64>(&float_image, &sizes, border);
                 let close = extended
                     .iter()
                     .flatten()

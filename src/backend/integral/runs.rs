@@ -140,8 +140,10 @@ impl RowRuns {
 
     /// Computes the pixels of the row `geometry` places (from its first
     /// column on, one per size) that lie in runs, into `out_row`; returns
-    /// how many. `exact_quotients`: window sums of integer samples stay
-    /// below [`crate::quotient::SUM_LIMIT`] in `u32` tables. `next_map`:
+    /// how many. Each run takes the exact quotient or the `f32` blend where
+    /// its widest window is within [`super::small_reach`] (its sums stay
+    /// below [`crate::quotient::SUM_LIMIT`]), else the `f64` arithmetic,
+    /// as every other path chooses for its pixels. `next_map`:
     /// the memory of the next row's sizes (or none), asked for in the
     /// cache as the sizes are read.
     pub(super) fn filter<T: Sample, A: TableValue>(
@@ -150,10 +152,9 @@ impl RowRuns {
         geometry: &Geometry,
         (sizes, next_map): (&[f32], &[u8]),
         out_row: &mut [T],
-        exact_quotients: bool,
     ) -> usize {
         self.find(geometry, sizes, next_map);
-        let small = exact_quotients && T::TYPE.is_integer();
+        let small_reach = super::small_reach::<T>();
         let channels = geometry.channels as usize;
         let table: &dyn Any = table;
         let isa = Isa::detect();
@@ -176,11 +177,16 @@ impl RowRuns {
                 &self.sample_sizes
             };
             let out = &mut out_row[run.start * channels..run.end * channels];
+            let small = run.n + i64::from(run.fractional) <= small_reach;
             match table.downcast_ref::<SummedArea<u32>>() {
                 Some(table) if small => means_small_for(isa, &windows, table.values(), sample_sizes, out),
                 _ => {
                     let table = table.downcast_ref::<SummedArea<A>>().expect("the table's own type");
-                    means_float_for(isa, &windows, table.values(), sample_sizes, out)
+                    if small {
+                        means_small_one_by_one(&windows, table.values(), sample_sizes, out, 0);
+                    } else {
+                        means_float_for(isa, &windows, table.values(), sample_sizes, out)
+                    }
                 }
             }
         }
@@ -420,8 +426,6 @@ fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u3
     let run = windows.run;
     let len = out.len();
     let corners = run_corners(windows, values, len);
-    let sum =
-        |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| br[i].wrapping_sub(bl[i]).wrapping_sub(tr[i].wrapping_sub(tl[i]));
     let weight = windows.weight();
     let inverse = 1.0 / weight as f32;
     let n = run.n as f32;
@@ -457,7 +461,29 @@ fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u3
             *out = T::from_whole(mean);
         }
     }
-    for i in whole..len {
+    means_small_one_by_one(windows, values, sizes, out, whole);
+}
+
+/// The run's samples `out` from sample `from` on, one by one, with the
+/// arithmetic of [`means_small`] (whose tail this is), from a table of
+/// any width: window sums below 2^31 are exact in `u32`.
+#[inline(always)]
+fn means_small_one_by_one<T: Sample, A: TableValue>(
+    windows: &RunWindows,
+    values: &[A],
+    sizes: &[f32],
+    out: &mut [T],
+    from: usize,
+) {
+    let run = windows.run;
+    let len = out.len();
+    let corners = run_corners(windows, values, len);
+    let weight = windows.weight();
+    let inverse = 1.0 / weight as f32;
+    let n = run.n as f32;
+    let line = cache::line_elements::<A>();
+    let sum = |window: &[&[A]; 4], i: usize| segment_sum(window, i) as u32;
+    for i in from..len {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
         }
