@@ -24,7 +24,7 @@ use std::any::Any;
 use wide::{f32x8, i32x8};
 
 use super::row_plan::Geometry;
-use crate::arch::{Lanes, Portable};
+use crate::arch::{LaneEntry, Lanes, Portable};
 use crate::kernel::{BoxTaps, MAX_EXTENT};
 use crate::sample::Sample;
 use crate::table::{SummedArea, TableValue};
@@ -366,34 +366,46 @@ pub(super) fn blend_small_lanes<L: Lanes>(lanes: L, sums: [L::Ints; 4], f: L::Fl
 }
 
 /// The blended means of the plan's pixels within the small reach into
-/// `out_row`, in `f32` (their sums are below 2^31: exact in `u32`, from a
-/// table of any width): from `u32` tables, one channel 8 pixels at a
-/// time; the rest one by one.
+/// `out_row`, in `f32` (their sums are below 2^31: exact in `u32`, from
+/// an integer table of any width, [`LaneEntry`]): one channel 8 pixels at
+/// a time, the rest one by one.
 fn write_small<T: Sample, A: TableValue>(
     plan: &FractionalPlan,
     sums: &[Vec<A>; 4],
     channels: usize,
     out_row: &mut [T],
 ) {
+    let any: &dyn Any = sums;
+    if let Some(sums) = any.downcast_ref::<[Vec<u32>; 4]>() {
+        write_small_entries(plan, sums, channels, out_row);
+    } else if let Some(sums) = any.downcast_ref::<[Vec<u64>; 4]>() {
+        write_small_entries(plan, sums, channels, out_row);
+    }
+}
+
+/// [`write_small`] for the sums' own integer type.
+fn write_small_entries<T: Sample, E: LaneEntry>(
+    plan: &FractionalPlan,
+    sums: &[Vec<E>; 4],
+    channels: usize,
+    out_row: &mut [T],
+) {
     let len = plan.in_pass.len();
-    let narrow: &dyn Any = sums;
-    let mut whole = 0;
-    if let (1, Some(sums)) = (channels, narrow.downcast_ref::<[Vec<u32>; 4]>()) {
-        whole = len / 8 * 8;
-        let lanes = |v: &[i32], x: usize| i32x8::from(<[i32; 8]>::try_from(&v[x..x + 8]).expect("8 lanes"));
-        for x in (0..whole).step_by(8) {
-            let taken = (lanes(&plan.in_pass, x) & lanes(&plan.small, x)).to_array();
-            if taken == [0; 8] {
-                continue;
-            }
-            let sums = sums.each_ref().map(|v| lanes(bytemuck::cast_slice(&v[x..x + 8]), 0));
-            let f = f32x8::from(<[f32; 8]>::try_from(&plan.f[x..x + 8]).expect("8 lanes"));
-            let counts = plan.counts.each_ref().map(|v| lanes(v, x));
-            let means = blend_small_x8(sums, f, counts).to_array();
-            for ((out, &mean), &taken) in out_row[x..x + 8].iter_mut().zip(&means).zip(&taken) {
-                // A select, not a branch.
-                *out = if taken != 0 { T::from_whole(mean as u32) } else { *out };
-            }
+    let whole = if channels == 1 { len / 8 * 8 } else { 0 };
+    let eight = Portable::<i32x8>::new();
+    let lanes = |v: &[i32], x: usize| i32x8::from(<[i32; 8]>::try_from(&v[x..x + 8]).expect("8 lanes"));
+    for x in (0..whole).step_by(8) {
+        let taken = (lanes(&plan.in_pass, x) & lanes(&plan.small, x)).to_array();
+        if taken == [0; 8] {
+            continue;
+        }
+        let sums = sums.each_ref().map(|v| E::load(eight, &v[x..x + 8]));
+        let f = f32x8::from(<[f32; 8]>::try_from(&plan.f[x..x + 8]).expect("8 lanes"));
+        let counts = plan.counts.each_ref().map(|v| lanes(v, x));
+        let means = blend_small_x8(sums, f, counts).to_array();
+        for ((out, &mean), &taken) in out_row[x..x + 8].iter_mut().zip(&means).zip(&taken) {
+            // A select, not a branch.
+            *out = if taken != 0 { T::from_whole(mean as u32) } else { *out };
         }
     }
     for x in (whole..len).filter(|&x| plan.in_pass[x] != 0 && plan.small[x] != 0) {
@@ -401,8 +413,7 @@ fn write_small<T: Sample, A: TableValue>(
         let counts = plan.counts.each_ref().map(|v| v[x]);
         for ch in 0..channels {
             let i = x * channels + ch;
-            // Exact: the sum is below 2^31.
-            let sums = sums.each_ref().map(|v| v[i].to_f64() as u32);
+            let sums = sums.each_ref().map(|v| v[i].low());
             out_row[i] = T::from_whole(blend_small(sums, f, counts));
         }
     }

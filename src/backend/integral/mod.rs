@@ -735,10 +735,12 @@ fn strip_table<T: Sample, A: TableValue>(
 }
 
 /// Runs `job` in strips of `strip` output rows, each with tables of the
-/// element `kind_of` gives for the extent of its largest window; `maxima`:
-/// the size map's row maxima. Strips are independent: an element that
-/// keeps a strip's own window sums exact gives the bits of any other
-/// exact one, so most strips of a map of mostly smaller radii get
+/// element `kind_of` gives for the extent of its largest window (and a
+/// strip cut in blocks of columns, each block the narrower of that and
+/// the element for its own largest window); `maxima`: the size map's row
+/// maxima. Strips and blocks are independent: an element that keeps a
+/// table's own window sums exact gives the bits of any other exact one,
+/// so most strips and blocks of a map of mostly smaller radii get
 /// narrower tables than its largest radius needs.
 fn run_with<T: Sample>(
     job: Job<'_, T>,
@@ -749,21 +751,38 @@ fn run_with<T: Sample>(
 ) {
     for_each_strip(out, job.rows().start, strip, |rows, out_strip| {
         let largest = maxima.over(rows.clone());
-        let strip_job = (job, strip, largest);
-        match kind_of(BoxTaps::new(largest).extent()) {
-            TableKind::Float => filter_strip::<T, f64>(strip_job, rows, out_strip),
-            TableKind::U32 => filter_strip::<T, u32>(strip_job, rows, out_strip),
-            TableKind::U64 => filter_strip::<T, u64>(strip_job, rows, out_strip),
-        }
+        filter_strip::<T>((job, strip, largest), rows, out_strip, &kind_of);
     });
 }
 
+/// Scratch space of a strip's rows for each table element its blocks take.
+#[derive(Default)]
+struct StripScratch {
+    float: Option<RowScratch<f64>>,
+    narrow: Option<RowScratch<u32>>,
+    wide: Option<RowScratch<u64>>,
+}
+
+/// What every block of a strip reads: the job, the strip's output rows,
+/// its band and halo, whether its tables are extended, and the sizes of
+/// a uniform map.
+struct StripWork<'a, 'j, T: Sample> {
+    job: Job<'j, T>,
+    rows: Range<usize>,
+    band: &'a Band,
+    halo: usize,
+    extended: bool,
+    uniform_sizes: &'a [f32],
+}
+
 /// Computes output `rows` of `job` (cut in strips of `strip` rows; the
-/// strip's `largest` size) into `out_strip`, with tables of `A`.
-fn filter_strip<T: Sample, A: TableValue>(
+/// strip's `largest` size) into `out_strip`, with tables of the element
+/// `kind_of` gives (see [`run_with`]).
+fn filter_strip<T: Sample>(
     (job, strip, largest): (Job<'_, T>, usize, f32),
     rows: Range<usize>,
     mut out_strip: ArrayViewMut3<'_, T>,
+    kind_of: &impl Fn(i64) -> TableKind,
 ) {
     let input = job.input();
     let params = job.params();
@@ -776,52 +795,56 @@ fn filter_strip<T: Sample, A: TableValue>(
     let uniform_sizes = vec![params.size.at(0, 0); width];
     let mut size_buffer = Vec::new();
     let extended = extends::<T>(params.border, halo, strip, shape);
-    let mut scratch = RowScratch::<A>::new();
+    let strip_kind = kind_of(halo as i64);
+    let mut scratch = StripScratch::default();
     let mut non_finite = false;
+    let work = StripWork {
+        job,
+        rows: rows.clone(),
+        band: &band,
+        halo,
+        extended,
+        uniform_sizes: &uniform_sizes,
+    };
     // Blocks of columns in turn (one block: whole rows), each with a
     // table of its columns and the halo on both sides, and each
-    // block's rows in order; a row or block that is not one slice of
-    // the output goes through `row_buffer`.
+    // block's rows in order.
     let block = column_blocks(params.border, extended, largest, width, halo);
     for first_col in (0..width).step_by(block.max(1)) {
         let cols = first_col..(first_col + block).min(width);
-        // Whole rows where the block is the row.
-        let table: SummedArea<A> = strip_table(&input, params.border, (&rows, &band), cols.clone(), (halo, extended));
-        non_finite |= table.has_non_finite();
-        let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
-            let cols = first_col..first_col + out_row.len() / channels.max(1);
-            let sizes: &[f32] = row_sizes
-                .row(y, cols.clone(), size_buffer)
-                .unwrap_or(&uniform_sizes[cols.clone()]);
-            // The next row of the block follows this one.
-            let next_map = if y + 1 < rows.end {
-                row_sizes.row_bytes(y + 1, cols)
-            } else {
-                &[]
-            };
-            let at = RowAt {
-                table: &table,
-                border: params.border,
-                shape,
-                y,
-                first_col,
-                next_map,
-            };
-            filter_row(at, sizes, out_row, &mut scratch);
+        // A block's own element where it may be narrower: its windows
+        // are those of its own pixels alone.
+        let kind = if block < width && strip_kind == TableKind::U64 {
+            let extent = BoxTaps::new(row_sizes.largest(rows.clone(), cols.clone())).extent();
+            narrower(Some(strip_kind), Some(kind_of(extent))).unwrap_or(strip_kind)
+        } else {
+            strip_kind
         };
-        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-            let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
-            match out_block.as_slice_mut() {
-                Some(out) => row((y, first_col), out, &mut size_buffer),
-                None => {
-                    let buffer = &mut row_buffer[..cols.len() * channels];
-                    row((y, first_col), buffer, &mut size_buffer);
-                    let values =
-                        ArrayView2::from_shape((cols.len(), channels), &*buffer).expect("buffer has the block's shape");
-                    out_block.assign(&values);
-                }
-            }
-        }
+        let buffers = (&mut row_buffer, &mut size_buffer);
+        let out = out_strip.view_mut();
+        non_finite |= match kind {
+            TableKind::Float => filter_block(
+                &work,
+                cols,
+                out,
+                buffers,
+                scratch.float.get_or_insert_with(RowScratch::new),
+            ),
+            TableKind::U32 => filter_block(
+                &work,
+                cols,
+                out,
+                buffers,
+                scratch.narrow.get_or_insert_with(RowScratch::new),
+            ),
+            TableKind::U64 => filter_block(
+                &work,
+                cols,
+                out,
+                buffers,
+                scratch.wide.get_or_insert_with(RowScratch::new),
+            ),
+        };
     }
     // Only a band with NaN or infinities needs their counts.
     let non_finite = non_finite.then(|| NonFinite::build(&input, band));
@@ -843,6 +866,71 @@ fn filter_strip<T: Sample, A: TableValue>(
             }
         }
     }
+}
+
+/// Computes the output pixels of block `cols` of the strip `work` places
+/// into `out_strip` (its rows, every column), with a table of `A` of the
+/// block's columns and the halo on both sides, and the block's rows in
+/// order; a row of a block that is not one slice of the output goes
+/// through `row_buffer`. Returns whether the table holds NaN or
+/// infinities.
+fn filter_block<T: Sample, A: TableValue>(
+    work: &StripWork<'_, '_, T>,
+    cols: Range<usize>,
+    mut out_strip: ArrayViewMut3<'_, T>,
+    (row_buffer, size_buffer): (&mut Vec<T>, &mut Vec<f32>),
+    scratch: &mut RowScratch<A>,
+) -> bool {
+    let StripWork {
+        job,
+        rows,
+        band,
+        halo,
+        extended,
+        uniform_sizes,
+    } = work;
+    let input = job.input();
+    let params = job.params();
+    let row_sizes = job.sizes();
+    let shape = job.shape();
+    let channels = shape[2];
+    let first_col = cols.start;
+    let table: SummedArea<A> = strip_table(&input, params.border, (rows, band), cols.clone(), (*halo, *extended));
+    let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
+        let cols = first_col..first_col + out_row.len() / channels.max(1);
+        let sizes: &[f32] = row_sizes
+            .row(y, cols.clone(), size_buffer)
+            .unwrap_or(&uniform_sizes[cols.clone()]);
+        // The next row of the block follows this one.
+        let next_map = if y + 1 < rows.end {
+            row_sizes.row_bytes(y + 1, cols)
+        } else {
+            &[]
+        };
+        let at = RowAt {
+            table: &table,
+            border: params.border,
+            shape,
+            y,
+            first_col,
+            next_map,
+        };
+        filter_row(at, sizes, out_row, scratch);
+    };
+    for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+        let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
+        match out_block.as_slice_mut() {
+            Some(out) => row((y, first_col), out, size_buffer),
+            None => {
+                let buffer = &mut row_buffer[..cols.len() * channels];
+                row((y, first_col), buffer, size_buffer);
+                let values =
+                    ArrayView2::from_shape((cols.len(), channels), &*buffer).expect("buffer has the block's shape");
+                out_block.assign(&values);
+            }
+        }
+    }
+    table.has_non_finite()
 }
 
 /// The table element that keeps every window sum of a strip exact, under
@@ -1309,5 +1397,37 @@ mod tests {
             let differ = per_strip.iter().zip(&wide).filter(|(a, b)| a != b).count();
             assert_eq!(differ, 0, "{border:?}: {differ} pixels differ");
         }
+    }
+
+    #[test]
+    fn blocks_of_any_table_width_give_the_same_bits() {
+        // u16 under `Clip`, 3 channels, 260 x 5000 in blocks of 2048
+        // columns (windows of 257 x 257 fit the image):
+        // radius 128 in the last block alone (u64 tables there, u32 in
+        // the others, whose strip's largest window needs u64), and in
+        // every block stretches of radii on both sides of the small reach
+        // (90 and 91, 89.5 and 90.5): runs of the exact quotient or `f32`
+        // blend and runs of the `f64` arithmetic in one row, from tables of
+        // either width. The same bits as u64 tables everywhere.
+        assert_eq!(small_reach::<u16>(), 90);
+        let (height, width, channels) = (260, 5000, 3);
+        let mut numbers = crate::test_numbers(0x1f83_d9ab_fb41_bd6b);
+        let image = Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 65_536) as u16);
+        let stretches = [90.0, 91.0, 89.5, 90.5, 3.25, 2.0];
+        let mut sizes = ndarray::Array2::from_shape_fn((height, width), |(y, x)| stretches[(x / 40 + y / 7) % 6]);
+        sizes[[130, 4500]] = 128.0;
+        let params = crate::Params::new(Kernel::Box, crate::Size::map(sizes.view()));
+        let maxima = crate::filter::validate_params::<u16>(&params, (height, width), channels).expect("valid");
+        let job = Job::validated(image.view(), 0..height, params.reborrow(), &maxima);
+        let strip = strip_rows(height, 128);
+        let kind_of = |extent| table_kind::<u16>([height, width], strip, extent, Border::Clip).expect("fits u64");
+        assert_eq!(kind_of(128), TableKind::U64);
+        assert_eq!(kind_of(91), TableKind::U32);
+        let mut per_block = Array3::zeros((height, width, channels));
+        run_with(job, per_block.view_mut(), strip, &maxima, kind_of);
+        let mut wide = Array3::zeros((height, width, channels));
+        run_with(job, wide.view_mut(), strip, &maxima, |_| TableKind::U64);
+        let differ = per_block.iter().zip(&wide).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{differ} samples differ");
     }
 }
