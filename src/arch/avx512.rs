@@ -116,10 +116,13 @@ impl Lanes for Avx512 {
         let half = |values: &[u64]| bytemuck::cast::<[u64; 8], __m512i>(values[..8].try_into().expect("8 values"));
         let (low, high) = (half(values), half(&values[8..]));
         // SAFETY: as in `splat`.
-        Ints(unsafe {
-            let low = _mm512_castsi256_si512(_mm512_cvtepi64_epi32(low));
-            _mm512_inserti64x4::<1>(low, _mm512_cvtepi64_epi32(high))
-        })
+        let low = unsafe { _mm512_cvtepi64_epi32(low) };
+        // SAFETY: as in `splat`.
+        let high = unsafe { _mm512_cvtepi64_epi32(high) };
+        // SAFETY: as in `splat`.
+        let low = unsafe { _mm512_castsi256_si512(low) };
+        // SAFETY: as in `splat`.
+        Ints(unsafe { _mm512_inserti64x4::<1>(low, high) })
     }
     #[inline(always)]
     fn load_floats(self, values: &[f32]) -> Floats {
