@@ -77,6 +77,20 @@ impl<'a> RowSizes<'a> {
     pub(crate) fn row_bytes(&self, row: usize, cols: Range<usize>) -> &[u8] {
         self.size.row_bytes(row - self.first_row, cols)
     }
+
+    /// The largest size of image rows `rows` (output rows) and columns
+    /// `cols` (0 if none).
+    pub(crate) fn largest(&self, rows: Range<usize>, cols: Range<usize>) -> f32 {
+        if self.size.map_dim().is_none() {
+            return self.size.at(0, 0);
+        }
+        let rows = rows.start - self.first_row..rows.end - self.first_row;
+        // Sizes are validated (no NaN).
+        let scans = self.size.scan_rows(rows, cols);
+        scans
+            .iter()
+            .fold(0.0, |m, scan| if scan.largest > m { scan.largest } else { m })
+    }
 }
 
 /// Most size map values one thread scans at a time (a maximum, a

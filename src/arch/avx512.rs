@@ -9,11 +9,11 @@
 
 use std::arch::x86_64::{
     __m128i, __m512, __m512d, __m512i, _CMP_GE_OQ, _CMP_LT_OQ, _mm512_add_epi32, _mm512_add_pd, _mm512_add_ps,
-    _mm512_cmp_ps_mask, _mm512_cmpgt_epi32_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepi32_ps, _mm512_cvtepu8_epi32,
-    _mm512_cvttps_epi32, _mm512_div_ps, _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps,
-    _mm512_mullo_epi32, _mm512_permutex2var_epi32, _mm512_permutex2var_pd, _mm512_permutexvar_epi32,
-    _mm512_permutexvar_pd, _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_pd, _mm512_setzero_si512,
-    _mm512_sub_epi32, _mm512_sub_ps,
+    _mm512_castsi256_si512, _mm512_cmp_ps_mask, _mm512_cmpgt_epi32_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepi32_ps,
+    _mm512_cvtepi64_epi32, _mm512_cvtepu8_epi32, _mm512_cvttps_epi32, _mm512_div_ps, _mm512_inserti64x4,
+    _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps, _mm512_mullo_epi32, _mm512_permutex2var_epi32,
+    _mm512_permutex2var_pd, _mm512_permutexvar_epi32, _mm512_permutexvar_pd, _mm512_set1_epi32, _mm512_set1_ps,
+    _mm512_setzero_pd, _mm512_setzero_si512, _mm512_sub_epi32, _mm512_sub_ps,
 };
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -110,6 +110,19 @@ impl Lanes for Avx512 {
         Ints(bytemuck::cast::<[u32; 16], __m512i>(
             values[..16].try_into().expect("16 values"),
         ))
+    }
+    #[inline(always)]
+    fn load_low(self, values: &[u64]) -> Ints {
+        let half = |values: &[u64]| bytemuck::cast::<[u64; 8], __m512i>(values[..8].try_into().expect("8 values"));
+        let (low, high) = (half(values), half(&values[8..]));
+        // SAFETY: as in `splat`.
+        let low = unsafe { _mm512_cvtepi64_epi32(low) };
+        // SAFETY: as in `splat`.
+        let high = unsafe { _mm512_cvtepi64_epi32(high) };
+        // SAFETY: as in `splat`.
+        let low = unsafe { _mm512_castsi256_si512(low) };
+        // SAFETY: as in `splat`.
+        Ints(unsafe { _mm512_inserti64x4::<1>(low, high) })
     }
     #[inline(always)]
     fn load_floats(self, values: &[f32]) -> Floats {

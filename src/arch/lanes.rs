@@ -41,6 +41,9 @@ pub(crate) trait Lanes: Copy {
     fn splat_floats(self, value: f32) -> Self::Floats;
     /// The first [`Lanes::LANES`] values of `values` (as `i32` bits).
     fn load(self, values: &[u32]) -> Self::Ints;
+    /// The low 32 bits of each of the first [`Lanes::LANES`] values of
+    /// `values` (as `i32` bits).
+    fn load_low(self, values: &[u64]) -> Self::Ints;
     /// The first [`Lanes::LANES`] values of `values`.
     fn load_floats(self, values: &[f32]) -> Self::Floats;
     /// The lanes as `u32` values, an array (by value, so that a loop over
@@ -112,6 +115,11 @@ macro_rules! portable_lanes {
                 $ints::from(bytemuck::cast::<[u32; $n], [i32; $n]>(values))
             }
             #[inline(always)]
+            fn load_low(self, values: &[u64]) -> $ints {
+                let values: [u64; $n] = values[..$n].try_into().expect("a vector of values");
+                $ints::from(values.map(|v| v as u32 as i32))
+            }
+            #[inline(always)]
             fn load_floats(self, values: &[f32]) -> $floats {
                 $floats::from(<[f32; $n]>::try_from(&values[..$n]).expect("a vector of values"))
             }
@@ -175,5 +183,38 @@ impl ByteLanes for Portable<i32x16> {
     fn byte_differences(self, entering: &[u8], leaving: &[u8]) -> i32x16 {
         let bytes = |row: &[u8]| i16x16::from(u8x16::new(row[..16].try_into().expect("16 bytes")));
         i32x16::from_i16x16(bytes(entering) - bytes(leaving))
+    }
+}
+
+/// Integer table entries whose differences [`Lanes`] take: `u32`, and
+/// the low halves of `u64` (a wrapping difference of low halves is the
+/// true difference modulo 2^32, so a window sum below 2^31 is exact from
+/// either).
+pub(crate) trait LaneEntry: Copy + 'static {
+    /// The low 32 bits of the first [`Lanes::LANES`] entries of `values`.
+    fn load<L: Lanes>(lanes: L, values: &[Self]) -> L::Ints;
+    /// The entry's low 32 bits.
+    fn low(self) -> u32;
+}
+
+impl LaneEntry for u32 {
+    #[inline(always)]
+    fn load<L: Lanes>(lanes: L, values: &[u32]) -> L::Ints {
+        lanes.load(values)
+    }
+    #[inline(always)]
+    fn low(self) -> u32 {
+        self
+    }
+}
+
+impl LaneEntry for u64 {
+    #[inline(always)]
+    fn load<L: Lanes>(lanes: L, values: &[u64]) -> L::Ints {
+        lanes.load_low(values)
+    }
+    #[inline(always)]
+    fn low(self) -> u32 {
+        self as u32
     }
 }

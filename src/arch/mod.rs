@@ -24,7 +24,7 @@ mod lanes;
 #[cfg(target_feature = "sse2")]
 pub(crate) mod sse2;
 
-pub(crate) use lanes::{ByteLanes, Lanes, Portable};
+pub(crate) use lanes::{ByteLanes, LaneEntry, Lanes, Portable};
 
 /// Samples per call of the consumer of the running sums of a sliding
 /// window's `u32` differences (`crate::prefix::difference_sums_u32`).

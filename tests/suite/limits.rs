@@ -216,6 +216,31 @@ fn u16_strips_of_different_table_widths_agree_with_naive() {
     }
 }
 
+#[test]
+fn u16_radii_on_both_sides_of_the_exact_quotients_reach_agree_with_naive() {
+    // Windows of radius 90 (181 x 181 at 65535) sum below 2^31, where
+    // integer radii take the exact quotient and fractional ones (up to
+    // 89.5, whose n + 1 window is as wide) the f32 blend; 91 and 90.5 pass
+    // it and take f64. Stretches of each in one strip (runs of both
+    // arithmetics in one row) and single pixels of each between them.
+    let (height, width) = (100, 240);
+    let radii = [90.0, 91.0, 89.5, 90.5, 89.0, 91.5];
+    let mut numbers = Numbers(0x5be0_cd19_u64);
+    for border in [Border::Clip, Border::Replicate, Border::Constant(65535.0)] {
+        let map = (0..height * width)
+            .map(|i| {
+                let (y, x) = (i / width, i % width);
+                if x % 50 < 30 {
+                    radii[(x / 50 + y / 9) % radii.len()]
+                } else {
+                    radii[(numbers.next() % radii.len() as u64) as usize]
+                }
+            })
+            .collect();
+        integral_agrees_on_u16([height, width, 1], 32_768.0, border, CaseSize::Map(map));
+    }
+}
+
 /// Radii on both sides of `RunningSum`'s switches for windows that leave
 /// the image ((2n + 3)^2 positions): u32 to u64, and u64 to f64.
 const U8_RADII: [f32; 7] = [2050.0, 2050.5, 2051.0, 134_480_640.0, 134_480_656.0, 1e9, 1e30];

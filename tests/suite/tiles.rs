@@ -245,6 +245,30 @@ fn tiles_across_strips_of_larger_images_match_the_whole_image() {
 }
 
 #[test]
+fn u16_tiles_across_the_exact_quotients_reach_match_the_whole_image() {
+    // u16 windows of radius 90 sum below 2^31 (exact quotient, f32 blend
+    // up to 89.5), 91 and 90.5 past it (f64): stretches and single pixels
+    // of both in one strip, and 128 in one column block of a wide image;
+    // a tile's pixels take their arithmetic by their own radius, whatever
+    // the tile's other radii.
+    let mut numbers = Numbers(0x6a09_e667_f3bc_c908);
+    let radii = [90.0f32, 91.0, 89.5, 90.5, 2.0, 1.5];
+    for (dim, border) in [((90, 2300, 1), Border::Clip), ((120, 260, 3), Border::Reflect)] {
+        let mut sizes = Array2::from_shape_fn((dim.0, dim.1), |(y, x)| {
+            if x % 40 < 24 {
+                radii[(x / 40 + y / 11) % radii.len()]
+            } else {
+                radii[(x * 7 + y * 3) % radii.len()]
+            }
+        });
+        sizes[[dim.0 / 2, dim.1 - 5]] = 128.0;
+        let params = Params::new(Kernel::Box, Size::map(&sizes)).with_border(border);
+        let samples = image::<u16>(&mut numbers, dim);
+        check_tiles(&mut numbers, &Backend::Integral, 0.0, &samples, &sizes, &params);
+    }
+}
+
+#[test]
 fn iterated_box_tiles_are_within_its_bound_for_every_box_count() {
     // Sigmas where the boxes serve (from 3.5 up); with 4 and 5 boxes they
     // reach past ceil(4 sigma), so the window's edge cuts their outer taps.

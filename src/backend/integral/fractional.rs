@@ -9,8 +9,9 @@
 //! room for few table reads at once; a plan of one record per pixel,
 //! pushed lane by lane, was slower too.
 //!
-//! Integer samples whose window sums stay below 2^31 (every request whose
-//! means the shared quotient serves) blend in `f32`, 8 pixels at a time:
+//! Integer samples whose n + 1 window's sum stays below 2^31 whatever the
+//! samples (its reach at most [`super::small_reach`]) blend in `f32`, 8
+//! pixels at a time:
 //! the sums are exact integers, and the blend's rounding (a few parts in
 //! 10^7 of the mean) can move a mean by at most one step where it lies
 //! next to a half, within the 1 LSB that exactness allows for fractional radii. The scalar
@@ -23,7 +24,7 @@ use std::any::Any;
 use wide::{f32x8, i32x8};
 
 use super::row_plan::Geometry;
-use crate::arch::{Lanes, Portable};
+use crate::arch::{LaneEntry, Lanes, Portable};
 use crate::kernel::{BoxTaps, MAX_EXTENT};
 use crate::sample::Sample;
 use crate::table::{SummedArea, TableValue};
@@ -44,6 +45,9 @@ struct FractionalPlan {
     counts: [Vec<i32>; 4],
     /// The edge weight f.
     f: Vec<f32>,
+    /// -1 for the pixels whose n + 1 window is within the small reach
+    /// (blended in `f32`), else 0.
+    small: Vec<i32>,
     /// The largest row offset plus column offset the plan may hold
     /// ([`Geometry::reach`]): window ends are clamped to the table's rows
     /// and columns, so every read lies in `0..=reach` plus a channel.
@@ -58,6 +62,7 @@ impl FractionalPlan {
             v.resize(len, 0);
         }
         self.f.resize(len, 0.0);
+        self.small.resize(len, 0);
     }
 }
 
@@ -68,21 +73,9 @@ pub(super) struct FractionalRow<A> {
     /// Per pixel and channel, the window sums of rows n / n + 1 by
     /// columns n / n + 1.
     sums: [Vec<A>; 4],
-    /// Whether every window sum fits in `i32` with `u32` tables (integer
-    /// samples): the blends are then in `f32`.
-    small_sums: bool,
 }
 
 impl<A: TableValue> FractionalRow<A> {
-    /// Scratch space for a strip whose window sums all stay below 2^31
-    /// (`small_sums`, with `u32` tables and integer samples) or not.
-    pub(super) fn new(small_sums: bool) -> Self {
-        FractionalRow {
-            small_sums,
-            ..FractionalRow::default()
-        }
-    }
-
     /// Computes the pixels of the row `geometry` places (from its first
     /// column on, one per size) that are not yet done (`done` 0) and have a
     /// fractional radius whose windows are rectangles of `table`, into
@@ -95,33 +88,34 @@ impl<A: TableValue> FractionalRow<A> {
         out_row: &mut [T],
         done: &mut [i32],
     ) {
-        if !self.plan(geometry, sizes, done) {
+        let small_reach = super::small_reach::<T>();
+        if !self.plan(geometry, sizes, done, small_reach) {
             return;
         }
         let channels = geometry.channels as usize;
         self.read(table.values(), channels);
-        let sums: &dyn Any = &self.sums;
-        match sums.downcast_ref::<[Vec<u32>; 4]>() {
-            Some(sums) if self.small_sums && T::TYPE.is_integer() => write_small(&self.plan, sums, channels, out_row),
-            _ => self.write_wide(channels, out_row),
+        if small_reach >= 0 {
+            write_small(&self.plan, &self.sums, channels, out_row);
         }
+        self.write_wide(channels, out_row);
         for (done, &in_pass) in done.iter_mut().zip(&self.plan.in_pass) {
             *done |= in_pass;
         }
     }
 
-    /// Plans the pixels, 8 at a time with `wide` and the rest one by one;
+    /// Plans the pixels, 8 at a time with `wide` and the rest one by one,
+    /// marking those within `small_reach` ([`super::small_reach`]);
     /// `false` if none is this pass's.
-    fn plan(&mut self, geometry: &Geometry, sizes: &[f32], done: &[i32]) -> bool {
+    fn plan(&mut self, geometry: &Geometry, sizes: &[f32], done: &[i32], small_reach: i64) -> bool {
         self.plan.reset(sizes.len());
         self.plan.reach = geometry.reach();
         let whole = sizes.len() / 8 * 8;
         let mut any = 0;
         for x in (0..whole).step_by(8) {
-            any |= self.plan_eight(&sizes[x..x + 8], x, geometry, &done[x..x + 8]);
+            any |= self.plan_eight(&sizes[x..x + 8], x, geometry, &done[x..x + 8], small_reach);
         }
         for x in whole..sizes.len() {
-            any |= self.plan_one(sizes[x], x, geometry, done[x]);
+            any |= self.plan_one(sizes[x], x, geometry, done[x], small_reach);
         }
         any != 0
     }
@@ -129,13 +123,14 @@ impl<A: TableValue> FractionalRow<A> {
     /// Plans pixel `x` (of the plan) of size `size`, if not `done`;
     /// returns its `in_pass`.
     #[inline(always)]
-    fn plan_one(&mut self, size: f32, x: usize, g: &Geometry, done: i32) -> i32 {
+    fn plan_one(&mut self, size: f32, x: usize, g: &Geometry, done: i32, small_reach: i64) -> i32 {
         let plan = &mut self.plan;
         plan.in_pass[x] = 0;
         for v in plan.rows.iter_mut().chain(&mut plan.cols).chain(&mut plan.counts) {
             v[x] = 0;
         }
         plan.f[x] = 0.0;
+        plan.small[x] = 0;
         let BoxTaps {
             inner: n,
             edge_weight: f,
@@ -169,6 +164,7 @@ impl<A: TableValue> FractionalRow<A> {
             plan.counts[2 * axis + 1][x] = (wide_end - wide_start) as i32;
         }
         plan.f[x] = f as f32;
+        plan.small[x] = -i32::from(n < small_reach);
         plan.in_pass[x] = -1;
         -1
     }
@@ -177,7 +173,7 @@ impl<A: TableValue> FractionalRow<A> {
     /// `i32` lanes (exact: every position, count and offset fits); returns
     /// the lanes' `in_pass`, or-ed.
     #[inline(always)]
-    fn plan_eight(&mut self, sizes: &[f32], x: usize, g: &Geometry, done: &[i32]) -> i32 {
+    fn plan_eight(&mut self, sizes: &[f32], x: usize, g: &Geometry, done: &[i32], small_reach: i64) -> i32 {
         let size = f32x8::from(<[f32; 8]>::try_from(sizes).expect("8 sizes"));
         let pending = i32x8::from(<[i32; 8]>::try_from(done).expect("8 pixels")).simd_eq(i32x8::splat(0));
         // Sizes at or above MAX_EXTENT are whole (BoxTaps); clamping first
@@ -216,6 +212,8 @@ impl<A: TableValue> FractionalRow<A> {
             store(&mut plan.counts[2 * axis], end - start);
             store(&mut plan.counts[2 * axis + 1], wide_end - wide_start);
         }
+        // `small_reach` is at most the reach of an `i32` window; -1 for floats.
+        store(&mut plan.small, n.simd_lt(i32x8::splat(small_reach as i32)));
         store(&mut plan.in_pass, in_pass);
         let f: i32x8 = bytemuck::cast(f);
         let f: f32x8 = bytemuck::cast(f & in_pass);
@@ -290,11 +288,13 @@ impl<A: TableValue> FractionalRow<A> {
         }
     }
 
-    /// The blended means of this pass's pixels into `out_row`, in `f64`.
+    /// The blended means of this pass's pixels past the small reach into
+    /// `out_row`, in `f64`.
     fn write_wide<T: Sample>(&self, channels: usize, out_row: &mut [T]) {
         let plan = &self.plan;
         let [a, b, c, d] = &self.sums;
-        for x in (0..plan.in_pass.len()).filter(|&x| plan.in_pass[x] != 0) {
+        let wide = |x: &usize| plan.in_pass[*x] != 0 && plan.small[*x] == 0;
+        for x in (0..plan.in_pass.len()).filter(wide) {
             let counts = plan.counts.each_ref().map(|v| v[x]);
             for ch in 0..channels {
                 let i = x * channels + ch;
@@ -365,32 +365,55 @@ pub(super) fn blend_small_lanes<L: Lanes>(lanes: L, sums: [L::Ints; 4], f: L::Fl
     lanes.truncate(num / den + lanes.splat_floats(0.5))
 }
 
-/// The blended means of the plan's pixels into `out_row`, in `f32` (sums
-/// below 2^31): one channel 8 pixels at a time, the rest one by one.
-fn write_small<T: Sample>(plan: &FractionalPlan, sums: &[Vec<u32>; 4], channels: usize, out_row: &mut [T]) {
+/// The blended means of the plan's pixels within the small reach into
+/// `out_row`, in `f32` (their sums are below 2^31: exact in `u32`, from
+/// an integer table of any width, [`LaneEntry`]): one channel 8 pixels at
+/// a time, the rest one by one.
+fn write_small<T: Sample, A: TableValue>(
+    plan: &FractionalPlan,
+    sums: &[Vec<A>; 4],
+    channels: usize,
+    out_row: &mut [T],
+) {
+    let any: &dyn Any = sums;
+    if let Some(sums) = any.downcast_ref::<[Vec<u32>; 4]>() {
+        write_small_entries(plan, sums, channels, out_row);
+    } else if let Some(sums) = any.downcast_ref::<[Vec<u64>; 4]>() {
+        write_small_entries(plan, sums, channels, out_row);
+    }
+}
+
+/// [`write_small`] for the sums' own integer type.
+fn write_small_entries<T: Sample, E: LaneEntry>(
+    plan: &FractionalPlan,
+    sums: &[Vec<E>; 4],
+    channels: usize,
+    out_row: &mut [T],
+) {
     let len = plan.in_pass.len();
     let whole = if channels == 1 { len / 8 * 8 } else { 0 };
+    let eight = Portable::<i32x8>::new();
     let lanes = |v: &[i32], x: usize| i32x8::from(<[i32; 8]>::try_from(&v[x..x + 8]).expect("8 lanes"));
     for x in (0..whole).step_by(8) {
-        let in_pass = lanes(&plan.in_pass, x).to_array();
-        if in_pass == [0; 8] {
+        let taken = (lanes(&plan.in_pass, x) & lanes(&plan.small, x)).to_array();
+        if taken == [0; 8] {
             continue;
         }
-        let sums = sums.each_ref().map(|v| lanes(bytemuck::cast_slice(&v[x..x + 8]), 0));
+        let sums = sums.each_ref().map(|v| E::load(eight, &v[x..x + 8]));
         let f = f32x8::from(<[f32; 8]>::try_from(&plan.f[x..x + 8]).expect("8 lanes"));
         let counts = plan.counts.each_ref().map(|v| lanes(v, x));
         let means = blend_small_x8(sums, f, counts).to_array();
-        for ((out, &mean), &in_pass) in out_row[x..x + 8].iter_mut().zip(&means).zip(&in_pass) {
+        for ((out, &mean), &taken) in out_row[x..x + 8].iter_mut().zip(&means).zip(&taken) {
             // A select, not a branch.
-            *out = if in_pass != 0 { T::from_whole(mean as u32) } else { *out };
+            *out = if taken != 0 { T::from_whole(mean as u32) } else { *out };
         }
     }
-    for x in (whole..len).filter(|&x| plan.in_pass[x] != 0) {
+    for x in (whole..len).filter(|&x| plan.in_pass[x] != 0 && plan.small[x] != 0) {
         let f = plan.f[x];
         let counts = plan.counts.each_ref().map(|v| v[x]);
         for ch in 0..channels {
             let i = x * channels + ch;
-            let sums = sums.each_ref().map(|v| v[i]);
+            let sums = sums.each_ref().map(|v| v[i].low());
             out_row[i] = T::from_whole(blend_small(sums, f, counts));
         }
     }
@@ -402,12 +425,18 @@ mod tests {
     use ndarray::Array3;
 
     /// The plan of `sizes` in `geometry`'s row, from the scalar code alone.
-    fn plan_scalar(row: &mut FractionalRow<u32>, geometry: &Geometry, sizes: &[f32], done: &[i32]) -> bool {
+    fn plan_scalar(
+        row: &mut FractionalRow<u32>,
+        geometry: &Geometry,
+        sizes: &[f32],
+        done: &[i32],
+        small_reach: i64,
+    ) -> bool {
         row.plan.reset(sizes.len());
         row.plan.reach = geometry.reach();
         let mut any = 0;
         for (x, (&size, &done)) in sizes.iter().zip(done).enumerate() {
-            any |= row.plan_one(size, x, geometry, done);
+            any |= row.plan_one(size, x, geometry, done, small_reach);
         }
         any != 0
     }
@@ -434,6 +463,8 @@ mod tests {
                 let band = y.saturating_sub(20)..(y + 21).min(height);
                 let table = SummedArea::<u32>::build(&image.view(), band);
                 for seed in 0..4u32 {
+                    // Floats' reach, and one within the sizes below.
+                    let small_reach = [-1, 3, 90, 1450][seed as usize];
                     let sizes: Vec<f32> = (0..width as u32)
                         .map(|i| {
                             let h = (i.wrapping_mul(2_654_435_761) ^ seed.wrapping_mul(40_503)).rotate_left(9);
@@ -453,8 +484,8 @@ mod tests {
                         let geometry = Geometry::of(&table, shape, (y, first_col), clip).expect("a small table");
                         let (mut simd, mut scalar) = (FractionalRow::<u32>::default(), FractionalRow::default());
                         let block = &sizes[first_col..];
-                        let simd_any = simd.plan(&geometry, block, &done[first_col..]);
-                        let scalar_any = plan_scalar(&mut scalar, &geometry, block, &done[first_col..]);
+                        let simd_any = simd.plan(&geometry, block, &done[first_col..], small_reach);
+                        let scalar_any = plan_scalar(&mut scalar, &geometry, block, &done[first_col..], small_reach);
                         let what = format!("{shape:?} y {y} clip {clip} from {first_col} sizes {sizes:?}");
                         assert_eq!(simd_any, scalar_any, "{what}");
                         assert_eq!(simd.plan, scalar.plan, "{what}");

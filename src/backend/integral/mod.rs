@@ -161,14 +161,39 @@ fn whole_window_sum(border: Border, sum: f64, (full, inside): (f64, f64)) -> f64
     }
 }
 
+/// The largest reach (half-width) of a window whose sum of samples of `T`
+/// stays below [`quotient::SUM_LIMIT`] whatever the samples, so that it
+/// is an `i32` for the exact quotient and the `f32` blend; -1 for float
+/// samples. Every pixel's choice between those and the `f64` arithmetic
+/// is by its own widest window against this reach (n for an integer
+/// radius, n + 1 for a fractional one) alone: not by its strip, table or
+/// path, so a pixel gets the same bits in a whole image, a tile or a
+/// block whatever its neighbours' radii.
+pub(super) fn small_reach<T: Sample>() -> i64 {
+    if !T::TYPE.is_integer() {
+        return -1;
+    }
+    let max = T::MAX as u64;
+    let fits = |reach: u64| (2 * reach + 1).pow(2) * max < quotient::SUM_LIMIT;
+    let mut reach = ((quotient::SUM_LIMIT as f64 / T::MAX).sqrt() / 2.0) as u64;
+    while reach > 0 && !fits(reach) {
+        reach -= 1;
+    }
+    while fits(reach + 1) {
+        reach += 1;
+    }
+    reach as i64
+}
+
 /// The mean of the fractional path from the four window sums `sums` (rows
 /// n / n + 1 by columns n / n + 1, exact), edge weight `f` and window
-/// counts `counts`; `small_sums`: integer samples in `u32` tables whose
-/// sums stay below 2^31, blended in `f32` as that path does.
+/// counts `counts` (whole windows: `counts[1]` is 2 (n + 1) + 1); blended
+/// in `f32` where the n + 1 window is within `small_reach`
+/// ([`small_reach`]), as the fractional path does, else in `f64`.
 #[inline(always)]
-fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_sums: bool) -> T {
+fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_reach: i64) -> T {
     let f = f as f32;
-    if small_sums {
+    if i64::from(counts[1] / 2) <= small_reach {
         T::from_whole(blend_small(sums.map(|s| s as u32), f, counts))
     } else {
         T::from_f64(blend_wide(sums, f, counts))
@@ -176,7 +201,7 @@ fn fractional_mean<T: Sample>(sums: [f64; 4], f: f64, counts: [i32; 4], small_su
 }
 
 /// The mean of one pixel, channel `ch`, from the blend of the box windows
-/// `y_windows` x `x_windows`; `holds` as in [`full_counts`], `small_sums`
+/// `y_windows` x `x_windows`; `holds` as in [`full_counts`], `small_reach`
 /// as in [`fractional_mean`].
 #[inline(always)]
 fn blended_mean<T: Sample, A: TableValue>(
@@ -185,7 +210,7 @@ fn blended_mean<T: Sample, A: TableValue>(
     size: (usize, usize),
     (y_windows, x_windows): (&[WeightedWindow], &[WeightedWindow]),
     ch: usize,
-    (holds, small_sums): (bool, bool),
+    (holds, small_reach): (bool, i64),
 ) -> T {
     let sum = |wy: &AxisWindow, wx: &AxisWindow| window_sum(table, border, size, (wy, wx), ch);
     if let ([(_, y0), (f, y1)], [(_, x0), (_, x1)]) = (y_windows, x_windows)
@@ -196,7 +221,7 @@ fn blended_mean<T: Sample, A: TableValue>(
             whole_window_sum(border, sum(wy, wx), counts)
         };
         let sums = [whole(y0, x0), whole(y0, x1), whole(y1, x0), whole(y1, x1)];
-        return fractional_mean(sums, *f, counts, small_sums);
+        return fractional_mean(sums, *f, counts, small_reach);
     }
     let mut num = 0.0;
     let mut den = 0.0;
@@ -296,7 +321,7 @@ fn shared_size(sizes: &[f32], plan: &RowPlan) -> Option<f32> {
 
 /// Computes the pixels outside the plan of output row `y`, from column
 /// `first_col` on (one per size), into `out_row`; `holds` as in
-/// [`full_counts`], `small_sums` as in [`fractional_mean`].
+/// [`full_counts`], `small_reach` as in [`fractional_mean`].
 #[allow(clippy::too_many_arguments)]
 fn filter_unplanned<T: Sample, A: TableValue>(
     table: &SummedArea<A>,
@@ -306,7 +331,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
     sizes: &[f32],
     out_row: &mut [T],
     plan: &RowPlan,
-    (shared, holds, small_sums): (&mut SharedRadius<A::Accumulator>, bool, bool),
+    (shared, holds, small_reach): (&mut SharedRadius<A::Accumulator>, bool, i64),
 ) {
     let axes = (height, width);
     let bounds = table_bounds(table);
@@ -322,7 +347,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
             let (y_windows, x_windows, blended) = blend_windows(size, (y, first_col + x), bounds, border);
             let windows = (&y_windows[..blended], &x_windows[..blended]);
             for (ch, out) in out_px.iter_mut().enumerate() {
-                *out = blended_mean(table, border, axes, windows, ch, (holds, small_sums));
+                *out = blended_mean(table, border, axes, windows, ch, (holds, small_reach));
             }
         }
         return;
@@ -382,7 +407,7 @@ fn filter_unplanned<T: Sample, A: TableValue>(
                     whole(wide_first[at], 1, 0),
                     whole(wide_wide[at], 1, 1),
                 ];
-                *out = fractional_mean(sums, f, counts, small_sums);
+                *out = fractional_mean(sums, f, counts, small_reach);
             }
             continue;
         }
@@ -416,10 +441,6 @@ fn filter_unplanned<T: Sample, A: TableValue>(
 /// Scratch space of the planned pixels: their window sums and means.
 #[derive(Default)]
 struct PlannedSums<A> {
-    /// Whether every window sum of the request is below
-    /// [`quotient::SUM_LIMIT`] in `u32` tables: means are then exact
-    /// quotients without a division.
-    exact_quotients: bool,
     /// Window sums, per sample.
     sums: Vec<A>,
     /// Window weights per sample, for more than one channel.
@@ -429,10 +450,21 @@ struct PlannedSums<A> {
 }
 
 impl<A: TableValue> PlannedSums<A> {
-    /// Writes the means of the planned pixels (weight > 0) into `out_row`.
+    /// Writes the means of the planned pixels (weight > 0) into `out_row`:
+    /// from `u32` tables of integer samples, the exact quotients of every
+    /// pixel whose window sum stays below [`quotient::SUM_LIMIT`] (its
+    /// weight times the type's largest sample), then the `f64` quotient of
+    /// the others, which is exact too (a correctly rounded quotient of two
+    /// integers below 2^53 is never on the wrong side of a half); from
+    /// other tables, that quotient alone.
     fn write_means<T: Sample>(&mut self, weights: &[i32], channels: usize, out_row: &mut [T]) {
         let sums: &dyn Any = &self.sums;
-        if let (true, Some(sums)) = (self.exact_quotients, sums.downcast_ref::<Vec<u32>>()) {
+        let small_weight = if T::TYPE.is_integer() {
+            ((quotient::SUM_LIMIT - 1) as f64 / T::MAX) as i32
+        } else {
+            0
+        };
+        if let (true, Some(sums)) = (small_weight > 0, sums.downcast_ref::<Vec<u32>>()) {
             let sample_weights = if channels == 1 {
                 weights
             } else {
@@ -448,26 +480,31 @@ impl<A: TableValue> PlannedSums<A> {
                 for ((out, &q), &weight) in out_row.iter_mut().zip(&self.quotients).zip(weights) {
                     *out = if weight > 0 { T::from_whole(q) } else { *out };
                 }
-                return;
-            }
-            let means = out_row
-                .chunks_exact_mut(channels)
-                .zip(self.quotients.chunks_exact(channels));
-            for ((out_px, quotients), &weight) in means.zip(weights) {
-                if weight > 0 {
-                    for (out, &q) in out_px.iter_mut().zip(quotients) {
-                        *out = T::from_whole(q);
+            } else {
+                let means = out_row
+                    .chunks_exact_mut(channels)
+                    .zip(self.quotients.chunks_exact(channels));
+                for ((out_px, quotients), &weight) in means.zip(weights) {
+                    if weight > 0 {
+                        for (out, &q) in out_px.iter_mut().zip(quotients) {
+                            *out = T::from_whole(q);
+                        }
                     }
                 }
             }
-            return;
+            if weights.iter().all(|&w| w <= small_weight) {
+                return;
+            }
         }
+        // Every pixel past the quotients' weight (all of them where none
+        // was taken above).
+        let small_weight = if sums.is::<Vec<u32>>() { small_weight } else { 0 };
         for ((out_px, pixel_sums), &weight) in out_row
             .chunks_exact_mut(channels)
             .zip(self.sums.chunks_exact(channels))
             .zip(weights)
         {
-            if weight <= 0 {
+            if weight <= small_weight {
                 continue;
             }
             let weight = weight as f64;
@@ -488,17 +525,12 @@ struct RowScratch<A: TableValue> {
 }
 
 impl<A: TableValue> RowScratch<A> {
-    /// Scratch space for a strip whose window sums of integer samples
-    /// all stay below [`quotient::SUM_LIMIT`] in `u32` tables (or not).
-    fn new(exact_quotients: bool) -> Self {
+    fn new() -> Self {
         RowScratch {
             runs: RowRuns::default(),
             plan: RowPlan::default(),
-            planned: PlannedSums {
-                exact_quotients,
-                ..PlannedSums::default()
-            },
-            fractional: FractionalRow::new(exact_quotients),
+            planned: PlannedSums::default(),
+            fractional: FractionalRow::default(),
             shared: SharedRadius::default(),
         }
     }
@@ -531,13 +563,7 @@ fn filter_row<T: Sample, A: TableValue>(
     // Where an offset would pass i32, every pixel takes the general path.
     let runs = &mut scratch.runs;
     let in_runs = match Geometry::of(at.table, at.shape, (at.y, at.first_col), at.border.is_clip()) {
-        Some(geometry) => runs.filter(
-            at.table,
-            &geometry,
-            (sizes, at.next_map),
-            out_row,
-            scratch.planned.exact_quotients,
-        ),
+        Some(geometry) => runs.filter(at.table, &geometry, (sizes, at.next_map), out_row),
         None => {
             runs.clear();
             0
@@ -603,9 +629,7 @@ fn filter_others<T: Sample, A: TableValue>(
         fractional.filter(table, geometry, sizes, out_row, &mut plan.weight);
     }
     if plan.weight.contains(&0) {
-        // Sums that the fractional path blends in `f32` (see `FractionalRow`).
-        let small_sums = planned.exact_quotients && T::TYPE.is_integer() && (table as &dyn Any).is::<SummedArea<u32>>();
-        let scratch = (shared, holds_border::<T>(border), small_sums);
+        let scratch = (shared, holds_border::<T>(border), small_reach::<T>());
         filter_unplanned(table, border, shape, (y, first_col), sizes, out_row, plan, scratch);
     }
     // The planned pixels: exact rectangle sums first, in a loop of reads
@@ -721,10 +745,12 @@ fn strip_table<T: Sample, A: TableValue>(
 }
 
 /// Runs `job` in strips of `strip` output rows, each with tables of the
-/// element `kind_of` gives for the extent of its largest window; `maxima`:
-/// the size map's row maxima. Strips are independent: an element that
-/// keeps a strip's own window sums exact gives the bits of any other
-/// exact one, so most strips of a map of mostly smaller radii get
+/// element `kind_of` gives for the extent of its largest window (and a
+/// strip cut in blocks of columns, each block the narrower of that and
+/// the element for its own largest window); `maxima`: the size map's row
+/// maxima. Strips and blocks are independent: an element that keeps a
+/// table's own window sums exact gives the bits of any other exact one,
+/// so most strips and blocks of a map of mostly smaller radii get
 /// narrower tables than its largest radius needs.
 fn run_with<T: Sample>(
     job: Job<'_, T>,
@@ -735,21 +761,38 @@ fn run_with<T: Sample>(
 ) {
     for_each_strip(out, job.rows().start, strip, |rows, out_strip| {
         let largest = maxima.over(rows.clone());
-        let strip_job = (job, strip, largest);
-        match kind_of(BoxTaps::new(largest).extent()) {
-            TableKind::Float => filter_strip::<T, f64>(strip_job, rows, out_strip),
-            TableKind::U32 => filter_strip::<T, u32>(strip_job, rows, out_strip),
-            TableKind::U64 => filter_strip::<T, u64>(strip_job, rows, out_strip),
-        }
+        filter_strip::<T>((job, strip, largest), rows, out_strip, &kind_of);
     });
 }
 
+/// Scratch space of a strip's rows for each table element its blocks take.
+#[derive(Default)]
+struct StripScratch {
+    float: Option<RowScratch<f64>>,
+    narrow: Option<RowScratch<u32>>,
+    wide: Option<RowScratch<u64>>,
+}
+
+/// What every block of a strip reads: the job, the strip's output rows,
+/// its band and halo, whether its tables are extended, and the sizes of
+/// a uniform map.
+struct StripWork<'a, 'j, T: Sample> {
+    job: Job<'j, T>,
+    rows: Range<usize>,
+    band: &'a Band,
+    halo: usize,
+    extended: bool,
+    uniform_sizes: &'a [f32],
+}
+
 /// Computes output `rows` of `job` (cut in strips of `strip` rows; the
-/// strip's `largest` size) into `out_strip`, with tables of `A`.
-fn filter_strip<T: Sample, A: TableValue>(
+/// strip's `largest` size) into `out_strip`, with tables of the element
+/// `kind_of` gives (see [`run_with`]).
+fn filter_strip<T: Sample>(
     (job, strip, largest): (Job<'_, T>, usize, f32),
     rows: Range<usize>,
     mut out_strip: ArrayViewMut3<'_, T>,
+    kind_of: &impl Fn(i64) -> TableKind,
 ) {
     let input = job.input();
     let params = job.params();
@@ -761,65 +804,57 @@ fn filter_strip<T: Sample, A: TableValue>(
     let mut row_buffer = vec![T::default(); width * channels];
     let uniform_sizes = vec![params.size.at(0, 0); width];
     let mut size_buffer = Vec::new();
-    // The largest window sum of the strip that the planned, fractional
-    // and run paths, and the general path's blends of the borders an
-    // extended table holds, read: of half-width at most the halo, in
-    // the image (`Clip`), or whole for the other borders (a `Constant`
-    // that a table holds is a sample).
-    let span = 2.0 * halo as f64 + 1.0;
-    let largest_weight = if !params.border.is_clip() {
-        span * span
-    } else {
-        span.min(height as f64) * span.min(width as f64)
-    };
     let extended = extends::<T>(params.border, halo, strip, shape);
-    let exact_quotients = T::TYPE.is_integer() && largest_weight * T::MAX < quotient::SUM_LIMIT as f64;
-    let mut scratch = RowScratch::<A>::new(exact_quotients);
+    let strip_kind = kind_of(halo as i64);
+    let mut scratch = StripScratch::default();
     let mut non_finite = false;
+    let work = StripWork {
+        job,
+        rows: rows.clone(),
+        band: &band,
+        halo,
+        extended,
+        uniform_sizes: &uniform_sizes,
+    };
     // Blocks of columns in turn (one block: whole rows), each with a
     // table of its columns and the halo on both sides, and each
-    // block's rows in order; a row or block that is not one slice of
-    // the output goes through `row_buffer`.
+    // block's rows in order.
     let block = column_blocks(params.border, extended, largest, width, halo);
     for first_col in (0..width).step_by(block.max(1)) {
         let cols = first_col..(first_col + block).min(width);
-        // Whole rows where the block is the row.
-        let table: SummedArea<A> = strip_table(&input, params.border, (&rows, &band), cols.clone(), (halo, extended));
-        non_finite |= table.has_non_finite();
-        let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
-            let cols = first_col..first_col + out_row.len() / channels.max(1);
-            let sizes: &[f32] = row_sizes
-                .row(y, cols.clone(), size_buffer)
-                .unwrap_or(&uniform_sizes[cols.clone()]);
-            // The next row of the block follows this one.
-            let next_map = if y + 1 < rows.end {
-                row_sizes.row_bytes(y + 1, cols)
-            } else {
-                &[]
-            };
-            let at = RowAt {
-                table: &table,
-                border: params.border,
-                shape,
-                y,
-                first_col,
-                next_map,
-            };
-            filter_row(at, sizes, out_row, &mut scratch);
+        // A block's own element where it may be narrower: its windows
+        // are those of its own pixels alone.
+        let kind = if block < width && strip_kind == TableKind::U64 {
+            let extent = BoxTaps::new(row_sizes.largest(rows.clone(), cols.clone())).extent();
+            narrower(Some(strip_kind), Some(kind_of(extent))).unwrap_or(strip_kind)
+        } else {
+            strip_kind
         };
-        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-            let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
-            match out_block.as_slice_mut() {
-                Some(out) => row((y, first_col), out, &mut size_buffer),
-                None => {
-                    let buffer = &mut row_buffer[..cols.len() * channels];
-                    row((y, first_col), buffer, &mut size_buffer);
-                    let values =
-                        ArrayView2::from_shape((cols.len(), channels), &*buffer).expect("buffer has the block's shape");
-                    out_block.assign(&values);
-                }
-            }
-        }
+        let buffers = (&mut row_buffer, &mut size_buffer);
+        let out = out_strip.view_mut();
+        non_finite |= match kind {
+            TableKind::Float => filter_block(
+                &work,
+                cols,
+                out,
+                buffers,
+                scratch.float.get_or_insert_with(RowScratch::new),
+            ),
+            TableKind::U32 => filter_block(
+                &work,
+                cols,
+                out,
+                buffers,
+                scratch.narrow.get_or_insert_with(RowScratch::new),
+            ),
+            TableKind::U64 => filter_block(
+                &work,
+                cols,
+                out,
+                buffers,
+                scratch.wide.get_or_insert_with(RowScratch::new),
+            ),
+        };
     }
     // Only a band with NaN or infinities needs their counts.
     let non_finite = non_finite.then(|| NonFinite::build(&input, band));
@@ -841,6 +876,71 @@ fn filter_strip<T: Sample, A: TableValue>(
             }
         }
     }
+}
+
+/// Computes the output pixels of block `cols` of the strip `work` places
+/// into `out_strip` (its rows, every column), with a table of `A` of the
+/// block's columns and the halo on both sides, and the block's rows in
+/// order; a row of a block that is not one slice of the output goes
+/// through `row_buffer`. Returns whether the table holds NaN or
+/// infinities.
+fn filter_block<T: Sample, A: TableValue>(
+    work: &StripWork<'_, '_, T>,
+    cols: Range<usize>,
+    mut out_strip: ArrayViewMut3<'_, T>,
+    (row_buffer, size_buffer): (&mut Vec<T>, &mut Vec<f32>),
+    scratch: &mut RowScratch<A>,
+) -> bool {
+    let StripWork {
+        job,
+        rows,
+        band,
+        halo,
+        extended,
+        uniform_sizes,
+    } = work;
+    let input = job.input();
+    let params = job.params();
+    let row_sizes = job.sizes();
+    let shape = job.shape();
+    let channels = shape[2];
+    let first_col = cols.start;
+    let table: SummedArea<A> = strip_table(&input, params.border, (rows, band), cols.clone(), (*halo, *extended));
+    let mut row = |(y, first_col): (usize, usize), out_row: &mut [T], size_buffer: &mut Vec<f32>| {
+        let cols = first_col..first_col + out_row.len() / channels.max(1);
+        let sizes: &[f32] = row_sizes
+            .row(y, cols.clone(), size_buffer)
+            .unwrap_or(&uniform_sizes[cols.clone()]);
+        // The next row of the block follows this one.
+        let next_map = if y + 1 < rows.end {
+            row_sizes.row_bytes(y + 1, cols)
+        } else {
+            &[]
+        };
+        let at = RowAt {
+            table: &table,
+            border: params.border,
+            shape,
+            y,
+            first_col,
+            next_map,
+        };
+        filter_row(at, sizes, out_row, scratch);
+    };
+    for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+        let mut out_block = out_row.slice_mut(s![cols.clone(), ..]);
+        match out_block.as_slice_mut() {
+            Some(out) => row((y, first_col), out, size_buffer),
+            None => {
+                let buffer = &mut row_buffer[..cols.len() * channels];
+                row((y, first_col), buffer, size_buffer);
+                let values =
+                    ArrayView2::from_shape((cols.len(), channels), &*buffer).expect("buffer has the block's shape");
+                out_block.assign(&values);
+            }
+        }
+    }
+    table.has_non_finite()
 }
 
 /// The table element that keeps every window sum of a strip exact, under
@@ -958,11 +1058,7 @@ mod tests {
     /// Every row of `image` with the runs and with the other paths alone:
     /// the same bits, for each border, from tables of `A`; returns how
     /// many pixels the runs took.
-    fn check_runs<T: Sample + std::fmt::Debug, A: TableValue>(
-        image: &Array3<T>,
-        sizes: &[Vec<f32>],
-        exact: bool,
-    ) -> usize {
+    fn check_runs<T: Sample + std::fmt::Debug, A: TableValue>(image: &Array3<T>, sizes: &[Vec<f32>]) -> usize {
         let shape = [image.shape()[0], image.shape()[1], image.shape()[2]];
         let [height, width, channels] = shape;
         let largest = sizes.iter().flatten().fold(0.0f32, |m, &s| m.max(s));
@@ -976,7 +1072,7 @@ mod tests {
                     vec![T::default(); width * channels],
                 ];
                 for (off, out_row) in [false, true].into_iter().zip(&mut rows) {
-                    let mut scratch = RowScratch::<A>::new(exact);
+                    let mut scratch = RowScratch::<A>::new();
                     scratch.runs.off = off;
                     let at = RowAt {
                         table: &table,
@@ -1024,13 +1120,13 @@ mod tests {
                 })
                 .collect();
             let image = Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 256) as u8);
-            taken += check_runs::<u8, u32>(&image, &sizes, true);
-            check_runs::<u8, u32>(&image, &sizes, false);
-            check_runs::<u8, u64>(&image, &sizes, false);
+            taken += check_runs::<u8, u32>(&image, &sizes);
+            check_runs::<u8, u64>(&image, &sizes);
             let wide_image = image.mapv(|v| v as u16 * 257);
-            check_runs::<u16, u32>(&wide_image, &sizes, true);
+            check_runs::<u16, u32>(&wide_image, &sizes);
+            check_runs::<u16, u64>(&wide_image, &sizes);
             let float_image = image.mapv(|v| v as f32 / 7.0 - 3.0);
-            check_runs::<f32, f64>(&float_image, &sizes, false);
+            check_runs::<f32, f64>(&float_image, &sizes);
             pixels += BORDERS.len() * height * width;
         }
         // The runs must have taken a fair share of the pixels of every border.
@@ -1045,7 +1141,6 @@ mod tests {
         image: &Array3<T>,
         sizes: &[Vec<f32>],
         border: Border,
-        exact: bool,
     ) -> [Vec<Vec<T>>; 2] {
         let shape = [image.shape()[0], image.shape()[1], image.shape()[2]];
         let [height, width, channels] = shape;
@@ -1062,7 +1157,7 @@ mod tests {
             let mut out = Vec::new();
             for (y, row_sizes) in sizes.iter().enumerate() {
                 for off in [false, true] {
-                    let mut scratch = RowScratch::<A>::new(exact);
+                    let mut scratch = RowScratch::<A>::new();
                     scratch.runs.off = off;
                     let mut out_row = vec![T::default(); width * channels];
                     let at = RowAt {
@@ -1124,13 +1219,13 @@ mod tests {
             ];
             for border in borders {
                 let what = format!("{height} x {width} x {channels} {border:?}");
-                let [extended, terms] = rows_both_ways::<u8, u32>(&image, &sizes, border, true);
+                let [extended, terms] = rows_both_ways::<u8, u32>(&image, &sizes, border);
                 assert_eq!(extended, terms, "u8 {what}");
-                let [extended, terms] = rows_both_ways::<u8, u64>(&image, &sizes, border, false);
+                let [extended, terms] = rows_both_ways::<u8, u64>(&image, &sizes, border);
                 assert_eq!(extended, terms, "u8 in u64 tables {what}");
-                let [extended, terms] = rows_both_ways::<u16, u32>(&wide_image, &sizes, border, true);
+                let [extended, terms] = rows_both_ways::<u16, u32>(&wide_image, &sizes, border);
                 assert_eq!(extended, terms, "u16 {what}");
-                let [extended, terms] = rows_both_ways::<f32, f64>(&float_image, &sizes, border, false);
+                let [extended, terms] = rows_both_ways::<f32, f64>(&float_image, &sizes, border);
                 let close = extended
                     .iter()
                     .flatten()
@@ -1314,5 +1409,37 @@ mod tests {
             let differ = per_strip.iter().zip(&wide).filter(|(a, b)| a != b).count();
             assert_eq!(differ, 0, "{border:?}: {differ} pixels differ");
         }
+    }
+
+    #[test]
+    fn blocks_of_any_table_width_give_the_same_bits() {
+        // u16 under `Clip`, 3 channels, 260 x 5000 in blocks of 2048
+        // columns (windows of 257 x 257 fit the image):
+        // radius 128 in the last block alone (u64 tables there, u32 in
+        // the others, whose strip's largest window needs u64), and in
+        // every block stretches of radii on both sides of the small reach
+        // (90 and 91, 89.5 and 90.5): runs of the exact quotient or `f32`
+        // blend and runs of the `f64` arithmetic in one row, from tables of
+        // either width. The same bits as u64 tables everywhere.
+        assert_eq!(small_reach::<u16>(), 90);
+        let (height, width, channels) = (260, 5000, 3);
+        let mut numbers = crate::test_numbers(0x1f83_d9ab_fb41_bd6b);
+        let image = Array3::from_shape_simple_fn((height, width, channels), || (numbers() % 65_536) as u16);
+        let stretches = [90.0, 91.0, 89.5, 90.5, 3.25, 2.0];
+        let mut sizes = ndarray::Array2::from_shape_fn((height, width), |(y, x)| stretches[(x / 40 + y / 7) % 6]);
+        sizes[[130, 4500]] = 128.0;
+        let params = crate::Params::new(Kernel::Box, crate::Size::map(sizes.view()));
+        let maxima = crate::filter::validate_params::<u16>(&params, (height, width), channels).expect("valid");
+        let job = Job::validated(image.view(), 0..height, params.reborrow(), &maxima);
+        let strip = strip_rows(height, 128);
+        let kind_of = |extent| table_kind::<u16>([height, width], strip, extent, Border::Clip).expect("fits u64");
+        assert_eq!(kind_of(128), TableKind::U64);
+        assert_eq!(kind_of(91), TableKind::U32);
+        let mut per_block = Array3::zeros((height, width, channels));
+        run_with(job, per_block.view_mut(), strip, &maxima, kind_of);
+        let mut wide = Array3::zeros((height, width, channels));
+        run_with(job, wide.view_mut(), strip, &maxima, |_| TableKind::U64);
+        let differ = per_block.iter().zip(&wide).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{differ} samples differ");
     }
 }

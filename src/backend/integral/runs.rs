@@ -23,7 +23,7 @@ use wide::{f32x8, i32x8};
 
 use super::fractional::{blend_small, blend_small_lanes};
 use super::row_plan::Geometry;
-use crate::arch::{Isa, Lanes, Portable, avx512_copy};
+use crate::arch::{Isa, LaneEntry, Lanes, Portable, avx512_copy};
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
 use crate::quotient::{quotient, quotient_lanes};
@@ -140,8 +140,10 @@ impl RowRuns {
 
     /// Computes the pixels of the row `geometry` places (from its first
     /// column on, one per size) that lie in runs, into `out_row`; returns
-    /// how many. `exact_quotients`: window sums of integer samples stay
-    /// below [`crate::quotient::SUM_LIMIT`] in `u32` tables. `next_map`:
+    /// how many. Each run takes the exact quotient or the `f32` blend where
+    /// its widest window is within [`super::small_reach`] (its sums stay
+    /// below [`crate::quotient::SUM_LIMIT`]), else the `f64` arithmetic,
+    /// as every other path chooses for its pixels. `next_map`:
     /// the memory of the next row's sizes (or none), asked for in the
     /// cache as the sizes are read.
     pub(super) fn filter<T: Sample, A: TableValue>(
@@ -150,10 +152,9 @@ impl RowRuns {
         geometry: &Geometry,
         (sizes, next_map): (&[f32], &[u8]),
         out_row: &mut [T],
-        exact_quotients: bool,
     ) -> usize {
         self.find(geometry, sizes, next_map);
-        let small = exact_quotients && T::TYPE.is_integer();
+        let small_reach = super::small_reach::<T>();
         let channels = geometry.channels as usize;
         let table: &dyn Any = table;
         let isa = Isa::detect();
@@ -176,8 +177,14 @@ impl RowRuns {
                 &self.sample_sizes
             };
             let out = &mut out_row[run.start * channels..run.end * channels];
-            match table.downcast_ref::<SummedArea<u32>>() {
-                Some(table) if small => means_small_for(isa, &windows, table.values(), sample_sizes, out),
+            let small = run.n + i64::from(run.fractional) <= small_reach;
+            let (narrow, wide) = (
+                table.downcast_ref::<SummedArea<u32>>(),
+                table.downcast_ref::<SummedArea<u64>>(),
+            );
+            match (narrow, wide) {
+                (Some(table), _) if small => means_small_for(isa, &windows, table.values(), sample_sizes, out),
+                (_, Some(table)) if small => means_small_for(isa, &windows, table.values(), sample_sizes, out),
                 _ => {
                     let table = table.downcast_ref::<SummedArea<A>>().expect("the table's own type");
                     means_float_for(isa, &windows, table.values(), sample_sizes, out)
@@ -358,7 +365,13 @@ fn run_corners<'v, A>(windows: &RunWindows, values: &'v [A], len: usize) -> [[&'
 /// [`means_small`] for the instruction sets of `isa`: in a copy compiled
 /// for AVX-512, on its vectors of sixteen lanes, where `isa` calls for it
 /// (`wide`'s vectors of a portable build are 128 bits wide).
-fn means_small_for<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+fn means_small_for<T: Sample, E: LaneEntry>(
+    isa: Isa,
+    windows: &RunWindows,
+    values: &[E],
+    sizes: &[f32],
+    out: &mut [T],
+) {
     #[cfg(target_arch = "x86_64")]
     if isa.needs_avx512_copy() {
         // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
@@ -374,7 +387,7 @@ avx512_copy! {
     ///
     /// # Safety
     /// The CPU must have AVX-512 (an [`Isa`] with it).
-    unsafe fn means_small_avx512<T: Sample>(isa: Isa, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+    unsafe fn means_small_avx512<T: Sample, E: LaneEntry>(isa: Isa, windows: &RunWindows, values: &[E], sizes: &[f32], out: &mut [T]) {
         match isa.avx512_lanes() {
             Some(lanes) => means_small(lanes, windows, values, sizes, out),
             None => means_small(Portable::<i32x8>::new(), windows, values, sizes, out),
@@ -409,19 +422,24 @@ avx512_copy! {
     }
 }
 
-/// The run's samples `out` (channels interleaved) from a `u32` table whose
-/// window sums stay below 2^31, for integer samples; `sizes`: the size of
+/// The run's samples `out` (channels interleaved) from an integer table
+/// (`u32`, or the low halves of `u64`: see [`LaneEntry`]) whose window
+/// sums stay below 2^31, for integer samples; `sizes`: the size of
 /// each sample's pixel. A vector of `lanes` at a time, the rest one by
 /// one, the same values: every lane's window is the same rectangle moved
 /// along the row, so the channel count changes nothing but which size
 /// each lane reads.
 #[inline(always)]
-fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u32], sizes: &[f32], out: &mut [T]) {
+fn means_small<L: Lanes, T: Sample, E: LaneEntry>(
+    lanes: L,
+    windows: &RunWindows,
+    values: &[E],
+    sizes: &[f32],
+    out: &mut [T],
+) {
     let run = windows.run;
     let len = out.len();
     let corners = run_corners(windows, values, len);
-    let sum =
-        |[br, bl, tr, tl]: &[&[u32]; 4], i: usize| br[i].wrapping_sub(bl[i]).wrapping_sub(tr[i].wrapping_sub(tl[i]));
     let weight = windows.weight();
     let inverse = 1.0 / weight as f32;
     let n = run.n as f32;
@@ -435,7 +453,7 @@ fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u3
     ];
     let weights = lanes.splat(weight);
     let (inverses, ns) = (lanes.splat_floats(inverse), lanes.splat_floats(n));
-    let line = cache::line_elements::<u32>();
+    let line = cache::line_elements::<E>();
     for i in (0..whole).step_by(L::LANES) {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
@@ -457,7 +475,31 @@ fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u3
             *out = T::from_whole(mean);
         }
     }
-    for i in whole..len {
+    means_small_one_by_one(windows, values, sizes, out, whole);
+}
+
+/// The run's samples `out` from sample `from` on, one by one, with the
+/// arithmetic of [`means_small`] (whose tail this is).
+#[inline(always)]
+fn means_small_one_by_one<T: Sample, E: LaneEntry>(
+    windows: &RunWindows,
+    values: &[E],
+    sizes: &[f32],
+    out: &mut [T],
+    from: usize,
+) {
+    let run = windows.run;
+    let len = out.len();
+    let corners = run_corners(windows, values, len);
+    let weight = windows.weight();
+    let inverse = 1.0 / weight as f32;
+    let n = run.n as f32;
+    let line = cache::line_elements::<E>();
+    let sum = |[br, bl, tr, tl]: &[&[E]; 4], i: usize| {
+        let (br, bl, tr, tl) = (br[i].low(), bl[i].low(), tr[i].low(), tl[i].low());
+        br.wrapping_sub(bl).wrapping_sub(tr.wrapping_sub(tl))
+    };
+    for i in from..len {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
         }
@@ -477,9 +519,9 @@ fn means_small<L: Lanes, T: Sample>(lanes: L, windows: &RunWindows, values: &[u3
 /// not a closure: a closure in a function compiled for AVX-512 is compiled
 /// without it, and its intrinsics become calls.
 #[inline(always)]
-fn window_lanes<L: Lanes>(lanes: L, [br, bl, tr, tl]: &[&[u32]; 4], i: usize) -> L::Ints {
-    let (br, bl) = (lanes.load(&br[i..]), lanes.load(&bl[i..]));
-    let (tr, tl) = (lanes.load(&tr[i..]), lanes.load(&tl[i..]));
+fn window_lanes<L: Lanes, E: LaneEntry>(lanes: L, [br, bl, tr, tl]: &[&[E]; 4], i: usize) -> L::Ints {
+    let (br, bl) = (E::load(lanes, &br[i..]), E::load(lanes, &bl[i..]));
+    let (tr, tl) = (E::load(lanes, &tr[i..]), E::load(lanes, &tl[i..]));
     br - bl - (tr - tl)
 }
 
@@ -746,6 +788,7 @@ mod tests {
             let y = 1 + (numbers() % 7) as usize;
             let float_table = SummedArea::<f64>::build(&image.mapv(|v| v as f32 / 65535.0).view(), 0..height);
             let u8_table = SummedArea::<u32>::build(&image.mapv(|v| v as u8).view(), 0..height);
+            let wide_table = SummedArea::<u64>::build(&image.mapv(|v| v as u8).view(), 0..height);
             let fractional = case % 2 == 1;
             let n = 1 + (numbers() % 3) as i64;
             let (start, len) = (4 + (numbers() % 4) as usize, MIN_RUN + (numbers() % 9) as usize);
@@ -796,6 +839,19 @@ mod tests {
                     let mut widest = vec![0u8; len * channels];
                     means_small_for(Isa::detect(), &windows, u8_table.values(), &sizes, &mut widest);
                     assert_eq!(widest, bytes[0], "u32 lanes {run:?} channels {channels}");
+                    // The low halves of a u64 table: the same bits, in
+                    // `wide`'s lanes and in those of the CPU at hand.
+                    let mut halves = vec![0u8; len * channels];
+                    means_small(
+                        Portable::<i32x8>::new(),
+                        &windows,
+                        wide_table.values(),
+                        &sizes,
+                        &mut halves,
+                    );
+                    assert_eq!(halves, bytes[0], "u64 lanes {run:?} channels {channels}");
+                    means_small_for(Isa::detect(), &windows, wide_table.values(), &sizes, &mut halves);
+                    assert_eq!(halves, bytes[0], "u64 lanes {run:?} channels {channels}");
                     // The f32 blend may differ by one step from the f64 one.
                     let close = bytes[0]
                         .iter()
