@@ -18,12 +18,23 @@ use ndarray::{ArrayView1, ArrayView2, s};
 use rayon::prelude::*;
 use wide::f32x8;
 
-/// The largest size of each row of a size map (see [`Size::row_maxima`]).
+/// Columns per block of a map row whose largest size validation keeps
+/// ([`RowMaxima::over_rect`]): a backend that goes through an image in
+/// blocks of these columns (or of a multiple of them) learns each block's
+/// largest size without another scan of the map.
+pub(crate) const MAXIMA_COLS: usize = 2048;
+
+/// The largest size of each row of a size map, and of each block of
+/// [`MAXIMA_COLS`] columns of each row (see [`Size::row_maxima`]).
 #[derive(Debug, Clone)]
 pub(crate) struct RowMaxima {
     /// The size of a uniform map (no rows).
     uniform: f32,
     rows: Vec<f32>,
+    /// Per row, the largest size of each block of columns, row by row.
+    blocks: Vec<f32>,
+    /// Blocks per row.
+    row_blocks: usize,
     /// The image row of the map's first row.
     first_row: usize,
 }
@@ -39,6 +50,28 @@ impl RowMaxima {
         let rows = local(rows.start)..local(rows.end);
         // Sizes are validated (no NaN).
         self.rows[rows].iter().fold(0.0, |m, &v| if v > m { v } else { m })
+    }
+
+    /// The largest size over image rows `rows` (clamped to the map's rows)
+    /// and the blocks of [`MAXIMA_COLS`] columns that meet `cols`: the
+    /// largest over `cols` where those begin a block and end one or the
+    /// row, else an upper bound of it; 0 if none.
+    pub(crate) fn over_rect(&self, rows: Range<usize>, cols: Range<usize>) -> f32 {
+        if self.rows.is_empty() {
+            return self.uniform;
+        }
+        let local = |row: usize| row.saturating_sub(self.first_row).min(self.rows.len());
+        let rows = local(rows.start)..local(rows.end);
+        let blocks = cols.start / MAXIMA_COLS..cols.end.div_ceil(MAXIMA_COLS).min(self.row_blocks);
+        let row_blocks = self
+            .blocks
+            .chunks_exact(self.row_blocks)
+            .skip(rows.start)
+            .take(rows.len());
+        // Sizes are validated (no NaN).
+        row_blocks
+            .flat_map(|row| row.get(blocks.clone()).unwrap_or(&[]))
+            .fold(0.0, |m, &v| if v > m { v } else { m })
     }
 
     /// The same maxima for a map whose first row is image row `first_row`.
@@ -76,20 +109,6 @@ impl<'a> RowSizes<'a> {
     /// [`Size::row_bytes`] of image row `row`, an output row.
     pub(crate) fn row_bytes(&self, row: usize, cols: Range<usize>) -> &[u8] {
         self.size.row_bytes(row - self.first_row, cols)
-    }
-
-    /// The largest size of image rows `rows` (output rows) and columns
-    /// `cols` (0 if none).
-    pub(crate) fn largest(&self, rows: Range<usize>, cols: Range<usize>) -> f32 {
-        if self.size.map_dim().is_none() {
-            return self.size.at(0, 0);
-        }
-        let rows = rows.start - self.first_row..rows.end - self.first_row;
-        // Sizes are validated (no NaN).
-        let scans = self.size.scan_rows(rows, cols);
-        scans
-            .iter()
-            .fold(0.0, |m, scan| if scan.largest > m { scan.largest } else { m })
     }
 }
 
@@ -214,17 +233,44 @@ impl<'a> Size<'a> {
             return Ok(RowMaxima {
                 uniform: self.at(0, 0),
                 rows: Vec::new(),
+                blocks: Vec::new(),
+                row_blocks: 1,
                 first_row: 0,
             });
         };
-        let scans = self.scan_rows(0..height, 0..width);
-        match scans.iter().position(|row| !row.valid) {
-            Some(row) => Err(row),
+        let row_blocks = width.div_ceil(MAXIMA_COLS).max(1);
+        let scans = self.scan_blocks(height, width);
+        match scans.iter().position(|block| !block.valid) {
+            Some(block) => Err(block / row_blocks),
             None => Ok(RowMaxima {
                 uniform: 0.0,
-                rows: scans.iter().map(|row| row.largest).collect(),
+                rows: scans
+                    .chunks_exact(row_blocks)
+                    .map(|row| row.iter().fold(0.0f32, |m, block| m.max(block.largest)))
+                    .collect(),
+                blocks: scans.iter().map(|block| block.largest).collect(),
+                row_blocks,
                 first_row: 0,
             }),
+        }
+    }
+
+    /// [`Self::scan_row`] of every block of [`MAXIMA_COLS`] columns of
+    /// every row of a map of `height` x `width` (a row of no columns is one
+    /// empty block), row by row; across threads in bands where there are
+    /// more than [`MAX_SCAN_BAND`] values.
+    fn scan_blocks(&self, height: usize, width: usize) -> Vec<RowScan> {
+        let row_blocks = width.div_ceil(MAXIMA_COLS).max(1);
+        let scan = |i: usize| {
+            let start = i % row_blocks * MAXIMA_COLS;
+            self.scan_row(i / row_blocks, start.min(width)..(start + MAXIMA_COLS).min(width))
+        };
+        let blocks = 0..height * row_blocks;
+        if height * width > MAX_SCAN_BAND {
+            let band_blocks = (MAX_SCAN_BAND / width.clamp(1, MAXIMA_COLS)).max(1);
+            blocks.into_par_iter().with_min_len(band_blocks).map(scan).collect()
+        } else {
+            blocks.map(scan).collect()
         }
     }
 
@@ -550,6 +596,37 @@ mod tests {
                 assert_eq!(maxima.over(rows.clone()), want, "{rows:?}");
             }
         }
+    }
+
+    #[test]
+    fn block_maxima_are_the_largest_sizes_of_their_columns() {
+        // Three blocks of columns, the last one short; large enough for
+        // the scan to go across threads, and a small map on one.
+        for (height, width) in [(500, 2 * MAXIMA_COLS + 900), (3, MAXIMA_COLS + 1)] {
+            let base = ndarray::Array2::from_shape_fn((height, width), |(y, x)| ((x * 7 + y * 3) % 50) as f32 / 4.0);
+            for (peak_row, peak_col) in [(0, 0), (1, MAXIMA_COLS - 1), (2, MAXIMA_COLS), (height - 1, width - 1)] {
+                let mut map = base.clone();
+                map[[peak_row, peak_col]] = 99.0;
+                let maxima = Size::map(&map).row_maxima().expect("valid sizes");
+                let blocks = (0..width).step_by(MAXIMA_COLS).map(|c| c..(c + MAXIMA_COLS).min(width));
+                for cols in blocks.chain([0..width, MAXIMA_COLS..width]) {
+                    for rows in [0..height, peak_row..peak_row + 1, 0..peak_row, peak_row + 1..height + 5] {
+                        let want = map
+                            .slice(s![rows.start.min(height)..rows.end.min(height), cols.clone()])
+                            .fold(0.0f32, |m, &v| m.max(v));
+                        assert_eq!(maxima.over_rect(rows.clone(), cols.clone()), want, "{rows:?} {cols:?}");
+                    }
+                }
+                // Columns within a block: at least their largest size.
+                let part = maxima.over_rect(0..height, 1..2);
+                assert!(part >= map.column(1).fold(0.0f32, |m, &v| m.max(v)));
+            }
+        }
+        // One size for every pixel: that size.
+        assert_eq!(
+            Size::Uniform(3.5).row_maxima().expect("valid").over_rect(0..9, 4..7),
+            3.5
+        );
     }
 
     #[test]

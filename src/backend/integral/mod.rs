@@ -28,7 +28,7 @@ use runs::RowRuns;
 use crate::border::{Border, Terms, window_terms};
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
-use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, RowMaxima};
+use crate::kernel::{BoxTaps, Kernel, MAX_EXTENT, MAXIMA_COLS, RowMaxima};
 use crate::non_finite::NonFinite;
 use crate::quotient;
 use crate::sample::Sample;
@@ -672,8 +672,11 @@ fn filter_others<T: Sample, A: TableValue>(
     planned.write_means(&plan.weight, channels, out_row);
 }
 
-/// Columns per block where a strip's rows go block by block.
-const BLOCK_COLS: usize = 2048;
+/// Columns per block where a strip's rows go block by block: the blocks
+/// whose largest sizes validation kept, so that each block's table element
+/// comes from them ([`RowMaxima::over_rect`]) without another scan of the
+/// map.
+const BLOCK_COLS: usize = MAXIMA_COLS;
 
 /// The columns per block for a strip whose `largest` size reaches `halo`
 /// rows: `width` (whole rows), or fewer where each block's rows in
@@ -825,7 +828,7 @@ fn filter_strip<T: Sample>(
         // A block's own element where it may be narrower: its windows
         // are those of its own pixels alone.
         let kind = if block < width && strip_kind == TableKind::U64 {
-            let extent = BoxTaps::new(row_sizes.largest(rows.clone(), cols.clone())).extent();
+            let extent = BoxTaps::new(job.row_maxima().over_rect(rows.clone(), cols.clone())).extent();
             narrower(Some(strip_kind), Some(kind_of(extent))).unwrap_or(strip_kind)
         } else {
             strip_kind

@@ -454,7 +454,12 @@ fn means_small<L: Lanes, T: Sample, E: LaneEntry>(
     let weights = lanes.splat(weight);
     let (inverses, ns) = (lanes.splat_floats(inverse), lanes.splat_floats(n));
     let line = cache::line_elements::<E>();
-    for i in (0..whole).step_by(L::LANES) {
+    // The samples past the whole vectors: one more vector that ends at the
+    // run's end, over samples already written, which it writes again with
+    // the same bits (a sample's mean depends on that sample alone); a
+    // scalar tail was a visible part of u8 RGB in `examples/large`.
+    let last = (whole < len && len >= L::LANES).then_some(len - L::LANES);
+    for i in (0..whole).step_by(L::LANES).chain(last) {
         if i % line == 0 {
             windows.prefetch_next_row(values, i);
         }
@@ -475,11 +480,15 @@ fn means_small<L: Lanes, T: Sample, E: LaneEntry>(
             *out = T::from_whole(mean);
         }
     }
-    means_small_one_by_one(windows, values, sizes, out, whole);
+    // Runs shorter than a vector, one by one.
+    if len < L::LANES {
+        means_small_one_by_one(windows, values, sizes, out, 0);
+    }
 }
 
 /// The run's samples `out` from sample `from` on, one by one, with the
-/// arithmetic of [`means_small`] (whose tail this is).
+/// arithmetic of [`means_small`] (which takes runs shorter than a vector
+/// this way): its scalar twin.
 #[inline(always)]
 fn means_small_one_by_one<T: Sample, E: LaneEntry>(
     windows: &RunWindows,
@@ -839,6 +848,10 @@ mod tests {
                     let mut widest = vec![0u8; len * channels];
                     means_small_for(Isa::detect(), &windows, u8_table.values(), &sizes, &mut widest);
                     assert_eq!(widest, bytes[0], "u32 lanes {run:?} channels {channels}");
+                    // And those of the scalar twin, sample by sample.
+                    let mut scalar = vec![0u8; len * channels];
+                    means_small_one_by_one(&windows, u8_table.values(), &sizes, &mut scalar, 0);
+                    assert_eq!(scalar, bytes[0], "u32 scalar {run:?} channels {channels}");
                     // The low halves of a u64 table: the same bits, in
                     // `wide`'s lanes and in those of the CPU at hand.
                     let mut halves = vec![0u8; len * channels];
