@@ -536,49 +536,138 @@ fn window_lanes<L: Lanes, E: LaneEntry>(lanes: L, [br, bl, tr, tl]: &[&[E]; 4], 
 
 /// The run's samples `out` from any table, with the `f64` arithmetic of
 /// [`means_wide`] (float samples, and integer window sums past the exact
-/// `u32` quotients); `sizes`: the size of each sample's pixel. One cache
-/// line of samples at a time, in a loop of equal-length slices into a
-/// local buffer (which nothing else may alias: no checks between the
-/// loads and the stores) that the compiler turns into vectors of the
-/// instruction set at hand, then converted into `out`: each sample takes
-/// the operations of [`means_wide`] in its order, so the same bits.
+/// `u32` quotients); `sizes`: the size of each sample's pixel. [`BLOCK`]
+/// samples at a time, each block's means converted straight into `out`
+/// (a block of a length the compiler knows becomes vectors of the
+/// instruction set at hand, its conversion and store included; means of
+/// a cache line kept in a buffer and converted apart were stores reloaded
+/// at once, and the loop around each line cost as much as its arithmetic
+/// in f32 gray of `benches/pixel_types.py`), then the rest one at a time:
+/// each sample takes the operations of [`means_wide`] in its order, so
+/// the same bits.
 #[inline(always)]
-fn means_float<'v, T: Sample, A: TableValue>(windows: &RunWindows, values: &'v [A], sizes: &[f32], out: &mut [T]) {
+fn means_float<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
     let run = windows.run;
     let len = out.len();
-    let sizes = &sizes[..len];
     let corners = run_corners(windows, values, len);
-    let weight = windows.weight() as f64;
-    let counts = windows.counts.map(|c| c as f64);
-    let n = run.n as f32;
-    let line = cache::line_elements::<A>();
-    let mut buffer = [0.0; cache::LINE_BYTES / 4];
-    for start in (0..len).step_by(line) {
-        windows.prefetch_next_row(values, start);
-        let end = (start + line).min(len);
-        let part = |window: &[&'v [A]; 4]| segments(window, start..end);
-        let means = &mut buffer[..end - start];
-        if run.fractional {
-            let windows = [
-                part(&corners[0]),
-                part(&corners[1]),
-                part(&corners[2]),
-                part(&corners[3]),
-            ];
-            blend_line(&windows, &sizes[start..end], n, counts, means);
-        } else {
-            quotient_line(&part(&corners[0]), weight, means);
-        }
-        for (out, &mean) in out[start..end].iter_mut().zip(&*means) {
-            *out = T::from_f64(mean);
-        }
+    if run.fractional {
+        let blends = Blends {
+            windows: corners,
+            sizes: &sizes[..len],
+            n: run.n as f32,
+            counts: windows.counts.map(|c| c as f64),
+        };
+        write_means(windows, values, &blends, out);
+    } else {
+        let quotients = Quotients {
+            window: corners[0],
+            weight: windows.weight() as f64,
+        };
+        write_means(windows, values, &quotients, out);
     }
 }
 
-/// Samples `range` of each of a window's four corner segments.
+/// The `f64` means of a run's samples, a [`BLOCK`] at a time or one at a
+/// time, for [`write_means`]. Methods rather than closures: a closure is
+/// its own function, which the AVX-512 copy neither inlines nor compiles
+/// for AVX-512.
+trait RunMeans {
+    /// The means of samples `start..start + BLOCK`.
+    fn block(&self, start: usize) -> [f64; BLOCK];
+    /// The mean of sample `i`.
+    fn one(&self, i: usize) -> f64;
+}
+
+/// An integer radius's means: one window's sums over its `weight`, as
+/// [`means_wide`].
+struct Quotients<'v, A> {
+    window: [&'v [A]; 4],
+    weight: f64,
+}
+
+impl<A: TableValue> RunMeans for Quotients<'_, A> {
+    #[inline(always)]
+    fn block(&self, start: usize) -> [f64; BLOCK] {
+        let mut means = block_sums(&self.window, start);
+        for mean in &mut means {
+            *mean /= self.weight;
+        }
+        means
+    }
+
+    #[inline(always)]
+    fn one(&self, i: usize) -> f64 {
+        segment_sum(&self.window, i) / self.weight
+    }
+}
+
+/// A fractional radius's blended means from its four windows (rows n /
+/// n + 1 by columns n / n + 1), the size of each sample's pixel, the whole
+/// part `n` and the in-image counts: [`blend_sample`].
+struct Blends<'v, A> {
+    windows: [[&'v [A]; 4]; 4],
+    sizes: &'v [f32],
+    n: f32,
+    counts: [f64; 4],
+}
+
+impl<A: TableValue> RunMeans for Blends<'_, A> {
+    #[inline(always)]
+    fn block(&self, start: usize) -> [f64; BLOCK] {
+        let [a, b, c, d] = &self.windows;
+        let sums = [
+            block_sums(a, start),
+            block_sums(b, start),
+            block_sums(c, start),
+            block_sums(d, start),
+        ];
+        let sizes = &self.sizes[start..start + BLOCK];
+        let mut means = [0.0; BLOCK];
+        for (k, mean) in means.iter_mut().enumerate() {
+            let sums = [sums[0][k], sums[1][k], sums[2][k], sums[3][k]];
+            *mean = blend_sample(sums, sizes[k], self.n, self.counts);
+        }
+        means
+    }
+
+    #[inline(always)]
+    fn one(&self, i: usize) -> f64 {
+        let [a, b, c, d] = &self.windows;
+        let sums = [
+            segment_sum(a, i),
+            segment_sum(b, i),
+            segment_sum(c, i),
+            segment_sum(d, i),
+        ];
+        blend_sample(sums, self.sizes[i], self.n, self.counts)
+    }
+}
+
+/// Writes the run's samples `out` from `means`: each whole [`BLOCK`]'s
+/// means converted straight into `out`, then the samples left one at a
+/// time; the next row's table entries are asked for at each cache line
+/// ([`RunWindows::prefetch_next_row`]).
 #[inline(always)]
-fn segments<'v, A>([br, bl, tr, tl]: &[&'v [A]; 4], range: std::ops::Range<usize>) -> [&'v [A]; 4] {
-    [&br[range.clone()], &bl[range.clone()], &tr[range.clone()], &tl[range]]
+fn write_means<T: Sample, A>(windows: &RunWindows, values: &[A], means: &impl RunMeans, out: &mut [T]) {
+    // A line holds a whole number of blocks: entries are at most 8 bytes.
+    let line = cache::line_elements::<A>().max(BLOCK);
+    let whole = out.len() / BLOCK * BLOCK;
+    let (blocks, rest) = out.split_at_mut(whole);
+    for (b, out) in blocks.chunks_exact_mut(BLOCK).enumerate() {
+        let start = b * BLOCK;
+        if start.is_multiple_of(line) {
+            windows.prefetch_next_row(values, start);
+        }
+        for (out, mean) in out.iter_mut().zip(means.block(start)) {
+            *out = T::from_f64(mean);
+        }
+    }
+    if !rest.is_empty() && whole.is_multiple_of(line) {
+        windows.prefetch_next_row(values, whole);
+    }
+    for (i, out) in (whole..).zip(rest) {
+        *out = T::from_f64(means.one(i));
+    }
 }
 
 /// The sum of window `[br, bl, tr, tl]` (its corners' segments) at sample
@@ -588,7 +677,7 @@ fn segment_sum<A: TableValue>([br, bl, tr, tl]: &[&[A]; 4], i: usize) -> f64 {
     br[i].sub(bl[i]).sub(tr[i].sub(tl[i])).to_f64()
 }
 
-/// Samples that [`blend_line`] and [`quotient_line`] take at once: one
+/// Samples that [`means_float`] takes at once: one
 /// vector of `f64` lanes with AVX-512.
 const BLOCK: usize = 8;
 
@@ -607,62 +696,6 @@ fn block_sums<A: TableValue>([br, bl, tr, tl]: &[&[A]; 4], start: usize) -> [f64
         *sum = br[k].sub(bl[k]).sub(tr[k].sub(tl[k])).to_f64();
     }
     sums
-}
-
-/// The means of an integer radius of one window's segments (each
-/// `means.len()` long): the sum over the `weight`, as [`means_wide`].
-#[inline(always)]
-fn quotient_line<A: TableValue>(window: &[&[A]; 4], weight: f64, means: &mut [f64]) {
-    let len = means.len();
-    let window = segments(window, 0..len);
-    let whole = len / BLOCK * BLOCK;
-    for start in (0..whole).step_by(BLOCK) {
-        let sums = block_sums(&window, start);
-        let means = &mut means[start..start + BLOCK];
-        for (mean, sum) in means.iter_mut().zip(sums) {
-            *mean = sum / weight;
-        }
-    }
-    for (i, mean) in means.iter_mut().enumerate().skip(whole) {
-        *mean = segment_sum(&window, i) / weight;
-    }
-}
-
-/// The blended means of a fractional radius from its four windows'
-/// segments (rows n / n + 1 by columns n / n + 1, each `means.len()` long),
-/// the sizes of the samples' pixels, the whole part `n` and the in-image
-/// counts: [`blend_wide`]'s operations in its order, [`BLOCK`] samples at
-/// a time (see [`block_sums`]), then one at a time.
-#[inline(always)]
-fn blend_line<A: TableValue>(windows: &[[&[A]; 4]; 4], sizes: &[f32], n: f32, counts: [f64; 4], means: &mut [f64]) {
-    let len = means.len();
-    let cut = |window| segments(window, 0..len);
-    let [a, b, c, d] = [cut(&windows[0]), cut(&windows[1]), cut(&windows[2]), cut(&windows[3])];
-    let sizes = &sizes[..len];
-    let whole = len / BLOCK * BLOCK;
-    for start in (0..whole).step_by(BLOCK) {
-        let sums = [
-            block_sums(&a, start),
-            block_sums(&b, start),
-            block_sums(&c, start),
-            block_sums(&d, start),
-        ];
-        let sizes = &sizes[start..start + BLOCK];
-        let means = &mut means[start..start + BLOCK];
-        for (k, mean) in means.iter_mut().enumerate() {
-            let [a, b, c, d] = [sums[0][k], sums[1][k], sums[2][k], sums[3][k]];
-            *mean = blend_sample([a, b, c, d], sizes[k], n, counts);
-        }
-    }
-    for (i, mean) in means.iter_mut().enumerate().skip(whole) {
-        let sums = [
-            segment_sum(&a, i),
-            segment_sum(&b, i),
-            segment_sum(&c, i),
-            segment_sum(&d, i),
-        ];
-        *mean = blend_sample(sums, sizes[i], n, counts);
-    }
 }
 
 /// The blended mean of one sample from its four window sums, its pixel's
@@ -832,6 +865,11 @@ mod tests {
                         .each_ref()
                         .map(|o| o.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
                     assert_eq!(bits[0], bits[1], "f64 {run:?} channels {channels}");
+                    // The copy for the CPU at hand (AVX-512's where it has it) too.
+                    let mut widest = vec![0.0f32; len * channels];
+                    means_float_for(Isa::detect(), &windows, float_table.values(), &sizes, &mut widest);
+                    let widest: Vec<u32> = widest.iter().map(|v| v.to_bits()).collect();
+                    assert_eq!(widest, bits[1], "f64 lanes {run:?} channels {channels}");
                 } else {
                     means_float(&windows, u8_table.values(), &sizes, &mut bytes[0]);
                     means_wide(&windows, u8_table.values(), &sizes, &mut bytes[1], 0);
