@@ -141,6 +141,10 @@ impl Lanes for Avx512 {
         out[..16].copy_from_slice(&bytemuck::cast::<__m512i, [u32; 16]>(ints.0));
     }
     #[inline(always)]
+    fn store_floats(self, floats: Floats, out: &mut [f32]) {
+        out[..16].copy_from_slice(&bytemuck::cast::<__m512, [f32; 16]>(floats.0));
+    }
+    #[inline(always)]
     fn to_floats(self, ints: Ints) -> Floats {
         // SAFETY: as in `splat`.
         Floats(unsafe { _mm512_cvtepi32_ps(ints.0) })

@@ -53,6 +53,8 @@ pub(crate) trait Lanes: Copy {
     /// Writes the lanes (as `u32` bits) to the first [`Lanes::LANES`]
     /// values of `out`.
     fn store(self, ints: Self::Ints, out: &mut [u32]);
+    /// Writes the lanes to the first [`Lanes::LANES`] values of `out`.
+    fn store_floats(self, floats: Self::Floats, out: &mut [f32]);
     /// The lanes as `u32` values.
     fn values(self, ints: Self::Ints) -> Self::Values;
     /// Each lane converted to `f32` (rounded to nearest).
@@ -132,6 +134,10 @@ macro_rules! portable_lanes {
             #[inline(always)]
             fn store(self, ints: $ints, out: &mut [u32]) {
                 out[..$n].copy_from_slice(&bytemuck::cast::<[i32; $n], [u32; $n]>(ints.to_array()));
+            }
+            #[inline(always)]
+            fn store_floats(self, floats: $floats, out: &mut [f32]) {
+                out[..$n].copy_from_slice(&floats.to_array());
             }
             #[inline(always)]
             fn to_floats(self, ints: $ints) -> $floats {

@@ -24,8 +24,9 @@
 //! A strip computes each level only over the rows and columns that hold
 //! its pixels whose blends read it (a sigma ramp reads few levels in each
 //! region), from the nodes of the pyramid those positions read. Every
-//! pass runs over planes stored row by row, adding whole rows or shifts
-//! of a row, so that the compiler vectorises them.
+//! pass runs over planes of `f32` values stored row by row, adding whole
+//! rows or shifts of a row in vectors (AVX-512's sixteen lanes where the
+//! CPU has them, the same sums in the same order on every path).
 //!
 //! # Borders
 //!
@@ -57,7 +58,25 @@
 //! pyramid's levels add at most about 1e-4 each. The published bound
 //! against [`super::Naive`] is [`Levels::TOLERANCE`] of the value range
 //! (plus one unit for integer samples, which are rounded once, at the end).
-//! Non-finite samples are set to 0 in the levels, and every pixel whose
+//!
+//! The planes hold `f32` values: the strip's band scaled by the power of
+//! two that brings its largest |sample| into [1, 2) (exact in `f64`), so
+//! every bound below is relative to the range, and no value overflows.
+//! With u = 2^-24, the conversion rounds each sample by at most u of the
+//! range. A pass of n taps with positive weights summing to 1 adds at most
+//! (n - 1) u of the range (recursive summation; its output stays within
+//! the range): n <= 33 for the first grid and the levels below sigma 4, at
+//! most 29 for the increments. A level of octave K goes through 2 K grid
+//! passes and two increment passes, so at most (64 K + 58) u of the range
+//! before its prefilter, and its prefilter (a recursion whose pole is
+//! below 0.27 in size) and spline (four positive taps) add a few u more
+//! and multiply what came before by at most 3 in all (the l-infinity norm
+//! of the interpolating cubic spline's two axes, below sqrt(3) each). At
+//! sigma 32 (K = 3) that is below 1e-4 of the range, at sigma 2^20 below
+//! 3e-4. The blend adds four levels with weights of sum 1 and small
+//! overshoot in `f64`, the Clip and Constant denominators come from `f32`
+//! indicators with the same bound, and integer samples are rounded once,
+//! at the end. Non-finite samples are set to 0 in the levels, and every pixel whose
 //! window (half-width ceil(4 sigma)) reaches one is then set as `Naive`
 //! sets it, so a NaN stays within its windows.
 //!
@@ -65,7 +84,7 @@
 //!
 //! Output rows go in strips of R rows (64 to 512, twice the reach). A strip
 //! holds its band of the extended image, (R + 2 r) x (W + 2 r') x C values
-//! of 8 bytes, where r and r' are the reach of the strip's largest level
+//! of 4 bytes, where r and r' are the reach of the strip's largest level
 //! along each axis: 14 below sigma 4, about 4 sigma_max + 30 * 2^K from
 //! octave K >= 1 on, and at most the image's side plus that of the
 //! pyramid's last blurs for `Clip` and `Constant`. Beside it the pyramid's
@@ -151,7 +170,7 @@ impl RunSamples for Levels {
         let col_plan = AxisPlan::new(0..width as i64, top, zero_outside.then_some(width));
         // The band, with the rows of a middle strip.
         let band_rows = span(&row_plan.input) as u128 + row_reach as u128;
-        let band = band_rows * span(&col_plan.input) as u128 * channels as u128 * 8;
+        let band = band_rows * span(&col_plan.input) as u128 * channels as u128 * 4;
         if band > BAND_BUDGET as u128 {
             return Err(Error::TooLarge {
                 height,
@@ -206,12 +225,26 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top, zero_outside.then_some(height));
     let col_plan = AxisPlan::new(0..width as i64, top, zero_outside.then_some(width));
 
-    // The band of the image extended by the border, non-finite samples as 0.
+    // The band of the image extended by the border, non-finite samples as
+    // 0, scaled by a power of two that brings its largest |sample| near 1.
     let mut band = Plane::zeros(span(&row_plan.input), span(&col_plan.input), channels);
     let col_map: Vec<Option<usize>> = col_plan.input.clone().map(|q| border.map_index(q, width)).collect();
+    let sources: Vec<(usize, usize)> = row_plan
+        .input
+        .clone()
+        .enumerate()
+        .filter_map(|(r, q)| border.map_index(q, height).map(|m| (r, m)))
+        .collect();
+    // The band covers every column of the image, so its rows' largest value is the band's.
+    let largest = sources
+        .iter()
+        .flat_map(|&(_, m)| input.index_axis(Axis(0), m))
+        .map(|s| s.to_f64().abs())
+        .filter(|s| s.is_finite())
+        .fold(0.0f64, f64::max);
+    let scale = unit_scale(largest);
     let mut non_finite = false;
-    for (r, q) in row_plan.input.clone().enumerate() {
-        let Some(m) = border.map_index(q, height) else { continue };
+    for &(r, m) in &sources {
         let source = input.index_axis(Axis(0), m);
         let band_row = band.row_mut(r);
         for (mapped, pixel) in col_map.iter().zip(band_row.chunks_exact_mut(channels)) {
@@ -219,7 +252,7 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             for (v, s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
                 let s = s.to_f64();
                 if s.is_finite() {
-                    *v = s;
+                    *v = (s * scale) as f32;
                 } else {
                     non_finite = true;
                 }
@@ -266,8 +299,8 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
                     continue;
                 };
                 let pixel = &plane_row[i * channels..(i + 1) * channels];
-                for (sum, v) in sums[x * channels..(x + 1) * channels].iter_mut().zip(pixel) {
-                    *sum += w * v;
+                for (sum, &v) in sums[x * channels..(x + 1) * channels].iter_mut().zip(pixel) {
+                    *sum += w * f64::from(v);
                 }
                 weights[x] += w * down[y] * along[x];
             }
@@ -278,6 +311,8 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
         let halo = GaussianTaps::new(job.largest_size()).extent().min(height as i64) as usize;
         NonFinite::build(&input, Band::of(&rows, halo, height, border))
     });
+    // A power of two (or its inverse), so the sums are unscaled exactly.
+    let unscale = 1.0 / scale;
     let mut row = Vec::with_capacity(width * channels);
     for (y, mut out_row) in rows.clone().zip(out.outer_iter_mut()) {
         let local = y - rows.start;
@@ -287,10 +322,10 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             let at = (local * width + x) * channels;
             let sums = &sums[at..at + channels];
             match border {
-                Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s / weight))),
+                Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s * unscale / weight))),
                 // The weights sum to 1: what the image does not cover reads c.
-                Border::Constant(c) => row.extend(sums.iter().map(|s| T::from_f64(s + c * (1.0 - weight)))),
-                _ => row.extend(sums.iter().map(|&s| T::from_f64(s))),
+                Border::Constant(c) => row.extend(sums.iter().map(|s| T::from_f64(s * unscale + c * (1.0 - weight)))),
+                _ => row.extend(sums.iter().map(|&s| T::from_f64(s * unscale))),
             }
         }
         if let Some(counts) = &counts {
@@ -300,6 +335,17 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
         for (o, v) in out_row.iter_mut().zip(&row) {
             *o = *v;
         }
+    }
+}
+
+/// The power of two that takes `largest` (finite, >= 0) into about
+/// [1, 2): the planes' `f32` values then hold the band to the same
+/// relative precision whatever its scale, and never overflow. 1 for 0.
+fn unit_scale(largest: f64) -> f64 {
+    if largest > 0.0 {
+        2.0f64.powi(-(largest.log2().floor().clamp(-1022.0, 1022.0) as i32))
+    } else {
+        1.0
     }
 }
 
