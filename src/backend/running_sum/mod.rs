@@ -886,14 +886,22 @@ mod tests {
         }
     }
 
-    /// `RunningSum`'s column-sums path alone (with the instruction sets of
-    /// an `Isa` of the test's choice): the test fails where that path does
-    /// not serve the request.
-    struct ColumnSumsOnly(Isa);
+    /// One of `RunningSum`'s paths alone: the column sums (with the
+    /// instruction sets of an `Isa` of the test's choice; the test fails
+    /// where that path does not serve the request), or the general path
+    /// (which small images, tiles and strips of a few rows take) with the
+    /// sums the request gets.
+    enum PathOnly {
+        ColumnSums(Isa),
+        General,
+    }
 
-    impl Filter for ColumnSumsOnly {
+    impl Filter for PathOnly {
         fn name(&self) -> &'static str {
-            "running-sum column sums only"
+            match self {
+                PathOnly::ColumnSums(_) => "running-sum column sums only",
+                PathOnly::General => "running-sum general path only",
+            }
         }
         fn support(&self, request: &Request) -> Support {
             RunningSum.support(request)
@@ -902,12 +910,20 @@ mod tests {
             let [height, width, _] = job.shape();
             let params = job.params();
             let setup = BoxStrips::new(&job);
-            let served = match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
-                TableKind::U32 => setup.by_column_sums::<u32>(self.0, out),
-                TableKind::Float => setup.by_column_sums::<f64>(self.0, out),
-                TableKind::U64 => false,
-            };
-            assert!(served, "the column-sums path does not serve {height} x {width}");
+            let kind = accumulator::<T>(height, width, params.border, params.size.at(0, 0));
+            match (self, kind) {
+                (PathOnly::ColumnSums(isa), kind) => {
+                    let served = match kind {
+                        TableKind::U32 => setup.by_column_sums::<u32>(*isa, out),
+                        TableKind::Float => setup.by_column_sums::<f64>(*isa, out),
+                        TableKind::U64 => false,
+                    };
+                    assert!(served, "the column-sums path does not serve {height} x {width}");
+                }
+                (PathOnly::General, TableKind::U32) => run_with::<T, u32>(&setup, out),
+                (PathOnly::General, TableKind::U64) => run_with::<T, u64>(&setup, out),
+                (PathOnly::General, TableKind::Float) => run_with::<T, f64>(&setup, out),
+            }
             Ok(())
         }
     }
@@ -956,7 +972,9 @@ mod tests {
                             continue;
                         }
                         for isa in [Isa::target(), Isa::detect()] {
-                            let got = ColumnSumsOnly(isa).apply(image.view(), &params).expect("column sums");
+                            let got = PathOnly::ColumnSums(isa)
+                                .apply(image.view(), &params)
+                                .expect("column sums");
                             for (g, n) in got.iter().zip(&naive) {
                                 assert!(within_bound(*g, *n), "{case}, {isa:?}: {g:?} vs {n:?}");
                             }
@@ -964,30 +982,6 @@ mod tests {
                     }
                 }
             }
-        }
-    }
-
-    /// `RunningSum`'s general path alone (which small images, tiles and
-    /// strips of a few rows take), with the sums the request gets.
-    struct GeneralPathOnly;
-
-    impl Filter for GeneralPathOnly {
-        fn name(&self) -> &'static str {
-            "running-sum general path only"
-        }
-        fn support(&self, request: &Request) -> Support {
-            RunningSum.support(request)
-        }
-        fn run<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
-            let [height, width, _] = job.shape();
-            let params = job.params();
-            let setup = BoxStrips::new(&job);
-            match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
-                TableKind::U32 => run_with::<T, u32>(&setup, out),
-                TableKind::U64 => run_with::<T, u64>(&setup, out),
-                TableKind::Float => run_with::<T, f64>(&setup, out),
-            }
-            Ok(())
         }
     }
 
@@ -1013,12 +1007,14 @@ mod tests {
                     let params = Params::new(Kernel::Box, Size::Uniform(radius)).with_border(border);
                     let case = format!("{:?} x {channels}, radius {radius}, {border:?}", T::TYPE);
                     let mut wide = Array3::from_elem((height, 2 * width, channels), T::default());
-                    GeneralPathOnly
+                    PathOnly::General
                         .apply_into(image.view(), &params, wide.slice_mut(ndarray::s![.., ..;2, ..]))
                         .expect("general path");
                     let general = wide.slice(ndarray::s![.., ..;2, ..]);
                     for isa in [Isa::target(), Isa::detect()] {
-                        let column = ColumnSumsOnly(isa).apply(image.view(), &params).expect("column sums");
+                        let column = PathOnly::ColumnSums(isa)
+                            .apply(image.view(), &params)
+                            .expect("column sums");
                         let differing = general.indexed_iter().zip(&column).find(|((_, g), c)| g != c);
                         assert_eq!(differing, None, "{case}, {isa:?}");
                     }
@@ -1058,7 +1054,9 @@ mod tests {
             let params = params.reborrow().with_border(border);
             let naive = Naive.apply(image.view(), &params).expect("naive");
             for isa in [Isa::target(), Isa::detect()] {
-                let got = ColumnSumsOnly(isa).apply(image.view(), &params).expect("column sums");
+                let got = PathOnly::ColumnSums(isa)
+                    .apply(image.view(), &params)
+                    .expect("column sums");
                 for ((at, g), n) in got.indexed_iter().zip(&naive) {
                     assert!(within_bound(*g, *n), "{border:?}, {isa:?}, {at:?}: {g} vs {n}");
                 }
