@@ -11,6 +11,7 @@ mod errors;
 mod fuzz_regressions;
 mod huge_sizes;
 mod iterated_box;
+mod levels_u8;
 mod limits;
 mod non_finite;
 mod pixel_types;
