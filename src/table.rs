@@ -380,25 +380,50 @@ fn sum_row<T: Sample, A: TableValue>(
     if vector_row {
         return;
     }
-    // Else one sample at a time.
-    if channels == 1 {
-        // The running sum in a register: through `running`, each addition
-        // waited for the store of the one before.
-        let mut sum = running[0];
-        for ((entry, &above), &sample) in current[1..].iter_mut().zip(&above[1..]).zip(pixels) {
-            sum = sum.add(value(sample));
-            *entry = above.add(sum);
-        }
-        running[0] = sum;
-    } else {
-        for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
-            let at = (i + 1) * channels;
-            for (ch, &sample) in pixel.iter().enumerate() {
-                running[ch] = running[ch].add(value(sample));
-                current[at + ch] = above[at + ch].add(running[ch]);
+    // Else one pixel at a time, its channels known to the compiler up to
+    // four.
+    match channels {
+        1 => sum_pixels::<T, A, 1>(pixels, above, current, running, value),
+        2 => sum_pixels::<T, A, 2>(pixels, above, current, running, value),
+        3 => sum_pixels::<T, A, 3>(pixels, above, current, running, value),
+        4 => sum_pixels::<T, A, 4>(pixels, above, current, running, value),
+        _ => {
+            for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
+                let at = (i + 1) * channels;
+                for (ch, &sample) in pixel.iter().enumerate() {
+                    running[ch] = running[ch].add(value(sample));
+                    current[at + ch] = above[at + ch].add(running[ch]);
+                }
             }
         }
     }
+}
+
+/// [`sum_row`] one pixel of `C` samples at a time, the running sums in
+/// registers: through `running`, each addition waited for the store of
+/// the one before, and a channel count known only at run time kept every
+/// sample's channel in memory.
+#[inline(always)]
+fn sum_pixels<T: Sample, A: TableValue, const C: usize>(
+    pixels: &[T],
+    above: &[A],
+    current: &mut [A],
+    running: &mut [A; crate::MAX_CHANNELS],
+    value: &impl Fn(T) -> A,
+) {
+    // Whole pixels of one length, for bounds checks the compiler drops.
+    let count = pixels.len() / C;
+    let pixels = &pixels.as_chunks::<C>().0[..count];
+    let above = &above[C..].as_chunks::<C>().0[..count];
+    let current = &mut current[C..].as_chunks_mut::<C>().0[..count];
+    let mut sums: [A; C] = std::array::from_fn(|ch| running[ch]);
+    for ((entry, above), pixel) in current.iter_mut().zip(above).zip(pixels) {
+        for ch in 0..C {
+            sums[ch] = sums[ch].add(value(pixel[ch]));
+            entry[ch] = above[ch].add(sums[ch]);
+        }
+    }
+    running[..C].copy_from_slice(&sums);
 }
 
 /// The parts of a table row as one row, copied into `joined` (for the
