@@ -15,7 +15,7 @@ output rows, the same thread count). Prints Markdown tables:
 
   python3 benches/pixel_types.py [--side 4096] [--border-side 2048] [--threads 2]
                            [--repeat 3] [--tables types,borders,uniform]
-                           [--exe PATH] [--base PATH]
+                           [--images "u16 RGB,f64 gray"] [--exe PATH] [--base PATH]
 
 Build the example first (`cargo build --release --example npy`); the
 script runs target/release/examples/npy, or the one `--exe` names. With
@@ -238,6 +238,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tables", default="types,borders,uniform")
+    labels = ",".join(label for label, _, _ in IMAGES)
+    parser.add_argument("--images", default=labels, help="the rows to time, by label")
     parser.add_argument("--exe", type=Path, default=EXE, help="the npy example to time")
     parser.add_argument("--base", type=Path, help="an earlier build of it, timed beside")
     args = parser.parse_args()
@@ -245,6 +247,11 @@ def main() -> None:
         if not exe.exists():
             raise SystemExit(f"{exe} is missing: run `cargo build --release --example npy` first")
     tables = set(args.tables.split(","))
+    chosen = [label.strip() for label in args.images.split(",")]
+    unknown = sorted(set(chosen) - {label for label, _, _ in IMAGES})
+    if unknown:
+        raise SystemExit(f"unknown image labels {unknown}: choose among {labels}")
+    IMAGES[:] = [image for image in IMAGES if image[0] in chosen]
     sat = numba_sat()
     if sat is None:
         print("numba is not installed: the Numba column is left out")

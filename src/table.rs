@@ -277,11 +277,12 @@ impl<A: TableValue> Drop for SummedArea<A> {
 /// Table rows that [`sum_rows`] sums at once.
 const GROUP_ROWS: usize = 4;
 
-/// Sums the [`GROUP_ROWS`] rows `pixels` (whole pixels of `C` samples)
-/// into the table rows `below` (that many, one after another, each as
-/// long as `above`): each row is the row before it (the first, `above`)
-/// plus the running sums of `value(sample)` along its row, per channel.
-/// Returns whether each row's running sums are finite at its end.
+/// Sums the [`GROUP_ROWS`] rows `parts` (each row's parts one after
+/// another along it, see [`TableColumns::row`]; whole pixels of `C`
+/// samples) into the table rows `below` (that many, one after another,
+/// each as long as `above`): each row is the row before it (the first,
+/// `above`) plus the running sums of `value(sample)` along its row, per
+/// channel. Returns whether each row's running sums are finite at its end.
 ///
 /// The operations of each entry are those of one row at a time, in the
 /// same order (the running sum, then the entry above plus it), so the
@@ -293,36 +294,146 @@ const GROUP_ROWS: usize = 4;
 /// above in that column.
 #[inline(always)]
 fn sum_rows<T: Sample, A: TableValue, const C: usize>(
-    pixels: [&[T]; GROUP_ROWS],
+    parts: [[&[T]; 3]; GROUP_ROWS],
     above: &[A],
     below: &mut [A],
     value: &impl Fn(T) -> A,
 ) -> [bool; GROUP_ROWS] {
     let stride = above.len();
     let mut rows = below.chunks_exact_mut(stride);
-    let rows: [&mut [A]; GROUP_ROWS] = std::array::from_fn(|_| rows.next().expect("a table row per image row"));
-    let len = stride - C;
-    // Whole pixels of one length, for bounds checks the compiler drops.
-    let pixel_count = len / C;
-    let (above, _) = above[C..].as_chunks::<C>();
-    let above = &above[..pixel_count];
-    let pixels = pixels.map(|row| &row.as_chunks::<C>().0[..pixel_count]);
-    let rows = rows.map(|row| {
+    let mut rows: [&mut [A]; GROUP_ROWS] = std::array::from_fn(|_| rows.next().expect("a table row per image row"));
+    for row in &mut rows {
         row[..C].fill(A::default());
-        &mut row[C..].as_chunks_mut::<C>().0[..pixel_count]
-    });
+    }
     let mut sums = [[A::default(); C]; GROUP_ROWS];
+    // Every row's parts have the same lengths: the table's columns.
+    let mut start = C;
+    for part in 0..3 {
+        let end = start + parts[0][part].len();
+        let part_rows = rows.each_mut().map(|row| &mut row[start..end]);
+        sum_part::<T, A, C>(
+            parts.map(|row| row[part]),
+            &above[start..end],
+            part_rows,
+            &mut sums,
+            value,
+        );
+        start = end;
+    }
+    sums.map(|row| row.iter().all(|sum| sum.to_f64().is_finite()))
+}
+
+/// One part of [`sum_rows`]: its entries of the group's rows (`rows`,
+/// below `above`), from the running sums `sums` before it (updated).
+#[inline(always)]
+fn sum_part<T: Sample, A: TableValue, const C: usize>(
+    pixels: [&[T]; GROUP_ROWS],
+    above: &[A],
+    rows: [&mut [A]; GROUP_ROWS],
+    sums: &mut [[A; C]; GROUP_ROWS],
+    value: &impl Fn(T) -> A,
+) {
+    // Whole pixels of one length, for bounds checks the compiler drops.
+    let pixel_count = above.len() / C;
+    let above = &above.as_chunks::<C>().0[..pixel_count];
+    let pixels = pixels.map(|row| &row.as_chunks::<C>().0[..pixel_count]);
+    let rows = rows.map(|row| &mut row.as_chunks_mut::<C>().0[..pixel_count]);
+    // The running sums in registers, not behind the reference.
+    let mut running = *sums;
     for i in 0..pixel_count {
         for ch in 0..C {
             let mut entry = above[i][ch];
             for r in 0..GROUP_ROWS {
-                sums[r][ch] = sums[r][ch].add(value(pixels[r][i][ch]));
-                entry = entry.add(sums[r][ch]);
+                running[r][ch] = running[r][ch].add(value(pixels[r][i][ch]));
+                entry = entry.add(running[r][ch]);
                 rows[r][i][ch] = entry;
             }
         }
     }
-    sums.map(|row| row.iter().all(|sum| sum.to_f64().is_finite()))
+    *sums = running;
+}
+
+/// Sums one part of a table row, `pixels`, into `current` (its entries
+/// after the first `channels`, the entry before the part): each is the
+/// entry of `above` in its place plus the running sum of `value(sample)`
+/// in its channel, from `running` (updated). With `finite`, `u8` samples
+/// as they are, where `A` has a vector form.
+#[inline(always)]
+fn sum_row<T: Sample, A: TableValue>(
+    pixels: &[T],
+    above: &[A],
+    current: &mut [A],
+    (running, channels): (&mut [A; crate::MAX_CHANNELS], usize),
+    finite: bool,
+    value: &impl Fn(T) -> A,
+) {
+    let bytes = if finite { T::as_bytes(pixels) } else { None };
+    let vector_row = bytes.is_some_and(|bytes| {
+        A::table_row_bytes(
+            &mut current[channels..],
+            &above[channels..],
+            bytes,
+            &mut running[..],
+            channels,
+        )
+    });
+    if vector_row {
+        return;
+    }
+    // Else one pixel at a time, its channels known to the compiler up to
+    // four.
+    match channels {
+        1 => sum_pixels::<T, A, 1>(pixels, above, current, running, value),
+        2 => sum_pixels::<T, A, 2>(pixels, above, current, running, value),
+        3 => sum_pixels::<T, A, 3>(pixels, above, current, running, value),
+        4 => sum_pixels::<T, A, 4>(pixels, above, current, running, value),
+        _ => {
+            for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
+                let at = (i + 1) * channels;
+                for (ch, &sample) in pixel.iter().enumerate() {
+                    running[ch] = running[ch].add(value(sample));
+                    current[at + ch] = above[at + ch].add(running[ch]);
+                }
+            }
+        }
+    }
+}
+
+/// [`sum_row`] one pixel of `C` samples at a time, the running sums in
+/// registers: through `running`, each addition waited for the store of
+/// the one before, and a channel count known only at run time kept every
+/// sample's channel in memory.
+#[inline(always)]
+fn sum_pixels<T: Sample, A: TableValue, const C: usize>(
+    pixels: &[T],
+    above: &[A],
+    current: &mut [A],
+    running: &mut [A; crate::MAX_CHANNELS],
+    value: &impl Fn(T) -> A,
+) {
+    // Whole pixels of one length, for bounds checks the compiler drops.
+    let count = pixels.len() / C;
+    let pixels = &pixels.as_chunks::<C>().0[..count];
+    let above = &above[C..].as_chunks::<C>().0[..count];
+    let current = &mut current[C..].as_chunks_mut::<C>().0[..count];
+    let mut sums: [A; C] = std::array::from_fn(|ch| running[ch]);
+    for ((entry, above), pixel) in current.iter_mut().zip(above).zip(pixels) {
+        for ch in 0..C {
+            sums[ch] = sums[ch].add(value(pixel[ch]));
+            entry[ch] = above[ch].add(sums[ch]);
+        }
+    }
+    running[..C].copy_from_slice(&sums);
+}
+
+/// The parts of a table row as one row, copied into `joined` (for the
+/// rare rows summed again).
+fn joined_parts<'a, T: Copy>(parts: &[&[T]; 3], joined: &'a mut Vec<T>) -> &'a [T] {
+    joined.clear();
+    for part in parts {
+        joined.extend_from_slice(part);
+    }
+    joined
 }
 
 /// Sums one row of `pixels` into a table row again: `current` = `above`
@@ -404,26 +515,54 @@ struct TableColumns {
     after: Vec<Option<usize>>,
 }
 
+/// Room for the parts of a table row that are not the view's own memory
+/// ([`TableColumns::row`]): the positions past the image's edges, and a
+/// copy of the image's row where it is not contiguous.
+struct RowParts<T> {
+    edges: Vec<T>,
+    whole: Vec<T>,
+}
+
+impl<T> Default for RowParts<T> {
+    fn default() -> Self {
+        RowParts {
+            edges: Vec::new(),
+            whole: Vec::new(),
+        }
+    }
+}
+
 impl TableColumns {
     /// Row `y` of `input` over these columns (every sample `constant` for
-    /// `None`): the view's own memory where the columns are the image's and
-    /// contiguous, else a copy in `scratch` (`whole`: room for a copy of
-    /// the image's row, where it is not contiguous).
+    /// `None`) in three parts, one after another along the table row: the
+    /// positions before the image's columns, the image columns `near`,
+    /// the positions after. The image columns are the view's own memory
+    /// where its row is contiguous (else a copy in `scratch.whole`): only
+    /// the positions past the image's edges are copied, into
+    /// `scratch.edges`, so an extended table reads its image columns
+    /// where they lie, as a table of the image's columns alone does.
     fn row<'a, T: Sample>(
         &self,
         input: &'a ArrayView3<'_, T>,
         (y, constant): (Option<usize>, T),
-        (scratch, whole): (&'a mut Vec<T>, &'a mut Vec<T>),
-    ) -> &'a [T] {
+        scratch: &'a mut RowParts<T>,
+    ) -> [&'a [T]; 3] {
         let channels = input.dim().2;
+        let lens = [self.before.len(), self.near.len(), self.after.len()].map(|len| len * channels);
+        let RowParts { edges, whole } = scratch;
+        edges.clear();
         let Some(y) = y else {
-            scratch.clear();
-            scratch.resize(self.len() * channels, constant);
-            return scratch;
+            edges.resize(lens.iter().copied().max().unwrap_or(0), constant);
+            let edges: &'a [T] = edges;
+            return lens.map(|len| &edges[..len]);
         };
         let row = input.slice(s![y, .., ..]);
         if self.before.is_empty() && self.after.is_empty() {
-            return as_contiguous(row.slice_move(s![self.near.clone(), ..]), scratch);
+            return [
+                &[],
+                as_contiguous(row.slice_move(s![self.near.clone(), ..]), whole),
+                &[],
+            ];
         }
         let row = as_contiguous(row, whole);
         let constants = [constant; crate::MAX_CHANNELS];
@@ -431,15 +570,15 @@ impl TableColumns {
             Some(col) => &row[col * channels..(col + 1) * channels],
             None => &constants[..channels],
         };
-        scratch.clear();
-        for &col in &self.before {
-            scratch.extend_from_slice(pixel(col));
+        for &col in self.before.iter().chain(&self.after) {
+            edges.extend_from_slice(pixel(col));
         }
-        scratch.extend_from_slice(&row[self.near.start * channels..self.near.end * channels]);
-        for &col in &self.after {
-            scratch.extend_from_slice(pixel(col));
-        }
-        scratch
+        let (before, after) = edges.split_at(lens[0]);
+        [
+            before,
+            &row[self.near.start * channels..self.near.end * channels],
+            after,
+        ]
     }
 
     fn len(&self) -> usize {
@@ -552,7 +691,8 @@ impl<A: TableValue> SummedArea<A> {
         data.truncate(len);
         data.resize(len, A::default());
         data[..row_stride].fill(A::default());
-        let mut scratches: [(Vec<T>, Vec<T>); GROUP_ROWS] = Default::default();
+        let mut scratches: [RowParts<T>; GROUP_ROWS] = Default::default();
+        let mut joined = Vec::new();
         let mut finite_scratch = Vec::new();
         let mut running = [A::default(); crate::MAX_CHANNELS];
         let mut non_finite = false;
@@ -563,8 +703,8 @@ impl<A: TableValue> SummedArea<A> {
             // sum are summed again in order from the first such row.
             if finite && !T::TYPE.is_integer() && channels <= 4 && held - j >= GROUP_ROWS {
                 let mut k = j;
-                let pixels = scratches.each_mut().map(|(scratch, whole)| {
-                    let row = columns.row(input, (rows[k], constant), (scratch, whole));
+                let parts = scratches.each_mut().map(|scratch| {
+                    let row = columns.row(input, (rows[k], constant), scratch);
                     k += 1;
                     row
                 });
@@ -572,15 +712,16 @@ impl<A: TableValue> SummedArea<A> {
                 let above = &above[j * row_stride..];
                 let below = &mut below[..GROUP_ROWS * row_stride];
                 let finite_sums = match channels {
-                    1 => sum_rows::<T, A, 1>(pixels, above, below, &value),
-                    2 => sum_rows::<T, A, 2>(pixels, above, below, &value),
-                    3 => sum_rows::<T, A, 3>(pixels, above, below, &value),
-                    _ => sum_rows::<T, A, 4>(pixels, above, below, &value),
+                    1 => sum_rows::<T, A, 1>(parts, above, below, &value),
+                    2 => sum_rows::<T, A, 2>(parts, above, below, &value),
+                    3 => sum_rows::<T, A, 3>(parts, above, below, &value),
+                    _ => sum_rows::<T, A, 4>(parts, above, below, &value),
                 };
                 if let Some(first) = finite_sums.iter().position(|&f| !f) {
-                    for (r, &row) in pixels.iter().enumerate().skip(first) {
+                    for (r, row) in parts.iter().enumerate().skip(first) {
                         let (above, below) = data.split_at_mut((j + r + 1) * row_stride);
                         let above = &above[(j + r) * row_stride..];
+                        let row = joined_parts(row, &mut joined);
                         let (row, had) = crate::sample::finite_row(row, &mut finite_scratch);
                         non_finite |= had;
                         sum_row_again(row, above, &mut below[..row_stride], channels, &value);
@@ -589,50 +730,33 @@ impl<A: TableValue> SummedArea<A> {
                 j += GROUP_ROWS;
                 continue;
             }
-            let (scratch, whole) = &mut scratches[0];
-            let pixels = columns.row(input, (rows[j], constant), (scratch, whole));
+            let parts = columns.row(input, (rows[j], constant), &mut scratches[0]);
             let (above, below) = data.split_at_mut((j + 1) * row_stride);
             let above = &above[j * row_stride..];
             let current = &mut below[..row_stride];
             current[..channels].fill(A::default());
             running[..channels].fill(A::default());
-            // `u8` samples as they are (`build`), where `A` has a vector form.
-            let bytes = if finite { T::as_bytes(pixels) } else { None };
-            let vector_row = bytes.is_some_and(|bytes| {
-                A::table_row_bytes(
-                    &mut current[channels..],
-                    &above[channels..],
-                    bytes,
-                    &mut running,
-                    channels,
-                )
-            });
-            // Else one sample at a time.
-            if !vector_row {
-                if channels == 1 {
-                    // The running sum in a register: through `running`, each
-                    // addition waited for the store of the one before.
-                    let mut sum = A::default();
-                    for ((entry, &above), &sample) in current[1..].iter_mut().zip(&above[1..]).zip(pixels) {
-                        sum = sum.add(value(sample));
-                        *entry = above.add(sum);
-                    }
-                    running[0] = sum;
-                } else {
-                    for (i, pixel) in pixels.chunks_exact(channels).enumerate() {
-                        let at = (i + 1) * channels;
-                        for (ch, &sample) in pixel.iter().enumerate() {
-                            running[ch] = running[ch].add(value(sample));
-                            current[at + ch] = above[at + ch].add(running[ch]);
-                        }
-                    }
-                }
+            // Each part from the running sums of the parts before it.
+            let mut start = 0;
+            for pixels in parts {
+                let end = start + pixels.len();
+                let entries = start..end + channels;
+                sum_row(
+                    pixels,
+                    &above[entries.clone()],
+                    &mut current[entries],
+                    (&mut running, channels),
+                    finite,
+                    &value,
+                );
+                start = end;
             }
             // A NaN or infinity leaves its row's running sums non-finite (NaN
             // and infinities never add up to a finite value), so this test
             // finds every such row at no cost to the others. Finite values
             // that overflow come here too, and are summed again unchanged.
             if finite && !T::TYPE.is_integer() && !running[..channels].iter().all(|r| r.to_f64().is_finite()) {
+                let pixels = joined_parts(&parts, &mut joined);
                 let (pixels, had) = crate::sample::finite_row(pixels, &mut finite_scratch);
                 non_finite |= had;
                 sum_row_again(pixels, above, current, channels, &value);
