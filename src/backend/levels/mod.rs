@@ -213,10 +213,23 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     let (height, width, channels) = input.dim();
     let border = job.params().border;
     let limit = sigma_limit(border, height, width);
+    // Runs of one sigma (a uniform sigma, or flat parts of a map) look
+    // their blend up once.
+    let mut previous: Option<(u32, Blend)> = None;
     let blends: Vec<Blend> = rows
         .clone()
         .flat_map(|y| (0..width).map(move |x| (y, x)))
-        .map(|(y, x)| blend(f64::from(job.size_at(y, x)).min(limit)))
+        .map(|(y, x)| {
+            let sigma = job.size_at(y, x);
+            match previous {
+                Some((bits, b)) if bits == sigma.to_bits() => b,
+                _ => {
+                    let b = blend(f64::from(sigma).min(limit));
+                    previous = Some((sigma.to_bits(), b));
+                    b
+                }
+            }
+        })
         .collect();
     let first = blends.iter().map(|b| b.first).min().unwrap_or(0);
     let last = blends.iter().map(|b| b.first).max().unwrap_or(0) + BLENDED - 1;

@@ -376,46 +376,44 @@ fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>,
         }
         return output;
     }
+    if out.start >= out.end {
+        return output;
+    }
     let c = input.channels;
-    // Whether every tap of every output node lies within the input.
-    let inside = out.start < out.end && at(out.start, 0) >= 0 && at(out.end - 1, taps.weights.len() - 1) < len;
+    // The input positions the outputs read, `low` to `high`, gathered
+    // once per row with zeros past the input, and with a step of 2 split
+    // into the even positions and then the odd ones: every tap then reads
+    // a contiguous run of them, and each row is one weighted sum of
+    // shifted runs (in the order of the taps, as the plane passes add).
+    let low = at(out.start, 0);
+    let high = at(out.end - 1, taps.weights.len() - 1) + 1;
+    let phases = step as usize;
+    let per_phase = span(&(low..high)).div_ceil(phases);
+    let mut gathered = vec![0.0f32; phases * per_phase * c];
+    let within = low.max(0)..high.min(len);
     for r in 0..input.rows {
         let source = input.row(r);
-        let row = output.row_mut(r);
-        if step == 1 && inside {
-            let a0 = at(out.start, 0) as usize * c;
-            terms.clear();
-            terms.extend(
-                taps.weights
-                    .iter()
-                    .enumerate()
-                    .map(|(d, &t)| (t as f32, &source[a0 + d * c..])),
-            );
-            weighted_sum(row, &terms);
-            continue;
-        }
-        for (d, &t) in taps.weights.iter().enumerate() {
-            let t = t as f32;
-            // The output nodes whose tap `d` lies within the input.
-            let lowest = (-at(0, d)).div_euclid(step) + i64::from((-at(0, d)).rem_euclid(step) != 0);
-            let highest = (len - 1 - at(0, d)).div_euclid(step);
-            let from = lowest.max(out.start);
-            let to = (highest + 1).min(out.end);
-            if from >= to {
-                continue;
-            }
-            let (k0, k1) = ((from - out.start) as usize, (to - out.start) as usize);
-            let a0 = at(from, d) as usize;
-            if step == 1 {
-                add_scaled(&mut row[k0 * c..k1 * c], t, &source[a0 * c..(a0 + k1 - k0) * c]);
-            } else {
-                let stride = step as usize;
-                for (i, k) in (k0..k1).enumerate() {
-                    let a = (a0 + i * stride) * c;
-                    add_scaled(&mut row[k * c..(k + 1) * c], t, &source[a..a + c]);
+        if step == 1 && within.start < within.end {
+            let into = (within.start - low) as usize * c;
+            let from = within.start as usize * c..within.end as usize * c;
+            gathered[into..into + from.len()].copy_from_slice(&source[from]);
+        } else {
+            for p in within.clone() {
+                let i = (p - low) as usize;
+                let into = ((i % phases) * per_phase + i / phases) * c;
+                let from = p as usize * c;
+                for ch in 0..c {
+                    gathered[into + ch] = source[from + ch];
                 }
             }
         }
+        let terms: Vec<(f32, &[f32])> = taps
+            .weights
+            .iter()
+            .enumerate()
+            .map(|(d, &t)| (t as f32, &gathered[((d % phases) * per_phase + d / phases) * c..]))
+            .collect();
+        weighted_sum(output.row_mut(r), &terms);
     }
     output
 }
