@@ -266,6 +266,17 @@ impl Plane {
         }
     }
 
+    /// The rows `rows` and columns `cols`, as a plane of their own.
+    fn window(&self, rows: Range<usize>, cols: Range<usize>) -> Self {
+        let mut out = Plane::zeros(rows.len(), cols.len(), self.channels);
+        let c = self.channels;
+        for (r, from) in rows.enumerate() {
+            out.row_mut(r)
+                .copy_from_slice(&self.row(from)[cols.start * c..cols.end * c]);
+        }
+        out
+    }
+
     /// The positions `range` along `axis`, as a plane of their own.
     fn slice(&self, axis: Axis, range: Range<usize>) -> Self {
         let mut out = self.resized(axis, range.len());
@@ -402,8 +413,8 @@ fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>,
                 let i = (p - low) as usize;
                 let into = ((i % phases) * per_phase + i / phases) * c;
                 let from = p as usize * c;
-                for ch in 0..c {
-                    gathered[into + ch] = source[from + ch];
+                for (g, &v) in gathered[into..into + c].iter_mut().zip(&source[from..from + c]) {
+                    *g = v;
                 }
             }
         }
@@ -553,6 +564,31 @@ pub(crate) fn grids(input: &Plane, axes: &[(Axis, &AxisPlan)], top: usize) -> Ve
     out
 }
 
+/// The part of `plane` (whose first position along each planned axis of
+/// `axes` is in `firsts`) that passes of half-width `reach` read for the
+/// positions `outputs`, as a plane of its own, with its first positions:
+/// the pass along the first axis then runs over the positions of the
+/// second that the outputs read, not over the whole band.
+fn read_window(
+    plane: &Plane,
+    axes: &[(Axis, &AxisPlan)],
+    firsts: &[i64],
+    outputs: &[Range<i64>],
+    reach: i64,
+) -> (Plane, Vec<i64>) {
+    let mut ranges = [0..plane.rows, 0..plane.cols];
+    let mut starts = Vec::with_capacity(axes.len());
+    for ((&(axis, _), output), &first) in axes.iter().zip(outputs).zip(firsts) {
+        let len = plane.len_of(axis) as i64;
+        let low = (output.start - reach - first).clamp(0, len);
+        let high = (output.end + reach - first).clamp(low, len);
+        ranges[axis.index()] = low as usize..high as usize;
+        starts.push(first + low);
+    }
+    let [rows, cols] = ranges;
+    (plane.window(rows, cols), starts)
+}
+
 /// Level `j` at the output positions `outputs` (one range per planned
 /// axis, within each plan's output), from the band `input` and its
 /// pyramid `grids`. Along each axis the level is computed from the
@@ -568,10 +604,11 @@ pub(crate) fn level(
     let k = octave(j);
     if k == 0 {
         let taps = Taps::gaussian(level_sigma(j));
+        let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.input.start).collect();
+        let (input, firsts) = read_window(input, axes, &firsts, outputs, taps.reach());
         let mut plane: Option<Plane> = None;
-        for (&(axis, plan), output) in axes.iter().zip(outputs) {
-            let source = plane.as_ref().unwrap_or(input);
-            let first = plan.input.start;
+        for ((&(axis, _), output), &first) in axes.iter().zip(outputs).zip(&firsts) {
+            let source = plane.as_ref().unwrap_or(&input);
             let next = if taps.reach() == 0 {
                 let from = (output.start - first) as usize;
                 let to = (output.end - first) as usize;
@@ -581,7 +618,7 @@ pub(crate) fn level(
             };
             plane = Some(next);
         }
-        return plane.unwrap_or_else(|| input.clone());
+        return plane.unwrap_or(input);
     }
     let h = 1i64 << k;
     let grid_sigma = level_sigma(j) / h as f64;
@@ -593,19 +630,14 @@ pub(crate) fn level(
         .zip(outputs)
         .map(|(&(_, plan), output)| plan.level_nodes(k, output))
         .collect();
+    let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.grids[k - 1].start).collect();
+    let (grid, firsts) = read_window(&grids[k - 1], axes, &firsts, &nodes, taps.reach());
     let mut plane: Option<Plane> = None;
-    for (&(axis, plan), nodes) in axes.iter().zip(&nodes) {
-        let source = plane.as_ref().unwrap_or(&grids[k - 1]);
-        plane = Some(correlate(
-            source,
-            plan.grids[k - 1].start,
-            &taps,
-            1,
-            nodes.clone(),
-            axis,
-        ));
+    for ((&(axis, _), nodes), &first) in axes.iter().zip(&nodes).zip(&firsts) {
+        let source = plane.as_ref().unwrap_or(&grid);
+        plane = Some(correlate(source, first, &taps, 1, nodes.clone(), axis));
     }
-    let mut plane = plane.unwrap_or_else(|| grids[k - 1].clone());
+    let mut plane = plane.unwrap_or(grid);
     for &(axis, _) in axes {
         prefilter(&mut plane, axis);
     }
