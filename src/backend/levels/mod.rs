@@ -88,8 +88,10 @@
 //! along each axis: 14 below sigma 4, about 4 sigma_max + 30 * 2^K from
 //! octave K >= 1 on, and at most the image's side plus that of the
 //! pyramid's last blurs for `Clip` and `Constant`. Beside it the pyramid's
-//! grids (a third of the band together), one level at a time (R x W x C),
-//! the blend's sums (R x W x C and R x W) and R x W blends of 40 bytes.
+//! grids (a third of the band together), one level at a time (R x W x C,
+//! with a copy of the part of the band or grid it reads), the blend's sums
+//! (R x W x C and R x W), R x W blends of 40 bytes, and for each row the
+//! columns that read each level.
 //! A band over that budget is refused.
 
 mod pyramid;
@@ -213,10 +215,23 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     let (height, width, channels) = input.dim();
     let border = job.params().border;
     let limit = sigma_limit(border, height, width);
+    // Runs of one sigma (a uniform sigma, or flat parts of a map) look
+    // their blend up once.
+    let mut previous: Option<(u32, Blend)> = None;
     let blends: Vec<Blend> = rows
         .clone()
         .flat_map(|y| (0..width).map(move |x| (y, x)))
-        .map(|(y, x)| blend(f64::from(job.size_at(y, x)).min(limit)))
+        .map(|(y, x)| {
+            let sigma = job.size_at(y, x);
+            match previous {
+                Some((bits, b)) if bits == sigma.to_bits() => b,
+                _ => {
+                    let b = blend(f64::from(sigma).min(limit));
+                    previous = Some((sigma.to_bits(), b));
+                    b
+                }
+            }
+        })
         .collect();
     let first = blends.iter().map(|b| b.first).min().unwrap_or(0);
     let last = blends.iter().map(|b| b.first).max().unwrap_or(0) + BLENDED - 1;
@@ -271,7 +286,9 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     });
 
     let strip_len = rows.len();
-    let regions = level_regions(&blends, width, first..last + 1);
+    let count = last + 1 - first;
+    let spans = level_spans(&blends, width, first..last + 1);
+    let regions = level_regions(&spans, count);
     let mut sums = vec![0.0f64; strip_len * width * channels];
     let mut weights = vec![0.0f64; strip_len * width];
     for (j, region) in (first..=last).zip(&regions) {
@@ -293,7 +310,8 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             let blends = &blends[y * width..(y + 1) * width];
             let sums = &mut sums[y * width * channels..(y + 1) * width * channels];
             let weights = &mut weights[y * width..(y + 1) * width];
-            for (i, x) in xs.clone().enumerate() {
+            for x in spans[y * count + j - first].clone() {
+                let i = x - xs.start;
                 let b = &blends[x];
                 let Some(w) = j.checked_sub(b.first).and_then(|k| b.weights.get(k)) else {
                     continue;
@@ -349,25 +367,47 @@ fn unit_scale(largest: f64) -> f64 {
     }
 }
 
-/// For each level of `levels`, the rows and columns of the strip (local
-/// to it) that hold the pixels whose `blends` (row by row, `width` per row)
-/// use that level, or none: a level is then computed only where it is read.
-fn level_regions(blends: &[Blend], width: usize, levels: Range<usize>) -> Vec<Option<(Range<usize>, Range<usize>)>> {
-    let mut regions: Vec<Option<(Range<usize>, Range<usize>)>> = vec![None; levels.len()];
-    for (y, row) in blends.chunks(width.max(1)).enumerate() {
-        // Runs of one first level along the row widen the regions once.
+/// For each row of the strip (local to it) and each level of `levels`,
+/// the columns from the first to the last pixel of the row whose `blends`
+/// (row by row, `width` per row) use that level, empty where none: row
+/// y's spans start at y * `levels.len()`. The blend of a level then
+/// visits only the columns that read it in each row.
+fn level_spans(blends: &[Blend], width: usize, levels: Range<usize>) -> Vec<Range<usize>> {
+    let count = levels.len();
+    let mut spans = vec![0..0; blends.len() / width.max(1) * count];
+    for (row, spans) in blends.chunks(width.max(1)).zip(spans.chunks_mut(count.max(1))) {
+        // Runs of one first level along the row widen the spans once.
         let mut x = 0;
         while x < row.len() {
             let first = row[x].first;
             let end = x + row[x..].iter().take_while(|b| b.first == first).count();
-            for j in first..first + BLENDED {
-                let region = &mut regions[j - levels.start];
-                *region = Some(match region.take() {
-                    None => (y..y + 1, x..end),
-                    Some((ys, xs)) => (ys.start..y + 1, xs.start.min(x)..xs.end.max(end)),
-                });
+            for span in &mut spans[first - levels.start..first - levels.start + BLENDED] {
+                *span = if span.start >= span.end {
+                    x..end
+                } else {
+                    span.start.min(x)..span.end.max(end)
+                };
             }
             x = end;
+        }
+    }
+    spans
+}
+
+/// For each of `count` levels, the rows and columns of the strip that
+/// hold its `spans` (from [`level_spans`]), or none: a level is then
+/// computed only where it is read.
+fn level_regions(spans: &[Range<usize>], count: usize) -> Vec<Option<(Range<usize>, Range<usize>)>> {
+    let mut regions: Vec<Option<(Range<usize>, Range<usize>)>> = vec![None; count];
+    for (y, row) in spans.chunks(count.max(1)).enumerate() {
+        for (region, span) in regions.iter_mut().zip(row) {
+            if span.is_empty() {
+                continue;
+            }
+            *region = Some(match region.take() {
+                None => (y..y + 1, span.clone()),
+                Some((ys, xs)) => (ys.start..y + 1, xs.start.min(span.start)..xs.end.max(span.end)),
+            });
         }
     }
     regions

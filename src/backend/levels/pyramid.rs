@@ -266,6 +266,17 @@ impl Plane {
         }
     }
 
+    /// The rows `rows` and columns `cols`, as a plane of their own.
+    fn window(&self, rows: Range<usize>, cols: Range<usize>) -> Self {
+        let mut out = Plane::zeros(rows.len(), cols.len(), self.channels);
+        let c = self.channels;
+        for (r, from) in rows.enumerate() {
+            out.row_mut(r)
+                .copy_from_slice(&self.row(from)[cols.start * c..cols.end * c]);
+        }
+        out
+    }
+
     /// The positions `range` along `axis`, as a plane of their own.
     fn slice(&self, axis: Axis, range: Range<usize>) -> Self {
         let mut out = self.resized(axis, range.len());
@@ -376,46 +387,44 @@ fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>,
         }
         return output;
     }
+    if out.start >= out.end {
+        return output;
+    }
     let c = input.channels;
-    // Whether every tap of every output node lies within the input.
-    let inside = out.start < out.end && at(out.start, 0) >= 0 && at(out.end - 1, taps.weights.len() - 1) < len;
+    // The input positions the outputs read, `low` to `high`, gathered
+    // once per row with zeros past the input, and with a step of 2 split
+    // into the even positions and then the odd ones: every tap then reads
+    // a contiguous run of them, and each row is one weighted sum of
+    // shifted runs (in the order of the taps, as the plane passes add).
+    let low = at(out.start, 0);
+    let high = at(out.end - 1, taps.weights.len() - 1) + 1;
+    let phases = step as usize;
+    let per_phase = span(&(low..high)).div_ceil(phases);
+    let mut gathered = vec![0.0f32; phases * per_phase * c];
+    let within = low.max(0)..high.min(len);
     for r in 0..input.rows {
         let source = input.row(r);
-        let row = output.row_mut(r);
-        if step == 1 && inside {
-            let a0 = at(out.start, 0) as usize * c;
-            terms.clear();
-            terms.extend(
-                taps.weights
-                    .iter()
-                    .enumerate()
-                    .map(|(d, &t)| (t as f32, &source[a0 + d * c..])),
-            );
-            weighted_sum(row, &terms);
-            continue;
-        }
-        for (d, &t) in taps.weights.iter().enumerate() {
-            let t = t as f32;
-            // The output nodes whose tap `d` lies within the input.
-            let lowest = (-at(0, d)).div_euclid(step) + i64::from((-at(0, d)).rem_euclid(step) != 0);
-            let highest = (len - 1 - at(0, d)).div_euclid(step);
-            let from = lowest.max(out.start);
-            let to = (highest + 1).min(out.end);
-            if from >= to {
-                continue;
-            }
-            let (k0, k1) = ((from - out.start) as usize, (to - out.start) as usize);
-            let a0 = at(from, d) as usize;
-            if step == 1 {
-                add_scaled(&mut row[k0 * c..k1 * c], t, &source[a0 * c..(a0 + k1 - k0) * c]);
-            } else {
-                let stride = step as usize;
-                for (i, k) in (k0..k1).enumerate() {
-                    let a = (a0 + i * stride) * c;
-                    add_scaled(&mut row[k * c..(k + 1) * c], t, &source[a..a + c]);
+        if step == 1 && within.start < within.end {
+            let into = (within.start - low) as usize * c;
+            let from = within.start as usize * c..within.end as usize * c;
+            gathered[into..into + from.len()].copy_from_slice(&source[from]);
+        } else {
+            for p in within.clone() {
+                let i = (p - low) as usize;
+                let into = ((i % phases) * per_phase + i / phases) * c;
+                let from = p as usize * c;
+                for (g, &v) in gathered[into..into + c].iter_mut().zip(&source[from..from + c]) {
+                    *g = v;
                 }
             }
         }
+        let terms: Vec<(f32, &[f32])> = taps
+            .weights
+            .iter()
+            .enumerate()
+            .map(|(d, &t)| (t as f32, &gathered[((d % phases) * per_phase + d / phases) * c..]))
+            .collect();
+        weighted_sum(output.row_mut(r), &terms);
     }
     output
 }
@@ -555,6 +564,31 @@ pub(crate) fn grids(input: &Plane, axes: &[(Axis, &AxisPlan)], top: usize) -> Ve
     out
 }
 
+/// The part of `plane` (whose first position along each planned axis of
+/// `axes` is in `firsts`) that passes of half-width `reach` read for the
+/// positions `outputs`, as a plane of its own, with its first positions:
+/// the pass along the first axis then runs over the positions of the
+/// second that the outputs read, not over the whole band.
+fn read_window(
+    plane: &Plane,
+    axes: &[(Axis, &AxisPlan)],
+    firsts: &[i64],
+    outputs: &[Range<i64>],
+    reach: i64,
+) -> (Plane, Vec<i64>) {
+    let mut ranges = [0..plane.rows, 0..plane.cols];
+    let mut starts = Vec::with_capacity(axes.len());
+    for ((&(axis, _), output), &first) in axes.iter().zip(outputs).zip(firsts) {
+        let len = plane.len_of(axis) as i64;
+        let low = (output.start - reach - first).clamp(0, len);
+        let high = (output.end + reach - first).clamp(low, len);
+        ranges[axis.index()] = low as usize..high as usize;
+        starts.push(first + low);
+    }
+    let [rows, cols] = ranges;
+    (plane.window(rows, cols), starts)
+}
+
 /// Level `j` at the output positions `outputs` (one range per planned
 /// axis, within each plan's output), from the band `input` and its
 /// pyramid `grids`. Along each axis the level is computed from the
@@ -570,10 +604,11 @@ pub(crate) fn level(
     let k = octave(j);
     if k == 0 {
         let taps = Taps::gaussian(level_sigma(j));
+        let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.input.start).collect();
+        let (input, firsts) = read_window(input, axes, &firsts, outputs, taps.reach());
         let mut plane: Option<Plane> = None;
-        for (&(axis, plan), output) in axes.iter().zip(outputs) {
-            let source = plane.as_ref().unwrap_or(input);
-            let first = plan.input.start;
+        for ((&(axis, _), output), &first) in axes.iter().zip(outputs).zip(&firsts) {
+            let source = plane.as_ref().unwrap_or(&input);
             let next = if taps.reach() == 0 {
                 let from = (output.start - first) as usize;
                 let to = (output.end - first) as usize;
@@ -583,7 +618,7 @@ pub(crate) fn level(
             };
             plane = Some(next);
         }
-        return plane.unwrap_or_else(|| input.clone());
+        return plane.unwrap_or(input);
     }
     let h = 1i64 << k;
     let grid_sigma = level_sigma(j) / h as f64;
@@ -595,19 +630,14 @@ pub(crate) fn level(
         .zip(outputs)
         .map(|(&(_, plan), output)| plan.level_nodes(k, output))
         .collect();
+    let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.grids[k - 1].start).collect();
+    let (grid, firsts) = read_window(&grids[k - 1], axes, &firsts, &nodes, taps.reach());
     let mut plane: Option<Plane> = None;
-    for (&(axis, plan), nodes) in axes.iter().zip(&nodes) {
-        let source = plane.as_ref().unwrap_or(&grids[k - 1]);
-        plane = Some(correlate(
-            source,
-            plan.grids[k - 1].start,
-            &taps,
-            1,
-            nodes.clone(),
-            axis,
-        ));
+    for ((&(axis, _), nodes), &first) in axes.iter().zip(&nodes).zip(&firsts) {
+        let source = plane.as_ref().unwrap_or(&grid);
+        plane = Some(correlate(source, first, &taps, 1, nodes.clone(), axis));
     }
-    let mut plane = plane.unwrap_or_else(|| grids[k - 1].clone());
+    let mut plane = plane.unwrap_or(grid);
     for &(axis, _) in axes {
         prefilter(&mut plane, axis);
     }
