@@ -52,7 +52,9 @@
 //! lies at n 2^k, read modulo it (the fold by P / 2^k would be right
 //! only for periods that are multiples of 2^k). With the periodic ones a
 //! sigma past twice the longer period gives the flat mean over the
-//! period, and is computed as that sigma. So the work of every border
+//! period, and is computed as that sigma; with the others a sigma past
+//! 2^40 is computed as 2^40 (the output moves by the image's side over
+//! sigma). So the work of every border
 //! stays within the image's reach or a period whatever the sigma; a band
 //! that would still not fit a strip's budget (2 GiB) (a periodic border
 //! with a sigma of a period on a large image) is refused with
@@ -95,8 +97,8 @@
 //! of 4 bytes, where r and r' are the reach of the strip's largest level
 //! along each axis: 14 below sigma 4, about 4 sigma_max + 30 * 2^K from
 //! octave K >= 1 on, at most the image's side for `Clip`, `Constant`
-//! and `Replicate`, and at most a period for the periodic borders. Beside it the pyramid's
-//! grids (a third of the band together), one level at a time (R x W x C),
+//! and `Replicate`, and at most a period for the periodic borders.
+//! Beside it the pyramid's grids (a third of the band together), one level at a time (R x W x C),
 //! the blend's sums (R x W x C and R x W) and R x W blends of 40 bytes.
 //! A band over that budget is refused.
 
