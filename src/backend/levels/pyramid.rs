@@ -117,16 +117,55 @@ impl Taps {
     }
 }
 
+/// How an axis of length `len` extends past the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Extension {
+    /// The band holds the extension itself, as far as any tap reads.
+    Band,
+    /// Zero past the image.
+    Zero(usize),
+    /// The nearest edge of the image.
+    Edge(usize),
+    /// Periodic with this period (> 0).
+    Periodic(usize),
+}
+
+/// What a pass reads past the positions a plane holds along an axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outside {
+    /// Zero (or nothing: the plan covers every tap).
+    Zero,
+    /// The value at the nearest position held.
+    Edge,
+    /// The positions held, repeated: they are one period.
+    Periodic,
+}
+
+impl Outside {
+    /// The position of a plane of `len` positions that position `at` reads.
+    fn read(self, at: i64, len: i64) -> Option<usize> {
+        match self {
+            _ if len <= 0 => None,
+            Outside::Zero => (0..len).contains(&at).then_some(at as usize),
+            Outside::Edge => Some(at.clamp(0, len - 1) as usize),
+            Outside::Periodic => Some(at.rem_euclid(len) as usize),
+        }
+    }
+}
+
 /// The positions one strip computes along one axis, in each grid: the
 /// output positions (full resolution), the band of extended input, for
-/// each octave k >= 1 the nodes of grid k, and where each grid may be
-/// non-zero. All are image coordinates in the grid's own units.
+/// each octave k >= 1 the nodes of grid k, where each grid may differ
+/// from what a pass reads past the nodes held, and what it reads there
+/// (the band's first, then each grid's). All are image coordinates in the
+/// grid's own units.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AxisPlan {
     pub(crate) output: Range<i64>,
     pub(crate) input: Range<i64>,
     grids: Vec<Range<i64>>,
     support: Vec<Range<i64>>,
+    outside: Vec<Outside>,
 }
 
 /// The number of positions in `range`.
@@ -140,21 +179,42 @@ fn hull(a: Range<i64>, b: Range<i64>) -> Range<i64> {
 
 impl AxisPlan {
     /// The plan for `output` positions and levels up to octave `top`.
-    /// With `zero_outside` (the length of the axis, for the borders that
-    /// read nothing outside the image) every range stops where the values
-    /// of its grid are zero for certain, so the work stays within the
-    /// image's reach whatever the sigma.
-    pub(crate) fn new(output: Range<i64>, top: usize, zero_outside: Option<usize>) -> Self {
+    /// With an `extension` of zeros or of the edges every range stops
+    /// where the values of its grid are zero or the edge's for certain (a
+    /// blur of a constant is that constant), so the work stays within the
+    /// image's reach whatever the sigma; a pass reads the edge's value
+    /// from the last position of the grid, which lies past that reach.
+    /// With a period P, the band and each grid k whose nodes would span
+    /// one of its periods (P / gcd(P, 2^k) nodes: node n lies at n 2^k)
+    /// hold one period from node 0, read modulo it, so the work stays
+    /// within a period whatever the sigma.
+    pub(crate) fn new(output: Range<i64>, top: usize, extension: Extension) -> Self {
         let base = Taps::gaussian(START).reach();
         let grow = Taps::increment(grow_sigma()).reach();
-        // Where each grid may be non-zero: the image, then each blur's reach.
+        // Where each grid may be non-zero (or differ from the edge): the
+        // image, then each blur's reach, one more node before it for
+        // the edges (the first node past the reach at each end).
         let everywhere = i64::MIN / 4..i64::MAX / 4;
         let mut support = vec![everywhere.clone(); top + 1];
-        if let Some(len) = zero_outside {
+        let (bounded, read) = match extension {
+            Extension::Band | Extension::Periodic(_) => (None, Outside::Zero),
+            Extension::Zero(len) => (Some((len, 0)), Outside::Zero),
+            Extension::Edge(len) => (Some((len, 1)), Outside::Edge),
+        };
+        let mut outside = vec![read; top + 1];
+        // One period of grid `k` where the plan would compute at least that.
+        let period = |k: usize, need: &Range<i64>| match extension {
+            Extension::Periodic(p) => {
+                let p = p as i64 >> (p.trailing_zeros() as usize).min(k);
+                (p <= span(need) as i64).then_some(0..p)
+            }
+            _ => None,
+        };
+        if let Some((len, margin)) = bounded {
             support[0] = 0..len as i64;
             for k in 1..=top {
                 let (below, reach) = (&support[k - 1], if k == 1 { base } else { grow });
-                support[k] = (below.start - reach).div_euclid(2)..(below.end - 1 + reach).div_euclid(2) + 2;
+                support[k] = (below.start - reach).div_euclid(2) - margin..(below.end - 1 + reach).div_euclid(2) + 2;
             }
         }
         let levels: Vec<Range<i64>> = (1..=top).map(|k| level_nodes(&support[k], k, &output)).collect();
@@ -166,18 +226,31 @@ impl AxisPlan {
                 let above = &grids[k];
                 need = hull(need, 2 * above.start - grow..2 * (above.end - 1) + grow + 1);
             }
-            grids[k - 1] = intersection(need, &support[k]);
+            grids[k - 1] = match period(k, &need) {
+                Some(one) => {
+                    outside[k] = Outside::Periodic;
+                    one
+                }
+                None => intersection(need, &support[k]),
+            };
         }
         let mut input = output.start - FINE_REACH..output.end + FINE_REACH;
         if let Some(first) = grids.first() {
             input = hull(input, 2 * first.start - base..2 * (first.end - 1) + base + 1);
         }
-        let input = intersection(input, &support[0]);
+        let input = match period(0, &input) {
+            Some(one) => {
+                outside[0] = Outside::Periodic;
+                one
+            }
+            None => intersection(input, &support[0]),
+        };
         AxisPlan {
             output,
             input,
             grids,
             support,
+            outside,
         }
     }
 
@@ -365,12 +438,29 @@ fn weighted_sum_scalar(out: &mut [f32], terms: &[(f32, &[f32])], offset: usize) 
 
 /// Output node n (image coordinates, `out` grid) along `axis` is the sum of
 /// `taps` around input position `step` n; `input`'s first position along
-/// `axis` is `first`. Positions past the input's range are zero (only
-/// where a grid's support ends; elsewhere the plan covers every tap).
-fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>, axis: Axis) -> Plane {
-    let mut output = input.resized(axis, span(&out));
+/// `axis` is `first`. Positions past the input's range read what
+/// `outside` says (only where a grid's support ends; elsewhere the plan
+/// covers every tap).
+fn correlate(
+    input: &Plane,
+    first: i64,
+    taps: &Taps,
+    step: i64,
+    out: Range<i64>,
+    axis: Axis,
+    outside: Outside,
+) -> Plane {
     let reach = taps.reach();
     let len = input.len_of(axis) as i64;
+    if axis.index() == 1 && outside != Outside::Zero && out.start < out.end {
+        // The columns read past the input, copied in once.
+        let reads = step * out.start - reach - first..step * (out.end - 1) + reach - first + 1;
+        if reads.start < 0 || reads.end > len {
+            let wide = widened(input, reads.clone(), outside);
+            return correlate(&wide, first + reads.start, taps, step, out, axis, Outside::Zero);
+        }
+    }
+    let mut output = input.resized(axis, span(&out));
     // The input position of tap `d` for output node `n`.
     let at = |n: i64, d: usize| step * n - reach - first + d as i64;
     let mut terms: Vec<(f32, &[f32])> = Vec::with_capacity(taps.weights.len());
@@ -378,9 +468,8 @@ fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>,
         for (k, n) in out.enumerate() {
             terms.clear();
             for (d, &t) in taps.weights.iter().enumerate() {
-                let at = at(n, d);
-                if (0..len).contains(&at) {
-                    terms.push((t as f32, input.row(at as usize)));
+                if let Some(at) = outside.read(at(n, d), len) {
+                    terms.push((t as f32, input.row(at)));
                 }
             }
             weighted_sum(output.row_mut(k), &terms);
@@ -427,6 +516,25 @@ fn correlate(input: &Plane, first: i64, taps: &Taps, step: i64, out: Range<i64>,
         weighted_sum(output.row_mut(r), &terms);
     }
     output
+}
+
+/// The columns `positions` (relative to the first column of `input`) of
+/// `input`, those past it as `outside` reads them.
+fn widened(input: &Plane, positions: Range<i64>, outside: Outside) -> Plane {
+    let mut out = input.resized(Axis(1), span(&positions));
+    let c = input.channels;
+    let len = input.cols as i64;
+    let sources: Vec<Option<usize>> = positions.map(|p| outside.read(p, len)).collect();
+    for r in 0..input.rows {
+        let source = input.row(r);
+        let row = out.row_mut(r);
+        for (pixel, m) in row.chunks_exact_mut(c).zip(&sources) {
+            if let Some(m) = *m {
+                pixel.copy_from_slice(&source[m * c..(m + 1) * c]);
+            }
+        }
+    }
+    out
 }
 
 /// Replaces the values along `axis` by the coefficients of the cubic
@@ -557,29 +665,44 @@ pub(crate) fn grids(input: &Plane, axes: &[(Axis, &AxisPlan)], top: usize) -> Ve
                 (plan.grids[k - 2].start, &grow)
             };
             let source = plane.as_ref().or(out.last()).unwrap_or(input);
-            plane = Some(correlate(source, first, taps, 2, plan.grids[k - 1].clone(), axis));
+            plane = Some(correlate(
+                source,
+                first,
+                taps,
+                2,
+                plan.grids[k - 1].clone(),
+                axis,
+                plan.outside[k - 1],
+            ));
         }
         out.push(plane.unwrap_or_else(|| out.last().unwrap_or(input).clone()));
     }
     out
 }
 
-/// The part of `plane` (whose first position along each planned axis of
-/// `axes` is in `firsts`) that passes of half-width `reach` read for the
-/// positions `outputs`, as a plane of its own, with its first positions:
-/// the pass along the first axis then runs over the positions of the
-/// second that the outputs read, not over the whole band.
+/// The part of `plane` (the band for `index` 0, else grid `index`; its
+/// first position along each planned axis of `axes` is in `firsts`) that
+/// passes of half-width `reach` read for the positions `outputs`, as a
+/// plane of its own, with its first positions: the pass along the first
+/// axis then runs over the positions of the second that the outputs read,
+/// not over the whole band. An axis whose plane holds one period stays
+/// whole, since its reads past either end wrap to the other.
 fn read_window(
     plane: &Plane,
     axes: &[(Axis, &AxisPlan)],
+    index: usize,
     firsts: &[i64],
     outputs: &[Range<i64>],
     reach: i64,
 ) -> (Plane, Vec<i64>) {
     let mut ranges = [0..plane.rows, 0..plane.cols];
     let mut starts = Vec::with_capacity(axes.len());
-    for ((&(axis, _), output), &first) in axes.iter().zip(outputs).zip(firsts) {
+    for ((&(axis, plan), output), &first) in axes.iter().zip(outputs).zip(firsts) {
         let len = plane.len_of(axis) as i64;
+        if plan.outside[index] == Outside::Periodic {
+            starts.push(first);
+            continue;
+        }
         let low = (output.start - reach - first).clamp(0, len);
         let high = (output.end + reach - first).clamp(low, len);
         ranges[axis.index()] = low as usize..high as usize;
@@ -605,16 +728,16 @@ pub(crate) fn level(
     if k == 0 {
         let taps = Taps::gaussian(level_sigma(j));
         let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.input.start).collect();
-        let (input, firsts) = read_window(input, axes, &firsts, outputs, taps.reach());
+        let (input, firsts) = read_window(input, axes, 0, &firsts, outputs, taps.reach());
         let mut plane: Option<Plane> = None;
-        for ((&(axis, _), output), &first) in axes.iter().zip(outputs).zip(&firsts) {
+        for ((&(axis, plan), output), &first) in axes.iter().zip(outputs).zip(&firsts) {
             let source = plane.as_ref().unwrap_or(&input);
             let next = if taps.reach() == 0 {
                 let from = (output.start - first) as usize;
                 let to = (output.end - first) as usize;
                 source.slice(axis, from..to)
             } else {
-                correlate(source, first, &taps, 1, output.clone(), axis)
+                correlate(source, first, &taps, 1, output.clone(), axis, plan.outside[0])
             };
             plane = Some(next);
         }
@@ -631,11 +754,11 @@ pub(crate) fn level(
         .map(|(&(_, plan), output)| plan.level_nodes(k, output))
         .collect();
     let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.grids[k - 1].start).collect();
-    let (grid, firsts) = read_window(&grids[k - 1], axes, &firsts, &nodes, taps.reach());
+    let (grid, firsts) = read_window(&grids[k - 1], axes, k, &firsts, &nodes, taps.reach());
     let mut plane: Option<Plane> = None;
-    for ((&(axis, _), nodes), &first) in axes.iter().zip(&nodes).zip(&firsts) {
+    for ((&(axis, plan), nodes), &first) in axes.iter().zip(&nodes).zip(&firsts) {
         let source = plane.as_ref().unwrap_or(&grid);
-        plane = Some(correlate(source, first, &taps, 1, nodes.clone(), axis));
+        plane = Some(correlate(source, first, &taps, 1, nodes.clone(), axis, plan.outside[k]));
     }
     let mut plane = plane.unwrap_or(grid);
     for &(axis, _) in axes {
