@@ -1,7 +1,8 @@
 //! A very large image: makes an N x N (default 15000 x 15000) gray `u8`
 //! image (`--u16`: `u16`; `--channels C`: C channels) and a smooth radius
 //! map 0..128 in code, blurs it with a box
-//! (`Auto`, `Clip`; `--gaussian`: the map as sigma, `IteratedBox`) twice,
+//! (`Auto`, `Clip`; `--gaussian`: the map as sigma, `IteratedBox`;
+//! `--levels`: the map as sigma, `Levels`) twice,
 //! into a new output buffer and again into the same one (as a collection
 //! of images reuses it), and prints both times, throughput, the bytes moved
 //! per second beside this machine's memory copy bandwidth, and the
@@ -13,6 +14,7 @@
 //! cargo run --release --example large -- --integer          # radii rounded to integers
 //! cargo run --release --example large -- --u8-map           # the map in u8 half-pixel steps
 //! cargo run --release --example large -- --gaussian         # the map as sigma 0..128
+//! cargo run --release --example large -- --levels           # the same with the `Levels` Gaussian
 //! cargo run --release --example large -- --random           # uniform random integer radii 1..=256
 //! cargo run --release --example large -- --uniform 16       # one radius for the image (`RunningSum`)
 //! cargo run --release --example large -- --rounds 7         # 6 reused-buffer runs: median and fastest
@@ -24,13 +26,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use ndarray::{Array2, Array3};
-use varblur::{Auto, Error, Filter, Kernel, Params, Sample, Size};
+use varblur::{Auto, Error, Filter, Kernel, Levels, Params, Sample, Size};
 
-const USAGE: &str = "usage: large [--size N] [--threads N] [--rounds N (>= 2)] [--integer] [--u8-map] [--gaussian] [--random] [--uniform R] [--u16] [--channels C]";
+const USAGE: &str = "usage: large [--size N] [--threads N] [--rounds N (>= 2)] [--integer] [--u8-map] [--gaussian] [--levels] [--random] [--uniform R] [--u16] [--channels C]";
 
-/// Blurs `image` with `params` into `out` `rounds` times; the seconds of each.
+/// Blurs `image` with `params` into `out` `rounds` times, with `Levels`
+/// where `levels` says so and `Auto` otherwise; the seconds of each.
 fn blur_rounds<T: Sample>(
     pool: &rayon::ThreadPool,
+    levels: bool,
     image: &Array3<T>,
     params: &Params<'_>,
     out: &mut Array3<T>,
@@ -39,7 +43,13 @@ fn blur_rounds<T: Sample>(
     (0..rounds)
         .map(|_| {
             let start = Instant::now();
-            pool.install(|| Auto.apply_into(image.view(), params, out.view_mut()))?;
+            pool.install(|| {
+                if levels {
+                    Levels.apply_into(image.view(), params, out.view_mut())
+                } else {
+                    Auto.apply_into(image.view(), params, out.view_mut())
+                }
+            })?;
             Ok(start.elapsed().as_secs_f64())
         })
         .collect()
@@ -78,6 +88,7 @@ fn main() -> ExitCode {
     let mut random = false;
     let mut uniform = None;
     let mut kernel = Kernel::Box;
+    let mut levels = false;
     let mut wide_samples = false;
     let mut channels = 1usize;
     let mut args = std::env::args().skip(1);
@@ -96,6 +107,11 @@ fn main() -> ExitCode {
             }
             "--gaussian" => {
                 kernel = Kernel::Gaussian;
+                continue;
+            }
+            "--levels" => {
+                kernel = Kernel::Gaussian;
+                levels = true;
                 continue;
             }
             "--u8-map" => {
@@ -190,10 +206,10 @@ fn main() -> ExitCode {
     let shape = (n, n, channels);
     let seconds = if wide_samples {
         let image = Array3::from_shape_fn(shape, |(y, x, c)| pattern(y, x, c) as u16 * 257);
-        blur_rounds(&pool, &image, &params, &mut Array3::zeros(shape), rounds)
+        blur_rounds(&pool, levels, &image, &params, &mut Array3::zeros(shape), rounds)
     } else {
         let image = Array3::from_shape_fn(shape, |(y, x, c)| pattern(y, x, c) as u8);
-        blur_rounds(&pool, &image, &params, &mut Array3::zeros(shape), rounds)
+        blur_rounds(&pool, levels, &image, &params, &mut Array3::zeros(shape), rounds)
     };
     let seconds = match seconds {
         Ok(seconds) => seconds,
@@ -232,10 +248,10 @@ fn main() -> ExitCode {
     println!(
         "image: {n} x {n} {} x {channels}, {}, Clip, {radii_kind} {} map {range}, threads {}",
         if wide_samples { "u16" } else { "u8" },
-        if kernel == Kernel::Box {
-            "box"
-        } else {
-            "gaussian (iterated-box, k = 3)"
+        match (kernel, levels) {
+            (Kernel::Box, _) => "box",
+            (_, false) => "gaussian (iterated-box, k = 3)",
+            (_, true) => "gaussian (levels)",
         },
         if kernel == Kernel::Box { "radius" } else { "sigma" },
         pool.current_num_threads()
