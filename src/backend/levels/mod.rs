@@ -469,6 +469,16 @@ mod tests {
         })
     }
 
+    /// Asserts every sample of `Levels` within the tolerance of `Naive`'s,
+    /// naming the case `what` where one is not.
+    fn assert_near_naive(image: &Array3<f64>, params: &Params<'_>, what: &str) {
+        let exact = Naive.apply(image.view(), params).unwrap();
+        let got = Levels.apply(image.view(), params).unwrap();
+        for (e, g) in exact.iter().zip(&got) {
+            assert!((e - g).abs() <= Levels::TOLERANCE, "{what}: {e} {g}");
+        }
+    }
+
     /// The largest |Levels - Naive| over the image, as a fraction of the
     /// largest |sample|.
     fn error(image: &Array3<f64>, size: Size<'_>, border: Border) -> f64 {
@@ -575,14 +585,7 @@ mod tests {
             for border in borders() {
                 for sigma in [0.0f32, 0.7, 3.0, 9.0] {
                     let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma)).with_border(border);
-                    let exact = Naive.apply(image.view(), &params).unwrap();
-                    let got = Levels.apply(image.view(), &params).unwrap();
-                    for (e, g) in exact.iter().zip(&got) {
-                        assert!(
-                            (e - g).abs() <= Levels::TOLERANCE,
-                            "{h} x {w} {border:?} {sigma}: {e} {g}"
-                        );
-                    }
+                    assert_near_naive(&image, &params, &format!("{h} x {w} {border:?} {sigma}"));
                 }
             }
         }
@@ -694,14 +697,7 @@ mod tests {
             for border in crate::PLAIN_BORDERS.into_iter().filter(|b| b.reads_outside()) {
                 for size in [Size::Uniform(40.0), Size::Uniform(300.0), Size::map(&map)] {
                     let params = Params::new(Kernel::Gaussian, size).with_border(border);
-                    let exact = Naive.apply(image.view(), &params).unwrap();
-                    let got = Levels.apply(image.view(), &params).unwrap();
-                    for (e, g) in exact.iter().zip(&got) {
-                        assert!(
-                            (e - g).abs() <= Levels::TOLERANCE,
-                            "{border:?} {channels} channels: {e} {g}"
-                        );
-                    }
+                    assert_near_naive(&image, &params, &format!("{border:?} {channels} channels"));
                 }
             }
         }
