@@ -487,7 +487,12 @@ pub struct GaussianTaps {
 impl GaussianTaps {
     /// The taps of a Gaussian of sigma `sigma` (finite, >= 0).
     pub fn new(sigma: f32) -> Self {
-        let sigma = sigma as f64;
+        Self::with_sigma(f64::from(sigma))
+    }
+
+    /// The taps of a Gaussian of an `f64` sigma (finite, >= 0), such as
+    /// the levels of the `Levels` backend.
+    pub(crate) fn with_sigma(sigma: f64) -> Self {
         let extent = (4.0 * sigma).ceil().min(MAX_EXTENT as f64) as i64;
         GaussianTaps { sigma, extent }
     }

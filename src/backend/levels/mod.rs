@@ -21,9 +21,14 @@
 //! after its recursive prefilter. The work per pixel and level is then
 //! bounded: a few taps per grid, and four spline taps per axis.
 //!
-//! A strip computes each level only over the rows and columns that hold
-//! its pixels whose blends read it (a sigma ramp reads few levels in each
-//! region), from the nodes of the pyramid those positions read. Every
+//! The grids are computed once for the whole image, in groups of rows
+//! that read only the rows of the finer grid (or of the image) they need,
+//! so the image's band at full resolution is never held whole; then each
+//! strip of output rows computes each level only over the rows and
+//! columns that hold its pixels whose blends read it (a sigma ramp reads
+//! few levels in each region), from the nodes of the grids those
+//! positions read, and the levels below the pyramid from its own rows of
+//! the image and the few around them. Every
 //! pass runs over planes of `f32` values stored row by row, adding whole
 //! rows or shifts of a row in vectors (AVX-512's sixteen lanes where the
 //! CPU has them, the same sums in the same order on every path).
@@ -40,7 +45,7 @@
 //! images exact. `Constant(c)` is sum w_i N_i + c (1 - sum w_i D_i): the
 //! weights sum to 1, and what the image does not cover reads c.
 //!
-//! `Replicate`, `Reflect`, `Symmetric` and `Wrap` extend the strip's band
+//! `Replicate`, `Reflect`, `Symmetric` and `Wrap` extend the image's band
 //! by the border rule at full resolution before any level is computed;
 //! every level is normalised, so no denominator. `Replicate`'s band holds
 //! the image only: its extension is constant along an axis past each
@@ -55,9 +60,8 @@
 //! period, and is computed as that sigma; with the others a sigma past
 //! 2^40 is computed as 2^40 (the output moves by the image's side over
 //! sigma). So the work of every border
-//! stays within the image's reach or a period whatever the sigma; a band
-//! that would still not fit a strip's budget (2 GiB) (a periodic border
-//! with a sigma of a period on a large image) is refused with
+//! stays within the image's reach or a period whatever the sigma; a
+//! pyramid that would still not fit its budget (2 GiB) is refused with
 //! [`Error::TooLarge`] before anything is written.
 //!
 //! # Error
@@ -69,8 +73,8 @@
 //! against [`super::Naive`] is [`Levels::TOLERANCE`] of the value range
 //! (plus one unit for integer samples, which are rounded once, at the end).
 //!
-//! The planes hold `f32` values: the strip's band scaled by the power of
-//! two that brings its largest |sample| into [1, 2) (exact in `f64`), so
+//! The planes hold `f32` values: the image scaled by the power of two
+//! that brings its largest |sample| into [1, 2) (exact in `f64`), so
 //! every bound below is relative to the range, and no value overflows.
 //! With u = 2^-24, the conversion rounds each sample by at most u of the
 //! range. A pass of n taps with positive weights summing to 1 adds at most
@@ -92,24 +96,24 @@
 //!
 //! # Memory
 //!
-//! Output rows go in strips of R rows (64 to 512, twice the reach). A strip
-//! holds its band of the extended image, (R + 2 r) x (W + 2 r') x C values
-//! of 4 bytes, where r and r' are the reach of the strip's largest level
-//! along each axis: 14 below sigma 4, about 4 sigma_max + 30 * 2^K from
-//! octave K >= 1 on, at most the image's side for `Clip`, `Constant`
-//! and `Replicate`, and at most a period for the periodic borders.
-//! Beside it the pyramid's grids (a third of the band together), one
-//! level at a time (R x W x C, with a copy of the part of the band or grid
-//! it reads), the blend's sums (R x W x C and R x W), R x W blends of 40
-//! bytes, and for each row the columns that read each level.
-//! A band over that budget is refused.
+//! The pyramid of the image is held whole: its grids take a third of the
+//! image's pixels in `f32` values (grid 1, a quarter, and the smaller ones),
+//! within the image's reach of its blurs, or one period for the periodic
+//! borders; a pyramid over its budget is refused. Computing a group of
+//! rows of a grid takes the rows of the finer plane it reads. Output rows
+//! go in strips, as many rows as fit a strip's budget of per-pixel
+//! buffers (32 to 512 rows): its rows of the image and the few around
+//! them, one level at a time (with a copy of the part of the band or grid
+//! it reads), the blend's sums and weights in `f64`, a blend record of
+//! 20 bytes per pixel, and for each row the columns that read each level.
 
 mod pyramid;
 mod weights;
 
 use std::ops::Range;
 
-use ndarray::{ArrayViewMut3, Axis};
+use ndarray::{ArrayView3, ArrayViewMut3, Axis};
+use rayon::prelude::*;
 
 use self::pyramid::{AxisPlan, Extension, Plane, octave, span};
 use self::weights::{BLENDED, Blend, blend};
@@ -119,7 +123,7 @@ use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
 use crate::kernel::{GaussianTaps, Kernel};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
-use crate::strips::{Band, for_each_strip, strip_rows};
+use crate::strips::{Band, for_each_strip};
 
 /// The Gaussian of a per-pixel (or uniform) sigma as a blend of four
 /// uniform Gaussian levels from a stack of four per octave; a bounded
@@ -136,9 +140,9 @@ impl Levels {
     pub const TOLERANCE: f64 = 1e-3;
 }
 
-/// Bytes one strip's band may take; a larger request is refused with
-/// [`Error::TooLarge`] before anything is written.
-const BAND_BUDGET: usize = 1 << 31;
+/// Bytes the pyramid of an image may take; a larger request is refused
+/// with [`Error::TooLarge`] before anything is written.
+const PYRAMID_BUDGET: usize = 1 << 31;
 
 impl Filter for Levels {
     fn name(&self) -> &'static str {
@@ -174,23 +178,177 @@ impl RunSamples for Levels {
         let top = octave(last_level(
             sigma_limit(border, height, width).min(f64::from(job.largest_size())),
         ));
-        let plan = AxisPlan::new(0..1, top, extension(border, height));
-        let row_reach = (-plan.input.start).max(plan.input.end - 1).clamp(0, height as i64);
-        let rows = strip_rows(height, row_reach as usize);
-        let row_plan = AxisPlan::new(0..rows as i64, top, extension(border, height));
+        let rows = job.rows();
+        let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top, extension(border, height));
         let col_plan = AxisPlan::new(0..width as i64, top, extension(border, width));
-        // The band, with the rows of a middle strip.
-        let band_rows = span(&row_plan.input) as u128 + row_reach as u128;
-        let band = band_rows * span(&col_plan.input) as u128 * channels as u128 * 4;
-        if band > BAND_BUDGET as u128 {
+        let pyramid = pyramid::pyramid_values(&row_plan, &col_plan) * channels as u128 * 4;
+        if pyramid > PYRAMID_BUDGET as u128 {
             return Err(Error::TooLarge {
                 height,
                 width,
-                reason: "a strip's band of levels would pass its memory budget",
+                reason: "the pyramid of levels would pass its memory budget",
             });
         }
-        for_each_strip(out, job.rows().start, rows, |rows, strip| run_strip(&job, rows, strip));
+        let source = Source::new(job.input(), border, &col_plan);
+        let axes = [(Axis(0), &row_plan), (Axis(1), &col_plan)];
+        let grids = pyramid::grids(|rows| source.band(rows), span(&col_plan.input), channels, &axes, top);
+        let lines = zero_outside(border).then(|| Lines::new(height, width, &row_plan, &col_plan, top));
+        let whole = Whole {
+            source,
+            row_plan: &row_plan,
+            col_plan: &col_plan,
+            grids,
+            lines,
+        };
+        let strip = strip_rows(width, channels, rows.len());
+        for_each_strip(out, rows.start, strip, |rows, strip| {
+            run_strip(&job, &whole, rows, strip)
+        });
         Ok(())
+    }
+}
+
+/// Bytes the per-pixel buffers of one strip take at most (its band, its
+/// level planes, its blends and sums): the strip's height follows from
+/// it, within [`MIN_STRIP_ROWS`] ..= [`MAX_STRIP_ROWS`].
+const STRIP_BUDGET: usize = 48 << 20;
+const MIN_STRIP_ROWS: usize = 32;
+const MAX_STRIP_ROWS: usize = 512;
+
+/// Output rows per strip for `width` pixels of `channels` values per row
+/// and `height` rows: as many as [`STRIP_BUDGET`] holds. The pyramid is
+/// computed once for the image, so a strip costs no more per row for
+/// being short, beyond the few nodes each level reads past its rows.
+/// It depends on the request only, never on the thread count.
+fn strip_rows(width: usize, channels: usize, height: usize) -> usize {
+    // The band and three level planes of f32, the sums of f64, and per
+    // pixel a weight of f64 and a blend.
+    let per_pixel = channels * (4 * 4 + 8) + 8 + size_of::<PixelBlend>();
+    let per_row = width.saturating_mul(per_pixel).max(1);
+    (STRIP_BUDGET / per_row)
+        .clamp(MIN_STRIP_ROWS, MAX_STRIP_ROWS)
+        .min(height.max(1))
+}
+
+/// The input as the passes read it: every sample scaled by the power of
+/// two that brings the largest finite |sample| near 1, non-finite
+/// samples as 0, positions past the image as the border extends it.
+struct Source<'a, T> {
+    input: ArrayView3<'a, T>,
+    border: Border,
+    /// The image column each column of a band reads, if any.
+    columns: Vec<Option<usize>>,
+    scale: f64,
+    /// Whether any sample is not finite.
+    non_finite: bool,
+}
+
+impl<'a, T: Sample> Source<'a, T> {
+    fn new(input: ArrayView3<'a, T>, border: Border, col_plan: &AxisPlan) -> Self {
+        let width = input.dim().1;
+        let columns = col_plan.input.clone().map(|q| border.map_index(q, width)).collect();
+        let (largest, non_finite) = input
+            .axis_iter(Axis(0))
+            .into_par_iter()
+            .map(|row| {
+                row.iter().fold((0.0f64, false), |(largest, non_finite), s| {
+                    let s = s.to_f64();
+                    if s.is_finite() {
+                        (largest.max(s.abs()), non_finite)
+                    } else {
+                        (largest, true)
+                    }
+                })
+            })
+            .reduce(|| (0.0, false), |a, b| (a.0.max(b.0), a.1 || b.1));
+        Source {
+            input,
+            border,
+            columns,
+            scale: unit_scale(largest),
+            non_finite,
+        }
+    }
+
+    /// The band's rows at `positions` (image coordinates, any range), every
+    /// column of the column plan's input.
+    fn band(&self, positions: Range<i64>) -> Plane {
+        let (height, _, channels) = self.input.dim();
+        let mut band = Plane::zeros(span(&positions), self.columns.len(), channels);
+        for (r, q) in positions.enumerate() {
+            let Some(m) = self.border.map_index(q, height) else {
+                continue;
+            };
+            let source = self.input.index_axis(Axis(0), m);
+            let band_row = band.row_mut(r);
+            for (mapped, pixel) in self.columns.iter().zip(band_row.chunks_exact_mut(channels)) {
+                let Some(n) = *mapped else { continue };
+                for (v, s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
+                    let s = s.to_f64();
+                    if s.is_finite() {
+                        *v = (s * self.scale) as f32;
+                    }
+                }
+            }
+        }
+        band
+    }
+}
+
+/// The in-image indicators of both axes and their pyramids, over the
+/// input of each plan: the Clip denominators and the share of a
+/// Constant border.
+struct Lines {
+    rows: (Plane, Vec<Plane>),
+    cols: (Plane, Vec<Plane>),
+}
+
+impl Lines {
+    fn new(height: usize, width: usize, row_plan: &AxisPlan, col_plan: &AxisPlan, top: usize) -> Self {
+        let line = |len: usize, plan: &AxisPlan| {
+            let line = pyramid::indicator(len, plan);
+            let grids = pyramid::indicator_grids(&line, plan, top);
+            (line, grids)
+        };
+        Lines {
+            rows: line(height, row_plan),
+            cols: line(width, col_plan),
+        }
+    }
+}
+
+/// What every strip reads: the input, the plans of the whole job's rows
+/// and columns, the pyramid of the image, and the indicators.
+struct Whole<'a, T> {
+    source: Source<'a, T>,
+    row_plan: &'a AxisPlan,
+    col_plan: &'a AxisPlan,
+    grids: Vec<Plane>,
+    lines: Option<Lines>,
+}
+
+/// A pixel's blend as a strip holds it: the first level, and the weights
+/// in `f32` (their rounding moves an output by far less than the
+/// tolerance), in half the bytes of a [`Blend`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PixelBlend {
+    first: u16,
+    weights: [f32; BLENDED],
+}
+
+impl PixelBlend {
+    fn first(&self) -> usize {
+        usize::from(self.first)
+    }
+}
+
+impl From<Blend> for PixelBlend {
+    fn from(blend: Blend) -> Self {
+        PixelBlend {
+            // The last level is below 200 for any finite sigma.
+            first: blend.first as u16,
+            weights: blend.weights.map(|w| w as f32),
+        }
     }
 }
 
@@ -240,15 +398,15 @@ fn sigma_limit(border: Border, height: usize, width: usize) -> f64 {
 const FAR: f64 = (1u64 << 40) as f64;
 
 /// The outputs of image `rows` into `out`.
-fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
+fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
     let input = job.input();
     let (height, width, channels) = input.dim();
     let border = job.params().border;
     let limit = sigma_limit(border, height, width);
     // Runs of one sigma (a uniform sigma, or flat parts of a map) look
     // their blend up once.
-    let mut previous: Option<(u32, Blend)> = None;
-    let blends: Vec<Blend> = rows
+    let mut previous: Option<(u32, PixelBlend)> = None;
+    let blends: Vec<PixelBlend> = rows
         .clone()
         .flat_map(|y| (0..width).map(move |x| (y, x)))
         .map(|(y, x)| {
@@ -256,64 +414,19 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             match previous {
                 Some((bits, b)) if bits == sigma.to_bits() => b,
                 _ => {
-                    let b = blend(f64::from(sigma).min(limit));
+                    let b = PixelBlend::from(blend(f64::from(sigma).min(limit)));
                     previous = Some((sigma.to_bits(), b));
                     b
                 }
             }
         })
         .collect();
-    let first = blends.iter().map(|b| b.first).min().unwrap_or(0);
-    let last = blends.iter().map(|b| b.first).max().unwrap_or(0) + BLENDED - 1;
-    let top = octave(last);
-    let zero_outside = zero_outside(border);
-    let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top, extension(border, height));
-    let col_plan = AxisPlan::new(0..width as i64, top, extension(border, width));
-
-    // The band of the image extended by the border, non-finite samples as
-    // 0, scaled by a power of two that brings its largest |sample| near 1.
-    let mut band = Plane::zeros(span(&row_plan.input), span(&col_plan.input), channels);
-    let col_map: Vec<Option<usize>> = col_plan.input.clone().map(|q| border.map_index(q, width)).collect();
-    let sources: Vec<(usize, usize)> = row_plan
-        .input
-        .clone()
-        .enumerate()
-        .filter_map(|(r, q)| border.map_index(q, height).map(|m| (r, m)))
-        .collect();
-    // The band covers every column of the image, so its rows' largest value is the band's.
-    let largest = sources
-        .iter()
-        .flat_map(|&(_, m)| input.index_axis(Axis(0), m))
-        .map(|s| s.to_f64().abs())
-        .filter(|s| s.is_finite())
-        .fold(0.0f64, f64::max);
-    let scale = unit_scale(largest);
-    let mut non_finite = false;
-    for &(r, m) in &sources {
-        let source = input.index_axis(Axis(0), m);
-        let band_row = band.row_mut(r);
-        for (mapped, pixel) in col_map.iter().zip(band_row.chunks_exact_mut(channels)) {
-            let Some(n) = *mapped else { continue };
-            for (v, s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
-                let s = s.to_f64();
-                if s.is_finite() {
-                    *v = (s * scale) as f32;
-                } else {
-                    non_finite = true;
-                }
-            }
-        }
-    }
-
-    let axes = [(Axis(0), &row_plan), (Axis(1), &col_plan)];
-    let grids = pyramid::grids(&band, &axes, top);
-    let lines = zero_outside.then(|| {
-        let row_line = pyramid::indicator(height, &row_plan);
-        let col_line = pyramid::indicator(width, &col_plan);
-        let row_grids = pyramid::indicator_grids(&row_line, &row_plan, top);
-        let col_grids = pyramid::indicator_grids(&col_line, &col_plan, top);
-        (row_line, row_grids, col_line, col_grids)
-    });
+    let first = blends.iter().map(PixelBlend::first).min().unwrap_or(0);
+    let last = blends.iter().map(PixelBlend::first).max().unwrap_or(0) + BLENDED - 1;
+    let row_plan = whole.row_plan.strip(rows.start as i64..rows.end as i64);
+    let col_plan = whole.col_plan;
+    let band = whole.source.band(row_plan.input.clone());
+    let axes = [(Axis(0), &row_plan), (Axis(1), col_plan)];
 
     let strip_len = rows.len();
     let count = last + 1 - first;
@@ -327,11 +440,14 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
             xs.start as i64..xs.end as i64,
         ];
-        let plane = pyramid::level(j, &band, &grids, &axes, &outputs);
-        let (down, along) = match &lines {
-            Some((row_line, row_grids, col_line, col_grids)) => (
-                pyramid::indicator_level(j, row_line, row_grids, &row_plan),
-                pyramid::indicator_level(j, col_line, col_grids, &col_plan),
+        let plane = pyramid::level(j, &band, &whole.grids, &axes, &outputs);
+        let (down, along) = match &whole.lines {
+            Some(Lines {
+                rows: (row_line, row_grids),
+                cols: (col_line, col_grids),
+            }) => (
+                pyramid::indicator_level(j, row_line, row_grids, whole.row_plan, row_plan.output.clone()),
+                pyramid::indicator_level(j, col_line, col_grids, col_plan, col_plan.output.clone()),
             ),
             None => (vec![1.0; strip_len], vec![1.0; width]),
         };
@@ -343,9 +459,10 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             for x in spans[y * count + j - first].clone() {
                 let i = x - xs.start;
                 let b = &blends[x];
-                let Some(w) = j.checked_sub(b.first).and_then(|k| b.weights.get(k)) else {
+                let Some(&w) = j.checked_sub(b.first()).and_then(|k| b.weights.get(k)) else {
                     continue;
                 };
+                let w = f64::from(w);
                 let pixel = &plane_row[i * channels..(i + 1) * channels];
                 for (sum, &v) in sums[x * channels..(x + 1) * channels].iter_mut().zip(pixel) {
                     *sum += w * f64::from(v);
@@ -355,12 +472,12 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
         }
     }
 
-    let counts = non_finite.then(|| {
+    let counts = whole.source.non_finite.then(|| {
         let halo = GaussianTaps::new(job.largest_size()).extent().min(height as i64) as usize;
         NonFinite::build(&input, Band::of(&rows, halo, height, border))
     });
     // A power of two (or its inverse), so the sums are unscaled exactly.
-    let unscale = 1.0 / scale;
+    let unscale = 1.0 / whole.source.scale;
     let mut row = Vec::with_capacity(width * channels);
     for (y, mut out_row) in rows.clone().zip(out.outer_iter_mut()) {
         let local = y - rows.start;
@@ -402,15 +519,15 @@ fn unit_scale(largest: f64) -> f64 {
 /// (row by row, `width` per row) use that level, empty where none: row
 /// y's spans start at y * `levels.len()`. The blend of a level then
 /// visits only the columns that read it in each row.
-fn level_spans(blends: &[Blend], width: usize, levels: Range<usize>) -> Vec<Range<usize>> {
+fn level_spans(blends: &[PixelBlend], width: usize, levels: Range<usize>) -> Vec<Range<usize>> {
     let count = levels.len();
     let mut spans = vec![0..0; blends.len() / width.max(1) * count];
     for (row, spans) in blends.chunks(width.max(1)).zip(spans.chunks_mut(count.max(1))) {
         // Runs of one first level along the row widen the spans once.
         let mut x = 0;
         while x < row.len() {
-            let first = row[x].first;
-            let end = x + row[x..].iter().take_while(|b| b.first == first).count();
+            let first = row[x].first();
+            let end = x + row[x..].iter().take_while(|b| b.first() == first).count();
             for span in &mut spans[first - levels.start..first - levels.start + BLENDED] {
                 *span = if span.start >= span.end {
                     x..end

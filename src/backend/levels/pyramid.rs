@@ -21,8 +21,9 @@
 use std::ops::Range;
 
 use ndarray::Axis;
+use rayon::prelude::*;
 
-use super::weights::{PER_OCTAVE, extent, level_sigma};
+use super::weights::{PER_OCTAVE, extent, level_sigma, normalised_taps};
 #[cfg(target_arch = "x86_64")]
 use crate::arch::avx512_copy;
 use crate::arch::{Isa, Lanes, Portable};
@@ -62,19 +63,9 @@ impl Taps {
     /// The definition's normalised sampled Gaussian of `sigma` (the
     /// identity at 0).
     pub(crate) fn gaussian(sigma: f64) -> Self {
-        let e = extent(sigma) as i64;
-        let mut weights: Vec<f64> = (-e..=e)
-            .map(|d| {
-                if sigma == 0.0 {
-                    1.0
-                } else {
-                    (-((d * d) as f64) / (2.0 * sigma * sigma)).exp()
-                }
-            })
-            .collect();
-        let total: f64 = weights.iter().sum();
-        weights.iter_mut().for_each(|w| *w /= total);
-        Taps { weights }
+        Taps {
+            weights: normalised_taps(sigma, extent(sigma)),
+        }
     }
 
     /// A kernel whose discrete variance is `sigma`^2: the sampled Gaussian
@@ -259,6 +250,33 @@ impl AxisPlan {
     pub(crate) fn level_nodes(&self, k: usize, output: &Range<i64>) -> Range<i64> {
         level_nodes(&self.support[k], k, output)
     }
+
+    /// The plan of a strip's `output` positions (within this plan's
+    /// output): the same grids, computed once for the whole axis, and as
+    /// its band every position that the levels below the pyramid read
+    /// there, each filled by the border rule, so that no pass reads past
+    /// the band.
+    pub(crate) fn strip(&self, output: Range<i64>) -> Self {
+        let mut outside = self.outside.clone();
+        outside[0] = Outside::Zero;
+        AxisPlan {
+            input: output.start - FINE_REACH..output.end + FINE_REACH,
+            output,
+            grids: self.grids.clone(),
+            support: self.support.clone(),
+            outside,
+        }
+    }
+}
+
+/// The values of the grids 1 ..= `top` that the plans of the rows and
+/// the columns hold, per channel.
+pub(crate) fn pyramid_values(rows: &AxisPlan, cols: &AxisPlan) -> u128 {
+    rows.grids
+        .iter()
+        .zip(&cols.grids)
+        .map(|(r, c)| span(r) as u128 * span(c) as u128)
+        .sum()
 }
 
 /// The nodes of grid `k` (whose values may be non-zero on `support`)
@@ -339,6 +357,19 @@ impl Plane {
         }
     }
 
+    /// The rows at `positions` (in the units of the axis, whose first
+    /// row held is at `first`) as a pass reads them, those past the rows
+    /// held as `outside` says, as a plane of their own.
+    fn rows_read(&self, first: i64, outside: Outside, positions: Range<i64>) -> Self {
+        let mut out = Plane::zeros(span(&positions), self.cols, self.channels);
+        for (r, p) in positions.enumerate() {
+            if let Some(m) = outside.read(p - first, self.rows as i64) {
+                out.row_mut(r).copy_from_slice(self.row(m));
+            }
+        }
+        out
+    }
+
     /// The rows `rows` and columns `cols`, as a plane of their own.
     fn window(&self, rows: Range<usize>, cols: Range<usize>) -> Self {
         let mut out = Plane::zeros(rows.len(), cols.len(), self.channels);
@@ -375,23 +406,24 @@ fn add_scaled(out: &mut [f32], weight: f32, input: &[f32]) {
     }
 }
 
-/// `out += sum_i weight_i * input_i` over `terms` of (weight_i, input_i),
-/// value by value, every input at least as long as `out`: a vector of
-/// values at a time (AVX-512's sixteen lanes where the CPU has them),
-/// summing every term in registers before it is stored. The terms are
-/// added in their order, each product rounded and then added, as
+/// `out += sum_i weight_i * input[offset_i ..]` over `terms` of
+/// (weight_i, offset_i), value by value, every run of `input` at least as
+/// long as `out` (the rows of a plane, or shifts of one gathered row): a
+/// vector of values at a time (AVX-512's sixteen lanes where the CPU has
+/// them), summing every term in registers before it is stored. The terms
+/// are added in their order, each product rounded and then added, as
 /// [`weighted_sum_scalar`] adds them, so the result does not depend on
 /// the vectors used.
-fn weighted_sum(out: &mut [f32], terms: &[(f32, &[f32])]) {
+fn weighted_sum(out: &mut [f32], input: &[f32], terms: &[(f32, usize)]) {
     let isa = Isa::detect();
     #[cfg(target_arch = "x86_64")]
     if isa.needs_avx512_copy() {
         // SAFETY: `isa` has AVX-512 (a copy is needed only where the CPU has it).
-        unsafe { weighted_sum_avx512(isa, out, terms) };
+        unsafe { weighted_sum_avx512(isa, out, input, terms) };
         return;
     }
     let _ = isa;
-    weighted_sum_in(Portable::<wide::i32x16>::new(), out, terms);
+    weighted_sum_in(Portable::<wide::i32x16>::new(), out, input, terms);
 }
 
 avx512_copy! {
@@ -399,10 +431,10 @@ avx512_copy! {
     ///
     /// # Safety
     /// `isa` must have AVX-512.
-    unsafe fn weighted_sum_avx512(isa: Isa, out: &mut [f32], terms: &[(f32, &[f32])]) {
+    unsafe fn weighted_sum_avx512(isa: Isa, out: &mut [f32], input: &[f32], terms: &[(f32, usize)]) {
         match isa.avx512_lanes() {
-            Some(lanes) => weighted_sum_in(lanes, out, terms),
-            None => weighted_sum_in(Portable::<wide::i32x16>::new(), out, terms),
+            Some(lanes) => weighted_sum_in(lanes, out, input, terms),
+            None => weighted_sum_in(Portable::<wide::i32x16>::new(), out, input, terms),
         }
     }
 }
@@ -410,27 +442,27 @@ avx512_copy! {
 /// [`weighted_sum`] in vectors of `lanes`, the values past the last whole
 /// vector one at a time.
 #[inline(always)]
-fn weighted_sum_in<L: Lanes>(lanes: L, out: &mut [f32], terms: &[(f32, &[f32])]) {
+fn weighted_sum_in<L: Lanes>(lanes: L, out: &mut [f32], input: &[f32], terms: &[(f32, usize)]) {
     let n = L::LANES;
     let vectors = out.len() / n * n;
     for start in (0..vectors).step_by(n) {
         let mut sums = lanes.load_floats(&out[start..]);
-        for &(weight, input) in terms {
-            sums = sums + lanes.splat_floats(weight) * lanes.load_floats(&input[start..]);
+        for &(weight, offset) in terms {
+            sums = sums + lanes.splat_floats(weight) * lanes.load_floats(&input[offset + start..]);
         }
         lanes.store_floats(sums, &mut out[start..]);
     }
-    weighted_sum_scalar(&mut out[vectors..], terms, vectors);
+    weighted_sum_scalar(&mut out[vectors..], input, terms, vectors);
 }
 
-/// [`weighted_sum`] one value at a time, from position `offset` of every
-/// input: the twin that the vectors must equal.
+/// [`weighted_sum`] one value at a time, from position `from` of every
+/// run: the twin that the vectors must equal.
 #[inline(always)]
-fn weighted_sum_scalar(out: &mut [f32], terms: &[(f32, &[f32])], offset: usize) {
+fn weighted_sum_scalar(out: &mut [f32], input: &[f32], terms: &[(f32, usize)], from: usize) {
     for (i, o) in out.iter_mut().enumerate() {
         let mut sum = *o;
-        for &(weight, input) in terms {
-            sum += weight * input[offset + i];
+        for &(weight, offset) in terms {
+            sum += weight * input[offset + from + i];
         }
         *o = sum;
     }
@@ -452,27 +484,20 @@ fn correlate(
 ) -> Plane {
     let reach = taps.reach();
     let len = input.len_of(axis) as i64;
-    if axis.index() == 1 && outside != Outside::Zero && out.start < out.end {
-        // The columns read past the input, copied in once.
-        let reads = step * out.start - reach - first..step * (out.end - 1) + reach - first + 1;
-        if reads.start < 0 || reads.end > len {
-            let wide = widened(input, reads.clone(), outside);
-            return correlate(&wide, first + reads.start, taps, step, out, axis, Outside::Zero);
-        }
-    }
     let mut output = input.resized(axis, span(&out));
     // The input position of tap `d` for output node `n`.
     let at = |n: i64, d: usize| step * n - reach - first + d as i64;
-    let mut terms: Vec<(f32, &[f32])> = Vec::with_capacity(taps.weights.len());
     if axis.index() == 0 {
+        let row_len = input.cols * input.channels;
+        let mut terms: Vec<(f32, usize)> = Vec::with_capacity(taps.weights.len());
         for (k, n) in out.enumerate() {
             terms.clear();
             for (d, &t) in taps.weights.iter().enumerate() {
                 if let Some(at) = outside.read(at(n, d), len) {
-                    terms.push((t as f32, input.row(at)));
+                    terms.push((t as f32, at * row_len));
                 }
             }
-            weighted_sum(output.row_mut(k), &terms);
+            weighted_sum(output.row_mut(k), &input.data, &terms);
         }
         return output;
     }
@@ -481,60 +506,43 @@ fn correlate(
     }
     let c = input.channels;
     // The input positions the outputs read, `low` to `high`, gathered
-    // once per row with zeros past the input, and with a step of 2 split
-    // into the even positions and then the odd ones: every tap then reads
-    // a contiguous run of them, and each row is one weighted sum of
-    // shifted runs (in the order of the taps, as the plane passes add).
+    // once per row (those past the input as `outside` reads them), and
+    // with a step of 2 split into the even positions and then the odd
+    // ones: every tap then reads a contiguous run of them, and each row
+    // is one weighted sum of shifted runs (in the order of the taps, as
+    // the plane passes add).
     let low = at(out.start, 0);
     let high = at(out.end - 1, taps.weights.len() - 1) + 1;
     let phases = step as usize;
     let per_phase = span(&(low..high)).div_ceil(phases);
+    let slot = |i: usize| ((i % phases) * per_phase + i / phases) * c;
     let mut gathered = vec![0.0f32; phases * per_phase * c];
-    let within = low.max(0)..high.min(len);
+    // With a step of 1 the input's own positions are one run, copied at
+    // once; every other position is copied from where it reads.
+    let run = (step == 1).then(|| low.max(0)..high.min(len).max(low.max(0)));
+    let copies: Vec<(usize, usize)> = (low..high)
+        .filter(|p| !run.as_ref().is_some_and(|run| run.contains(p)))
+        .filter_map(|p| outside.read(p, len).map(|m| (slot((p - low) as usize), m * c)))
+        .collect();
+    let terms: Vec<(f32, usize)> = taps
+        .weights
+        .iter()
+        .enumerate()
+        .map(|(d, &t)| (t as f32, slot(d)))
+        .collect();
     for r in 0..input.rows {
         let source = input.row(r);
-        if step == 1 && within.start < within.end {
-            let into = (within.start - low) as usize * c;
-            let from = within.start as usize * c..within.end as usize * c;
+        if let Some(run) = run.as_ref().filter(|run| run.start < run.end) {
+            let into = (run.start - low) as usize * c;
+            let from = run.start as usize * c..run.end as usize * c;
             gathered[into..into + from.len()].copy_from_slice(&source[from]);
-        } else {
-            for p in within.clone() {
-                let i = (p - low) as usize;
-                let into = ((i % phases) * per_phase + i / phases) * c;
-                let from = p as usize * c;
-                for (g, &v) in gathered[into..into + c].iter_mut().zip(&source[from..from + c]) {
-                    *g = v;
-                }
-            }
         }
-        let terms: Vec<(f32, &[f32])> = taps
-            .weights
-            .iter()
-            .enumerate()
-            .map(|(d, &t)| (t as f32, &gathered[((d % phases) * per_phase + d / phases) * c..]))
-            .collect();
-        weighted_sum(output.row_mut(r), &terms);
+        for &(into, from) in &copies {
+            gathered[into..into + c].copy_from_slice(&source[from..from + c]);
+        }
+        weighted_sum(output.row_mut(r), &gathered, &terms);
     }
     output
-}
-
-/// The columns `positions` (relative to the first column of `input`) of
-/// `input`, those past it as `outside` reads them.
-fn widened(input: &Plane, positions: Range<i64>, outside: Outside) -> Plane {
-    let mut out = input.resized(Axis(1), span(&positions));
-    let c = input.channels;
-    let len = input.cols as i64;
-    let sources: Vec<Option<usize>> = positions.map(|p| outside.read(p, len)).collect();
-    for r in 0..input.rows {
-        let source = input.row(r);
-        let row = out.row_mut(r);
-        for (pixel, m) in row.chunks_exact_mut(c).zip(&sources) {
-            if let Some(m) = *m {
-                pixel.copy_from_slice(&source[m * c..(m + 1) * c]);
-            }
-        }
-    }
-    out
 }
 
 /// Replaces the values along `axis` by the coefficients of the cubic
@@ -626,56 +634,121 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         })
     };
     if axis.index() == 0 {
-        let mut terms: Vec<(f32, &[f32])> = Vec::with_capacity(4);
+        let row_len = coarse.cols * c;
+        let mut terms: Vec<(f32, usize)> = Vec::with_capacity(4);
         for (k, p) in out.enumerate() {
             terms.clear();
-            terms.extend(nodes(p).map(|(at, w)| (w, coarse.row(at))));
-            weighted_sum(output.row_mut(k), &terms);
+            terms.extend(nodes(p).map(|(at, w)| (w, at * row_len)));
+            weighted_sum(output.row_mut(k), &coarse.data, &terms);
         }
         return output;
     }
-    let taps: Vec<(usize, f32)> = out.clone().flat_map(nodes).collect();
-    let counts: Vec<usize> = out.map(|p| nodes(p).count()).collect();
+    if out.start >= out.end {
+        return output;
+    }
+    // Along a row the outputs of one phase (position modulo h) read the
+    // same four weights at shifts of the nodes: each phase is one
+    // weighted sum of shifted runs of the row (its nodes held past the
+    // plane's as zeros), whose values then go to every h-th output.
+    let held = out.start.div_euclid(h) - 1..(out.end - 1).div_euclid(h) + 3;
+    let within = (held.start - first).clamp(0, len)..(held.end - first).clamp(0, len);
+    let mut padded = vec![0.0f32; span(&held) * c];
+    let phases: Vec<Phase> = (0..h.min(span(&out) as i64))
+        .map(|phase| {
+            let p = out.start + phase;
+            let count = (out.end - 1 - p).div_euclid(h) + 1;
+            let node = p.div_euclid(h);
+            let terms = (0..4)
+                .filter_map(|t| {
+                    let w = bspline((p - (node - 1 + t) * h) as f64 / h as f64);
+                    let shift = (node - 1 + t - held.start) as usize * c;
+                    (w != 0.0).then_some((w as f32, shift))
+                })
+                .collect();
+            Phase {
+                first: phase as usize,
+                count: count as usize,
+                terms,
+            }
+        })
+        .collect();
+    let mut sums = vec![0.0f32; span(&held) * c];
+    let stride = h as usize * c;
     for r in 0..coarse.rows {
-        let source = coarse.row(r);
+        if within.start < within.end {
+            let into = (first + within.start - held.start) as usize * c;
+            let from = &coarse.row(r)[within.start as usize * c..within.end as usize * c];
+            padded[into..into + from.len()].copy_from_slice(from);
+        }
         let row = output.row_mut(r);
-        let mut taps = taps.iter();
-        for (k, &count) in counts.iter().enumerate() {
-            let pixel = &mut row[k * c..(k + 1) * c];
-            for &(at, w) in taps.by_ref().take(count) {
-                add_scaled(pixel, w, &source[at * c..(at + 1) * c]);
+        for phase in &phases {
+            let sums = &mut sums[..phase.count * c];
+            sums.fill(0.0);
+            weighted_sum(sums, &padded, &phase.terms);
+            for (pixel, at) in sums.chunks_exact(c).zip((phase.first * c..).step_by(stride)) {
+                row[at..at + c].copy_from_slice(pixel);
             }
         }
     }
     output
 }
 
-/// The grids 1 ..= top of the pyramid of `input` (the band of
-/// [`AxisPlan::input`] along each planned axis).
-pub(crate) fn grids(input: &Plane, axes: &[(Axis, &AxisPlan)], top: usize) -> Vec<Plane> {
-    let mut out: Vec<Plane> = Vec::with_capacity(top);
+/// Nodes of a grid computed together along the rows: each group gathers
+/// the rows of the finer plane it reads, and the groups run in parallel.
+const GRID_ROWS: usize = 64;
+
+/// The outputs of one phase of an upsampling along a row: the first
+/// (relative to the output), how many (every h-th from it), and the
+/// weights of the spline's nodes with the shift of each in the row.
+struct Phase {
+    first: usize,
+    count: usize,
+    terms: Vec<(f32, usize)>,
+}
+
+/// The grids 1 ..= top of the pyramid of a band along the planned `axes`
+/// (the rows first, then the columns where planned). `band(positions)`
+/// gives the rows of the band at `positions` (image coordinates) as the
+/// passes read them, each of `cols` columns of `channels` values: the
+/// band is never held whole, only the rows one group of nodes of grid 1
+/// reads, so the pyramid of a whole image costs a third of its grid 1.
+pub(crate) fn grids<F>(band: F, cols: usize, channels: usize, axes: &[(Axis, &AxisPlan)], top: usize) -> Vec<Plane>
+where
+    F: Fn(Range<i64>) -> Plane + Sync,
+{
     let base = Taps::gaussian(START);
     let grow = Taps::increment(grow_sigma());
+    let down = axes[0].1;
+    let across = axes.get(1).map(|&(_, plan)| plan);
+    let mut out: Vec<Plane> = Vec::with_capacity(top);
     for k in 1..=top {
-        let mut plane: Option<Plane> = None;
-        for &(axis, plan) in axes {
-            let (first, taps) = if k == 1 {
-                (plan.input.start, &base)
-            } else {
-                (plan.grids[k - 2].start, &grow)
+        let taps = if k == 1 { &base } else { &grow };
+        let nodes = down.grids[k - 1].clone();
+        let width = across.map_or(cols, |plan| span(&plan.grids[k - 1]));
+        let mut grid = Plane::zeros(span(&nodes), width, channels);
+        let finer = out.last();
+        let group = (GRID_ROWS * width * channels).max(1);
+        grid.data.par_chunks_mut(group).enumerate().for_each(|(index, values)| {
+            let start = nodes.start + (index * GRID_ROWS) as i64;
+            let end = (start + GRID_ROWS as i64).min(nodes.end);
+            let reads = 2 * start - taps.reach()..2 * (end - 1) + taps.reach() + 1;
+            let source = match finer {
+                None => band(reads.clone()),
+                Some(finer) => finer.rows_read(down.grids[k - 2].start, down.outside[k - 1], reads.clone()),
             };
-            let source = plane.as_ref().or(out.last()).unwrap_or(input);
-            plane = Some(correlate(
-                source,
-                first,
-                taps,
-                2,
-                plan.grids[k - 1].clone(),
-                axis,
-                plan.outside[k - 1],
-            ));
-        }
-        out.push(plane.unwrap_or_else(|| out.last().unwrap_or(input).clone()));
+            let mut plane = correlate(&source, reads.start, taps, 2, start..end, Axis(0), Outside::Zero);
+            if let Some(plan) = across {
+                let first = if k == 1 {
+                    plan.input.start
+                } else {
+                    plan.grids[k - 2].start
+                };
+                let nodes = plan.grids[k - 1].clone();
+                plane = correlate(&plane, first, taps, 2, nodes, Axis(1), plan.outside[k - 1]);
+            }
+            values.copy_from_slice(&plane.data);
+        });
+        out.push(grid);
     }
     out
 }
@@ -764,19 +837,38 @@ pub(crate) fn level(
     for &(axis, _) in axes {
         prefilter(&mut plane, axis);
     }
+    // The spline reads four nodes around each output: the prefilter's
+    // padding is dropped before the upsampling passes run over the nodes.
+    let mut ranges = [0..plane.rows, 0..plane.cols];
+    let mut firsts = Vec::with_capacity(axes.len());
+    for ((&(axis, _), nodes), output) in axes.iter().zip(&nodes).zip(outputs) {
+        let read = output.start.div_euclid(h) - 1..(output.end - 1).div_euclid(h) + 3;
+        let start = read.start.clamp(nodes.start, nodes.end);
+        let end = read.end.clamp(start, nodes.end);
+        ranges[axis.index()] = (start - nodes.start) as usize..(end - nodes.start) as usize;
+        firsts.push(start);
+    }
+    let [rows, cols] = ranges;
+    let mut plane = plane.window(rows, cols);
     // Along the rows first: the gathers of that pass then run over the
     // coarse rows only, and the pass down the rows adds whole rows.
-    for (&(axis, _), (nodes, output)) in axes.iter().zip(nodes.iter().zip(outputs)).rev() {
-        plane = upsample(&plane, nodes.start, h, output.clone(), axis);
+    for (&(axis, _), (&first, output)) in axes.iter().zip(firsts.iter().zip(outputs)).rev() {
+        plane = upsample(&plane, first, h, output.clone(), axis);
     }
     plane
 }
 
 /// Level `j` of an axis's indicator `line` (from [`indicator`], with its
-/// pyramid `grids`) at the output positions of `plan`: the denominators of
-/// the Clip border along that axis.
-pub(crate) fn indicator_level(j: usize, line: &Plane, grids: &[Plane], plan: &AxisPlan) -> Vec<f64> {
-    let level = level(j, line, grids, &[(Axis(0), plan)], std::slice::from_ref(&plan.output));
+/// pyramid `grids`, over the input of `plan`) at the positions `output`:
+/// the denominators of the Clip border along that axis.
+pub(crate) fn indicator_level(
+    j: usize,
+    line: &Plane,
+    grids: &[Plane],
+    plan: &AxisPlan,
+    output: Range<i64>,
+) -> Vec<f64> {
+    let level = level(j, line, grids, &[(Axis(0), plan)], &[output]);
     level.data.iter().map(|&v| f64::from(v)).collect()
 }
 
@@ -791,7 +883,8 @@ pub(crate) fn indicator(len: usize, plan: &AxisPlan) -> Plane {
 
 /// The pyramid of an axis's indicator `line`.
 pub(crate) fn indicator_grids(line: &Plane, plan: &AxisPlan, top: usize) -> Vec<Plane> {
-    grids(line, &[(Axis(0), plan)], top)
+    let band = |positions| line.rows_read(plan.input.start, plan.outside[0], positions);
+    grids(band, 1, 1, &[(Axis(0), plan)], top)
 }
 
 #[cfg(test)]
@@ -808,25 +901,26 @@ mod tests {
         let mut value = move || (next() % 20_001) as f32 / 997.0 - 10.0;
         for len in [0usize, 1, 7, 8, 15, 16, 17, 31, 33, 64, 70] {
             for count in [0usize, 1, 4, 33] {
-                let inputs: Vec<Vec<f32>> = (0..count).map(|_| (0..len + 3).map(|_| value()).collect()).collect();
-                let terms: Vec<(f32, &[f32])> = inputs.iter().map(|input| (value() / 10.0, &input[..])).collect();
+                // Runs at offsets of every residue, overlapping.
+                let input: Vec<f32> = (0..count * 5 + len + 3).map(|_| value()).collect();
+                let terms: Vec<(f32, usize)> = (0..count).map(|i| (value() / 10.0, i * 5 + i % 3)).collect();
                 let start: Vec<f32> = (0..len).map(|_| value()).collect();
                 let mut scalar = start.clone();
-                weighted_sum_scalar(&mut scalar, &terms, 0);
+                weighted_sum_scalar(&mut scalar, &input, &terms, 0);
                 let mut results = Vec::new();
                 let mut out = start.clone();
-                weighted_sum(&mut out, &terms);
+                weighted_sum(&mut out, &input, &terms);
                 results.push(("dispatched", out));
                 let mut out = start.clone();
-                weighted_sum_in(Portable::<wide::i32x16>::new(), &mut out, &terms);
+                weighted_sum_in(Portable::<wide::i32x16>::new(), &mut out, &input, &terms);
                 results.push(("sixteen", out));
                 let mut out = start.clone();
-                weighted_sum_in(Portable::<wide::i32x8>::new(), &mut out, &terms);
+                weighted_sum_in(Portable::<wide::i32x8>::new(), &mut out, &input, &terms);
                 results.push(("eight", out));
                 #[cfg(target_arch = "x86_64")]
                 if let Some(lanes) = Isa::detect().avx512_lanes() {
                     let mut out = start.clone();
-                    weighted_sum_in(lanes, &mut out, &terms);
+                    weighted_sum_in(lanes, &mut out, &input, &terms);
                     results.push(("avx512", out));
                 }
                 for (name, out) in results {

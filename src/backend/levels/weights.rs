@@ -18,6 +18,8 @@
 
 use std::sync::OnceLock;
 
+use crate::kernel::GaussianTaps;
+
 /// Levels per octave.
 pub(crate) const PER_OCTAVE: usize = 4;
 /// Levels blended per pixel.
@@ -152,19 +154,9 @@ pub(crate) fn extent(sigma: f64) -> usize {
 
 /// The definition's normalised 1-D kernel of `sigma` on the offsets
 /// -reach..=reach (zero past its own extent).
-fn normalised_taps(sigma: f64, reach: usize) -> Vec<f64> {
-    let e = extent(sigma) as i64;
-    let mut taps: Vec<f64> = (-(reach as i64)..=reach as i64)
-        .map(|d| {
-            if d.abs() > e {
-                0.0
-            } else if sigma == 0.0 {
-                1.0
-            } else {
-                (-((d * d) as f64) / (2.0 * sigma * sigma)).exp()
-            }
-        })
-        .collect();
+pub(crate) fn normalised_taps(sigma: f64, reach: usize) -> Vec<f64> {
+    let kernel = GaussianTaps::with_sigma(sigma);
+    let mut taps: Vec<f64> = (-(reach as i64)..=reach as i64).map(|d| kernel.weight(d)).collect();
     let total: f64 = taps.iter().sum();
     taps.iter_mut().for_each(|t| *t /= total);
     taps
