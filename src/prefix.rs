@@ -194,31 +194,43 @@ fn difference_sums_scalar(
     len
 }
 
-/// One summed-area table row of `u8` samples (whole pixels of `channels`):
-/// `current[i] = above[i] +` the running sum of the samples up to `i` in its
-/// channel, from `acc` (updated, as in [`running_sums_scalar`]). Sixteen
-/// samples at a time where the target has SSE2 and there are 1 to 4
-/// channels.
+/// Unsigned samples that a `u32` table row takes sixteen at a time,
+/// widened to `u32` lanes: `u8` and `u16`.
+pub(crate) trait NarrowSample: bytemuck::Pod + Into<u32> {}
+impl NarrowSample for u8 {}
+impl NarrowSample for u16 {}
+
+/// One summed-area table row of narrow samples (whole pixels of
+/// `channels`): `current[i] = above[i] +` the running sum of the samples up
+/// to `i` in its channel, from `acc` (updated, as in
+/// [`running_sums_scalar`]). Sixteen samples at a time where the target
+/// has SSE2 and there are 1 to 4 channels.
 #[inline(always)]
-pub(crate) fn table_row_u8(current: &mut [u32], above: &[u32], samples: &[u8], acc: &mut [u32], channels: usize) {
+pub(crate) fn table_row_narrow<S: NarrowSample>(
+    current: &mut [u32],
+    above: &[u32],
+    samples: &[S],
+    acc: &mut [u32],
+    channels: usize,
+) {
     #[cfg(target_feature = "sse2")]
     match channels {
-        1 => return sse2::table_row::<1>(current, above, samples, acc),
-        2 => return sse2::table_row::<2>(current, above, samples, acc),
-        3 => return sse2::table_row::<3>(current, above, samples, acc),
-        4 => return sse2::table_row::<4>(current, above, samples, acc),
+        1 => return sse2::table_row::<1, S>(current, above, samples, acc),
+        2 => return sse2::table_row::<2, S>(current, above, samples, acc),
+        3 => return sse2::table_row::<3, S>(current, above, samples, acc),
+        4 => return sse2::table_row::<4, S>(current, above, samples, acc),
         _ => {}
     }
     table_row_scalar(current, above, samples, acc, channels, 0)
 }
 
-/// [`table_row_u8`] one sample at a time, from sample `start` on (`acc`
-/// holding the running sums before it).
+/// [`table_row_narrow`] one sample at a time, from sample `start` on
+/// (`acc` holding the running sums before it).
 #[inline(always)]
-pub(crate) fn table_row_scalar(
+pub(crate) fn table_row_scalar<S: NarrowSample>(
     current: &mut [u32],
     above: &[u32],
-    samples: &[u8],
+    samples: &[S],
     acc: &mut [u32],
     channels: usize,
     start: usize,
@@ -226,7 +238,7 @@ pub(crate) fn table_row_scalar(
     let rows = current.iter_mut().zip(above).zip(samples).skip(start);
     for (i, ((entry, &above), &sample)) in rows.enumerate() {
         let ch = (start + i) % channels;
-        acc[ch] = acc[ch].wrapping_add(sample as u32);
+        acc[ch] = acc[ch].wrapping_add(sample.into());
         *entry = above.wrapping_add(acc[ch]);
     }
 }
@@ -509,18 +521,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn vector_table_rows_equal_the_scalar_ones_and_the_definition() {
-        let mut next = crate::test_numbers(0x1234_5678_9abc_def1);
+    /// Table rows of random `S` samples (`sample` from a random number),
+    /// vector and scalar, against the definition, for 1 to 5 channels and
+    /// every length up to 40 pixels.
+    fn check_table_rows<S: NarrowSample + std::fmt::Debug>(sample: impl Fn(u64) -> S, seed: u64) {
+        let mut next = crate::test_numbers(seed);
         for channels in 1..=5 {
             for pixels in 0..=40 {
                 for round in 0..6 {
                     let len = pixels * channels;
-                    let samples: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                    let samples: Vec<S> = (0..len).map(|_| sample(next())).collect();
                     // Entries above anywhere in u32 (so some sums wrap).
                     let above: Vec<u32> = (0..len).map(|_| next() as u32).collect();
                     let start: Vec<u32> = (0..channels).map(|_| next() as u32).collect();
-                    let widened: Vec<u32> = samples.iter().map(|&s| s as u32).collect();
+                    let widened: Vec<u32> = samples.iter().map(|&s| s.into()).collect();
                     let running = by_definition(&widened, &start, channels);
                     let expected: Vec<u32> = running.iter().zip(&above).map(|(r, a)| r.wrapping_add(*a)).collect();
                     let mut expected_acc = start.clone();
@@ -528,7 +542,7 @@ mod tests {
                         expected_acc.copy_from_slice(&running[(pixels - 1) * channels..]);
                     }
                     let (mut vector, mut vector_acc) = (vec![0; len], start.clone());
-                    table_row_u8(&mut vector, &above, &samples, &mut vector_acc, channels);
+                    table_row_narrow(&mut vector, &above, &samples, &mut vector_acc, channels);
                     let (mut scalar, mut scalar_acc) = (vec![0; len], start.clone());
                     table_row_scalar(&mut scalar, &above, &samples, &mut scalar_acc, channels, 0);
                     let case = format!("{channels} channels, {pixels} pixels, round {round}");
@@ -539,5 +553,11 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn vector_table_rows_equal_the_scalar_ones_and_the_definition() {
+        check_table_rows(|n| n as u8, 0x1234_5678_9abc_def1);
+        check_table_rows(|n| n as u16, 0x0fed_cba9_8765_4321);
     }
 }

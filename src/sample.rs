@@ -19,6 +19,13 @@ pub(crate) mod private {
             None
         }
 
+        /// The samples as 16-bit words, where they are `u16` (for table
+        /// rows that take 16 of them at once, as of bytes).
+        #[inline(always)]
+        fn as_words(_samples: &[Self]) -> Option<&[u16]> {
+            None
+        }
+
         /// `job` and `out` with their type named (see [`TypedJob`]).
         fn typed_job<'j, 'o>(job: Job<'j, Self>, out: ArrayViewMut3<'o, Self>) -> TypedJob<'j, 'o>;
     }
@@ -33,6 +40,10 @@ pub(crate) mod private {
         }
     }
     impl Sealed for u16 {
+        #[inline(always)]
+        fn as_words(samples: &[u16]) -> Option<&[u16]> {
+            Some(samples)
+        }
         #[inline(always)]
         fn typed_job<'j, 'o>(job: Job<'j, u16>, out: ArrayViewMut3<'o, u16>) -> TypedJob<'j, 'o> {
             TypedJob::U16(job, out)

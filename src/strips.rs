@@ -129,6 +129,12 @@ impl From<Range<usize>> for Band {
 /// Calls `work(rows, out_strip)` for every strip of `strip_rows` output
 /// rows, in parallel; `out` holds the outputs of image rows from
 /// `first_row` on, and `rows` are image rows.
+///
+/// Each strip is a task of its own: left to itself, rayon hands a thread
+/// a run of strips (a quarter of them on two threads) that no other
+/// thread can take over, so a thread slowed by other work on the machine,
+/// or given the costlier strips, kept the call waiting while the other
+/// idled. A strip is far more work than a task's cost.
 pub(crate) fn for_each_strip<T: Send + Sync>(
     mut out: ArrayViewMut3<'_, T>,
     first_row: usize,
@@ -137,6 +143,7 @@ pub(crate) fn for_each_strip<T: Send + Sync>(
 ) {
     out.axis_chunks_iter_mut(Axis(0), strip_rows)
         .into_par_iter()
+        .with_max_len(1)
         .enumerate()
         .for_each(|(index, strip)| {
             let first = first_row + index * strip_rows;

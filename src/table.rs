@@ -6,7 +6,7 @@ use ndarray::{ArrayView3, s};
 use num_traits::AsPrimitive;
 
 use crate::border::{Border, Terms};
-use crate::prefix::{self, Summand};
+use crate::prefix::{self, NarrowSample, Summand};
 use crate::sample::Sample;
 use crate::strips::{Band, as_contiguous};
 
@@ -50,14 +50,14 @@ pub(crate) trait TableValue: Summand + Send + Sync + Default + 'static {
     fn running_sums(values: &mut [Self], acc: &mut [Self], channels: usize) {
         crate::prefix::running_sums_scalar(values, acc, channels)
     }
-    /// One table row of `u8` samples, `current = above +` their running
-    /// sums per channel from `acc` (updated), where this type has a vector
-    /// form of it; `false` (nothing written) elsewhere.
+    /// One table row of `u8` or `u16` samples, `current = above +` their
+    /// running sums per channel from `acc` (updated), where this type has
+    /// a vector form of it; `false` (nothing written) elsewhere.
     #[inline(always)]
-    fn table_row_bytes(
+    fn table_row_narrow<S: NarrowSample>(
         _current: &mut [Self],
         _above: &[Self],
-        _samples: &[u8],
+        _samples: &[S],
         _acc: &mut [Self],
         _channels: usize,
     ) -> bool {
@@ -148,8 +148,8 @@ macro_rules! integer_table_value {
                     $vector_forms::running_sums_u32(values, acc, channels)
                 }
                 #[inline(always)]
-                fn table_row_bytes(current: &mut [Self], above: &[Self], samples: &[u8], acc: &mut [Self], channels: usize) -> bool {
-                    $vector_forms::table_row_u8(current, above, samples, acc, channels);
+                fn table_row_narrow<S: NarrowSample>(current: &mut [Self], above: &[Self], samples: &[S], acc: &mut [Self], channels: usize) -> bool {
+                    $vector_forms::table_row_narrow(current, above, samples, acc, channels);
                     true
                 }
             )?
@@ -356,8 +356,8 @@ fn sum_part<T: Sample, A: TableValue, const C: usize>(
 /// Sums one part of a table row, `pixels`, into `current` (its entries
 /// after the first `channels`, the entry before the part): each is the
 /// entry of `above` in its place plus the running sum of `value(sample)`
-/// in its channel, from `running` (updated). With `finite`, `u8` samples
-/// as they are, where `A` has a vector form.
+/// in its channel, from `running` (updated). With `finite`, `u8` and `u16`
+/// samples as they are, where `A` has a vector form.
 #[inline(always)]
 fn sum_row<T: Sample, A: TableValue>(
     pixels: &[T],
@@ -367,16 +367,13 @@ fn sum_row<T: Sample, A: TableValue>(
     finite: bool,
     value: &impl Fn(T) -> A,
 ) {
-    let bytes = if finite { T::as_bytes(pixels) } else { None };
-    let vector_row = bytes.is_some_and(|bytes| {
-        A::table_row_bytes(
-            &mut current[channels..],
-            &above[channels..],
-            bytes,
-            &mut running[..],
-            channels,
-        )
-    });
+    let (current_entries, above_entries) = (&mut current[channels..], &above[channels..]);
+    let vector_row = finite
+        && match (T::as_bytes(pixels), T::as_words(pixels)) {
+            (Some(bytes), _) => A::table_row_narrow(current_entries, above_entries, bytes, running, channels),
+            (_, Some(words)) => A::table_row_narrow(current_entries, above_entries, words, running, channels),
+            _ => false,
+        };
     if vector_row {
         return;
     }

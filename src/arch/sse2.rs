@@ -65,28 +65,47 @@ pub(super) fn after<const C: usize>(last: m128i, done: usize, acc: &mut [u32]) {
     }
 }
 
-/// See [`crate::prefix::table_row_u8`].
+/// Sixteen narrow samples (`u8` or `u16`) widened to four vectors of four
+/// `u32` lanes, in order: interleaved with zeros, so no lane's bits change.
 #[inline(always)]
-pub(crate) fn table_row<const C: usize>(current: &mut [u32], above: &[u32], samples: &[u8], acc: &mut [u32]) {
+fn widened<S: crate::prefix::NarrowSample>(samples: &[S]) -> [m128i; 4] {
+    let zero = zeroed_m128i();
+    let bytes: &[u8] = bytemuck::cast_slice(&samples[..16]);
+    let vector = |at: usize| bytemuck::cast::<[u8; 16], m128i>(bytes[at..at + 16].try_into().expect("16 bytes"));
+    // Eight 16-bit lanes in each of two vectors: bytes widened once, or
+    // words as they are.
+    let (low, high) = if size_of::<S>() == 1 {
+        let bytes = vector(0);
+        (unpack_low_i8_m128i(bytes, zero), unpack_high_i8_m128i(bytes, zero))
+    } else {
+        (vector(0), vector(16))
+    };
+    [
+        unpack_low_i16_m128i(low, zero),
+        unpack_high_i16_m128i(low, zero),
+        unpack_low_i16_m128i(high, zero),
+        unpack_high_i16_m128i(high, zero),
+    ]
+}
+
+/// See [`crate::prefix::table_row_narrow`].
+#[inline(always)]
+pub(crate) fn table_row<const C: usize, S: crate::prefix::NarrowSample>(
+    current: &mut [u32],
+    above: &[u32],
+    samples: &[S],
+    acc: &mut [u32],
+) {
     let len = current.len().min(above.len()).min(samples.len());
     let vectors = len / 16 * 16;
     let mut before = before_row::<C>(acc);
-    let zero = zeroed_m128i();
     let chunks = current[..vectors]
         .chunks_exact_mut(16)
         .zip(above[..vectors].chunks_exact(16))
         .zip(samples[..vectors].chunks_exact(16));
-    for ((current, above), bytes) in chunks {
-        let bytes: m128i = bytemuck::cast::<[u8; 16], _>(bytes.try_into().expect("16 bytes"));
-        let (low, high) = (unpack_low_i8_m128i(bytes, zero), unpack_high_i8_m128i(bytes, zero));
-        let quarters = [
-            unpack_low_i16_m128i(low, zero),
-            unpack_high_i16_m128i(low, zero),
-            unpack_low_i16_m128i(high, zero),
-            unpack_high_i16_m128i(high, zero),
-        ];
+    for ((current, above), samples) in chunks {
         let entries = current.chunks_exact_mut(4).zip(above.chunks_exact(4));
-        for (values, (current, above)) in quarters.into_iter().zip(entries) {
+        for (values, (current, above)) in widened(samples).into_iter().zip(entries) {
             let sums = add(within::<C>(values), carry::<C>(before));
             before = sums;
             let above: m128i = bytemuck::cast::<[u32; 4], _>(above.try_into().expect("4 entries"));
