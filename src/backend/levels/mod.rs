@@ -12,6 +12,12 @@
 //! on how the sigma map varies around it (sigma 0 next to sigma 30 is no
 //! worse than a uniform sigma).
 //!
+//! A uniform sigma needs no blend where one level of its own sigma
+//! exists: up to sigma 3.5 the definition's kernel itself at full
+//! resolution (exact up to the planes' rounding), and from sigma 4 up one
+//! level of the pyramid (below). A uniform sigma between them, and every
+//! sigma map, take the blend of four.
+//!
 //! # The pyramid
 //!
 //! Levels below sigma 4 are the definition's sampled kernels, separable, at
@@ -112,11 +118,11 @@ use std::ops::Range;
 use ndarray::{ArrayViewMut3, Axis};
 
 use self::pyramid::{AxisPlan, Extension, Plane, octave, span};
-use self::weights::{BLENDED, Blend, blend};
+use self::weights::{BLENDED, Blend, blend, level_sigma};
 use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
-use crate::kernel::{GaussianTaps, Kernel};
+use crate::kernel::{GaussianTaps, Kernel, Size};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
 use crate::strips::{Band, for_each_strip, strip_rows};
@@ -171,9 +177,11 @@ impl RunSamples for Levels {
     fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, channels] = job.shape();
         let border = job.params().border;
-        let top = octave(last_level(
-            sigma_limit(border, height, width).min(f64::from(job.largest_size())),
-        ));
+        let limit = sigma_limit(border, height, width);
+        let top = match uniform_level(job.params().size, limit) {
+            Some((_, k)) => k,
+            None => octave(last_level(limit.min(f64::from(job.largest_size())))),
+        };
         let plan = AxisPlan::new(0..1, top, extension(border, height));
         let row_reach = (-plan.input.start).max(plan.input.end - 1).clamp(0, height as i64);
         let rows = strip_rows(height, row_reach as usize);
@@ -239,39 +247,46 @@ fn sigma_limit(border: Border, height: usize, width: usize) -> f64 {
 /// pyramid's positions stay far within `i64`.
 const FAR: f64 = (1u64 << 40) as f64;
 
+/// The one level that gives a uniform `size` (capped at `limit`) by
+/// itself, with its octave, where there is one (see [`pyramid::single_level`]):
+/// a uniform sigma then costs one level instead of a blend of four.
+fn uniform_level(size: Size<'_>, limit: f64) -> Option<(f64, usize)> {
+    match size {
+        Size::Uniform(sigma) => {
+            let sigma = f64::from(sigma).min(limit);
+            pyramid::single_level(sigma).map(|k| (sigma, k))
+        }
+        _ => None,
+    }
+}
+
 /// The outputs of image `rows` into `out`.
-fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
+fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, out: ArrayViewMut3<'_, T>) {
+    let (height, width, _) = job.input().dim();
+    let limit = sigma_limit(job.params().border, height, width);
+    match uniform_level(job.params().size, limit) {
+        Some((sigma, k)) => uniform_strip(job, rows, out, sigma, k),
+        None => blended_strip(job, rows, out, limit),
+    }
+}
+
+/// The plans of a strip of output `rows` along its two axes, for levels
+/// up to octave `top`.
+fn strip_plans(border: Border, rows: &Range<usize>, [height, width]: [usize; 2], top: usize) -> [AxisPlan; 2] {
+    [
+        AxisPlan::new(rows.start as i64..rows.end as i64, top, extension(border, height)),
+        AxisPlan::new(0..width as i64, top, extension(border, width)),
+    ]
+}
+
+/// The band of the image extended by the border over the plans' input
+/// positions, non-finite samples as 0, scaled by a power of two that
+/// brings its largest |sample| near 1; with that scale, and whether any
+/// sample was not finite.
+fn strip_band<T: Sample>(job: &Job<'_, T>, row_plan: &AxisPlan, col_plan: &AxisPlan) -> (Plane, f64, bool) {
     let input = job.input();
     let (height, width, channels) = input.dim();
     let border = job.params().border;
-    let limit = sigma_limit(border, height, width);
-    // Runs of one sigma (a uniform sigma, or flat parts of a map) look
-    // their blend up once.
-    let mut previous: Option<(u32, Blend)> = None;
-    let blends: Vec<Blend> = rows
-        .clone()
-        .flat_map(|y| (0..width).map(move |x| (y, x)))
-        .map(|(y, x)| {
-            let sigma = job.size_at(y, x);
-            match previous {
-                Some((bits, b)) if bits == sigma.to_bits() => b,
-                _ => {
-                    let b = blend(f64::from(sigma).min(limit));
-                    previous = Some((sigma.to_bits(), b));
-                    b
-                }
-            }
-        })
-        .collect();
-    let first = blends.iter().map(|b| b.first).min().unwrap_or(0);
-    let last = blends.iter().map(|b| b.first).max().unwrap_or(0) + BLENDED - 1;
-    let top = octave(last);
-    let zero_outside = zero_outside(border);
-    let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top, extension(border, height));
-    let col_plan = AxisPlan::new(0..width as i64, top, extension(border, width));
-
-    // The band of the image extended by the border, non-finite samples as
-    // 0, scaled by a power of two that brings its largest |sample| near 1.
     let mut band = Plane::zeros(span(&row_plan.input), span(&col_plan.input), channels);
     let col_map: Vec<Option<usize>> = col_plan.input.clone().map(|q| border.map_index(q, width)).collect();
     let sources: Vec<(usize, usize)> = row_plan
@@ -304,16 +319,105 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             }
         }
     }
+    (band, scale, non_finite)
+}
 
+/// The levels of the indicators of the image's rows and columns (the Clip
+/// denominators and Constant's share along each axis), or none for the
+/// borders that read outside: each level is then normalised.
+struct Indicators {
+    rows: (Plane, Vec<Plane>),
+    cols: (Plane, Vec<Plane>),
+}
+
+impl Indicators {
+    fn new(
+        border: Border,
+        [height, width]: [usize; 2],
+        [row_plan, col_plan]: [&AxisPlan; 2],
+        top: usize,
+    ) -> Option<Self> {
+        zero_outside(border).then(|| {
+            let row_line = pyramid::indicator(height, row_plan);
+            let col_line = pyramid::indicator(width, col_plan);
+            let row_grids = pyramid::indicator_grids(&row_line, row_plan, top);
+            let col_grids = pyramid::indicator_grids(&col_line, col_plan, top);
+            Indicators {
+                rows: (row_line, row_grids),
+                cols: (col_line, col_grids),
+            }
+        })
+    }
+
+    /// The level of `sigma` (of octave `k`) of each indicator, down the
+    /// strip's rows and along its columns; ones where there is none.
+    fn level(this: &Option<Self>, sigma: f64, k: usize, [row_plan, col_plan]: [&AxisPlan; 2]) -> (Vec<f64>, Vec<f64>) {
+        match this {
+            Some(lines) => (
+                pyramid::indicator_level(sigma, k, &lines.rows.0, &lines.rows.1, row_plan),
+                pyramid::indicator_level(sigma, k, &lines.cols.0, &lines.cols.1, col_plan),
+            ),
+            None => (vec![1.0; span(&row_plan.output)], vec![1.0; span(&col_plan.output)]),
+        }
+    }
+}
+
+/// The strip of a uniform `sigma` that one level of octave `k` gives:
+/// that level, normalised by the indicators' where the border reads
+/// nothing outside.
+fn uniform_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, out: ArrayViewMut3<'_, T>, sigma: f64, k: usize) {
+    let (height, width, channels) = job.input().dim();
+    let border = job.params().border;
+    let [row_plan, col_plan] = strip_plans(border, &rows, [height, width], k);
+    let (band, scale, non_finite) = strip_band(job, &row_plan, &col_plan);
+    let axes = [(Axis(0), &row_plan), (Axis(1), &col_plan)];
+    let grids = pyramid::grids(&band, &axes, k);
+    let lines = Indicators::new(border, [height, width], [&row_plan, &col_plan], k);
+    let outputs = [row_plan.output.clone(), col_plan.output.clone()];
+    let plane = pyramid::level(sigma, k, &band, &grids, &axes, &outputs);
+    let (down, along) = Indicators::level(&lines, sigma, k, [&row_plan, &col_plan]);
+    let rows_plane = |local: usize| plane.row(local);
+    write_strip(job, rows, out, (scale, non_finite), |local, x, sums| {
+        let at = x * channels;
+        for (sum, &v) in sums.iter_mut().zip(&rows_plane(local)[at..at + channels]) {
+            *sum = f64::from(v);
+        }
+        down[local] * along[x]
+    });
+}
+
+/// The strip of a per-pixel sigma (or a uniform one that no single level
+/// gives), each sigma capped at `limit`: the blend of the four levels
+/// around each pixel's sigma.
+fn blended_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, out: ArrayViewMut3<'_, T>, limit: f64) {
+    let (height, width, channels) = job.input().dim();
+    let border = job.params().border;
+    // Runs of one sigma (a uniform sigma, or flat parts of a map) look
+    // their blend up once.
+    let mut previous: Option<(u32, Blend)> = None;
+    let blends: Vec<Blend> = rows
+        .clone()
+        .flat_map(|y| (0..width).map(move |x| (y, x)))
+        .map(|(y, x)| {
+            let sigma = job.size_at(y, x);
+            match previous {
+                Some((bits, b)) if bits == sigma.to_bits() => b,
+                _ => {
+                    let b = blend(f64::from(sigma).min(limit));
+                    previous = Some((sigma.to_bits(), b));
+                    b
+                }
+            }
+        })
+        .collect();
+    let first = blends.iter().map(|b| b.first).min().unwrap_or(0);
+    let last = blends.iter().map(|b| b.first).max().unwrap_or(0) + BLENDED - 1;
+    let top = octave(last);
+    let [row_plan, col_plan] = strip_plans(border, &rows, [height, width], top);
+    let (band, scale, non_finite) = strip_band(job, &row_plan, &col_plan);
     let axes = [(Axis(0), &row_plan), (Axis(1), &col_plan)];
     let grids = pyramid::grids(&band, &axes, top);
-    let lines = zero_outside.then(|| {
-        let row_line = pyramid::indicator(height, &row_plan);
-        let col_line = pyramid::indicator(width, &col_plan);
-        let row_grids = pyramid::indicator_grids(&row_line, &row_plan, top);
-        let col_grids = pyramid::indicator_grids(&col_line, &col_plan, top);
-        (row_line, row_grids, col_line, col_grids)
-    });
+    let lines = Indicators::new(border, [height, width], [&row_plan, &col_plan], top);
 
     let strip_len = rows.len();
     let count = last + 1 - first;
@@ -327,14 +431,8 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
             xs.start as i64..xs.end as i64,
         ];
-        let plane = pyramid::level(j, &band, &grids, &axes, &outputs);
-        let (down, along) = match &lines {
-            Some((row_line, row_grids, col_line, col_grids)) => (
-                pyramid::indicator_level(j, row_line, row_grids, &row_plan),
-                pyramid::indicator_level(j, col_line, col_grids, &col_plan),
-            ),
-            None => (vec![1.0; strip_len], vec![1.0; width]),
-        };
+        let plane = pyramid::level(level_sigma(j), octave(j), &band, &grids, &axes, &outputs);
+        let (down, along) = Indicators::level(&lines, level_sigma(j), octave(j), [&row_plan, &col_plan]);
         for (r, y) in ys.clone().enumerate() {
             let plane_row = plane.row(r);
             let blends = &blends[y * width..(y + 1) * width];
@@ -354,7 +452,29 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
             }
         }
     }
+    write_strip(job, rows, out, (scale, non_finite), |local, x, pixel| {
+        let at = (local * width + x) * channels;
+        pixel.copy_from_slice(&sums[at..at + channels]);
+        weights[local * width + x]
+    });
+}
 
+/// Writes the outputs of image `rows` into `out` from the strip's
+/// `(scale, non_finite)` and `pixel(local row, column, sums)`, which sets
+/// the pixel's blended sums per channel (of the scaled band) and returns
+/// its weight (the Clip denominator; the share the image covers under
+/// Constant). Pixels whose windows reach a non-finite sample are then set
+/// as `Naive` sets them.
+fn write_strip<T: Sample>(
+    job: &Job<'_, T>,
+    rows: Range<usize>,
+    mut out: ArrayViewMut3<'_, T>,
+    (scale, non_finite): (f64, bool),
+    pixel: impl Fn(usize, usize, &mut [f64]) -> f64,
+) {
+    let input = job.input();
+    let (height, width, channels) = input.dim();
+    let border = job.params().border;
     let counts = non_finite.then(|| {
         let halo = GaussianTaps::new(job.largest_size()).extent().min(height as i64) as usize;
         NonFinite::build(&input, Band::of(&rows, halo, height, border))
@@ -362,13 +482,12 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, mut out: ArrayView
     // A power of two (or its inverse), so the sums are unscaled exactly.
     let unscale = 1.0 / scale;
     let mut row = Vec::with_capacity(width * channels);
+    let mut sums = vec![0.0f64; channels];
     for (y, mut out_row) in rows.clone().zip(out.outer_iter_mut()) {
         let local = y - rows.start;
         row.clear();
         for x in 0..width {
-            let weight = weights[local * width + x];
-            let at = (local * width + x) * channels;
-            let sums = &sums[at..at + channels];
+            let weight = pixel(local, x, &mut sums);
             match border {
                 Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s * unscale / weight))),
                 // The weights sum to 1: what the image does not cover reads c.
@@ -497,6 +616,20 @@ mod tests {
                 let e = error(&image, Size::Uniform(sigma), border);
                 assert!(e <= Levels::TOLERANCE, "{border:?} sigma {sigma}: {e}");
                 println!("{border:?} sigma {sigma}: {e:.2e}");
+            }
+        }
+    }
+
+    /// A uniform sigma whose kernel fits the full-resolution reach is one
+    /// level of the definition's own taps: exact up to the `f32` planes'
+    /// rounding, far within the blend's tolerance.
+    #[test]
+    fn small_uniform_sigmas_are_the_exact_kernel() {
+        let image = image(37, 45, 2);
+        for border in borders() {
+            for sigma in [0.25f32, 0.8, 1.5, 2.6, 3.5] {
+                let e = error(&image, Size::Uniform(sigma), border);
+                assert!(e <= 1e-6, "{border:?} sigma {sigma}: {e}");
             }
         }
     }

@@ -22,7 +22,7 @@ use std::ops::Range;
 
 use ndarray::Axis;
 
-use super::weights::{PER_OCTAVE, extent, level_sigma};
+use super::weights::{PER_OCTAVE, extent};
 #[cfg(target_arch = "x86_64")]
 use crate::arch::avx512_copy;
 use crate::arch::{Isa, Lanes, Portable};
@@ -712,21 +712,41 @@ fn read_window(
     (plane.window(rows, cols), starts)
 }
 
-/// Level `j` at the output positions `outputs` (one range per planned
-/// axis, within each plan's output), from the band `input` and its
-/// pyramid `grids`. Along each axis the level is computed from the
-/// nodes that those outputs read, so a level that a few pixels of a
-/// strip use costs little.
+/// The octave whose grid gives the uniform level of `sigma` by itself,
+/// where one does: 0 (full resolution, the definition's kernel) while
+/// its half-width is within the reach the plans give the levels below
+/// [`START`], else k >= 1 from [`START`] up, with `sigma` in [START
+/// 2^(k-1), START 2^k); none between (a blend of levels serves there).
+pub(crate) fn single_level(sigma: f64) -> Option<usize> {
+    if extent(sigma) as i64 <= FINE_REACH {
+        return Some(0);
+    }
+    if sigma < START {
+        return None;
+    }
+    let mut k = 1;
+    while sigma >= START * (1u64 << k.min(62)) as f64 && k < 62 {
+        k += 1;
+    }
+    Some(k)
+}
+
+/// The level of `sigma`, of octave `k` (that of a level's sigma, see
+/// [`octave`], or [`single_level`]'s), at the output positions `outputs`
+/// (one range per planned axis, within each plan's output), from the
+/// band `input` and its pyramid `grids`. Along each axis the level is
+/// computed from the nodes that those outputs read, so a level that a
+/// few pixels of a strip use costs little.
 pub(crate) fn level(
-    j: usize,
+    sigma: f64,
+    k: usize,
     input: &Plane,
     grids: &[Plane],
     axes: &[(Axis, &AxisPlan)],
     outputs: &[Range<i64>],
 ) -> Plane {
-    let k = octave(j);
     if k == 0 {
-        let taps = Taps::gaussian(level_sigma(j));
+        let taps = Taps::gaussian(sigma);
         let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.input.start).collect();
         let (input, firsts) = read_window(input, axes, 0, &firsts, outputs, taps.reach());
         let mut plane: Option<Plane> = None;
@@ -744,7 +764,7 @@ pub(crate) fn level(
         return plane.unwrap_or(input);
     }
     let h = 1i64 << k;
-    let grid_sigma = level_sigma(j) / h as f64;
+    let grid_sigma = sigma / h as f64;
     let half = START / 2.0;
     let taps = Taps::increment((grid_sigma * grid_sigma - half * half).max(0.0).sqrt());
     // The coarse nodes the outputs read, with the prefilter's padding.
@@ -772,11 +792,19 @@ pub(crate) fn level(
     plane
 }
 
-/// Level `j` of an axis's indicator `line` (from [`indicator`], with its
-/// pyramid `grids`) at the output positions of `plan`: the denominators of
-/// the Clip border along that axis.
-pub(crate) fn indicator_level(j: usize, line: &Plane, grids: &[Plane], plan: &AxisPlan) -> Vec<f64> {
-    let level = level(j, line, grids, &[(Axis(0), plan)], std::slice::from_ref(&plan.output));
+/// The level of `sigma` (of octave `k`, as for [`level`]) of an axis's
+/// indicator `line` (from [`indicator`], with its pyramid `grids`) at the
+/// output positions of `plan`: the denominators of the Clip border along
+/// that axis.
+pub(crate) fn indicator_level(sigma: f64, k: usize, line: &Plane, grids: &[Plane], plan: &AxisPlan) -> Vec<f64> {
+    let level = level(
+        sigma,
+        k,
+        line,
+        grids,
+        &[(Axis(0), plan)],
+        std::slice::from_ref(&plan.output),
+    );
     level.data.iter().map(|&v| f64::from(v)).collect()
 }
 
