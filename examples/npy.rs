@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release --example npy -- IN.npy OUT.npy --kernel box|gaussian \
-//!     (--size V | --size-map MAP.npy) [--backend naive|integral|running-sum|iterated-box|auto] \
+//!     (--size V | --size-map MAP.npy) [--backend naive|integral|running-sum|iterated-box|levels|auto] \
 //!     [--border clip|replicate|reflect|symmetric|wrap|constant=V] [--threads N] [--repeat K]
 //! ```
 //!
@@ -29,7 +29,7 @@ use varblur::{Backend, Border, Filter, Kernel, Params, Sample, Size};
 
 const USAGE: &str = "\
 usage: npy IN.npy OUT.npy --kernel box|gaussian (--size V | --size-map MAP.npy)
-           [--backend naive|integral|running-sum|iterated-box|auto]
+           [--backend naive|integral|running-sum|iterated-box|levels|auto]
            [--border clip|replicate|reflect|symmetric|wrap|constant=V] [--threads N] [--repeat K]
 
 Blurs IN ((H, W) or (H, W, C) of u8, u16, f32 or f64) with a box of radius V
@@ -149,7 +149,7 @@ fn parse_kernel(name: &str) -> Result<Kernel, String> {
 
 fn parse_backend(name: &str) -> Result<Backend, String> {
     Backend::from_name(name).ok_or_else(|| {
-        format!("unknown backend {name:?} (expected naive, integral, running-sum, iterated-box or auto)")
+        format!("unknown backend {name:?} (expected naive, integral, running-sum, iterated-box, levels or auto)")
     })
 }
 

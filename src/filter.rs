@@ -55,8 +55,8 @@ impl<'a> Params<'a> {
 pub struct Request {
     /// The kernel shape.
     pub kernel: Kernel,
-    /// True when one size serves every pixel.
-    pub uniform_size: bool,
+    /// The size, where one serves every pixel ([`Size::Uniform`]).
+    pub uniform_size: Option<f32>,
     /// The border mode.
     pub border: Border,
     /// The sample type.
@@ -70,7 +70,10 @@ impl Request {
     pub fn new<T: Sample>(params: &Params<'_>, shape: [usize; 3]) -> Self {
         Request {
             kernel: params.kernel,
-            uniform_size: params.size.is_uniform(),
+            uniform_size: match params.size {
+                Size::Uniform(size) => Some(size),
+                _ => None,
+            },
             border: params.border,
             sample: T::TYPE,
             shape,
@@ -81,7 +84,11 @@ impl Request {
 impl std::fmt::Display for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let [h, w, c] = self.shape;
-        let size = if self.uniform_size { "uniform" } else { "per-pixel" };
+        let size = if self.uniform_size.is_some() {
+            "uniform"
+        } else {
+            "per-pixel"
+        };
         write!(
             f,
             "{:?} kernel with {size} size, {:?} border, {:?} {h} x {w} x {c}",

@@ -33,17 +33,20 @@ pub enum Backend {
     RunningSum,
     /// [`IteratedBox`], the Gaussian by k boxes (default k).
     IteratedBox,
+    /// [`Levels`], the Gaussian as a blend of uniform Gaussian levels.
+    Levels,
     /// [`Auto`], the fastest exact backend for each request.
     Auto,
 }
 
 impl Backend {
     /// Every built-in backend.
-    pub const ALL: [Backend; 5] = [
+    pub const ALL: [Backend; 6] = [
         Backend::Naive,
         Backend::Integral,
         Backend::RunningSum,
         Backend::IteratedBox,
+        Backend::Levels,
         Backend::Auto,
     ];
 
@@ -60,6 +63,7 @@ impl Filter for Backend {
             Backend::Integral => Integral.name(),
             Backend::RunningSum => RunningSum.name(),
             Backend::IteratedBox => IteratedBox::default().name(),
+            Backend::Levels => Levels.name(),
             Backend::Auto => Auto.name(),
         }
     }
@@ -70,6 +74,7 @@ impl Filter for Backend {
             Backend::Integral => Integral.support(request),
             Backend::RunningSum => RunningSum.support(request),
             Backend::IteratedBox => IteratedBox::default().support(request),
+            Backend::Levels => Levels.support(request),
             Backend::Auto => Auto.support(request),
         }
     }
@@ -80,6 +85,7 @@ impl Filter for Backend {
             Backend::Integral => Integral.run(job, out),
             Backend::RunningSum => RunningSum.run(job, out),
             Backend::IteratedBox => IteratedBox::default().run(job, out),
+            Backend::Levels => Levels.run(job, out),
             Backend::Auto => Auto.run(job, out),
         }
     }

@@ -38,10 +38,10 @@ fn every_builtin_backend_agrees_with_naive() {
         match check(&backend, &options) {
             Ok(summary) => {
                 println!("{}: {summary:?}", backend.name());
-                let gaussian_only = backend == Backend::IteratedBox;
+                let gaussian_only = matches!(backend, Backend::IteratedBox | Backend::Levels);
                 // Each backend serves the box kernel exactly, or is the Gaussian one.
                 assert!(gaussian_only || summary.exact > 0, "{backend:?}: {summary:?}");
-                let approximates = matches!(backend, Backend::IteratedBox | Backend::Auto);
+                let approximates = matches!(backend, Backend::IteratedBox | Backend::Levels | Backend::Auto);
                 assert_eq!(summary.approximate > 0, approximates, "{backend:?}: {summary:?}");
             }
             Err(failure) => panic!("{failure}"),

@@ -26,7 +26,8 @@ const BORDERS: [Border; 6] = [
 /// the value range (plus 1 LSB for integers), for k = 2, 3, 4, 5 boxes.
 const ITERATED_BOX_TOLERANCE: [f64; 4] = [0.05, 0.03, 0.02, 0.02];
 
-/// The default `IteratedBox`'s tolerance (also `Auto`'s for the Gaussian).
+/// The default `IteratedBox`'s tolerance (also a bound for `Auto`'s Gaussian:
+/// `Levels`, which it picks for some uniform sigmas, is within a tighter one).
 fn default_tolerance() -> f64 {
     ITERATED_BOX_TOLERANCE[IteratedBox::DEFAULT_BOXES - 2]
 }

@@ -12,6 +12,12 @@
 //! on how the sigma map varies around it (sigma 0 next to sigma 30 is no
 //! worse than a uniform sigma).
 //!
+//! A uniform sigma needs no blend where one level of its own sigma
+//! exists: up to sigma 3.5 the definition's kernel itself at full
+//! resolution (exact up to the planes' rounding), and from sigma 4 up one
+//! level of the pyramid (below). A uniform sigma between them, and every
+//! sigma map, take the blend of four. Sigma 0 copies the input.
+//!
 //! # The pyramid
 //!
 //! Levels below sigma 4 are the definition's sampled kernels, separable, at
@@ -112,15 +118,15 @@ mod weights;
 
 use std::ops::Range;
 
-use ndarray::{ArrayView3, ArrayViewMut3, Axis};
+use ndarray::{ArrayView3, ArrayViewMut3, Axis, s};
 use rayon::prelude::*;
 
 use self::pyramid::{AxisPlan, Extension, Plane, octave, span};
-use self::weights::{BLENDED, Blend, blend};
+use self::weights::{BLENDED, Blend, blend, level_sigma};
 use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
-use crate::kernel::{GaussianTaps, Kernel};
+use crate::kernel::{GaussianTaps, Kernel, Size};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
 use crate::strips::{Band, for_each_strip};
@@ -172,12 +178,19 @@ impl Levels {
 }
 
 impl RunSamples for Levels {
-    fn run_samples<T: Sample>(&self, job: Job<'_, T>, out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
+    fn run_samples<T: Sample>(&self, job: Job<'_, T>, mut out: ArrayViewMut3<'_, T>) -> Result<(), Error> {
         let [height, width, channels] = job.shape();
+        if matches!(job.params().size, Size::Uniform(sigma) if sigma == 0.0) {
+            // The identity, exactly (the planes would round floats).
+            out.assign(&job.input().slice(s![job.rows(), .., ..]));
+            return Ok(());
+        }
         let border = job.params().border;
-        let top = octave(last_level(
-            sigma_limit(border, height, width).min(f64::from(job.largest_size())),
-        ));
+        let limit = sigma_limit(border, height, width);
+        let top = match uniform_level(job.params().size, limit) {
+            Some((_, k)) => k,
+            None => octave(last_level(limit.min(f64::from(job.largest_size())))),
+        };
         let rows = job.rows();
         let row_plan = AxisPlan::new(rows.start as i64..rows.end as i64, top, extension(border, height));
         let col_plan = AxisPlan::new(0..width as i64, top, extension(border, width));
@@ -397,12 +410,91 @@ fn sigma_limit(border: Border, height: usize, width: usize) -> f64 {
 /// pyramid's positions stay far within `i64`.
 const FAR: f64 = (1u64 << 40) as f64;
 
+/// The one level that gives a uniform `size` (capped at `limit`) by
+/// itself, with its octave, where there is one (see [`pyramid::single_level`]):
+/// a uniform sigma then costs one level instead of a blend of four.
+fn uniform_level(size: Size<'_>, limit: f64) -> Option<(f64, usize)> {
+    match size {
+        Size::Uniform(sigma) => {
+            let sigma = f64::from(sigma).min(limit);
+            pyramid::single_level(sigma).map(|k| (sigma, k))
+        }
+        _ => None,
+    }
+}
+
 /// The outputs of image `rows` into `out`.
-fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usize>, mut out: ArrayViewMut3<'_, T>) {
-    let input = job.input();
-    let (height, width, channels) = input.dim();
-    let border = job.params().border;
-    let limit = sigma_limit(border, height, width);
+fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usize>, out: ArrayViewMut3<'_, T>) {
+    let (height, width, _) = job.input().dim();
+    let limit = sigma_limit(job.params().border, height, width);
+    match uniform_level(job.params().size, limit) {
+        Some(level) => uniform_strip(job, whole, rows, out, level),
+        None => blended_strip(job, whole, rows, out, limit),
+    }
+}
+
+/// The level `(sigma, k)` of the indicators down the strip's rows (of
+/// `row_plan`, the strip's) and along the columns, or ones where the
+/// border needs none.
+fn indicator_levels<T>(whole: &Whole<'_, T>, level: (f64, usize), row_plan: &AxisPlan) -> (Vec<f64>, Vec<f64>) {
+    match &whole.lines {
+        Some(Lines {
+            rows: (row_line, row_grids),
+            cols: (col_line, col_grids),
+        }) => (
+            pyramid::indicator_level(level, row_line, row_grids, whole.row_plan, row_plan.output.clone()),
+            pyramid::indicator_level(
+                level,
+                col_line,
+                col_grids,
+                whole.col_plan,
+                whole.col_plan.output.clone(),
+            ),
+        ),
+        None => (
+            vec![1.0; span(&row_plan.output)],
+            vec![1.0; span(&whole.col_plan.output)],
+        ),
+    }
+}
+
+/// The strip of a uniform sigma that one level `(sigma, k)` gives: that
+/// level, normalised by the indicators' where the border reads nothing
+/// outside.
+fn uniform_strip<T: Sample>(
+    job: &Job<'_, T>,
+    whole: &Whole<'_, T>,
+    rows: Range<usize>,
+    out: ArrayViewMut3<'_, T>,
+    level: (f64, usize),
+) {
+    let channels = job.input().dim().2;
+    let row_plan = whole.row_plan.strip(rows.start as i64..rows.end as i64);
+    let band = whole.source.band(row_plan.input.clone());
+    let axes = [(Axis(0), &row_plan), (Axis(1), whole.col_plan)];
+    let outputs = [row_plan.output.clone(), whole.col_plan.output.clone()];
+    let plane = pyramid::level(level, &band, &whole.grids, &axes, &outputs);
+    let (down, along) = indicator_levels(whole, level, &row_plan);
+    write_strip(job, whole, rows, out, |local, x, sums| {
+        let at = x * channels;
+        for (sum, &v) in sums.iter_mut().zip(&plane.row(local)[at..at + channels]) {
+            *sum = f64::from(v);
+        }
+        down[local] * along[x]
+    });
+}
+
+/// The strip of a per-pixel sigma (or a uniform one that no single level
+/// gives), each sigma capped at `limit`: the blend of the four levels
+/// around each pixel's sigma.
+fn blended_strip<T: Sample>(
+    job: &Job<'_, T>,
+    whole: &Whole<'_, T>,
+    rows: Range<usize>,
+    out: ArrayViewMut3<'_, T>,
+    limit: f64,
+) {
+    let (_, width, channels) = job.input().dim();
     // Runs of one sigma (a uniform sigma, or flat parts of a map) look
     // their blend up once.
     let mut previous: Option<(u32, PixelBlend)> = None;
@@ -424,9 +516,8 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usiz
     let first = blends.iter().map(PixelBlend::first).min().unwrap_or(0);
     let last = blends.iter().map(PixelBlend::first).max().unwrap_or(0) + BLENDED - 1;
     let row_plan = whole.row_plan.strip(rows.start as i64..rows.end as i64);
-    let col_plan = whole.col_plan;
     let band = whole.source.band(row_plan.input.clone());
-    let axes = [(Axis(0), &row_plan), (Axis(1), col_plan)];
+    let axes = [(Axis(0), &row_plan), (Axis(1), whole.col_plan)];
 
     let strip_len = rows.len();
     let count = last + 1 - first;
@@ -440,17 +531,9 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usiz
             (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
             xs.start as i64..xs.end as i64,
         ];
-        let plane = pyramid::level(j, &band, &whole.grids, &axes, &outputs);
-        let (down, along) = match &whole.lines {
-            Some(Lines {
-                rows: (row_line, row_grids),
-                cols: (col_line, col_grids),
-            }) => (
-                pyramid::indicator_level(j, row_line, row_grids, whole.row_plan, row_plan.output.clone()),
-                pyramid::indicator_level(j, col_line, col_grids, col_plan, col_plan.output.clone()),
-            ),
-            None => (vec![1.0; strip_len], vec![1.0; width]),
-        };
+        let level = (level_sigma(j), octave(j));
+        let plane = pyramid::level(level, &band, &whole.grids, &axes, &outputs);
+        let (down, along) = indicator_levels(whole, level, &row_plan);
         for (r, y) in ys.clone().enumerate() {
             let plane_row = plane.row(r);
             let blends = &blends[y * width..(y + 1) * width];
@@ -471,7 +554,29 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usiz
             }
         }
     }
+    write_strip(job, whole, rows, out, |local, x, pixel| {
+        let at = (local * width + x) * channels;
+        pixel.copy_from_slice(&sums[at..at + channels]);
+        weights[local * width + x]
+    });
+}
 
+/// Writes the outputs of image `rows` into `out` from
+/// `pixel(local row, column, sums)`, which sets the pixel's sums per
+/// channel (of the scaled input) and returns its weight (the Clip
+/// denominator; the share of a Constant border that the image covers).
+/// Pixels whose windows reach a non-finite sample are then set as
+/// `Naive` sets them.
+fn write_strip<T: Sample>(
+    job: &Job<'_, T>,
+    whole: &Whole<'_, T>,
+    rows: Range<usize>,
+    mut out: ArrayViewMut3<'_, T>,
+    pixel: impl Fn(usize, usize, &mut [f64]) -> f64,
+) {
+    let input = job.input();
+    let (height, width, channels) = input.dim();
+    let border = job.params().border;
     let counts = whole.source.non_finite.then(|| {
         let halo = GaussianTaps::new(job.largest_size()).extent().min(height as i64) as usize;
         NonFinite::build(&input, Band::of(&rows, halo, height, border))
@@ -479,13 +584,12 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usiz
     // A power of two (or its inverse), so the sums are unscaled exactly.
     let unscale = 1.0 / whole.source.scale;
     let mut row = Vec::with_capacity(width * channels);
+    let mut sums = vec![0.0f64; channels];
     for (y, mut out_row) in rows.clone().zip(out.outer_iter_mut()) {
         let local = y - rows.start;
         row.clear();
         for x in 0..width {
-            let weight = weights[local * width + x];
-            let at = (local * width + x) * channels;
-            let sums = &sums[at..at + channels];
+            let weight = pixel(local, x, &mut sums);
             match border {
                 Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s * unscale / weight))),
                 // The weights sum to 1: what the image does not cover reads c.
@@ -614,6 +718,20 @@ mod tests {
                 let e = error(&image, Size::Uniform(sigma), border);
                 assert!(e <= Levels::TOLERANCE, "{border:?} sigma {sigma}: {e}");
                 println!("{border:?} sigma {sigma}: {e:.2e}");
+            }
+        }
+    }
+
+    /// A uniform sigma whose kernel fits the full-resolution reach is one
+    /// level of the definition's own taps: exact up to the `f32` planes'
+    /// rounding, far within the blend's tolerance.
+    #[test]
+    fn small_uniform_sigmas_are_the_exact_kernel() {
+        let image = image(37, 45, 2);
+        for border in borders() {
+            for sigma in [0.25f32, 0.8, 1.5, 2.6, 3.5] {
+                let e = error(&image, Size::Uniform(sigma), border);
+                assert!(e <= 1e-6, "{border:?} sigma {sigma}: {e}");
             }
         }
     }

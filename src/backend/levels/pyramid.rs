@@ -23,7 +23,7 @@ use std::ops::Range;
 use ndarray::Axis;
 use rayon::prelude::*;
 
-use super::weights::{PER_OCTAVE, extent, level_sigma, normalised_taps};
+use super::weights::{PER_OCTAVE, extent, normalised_taps};
 #[cfg(target_arch = "x86_64")]
 use crate::arch::avx512_copy;
 use crate::arch::{Isa, Lanes, Portable};
@@ -785,21 +785,40 @@ fn read_window(
     (plane.window(rows, cols), starts)
 }
 
-/// Level `j` at the output positions `outputs` (one range per planned
-/// axis, within each plan's output), from the band `input` and its
-/// pyramid `grids`. Along each axis the level is computed from the
-/// nodes that those outputs read, so a level that a few pixels of a
-/// strip use costs little.
+/// The octave whose grid gives the uniform level of `sigma` by itself,
+/// where one does: 0 (full resolution, the definition's kernel) while
+/// its half-width is within the reach the plans give the levels below
+/// [`START`], else k >= 1 from [`START`] up, with `sigma` in [START
+/// 2^(k-1), START 2^k); none between (a blend of levels serves there).
+pub(crate) fn single_level(sigma: f64) -> Option<usize> {
+    if extent(sigma) as i64 <= FINE_REACH {
+        return Some(0);
+    }
+    if sigma < START {
+        return None;
+    }
+    let mut k = 1;
+    while k < 62 && sigma >= START * (1u64 << k) as f64 {
+        k += 1;
+    }
+    Some(k)
+}
+
+/// The level of `sigma`, of octave `k` (that of a level's sigma, see
+/// [`octave`], or [`single_level`]'s), at the output positions `outputs`
+/// (one range per planned axis, within each plan's output), from the
+/// band `input` and its pyramid `grids`. Along each axis the level is
+/// computed from the nodes that those outputs read, so a level that a
+/// few pixels of a strip use costs little.
 pub(crate) fn level(
-    j: usize,
+    (sigma, k): (f64, usize),
     input: &Plane,
     grids: &[Plane],
     axes: &[(Axis, &AxisPlan)],
     outputs: &[Range<i64>],
 ) -> Plane {
-    let k = octave(j);
     if k == 0 {
-        let taps = Taps::gaussian(level_sigma(j));
+        let taps = Taps::gaussian(sigma);
         let firsts: Vec<i64> = axes.iter().map(|(_, plan)| plan.input.start).collect();
         let (input, firsts) = read_window(input, axes, 0, &firsts, outputs, taps.reach());
         let mut plane: Option<Plane> = None;
@@ -817,7 +836,7 @@ pub(crate) fn level(
         return plane.unwrap_or(input);
     }
     let h = 1i64 << k;
-    let grid_sigma = level_sigma(j) / h as f64;
+    let grid_sigma = sigma / h as f64;
     let half = START / 2.0;
     let taps = Taps::increment((grid_sigma * grid_sigma - half * half).max(0.0).sqrt());
     // The coarse nodes the outputs read, with the prefilter's padding.
@@ -858,17 +877,18 @@ pub(crate) fn level(
     plane
 }
 
-/// Level `j` of an axis's indicator `line` (from [`indicator`], with its
-/// pyramid `grids`, over the input of `plan`) at the positions `output`:
-/// the denominators of the Clip border along that axis.
+/// The level of `sigma` (of octave `k`, as for [`level`]) of an axis's
+/// indicator `line` (from [`indicator`], with its pyramid `grids`, over
+/// the input of `plan`) at the positions `output`: the denominators of
+/// the Clip border along that axis.
 pub(crate) fn indicator_level(
-    j: usize,
+    (sigma, k): (f64, usize),
     line: &Plane,
     grids: &[Plane],
     plan: &AxisPlan,
     output: Range<i64>,
 ) -> Vec<f64> {
-    let level = level(j, line, grids, &[(Axis(0), plan)], &[output]);
+    let level = level((sigma, k), line, grids, &[(Axis(0), plan)], &[output]);
     level.data.iter().map(|&v| f64::from(v)).collect()
 }
 

@@ -760,7 +760,7 @@ impl Filter for RunningSum {
     }
 
     fn support(&self, request: &Request) -> Support {
-        match (request.kernel, request.uniform_size) {
+        match (request.kernel, request.uniform_size.is_some()) {
             (Kernel::Box, true) => Support::Exact,
             (Kernel::Box, false) => Support::Unsupported("running sums need one radius for the whole image"),
             (Kernel::Gaussian, _) => Support::Unsupported("running sums compute box kernels only"),
