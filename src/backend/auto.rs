@@ -11,10 +11,10 @@ use crate::sample::Sample;
 
 /// Picks, per request, the fastest backend that is exact for it:
 /// [`super::RunningSum`] for a box of uniform radius, [`super::Integral`] for
-/// a box of per-pixel radius. For the Gaussian, both approximate: the
-/// more accurate [`super::Levels`] for a uniform sigma (see
-/// [`Auto::choice`]), [`super::IteratedBox`] for a sigma map, where it is
-/// the faster one.
+/// a box of per-pixel radius. For the Gaussian, which both of its
+/// backends approximate, the far more accurate [`super::Levels`] wherever
+/// it is about as fast as [`super::IteratedBox`] or faster, else
+/// `IteratedBox` (see [`Auto::choice`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
 
@@ -24,26 +24,29 @@ impl Auto {
         match (request.kernel, request.uniform_size) {
             (Kernel::Box, Some(_)) => Backend::RunningSum,
             (Kernel::Box, None) => Backend::Integral,
-            (Kernel::Gaussian, Some(sigma)) if levels_is_faster(request, sigma) => Backend::Levels,
+            (Kernel::Gaussian, sigma) if levels_serves(request.border, request.shape, sigma) => Backend::Levels,
             (Kernel::Gaussian, _) => Backend::IteratedBox,
         }
     }
 }
 
-/// Whether `Levels` computes the uniform Gaussian of `sigma` faster than
-/// `IteratedBox` (`benches/uniform_gaussian.py --border B` times both).
-/// It does for every sigma under the borders that read nothing outside
-/// the image and `Replicate`: its levels then stay within the image's
-/// reach. Under the periodic borders its band and grids hold a whole
-/// period once the reach of its levels spans one, so its cost grows with
-/// sigma there, while `IteratedBox`'s does not: `Levels` only while 64
-/// sigma is within the image's shorter side.
-fn levels_is_faster(request: &Request, sigma: f32) -> bool {
-    match request.border {
+/// Whether `Levels` serves a Gaussian under `border` on an image of
+/// `shape`, with a uniform `sigma` or (none) a sigma map. Under the
+/// borders that read nothing outside the image and `Replicate`, always:
+/// its levels stay within the image's reach, and it is as fast as
+/// `IteratedBox` or faster on uniform sigmas (`benches/uniform_gaussian.py
+/// --border B`) and smooth maps (`examples/large --levels` beside
+/// `--gaussian`), somewhat slower only on sigmas drawn at random per
+/// pixel, where every level is read everywhere. Under the periodic
+/// borders its band and grids hold a whole period once the reach of its
+/// levels spans one, so its cost grows with sigma while `IteratedBox`'s
+/// does not: there, only a uniform sigma with 64 sigma within the
+/// image's shorter side.
+fn levels_serves(border: Border, [height, width, _]: [usize; 3], sigma: Option<f32>) -> bool {
+    match border {
         Border::Clip | Border::Constant(_) | Border::Replicate => true,
         Border::Reflect | Border::Symmetric | Border::Wrap => {
-            let [height, width, _] = request.shape;
-            64.0 * f64::from(sigma) <= height.min(width) as f64
+            sigma.is_some_and(|sigma| 64.0 * f64::from(sigma) <= height.min(width) as f64)
         }
     }
 }

@@ -192,9 +192,11 @@ def gaussian_blur(
     seam.
 
     The result approximates this definition within the bound stated in
-    the varblur repository's docs/DEFINITION.md (it is exact to rounding for sigma below 3.5, where
-    the kernel is computed tap by tap); the cost per pixel does not grow
-    with sigma.
+    the varblur repository's docs/DEFINITION.md: with the ``constant``,
+    ``renormalize`` and ``nearest`` modes, and a uniform sigma small
+    against the image with the others, within 1e-3 of the value range (a
+    uniform sigma up to 3.5 exact to rounding, its kernel computed tap by
+    tap); the cost per pixel does not grow with sigma.
 
     Parameters
     ----------
