@@ -5,8 +5,9 @@
 //!     cargo run --release --example gaussian_accuracy [-- --size N]
 //!
 //! Three images of N x N (default 256) f64 samples in [0, 1]: uniform noise,
-//! a step edge, a smooth natural-like pattern. Sigma maps: uniform 1, 3, 10
-//! and 50; ramps 0..6, 0..20 and 0..200 (sigma = s (x + y) / 2, x and y in
+//! a step edge, a smooth natural-like pattern. Sigmas: uniform 1, 3, 10
+//! and 50 (one number for the image, as `Size::Uniform`, which the
+//! backends may serve apart from maps); ramps 0..6, 0..20 and 0..200 (sigma = s (x + y) / 2, x and y in
 //! [0, 1]); and two maps from the distance d to a few sharp regions (a disc,
 //! a rectangle and a one-pixel line), sigma = 30 min(d, 1) (0 inside, 30
 //! on the next pixel) and sigma = min(4 d, 30). Reflect border (the blending
@@ -52,20 +53,22 @@ fn distance_to_regions(n: usize) -> Array2<f32> {
     varblur::distance(sharp.view(), None).expect("a valid mask")
 }
 
-fn sigmas(n: usize) -> Vec<(String, Array2<f32>)> {
-    let mut out: Vec<(String, Array2<f32>)> = [1.0f32, 3.0, 10.0, 50.0]
+/// The rows' sigmas: (name, the sigma of every pixel, the one sigma of a
+/// uniform row).
+fn sigmas(n: usize) -> Vec<(String, Array2<f32>, Option<f32>)> {
+    let mut out: Vec<(String, Array2<f32>, Option<f32>)> = [1.0f32, 3.0, 10.0, 50.0]
         .iter()
-        .map(|&s| (format!("uniform {s}"), Array2::from_elem((n, n), s)))
+        .map(|&s| (format!("uniform {s}"), Array2::from_elem((n, n), s), Some(s)))
         .collect();
     for top in [6.0f32, 20.0, 200.0] {
         let last = (n.max(2) - 1) as f32;
         let ramp = Array2::from_shape_fn((n, n), |(y, x)| top * (x as f32 + y as f32) / (2.0 * last));
-        out.push((format!("ramp 0..{top}"), ramp));
+        out.push((format!("ramp 0..{top}"), ramp, None));
     }
     let distances = distance_to_regions(n);
     for (name, scale) in [("30 min(d, 1)", 30.0), ("min(4 d, 30)", 4.0)] {
         let mapping = DistanceToSize::new(scale, 0.0, 30.0).expect("a valid mapping");
-        out.push((format!("regions, {name}"), distances.mapv(|d| mapping.size(d))));
+        out.push((format!("regions, {name}"), distances.mapv(|d| mapping.size(d)), None));
     }
     out
 }
@@ -96,8 +99,9 @@ fn main() {
         format!(" {max:.1e} / {rms:.1e} |")
     };
     for (image_name, image) in images(n) {
-        for (sigma_name, sigma) in sigmas(n) {
-            let params = Params::new(Kernel::Gaussian, Size::map(&sigma)).with_border(Border::Reflect);
+        for (sigma_name, sigma, uniform) in sigmas(n) {
+            let size = uniform.map_or(Size::map(&sigma), Size::Uniform);
+            let params = Params::new(Kernel::Gaussian, size).with_border(Border::Reflect);
             let exact = Naive.apply(image.view(), &params).expect("valid request");
             let mut row = format!("| {image_name} | {sigma_name} |");
             let levels = Levels.apply(image.view(), &params).expect("valid request");
