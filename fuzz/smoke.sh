@@ -4,6 +4,7 @@
 #
 #   fuzz/smoke.sh          # 60 s per target
 #   fuzz/smoke.sh 600      # 10 minutes per target
+#   fuzz/smoke.sh --dev 20 # an unoptimised build, 20 s per target (CI)
 #
 # Installs cargo-fuzz if it is missing. Each target starts from its corpus
 # in fuzz/corpus/TARGET (kept between runs, not committed) and the seeds
@@ -13,6 +14,15 @@
 # With AddressSanitizer (nightly): RUSTC_BOOTSTRAP=1 cargo fuzz run TARGET.
 set -uo pipefail
 cd "$(dirname "$0")"
+# `--dev` builds without optimisation and with debug assertions (integer
+# overflow checks included): the build takes a fraction of the optimised
+# one's time, for far fewer inputs a second. CI's short run uses it; long
+# runs should not.
+profile=()
+if [[ "${1:-}" == "--dev" ]]; then
+    profile=(--dev)
+    shift
+fi
 seconds="${1:-60}"
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
@@ -30,7 +40,7 @@ fi
 # library's build on one core; sixteen units let every core build it, for
 # fuzz runs a little slower per input. Build and run must pass the same
 # flags, or the run builds again.
-build=(-s none --codegen-units 16)
+build=(-s none --codegen-units 16 "${profile[@]}")
 cargo fuzz build "${build[@]}" || exit 1
 failed=()
 for target in differential misuse tiles; do

@@ -110,9 +110,19 @@ fn wide_rows_and_radii_past_the_image_agree_with_naive() {
     .iter()
     .enumerate()
     {
-        for sample in [SampleType::U8, SampleType::U16, SampleType::F32] {
-            for border in BORDERS {
+        for (s, sample) in [SampleType::U8, SampleType::U16, SampleType::F32]
+            .into_iter()
+            .enumerate()
+        {
+            for (b, border) in BORDERS.into_iter().enumerate() {
                 for radius in [1.0f32, 2.5, 40.0, 1e9] {
+                    // Radii past the image make `Naive` sum the whole image
+                    // for every pixel: each shape and border takes them for
+                    // one sample type in turn, so every pair of type and
+                    // border, and every shape, still meets them.
+                    if radius > 1e6 && (i + b) % 3 != s {
+                        continue;
+                    }
                     let (row_step, col_step) = (1 + i % 2, 1 + (i + 1) % 2);
                     let count = height * row_step * width * col_step * channels;
                     let mut samples: Vec<f64> = (0..count).map(|_| (next() % 256) as f64).collect();

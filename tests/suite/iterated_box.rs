@@ -172,6 +172,11 @@ fn reading_past_the_edges_equals_blurring_an_explicitly_padded_image() {
                 let backend = IteratedBox::new(boxes).unwrap();
                 // Below the planner's sigma cap for the small image (16 x side + 32).
                 for sigma in [3.8f32, 4.0, 6.5, 9.0, 14.3, 25.0, 47.5] {
+                    // The widest sigma's padded image costs more than all the
+                    // others together: the default box count alone meets it.
+                    if sigma > 40.0 && boxes != IteratedBox::DEFAULT_BOXES {
+                        continue;
+                    }
                     // Reach k n with k n (n + 1) / 3 = sigma^2: at most sqrt(3 k) sigma, times 1.3 for the map.
                     let margin = (5.2 * sigma) as usize + 20;
                     let big = padded(&image, border, margin);
