@@ -1,8 +1,9 @@
 //! B5 (docs/DEFINITION.md, section 7): 1024 x 1024 f32, sigma ramp 0..20, Gaussian:
-//! `IteratedBox` (k = 3) beside the 3 x 3 box blending approach the users
-//! found, reimplemented in `baseline/blending.rs`. Also the ramp 0..200
-//! (blending only on a 64 x 64 crop: its passes grow with sigma^2), and a
-//! uniform sigma of 8 and 1e6 to show the cost does not grow with sigma.
+//! `Levels` and `IteratedBox` (k = 3) beside the 3 x 3 box blending
+//! approach the users found, reimplemented in `baseline/blending.rs`. Also
+//! the ramp 0..200 (blending only on a 64 x 64 crop: its passes grow with
+//! sigma^2), and a uniform sigma of 8 and 1e6 to show the cost does not
+//! grow with sigma.
 //!
 //!     cargo bench --bench gaussian
 
@@ -11,7 +12,7 @@ mod blending;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::Array2;
-use varblur::{Border, Filter, IteratedBox, Kernel, Params, Size};
+use varblur::{Border, Filter, IteratedBox, Kernel, Levels, Params, Size};
 
 fn image(n: usize) -> Array2<f32> {
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -39,6 +40,9 @@ fn b5(c: &mut Criterion) {
     for top in [20.0f32, 200.0] {
         let sigma = ramp(n, top);
         let params = Params::new(Kernel::Gaussian, Size::map(&sigma)).with_border(Border::Reflect);
+        group.bench_with_input(BenchmarkId::new("levels", format!("ramp 0..{top}")), &params, |b, p| {
+            b.iter(|| Levels.apply(input.view(), p).unwrap())
+        });
         group.bench_with_input(
             BenchmarkId::new("iterated-box k=3", format!("ramp 0..{top}")),
             &params,
@@ -47,6 +51,11 @@ fn b5(c: &mut Criterion) {
     }
     for sigma in [8.0f32, 1e6] {
         let params = Params::new(Kernel::Gaussian, Size::Uniform(sigma)).with_border(Border::Clip);
+        group.bench_with_input(
+            BenchmarkId::new("levels", format!("uniform {sigma}")),
+            &params,
+            |b, p| b.iter(|| Levels.apply(input.view(), p).unwrap()),
+        );
         group.bench_with_input(
             BenchmarkId::new("iterated-box k=3", format!("uniform {sigma}")),
             &params,

@@ -7,7 +7,10 @@ Three steps, Python 3 standard library only:
       runs the benches of one build (B1, B4, B5, the sizes past the image)
       and the `large` example (B3), all criterion output going to
       target/bench-results/BUILD, then records them as `record` does.
-      `--dry-run` prints the commands instead.
+      `--python PATH` (a Python with numpy, and numba for its column)
+      also runs benches/pixel_types.py and keeps its tables beside the
+      record (NAME-DATE-BUILD-pixel-types.md). `--dry-run` prints the
+      commands instead.
 
   python3 benches/report.py record --machine NAME --build BUILD DIR...
       reads every criterion result under the DIRs (`*/new/benchmark.json`
@@ -51,6 +54,7 @@ BACKEND_ORDER = [
     "Integral",
     "Auto (Integral)",
     "Auto (RunningSum)",
+    "Levels",
     "IteratedBox k=3",
     "IteratedBox k=3 (map)",
     "Naive (32x32 crop)",
@@ -67,8 +71,9 @@ SECTIONS = [
     (
         "B3",
         "B3: a very large image",
-        "15000 x 15000 gray `u8`, a smooth distance-like map 0..128 (or random radii 1..=256), "
-        "`Clip`: the box with `Auto`, the map as sigma with `IteratedBox`. "
+        "15000 x 15000 `u8` (gray, or RGB) or gray `u16`, a smooth distance-like map 0..128 "
+        "(or random radii 1..=256), `Clip`: the box with `Auto`, the map as sigma with `Levels` "
+        "(`Auto`'s choice) and `IteratedBox`. "
         "Median of the runs into a reused output buffer (its time in brackets); peak memory "
         "beside the data's (image, map and output).",
     ),
@@ -118,10 +123,12 @@ backend or peer and its thread count (1t, 2t, ...).
 To regenerate, on a quiet machine, for each build:
 
 ```sh
-python3 benches/report.py run --machine NAME --build default
+python3 benches/report.py run --machine NAME --build default --python PYTHON
 python3 benches/report.py run --machine NAME --build native
 python3 benches/report.py render
 ```
+
+(`PYTHON`: a Python with numpy and numba, for `benches/pixel_types.py`.)
 
 `run --dry-run` prints what it runs: `cargo bench --bench variable_box`
 (at 1 thread and at all threads), `cargo bench --bench gaussian`,
@@ -191,7 +198,7 @@ def classify(group: str, function: str, value: str | None, all_threads: int) -> 
             return (f"B4 {side} {kind}, radius {radius}", backend, threads_in(rest) or 1, "")
     if group.startswith("B5 "):
         threads = threads_in(group) or all_threads
-        backend = {"iterated-box k=3": "IteratedBox k=3", "3x3 blending": "3x3 blending"}.get(function)
+        backend = {"levels": "Levels", "iterated-box k=3": "IteratedBox k=3", "3x3 blending": "3x3 blending"}.get(function)
         ramp = re.match(r"ramp 0\.\.(\S+)", value)
         uniform = re.match(r"uniform (\S+)", value)
         note = "crop" if value.endswith(" crop") or " crop " in group else ""
@@ -258,15 +265,16 @@ def large_rows(text: str) -> list[dict]:
     rows = []
     current: dict | None = None
     for line in text.splitlines():
-        image = re.match(r"image: (\d+) x \d+ u8 gray, (box|gaussian \([^)]*\)), Clip, (.+), threads (\d+)$", line)
+        image = re.match(r"image: (\d+) x \d+ (u8|u16) x (\d+), (box|gaussian \(([^)]*)\)), Clip, (.+), threads (\d+)$", line)
         if image:
-            side, kernel, sizes, threads = image.groups()
+            side, sample, channels, kernel, method, sizes, threads = image.groups()
+            kind = sample + {"1": "", "3": " RGB", "4": " RGBA"}.get(channels, f" x {channels}")
             if kernel == "box":
                 backend = "Auto (RunningSum)" if sizes.startswith("uniform") else "Auto (Integral)"
-                case = f"B3 {side}x{side} u8, box, {sizes}"
+                case = f"B3 {side}x{side} {kind}, box, {sizes}"
             else:
-                backend = "IteratedBox k=3"
-                case = f"B3 {side}x{side} u8, gaussian, {sizes}"
+                backend = "Levels" if method == "levels" else "IteratedBox k=3"
+                case = f"B3 {side}x{side} {kind}, gaussian, {sizes}"
             current = {"case": case, "backend": backend, "threads": int(threads), "note": ""}
             rows.append(current)
             continue
@@ -380,6 +388,30 @@ def mpx(value: str) -> str:
     return f"{number:.3g}"
 
 
+def pixel_types_path(machine: str, date: str, build: str) -> Path:
+    return record_path(machine, date).with_name(f"{machine}-{date}-{build}-pixel-types.md")
+
+
+def render_pixel_types(record: Path) -> list[str]:
+    """The tables of benches/pixel_types.py kept beside `record`, each
+    build's under its own heading (theirs one level down)."""
+    out = []
+    for path in sorted(record.parent.glob(record.stem + "-*-pixel-types.md")):
+        build = path.name[len(record.stem) + 1 : -len("-pixel-types.md")]
+        text = path.read_text().strip("\n")
+        out += [
+            f"### Every pixel type, border and radius, beside Numba ({build} build)",
+            "",
+            "`benches/pixel_types.py`: the `npy` example (the box through `Auto`, or `RunningSum` for one "
+            "radius), timed as a whole process's blur, beside a Numba summed-area table in `float64` "
+            "where numba is installed.",
+            "",
+        ]
+        out += [("#" + line) if line.startswith("### ") else line for line in text.splitlines()]
+        out.append("")
+    return out
+
+
 def render_machine(machine: str, path: Path) -> str:
     rows = read_record(path)
     date = re.fullmatch(r".+-(\d{4}-\d{2}-\d{2})\.csv", path.name).group(1)
@@ -417,11 +449,14 @@ def render_machine(machine: str, path: Path) -> str:
                     cell += f" ({float(row['time_s']):.3g} s)"
                 line.append(cell)
                 if row["note"] and row["note"] != "crop":
-                    notes.append(row["note"])
+                    notes.append((backend, row["note"]))
             if has_notes:
-                line.append("; ".join(notes) or "-")
+                # Each backend's note named where a row has several.
+                named = [f"{backend}: {note}" if len(notes) > 1 else note for backend, note in notes]
+                line.append("; ".join(named) or "-")
             out.append("| " + " | ".join(line) + " |")
         out.append("")
+    out += render_pixel_types(path)
     return "\n".join(out)
 
 
@@ -437,13 +472,19 @@ def render(records: Path, target: Path) -> None:
 # -------------------------------------------------------------- running
 
 
-def bench_commands(build: str, results: Path, large_log: Path) -> list[tuple[dict, list[str]]]:
-    """(extra environment, command) pairs that produce one build's results."""
+def build_env(build: str, results: Path) -> dict:
+    """The extra environment of one build's commands."""
     env = {"CRITERION_HOME": str(results)}
     if build == "native":
         env.update({"RUSTFLAGS": "-C target-cpu=native", "CARGO_TARGET_DIR": str(ROOT / "target" / "native")})
     elif build != "default":
         raise SystemExit("report: run knows the builds default and native")
+    return env
+
+
+def bench_commands(build: str, results: Path, large_log: Path) -> list[tuple[dict, list[str]]]:
+    """(extra environment, command) pairs that produce one build's results."""
+    env = build_env(build, results)
     large = ["cargo", "run", "--release", "--example", "large", "--"]
     return [
         ({**env, "RAYON_NUM_THREADS": "1"}, ["cargo", "bench", "--bench", "variable_box"]),
@@ -453,6 +494,9 @@ def bench_commands(build: str, results: Path, large_log: Path) -> list[tuple[dic
         (env, ["cargo", "bench", "--manifest-path", "benches/peers/Cargo.toml"]),
         (env, large + ["--rounds", "5"]),
         (env, large + ["--rounds", "5", "--random"]),
+        (env, large + ["--rounds", "5", "--channels", "3"]),
+        (env, large + ["--rounds", "5", "--u16"]),
+        (env, large + ["--rounds", "3", "--levels"]),
         (env, large + ["--rounds", "3", "--gaussian"]),
     ]
 
@@ -480,6 +524,17 @@ def run(args: argparse.Namespace) -> None:
         else:
             subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, check=True)
     record(args.machine, args.build, [results], [large_log], args.threads, args.date, args.commit)
+    if args.python:
+        env = build_env(args.build, results)
+        target = Path(env.get("CARGO_TARGET_DIR", ROOT / "target"))
+        subprocess.run(["cargo", "build", "--release", "--example", "npy"], cwd=ROOT, env={**os.environ, **env}, check=True)
+        command = [str(args.python), str(ROOT / "benches" / "pixel_types.py"), "--exe", str(target / "release" / "examples" / "npy")]
+        print("report: running", shlex.join(command), file=sys.stderr, flush=True)
+        tables = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
+        sys.stdout.write(tables)
+        path = pixel_types_path(args.machine, args.date, args.build)
+        path.write_text(tables)
+        print(f"report: pixel types into {path.relative_to(ROOT)}")
 
 
 # ------------------------------------------------------------------ selftest
@@ -526,15 +581,23 @@ def selftest() -> None:
         bench(crit, "some other group", "f", None, 1, None, 1.0)
         large = tmp / "large.txt"
         large.write_text(
-            "image: 15000 x 15000 u8 gray, box, Clip, smooth fractional radius map 0..128, threads 2\n"
+            "image: 15000 x 15000 u8 x 1, box, Clip, smooth fractional radius map 0..128, threads 2\n"
             "time: 0.833 s, median of 4 (fastest 0.767 s; all: 0.8 0.9 0.833 0.767; into a new output buffer: 1.421 s)\n"
             "throughput: 270.1 Mpx/s (new buffer: 158.3)\n"
             "bytes moved (input + map + output): 1.62 GB/s; memory copy: 15.70 GB/s\n"
             "peak memory: 1300 MB (input + map + output: 1287 MB)\n"
-            "image: 15000 x 15000 u8 gray, gaussian (iterated-box, k = 3), Clip, smooth fractional sigma map 0..128, threads 2\n"
+            "image: 15000 x 15000 u8 x 1, gaussian (iterated-box, k = 3), Clip, smooth fractional sigma map 0..128, threads 2\n"
             "time: 25.500 s (into a new output buffer: 26.000 s)\n"
             "throughput: 8.8 Mpx/s (new buffer: 8.7)\n"
             "peak memory: 1635 MB (input + map + output: 1287 MB)\n"
+            "image: 15000 x 15000 u8 x 1, gaussian (levels), Clip, smooth fractional sigma map 0..128, threads 2\n"
+            "time: 18.000 s (into a new output buffer: 16.000 s)\n"
+            "throughput: 12.5 Mpx/s (new buffer: 14.1)\n"
+            "peak memory: 1673 MB (input + map + output: 1287 MB)\n"
+            "image: 15000 x 15000 u16 x 3, box, Clip, smooth fractional radius map 0..128, threads 2\n"
+            "time: 2.000 s (into a new output buffer: 2.500 s)\n"
+            "throughput: 112.5 Mpx/s (new buffer: 90.0)\n"
+            "peak memory: 3000 MB (input + map + output: 3004 MB)\n"
         )
         global RECORDS, ROOT
         saved = RECORDS, ROOT
@@ -550,7 +613,7 @@ def selftest() -> None:
             # An older record of the same machine is not rendered.
             write_record(RECORDS / "test-box-2025-12-31.csv", [{"case": "B1 old", "backend": "Integral", "threads": 1, "build": "default", "mpx_per_s": 1, "time_s": 1}])
             rows = read_record(RECORDS / "test-box-2026-01-02.csv")
-            assert len(rows) == 17, len(rows)
+            assert len(rows) == 19, len(rows)
             by = {(r["case"], r["backend"], r["threads"], r["build"]): r for r in rows}
             b1 = by[("B1 1024x1024 u8, random radius 1..=256, Clip", "Integral", "2", "default")]
             assert abs(float(b1["mpx_per_s"]) - 104.9) < 0.1, b1  # the slope, not the mean
@@ -562,15 +625,30 @@ def selftest() -> None:
             b3 = by[("B3 15000x15000 u8, box, smooth fractional radius map 0..128", "Auto (Integral)", "2", "default")]
             assert b3["mpx_per_s"] == "270.1" and b3["time_s"] == "0.833" and b3["note"].startswith("peak 1300 MB"), b3
             assert ("B3 15000x15000 u8, gaussian, smooth fractional sigma map 0..128", "IteratedBox k=3", "2", "default") in by
+            levels = by[("B3 15000x15000 u8, gaussian, smooth fractional sigma map 0..128", "Levels", "2", "default")]
+            assert levels["time_s"] == "18" and levels["note"].startswith("peak 1673 MB"), levels
+            assert ("B3 15000x15000 u16 RGB, box, smooth fractional radius map 0..128", "Auto (Integral)", "2", "default") in by
             assert ("sizes 1024x1024 u8, Reflect, radius 1e9", "RunningSum", "2", "default") in by
             assert all(r["commit"] == "abc1234" for r in rows)
+            pixel_types_path("test-box", "2026-01-02", "default").write_text(
+                "\n### Variable box per type: 4096 x 4096, Clip, 2 threads (Mpx/s)\n\n| image | smooth map 0..64 |\n|---|---|\n| u8 gray | 370 |\n"
+            )
             target = tmp / "BENCHMARKS.md"
             render(RECORDS, target)
             text = target.read_text()
             assert text.startswith("# Benchmarks\n") and "## test-box (2026-01-02)" in text, text[:200]
             assert "B1 old" not in text
             sections = [line for line in text.splitlines() if line.startswith("### ")]
-            assert [s.split(":")[0] for s in sections] == ["### B1", "### B3", "### B4", "### Every pixel type", "### B5", "### Sizes past the image"], sections
+            assert [s.split(":")[0] for s in sections] == [
+                "### B1",
+                "### B3",
+                "### B4",
+                "### Every pixel type",
+                "### B5",
+                "### Sizes past the image",
+                "### Every pixel type, border and radius, beside Numba (default build)",
+            ], sections
+            assert "#### Variable box per type: 4096 x 4096, Clip, 2 threads (Mpx/s)\n\n| image | smooth map 0..64 |\n|---|---|\n| u8 gray | 370 |\n" in text, text
             # 4.19 Mpx in 10 ms: 419 Mpx/s.
             assert "| 2048x2048 u16 RGB, smooth map 0..64, Clip | default | 419 |" in text, text.split("### Every")[1][:600]
             b4 = text.split("### B4")[1].split("###")[0]
@@ -588,7 +666,8 @@ def selftest() -> None:
             assert "4194" in native_row, native_row
             assert "*crop*" in text.split("### B5")[1]
             b3_text = text.split("### B3")[1].split("###")[0]
-            assert "| 270 (0.833 s) | - | peak 1300 MB (data 1287 MB) |" in b3_text, b3_text
+            assert "| 270 (0.833 s) | - | - | peak 1300 MB (data 1287 MB) |" in b3_text, b3_text
+            assert "| 12.5 (18 s) | 8.8 (25.5 s) | Levels: peak 1673 MB (data 1287 MB); IteratedBox k=3: peak 1635 MB" in b3_text, b3_text
             tables = [block for block in text.split("\n\n") if block.startswith("| case")]
             for table in tables:
                 widths = {line.count("|") for line in table.splitlines()}
@@ -622,6 +701,7 @@ def main() -> None:
     p = commands.add_parser("run", help="run one build's benches, then record them")
     stamp(p)
     p.add_argument("--dry-run", action="store_true", help="print the commands only")
+    p.add_argument("--python", type=Path, help="a Python with numpy (and numba): also run benches/pixel_types.py")
     p = commands.add_parser("render", help="rewrite BENCHMARKS.md from the newest record of each machine")
     p.add_argument("--records", type=Path, default=RECORDS)
     p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
