@@ -148,11 +148,15 @@ def sh(args: list[str], cwd: Path = ROOT) -> str:
 
 
 def cpu_name() -> str:
+    """The CPU's model, count and widest vector instructions (the builds
+    take AVX-512 copies only where the CPU has it)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} CPUs"
-    except OSError:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        model = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+        flags = next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith("flags")), set())
+        vectors = "AVX-512" if "avx512f" in flags else "AVX2, no AVX-512" if "avx2" in flags else "no AVX2"
+        return f"{model}, {os.cpu_count()} CPUs, {vectors}"
+    except (OSError, StopIteration):
         pass
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
 
