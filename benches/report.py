@@ -532,7 +532,8 @@ def run(args: argparse.Namespace) -> None:
         env = build_env(args.build, results)
         target = Path(env.get("CARGO_TARGET_DIR", ROOT / "target"))
         subprocess.run(["cargo", "build", "--release", "--example", "npy"], cwd=ROOT, env={**os.environ, **env}, check=True)
-        command = [str(args.python), str(ROOT / "benches" / "pixel_types.py"), "--exe", str(target / "release" / "examples" / "npy")]
+        script = str(ROOT / "benches" / "pixel_types.py")
+        command = [str(args.python), script, "--exe", str(target / "release" / "examples" / "npy"), "--threads", str(args.threads)]
         print("report: running", shlex.join(command), file=sys.stderr, flush=True)
         tables = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
         sys.stdout.write(tables)
