@@ -835,27 +835,30 @@ fn filter_strip<T: Sample>(
         };
         let buffers = (&mut row_buffer, &mut size_buffer);
         let out = out_strip.view_mut();
+        // Float samples always take `f64` tables (`kind` is `Float` for
+        // them): the `const` conditions keep the integer tables out of
+        // their compiled copies.
         non_finite |= match kind {
-            TableKind::Float => filter_block(
-                &work,
-                cols,
-                out,
-                buffers,
-                scratch.float.get_or_insert_with(RowScratch::new),
-            ),
-            TableKind::U32 => filter_block(
+            TableKind::U32 if const { T::TYPE.is_integer() } => filter_block(
                 &work,
                 cols,
                 out,
                 buffers,
                 scratch.narrow.get_or_insert_with(RowScratch::new),
             ),
-            TableKind::U64 => filter_block(
+            TableKind::U64 if const { T::TYPE.is_integer() } => filter_block(
                 &work,
                 cols,
                 out,
                 buffers,
                 scratch.wide.get_or_insert_with(RowScratch::new),
+            ),
+            _ => filter_block(
+                &work,
+                cols,
+                out,
+                buffers,
+                scratch.float.get_or_insert_with(RowScratch::new),
             ),
         };
     }

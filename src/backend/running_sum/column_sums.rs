@@ -49,7 +49,7 @@ use crate::kernel::BoxTaps;
 use crate::non_finite::NonFinite;
 use crate::prefix::{DIFFERENCE_LANES as LANES, F64_LANES};
 use crate::quotient::{self, SUM_LIMIT};
-use crate::sample::Sample;
+use crate::sample::{Sample, SampleType};
 use crate::strips::{Band, as_contiguous, for_each_strip};
 use crate::table::TableValue;
 
@@ -123,7 +123,9 @@ impl ColumnSum for u32 {
         out: &mut [T],
         ahead: [&[T]; 2],
     ) -> bool {
-        if !row.short {
+        // Only `u8` rows are short: the `const` condition keeps these loops
+        // out of the other types' compiled copies.
+        if const { !matches!(T::TYPE, SampleType::U8) } || !row.short {
             return false;
         }
         match channels {
@@ -435,17 +437,29 @@ impl<T: Sample> BoxStrips<'_, T> {
         non_finite: Option<&NonFinite>,
     ) -> bool {
         let f = self.taps.edge_weight;
+        // Every path below is inlined here, twice (see `column_strip`), so
+        // each is called from one place, and the `const` conditions keep
+        // what a sample type never takes out of its compiled copy: integer
+        // samples are always finite (`non_finite` is `None` for them), and
+        // only they blend in fixed point.
         match (f > 0.0, non_finite.is_some()) {
-            (true, true) => self.fractional_strip_with(isa, f, rows, out_strip, non_finite, finite_sum::<T, A>),
-            (true, false) => match self.integer_blend {
-                Some(IntegerBlend::Fixed(fixed_point)) => self.fixed_point_strip(isa, fixed_point, rows, out_strip),
-                Some(IntegerBlend::Dyadic { edge_weight }) => {
-                    self.fractional_strip_with(isa, edge_weight, rows, out_strip, None, A::from_sample)
-                }
-                None => self.fractional_strip_with(isa, f, rows, out_strip, None, A::from_sample),
-            },
-            (false, true) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, finite_sum::<T, A>),
-            (false, false) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, A::from_sample),
+            (true, true) if const { !T::TYPE.is_integer() } => {
+                self.fractional_strip_with(isa, f, rows, out_strip, non_finite, finite_sum::<T, A>)
+            }
+            (false, true) if const { !T::TYPE.is_integer() } => {
+                self.column_strip_with(isa, weights, rows, out_strip, non_finite, finite_sum::<T, A>)
+            }
+            (true, _) => {
+                let edge_weight = match self.integer_blend {
+                    Some(IntegerBlend::Fixed(fixed_point)) if const { T::TYPE.is_integer() } => {
+                        return self.fixed_point_strip(isa, fixed_point, rows, out_strip);
+                    }
+                    Some(IntegerBlend::Dyadic { edge_weight }) => edge_weight,
+                    _ => f,
+                };
+                self.fractional_strip_with(isa, edge_weight, rows, out_strip, non_finite, A::from_sample)
+            }
+            (false, _) => self.column_strip_with(isa, weights, rows, out_strip, non_finite, A::from_sample),
         }
     }
 

@@ -791,10 +791,16 @@ impl RunSamples for RunningSum {
 fn run_for<T: Sample>(job: Job<'_, T>, out: ArrayViewMut3<'_, T>, isa: Isa) {
     let [height, width, _] = job.shape();
     let params = job.params();
+    // Float samples always sum in `f64` (`accumulator` says `Float` for
+    // them), and integer samples sum in `f64` only past `u64`, where the
+    // column sums do not serve them (`ColumnSum::serves`): the `const`
+    // conditions keep the paths a type never takes out of its compiled
+    // copies.
     match accumulator::<T>(height, width, params.border, params.size.at(0, 0)) {
-        TableKind::U32 => run_common::<T, u32>(job, out, isa),
-        TableKind::U64 => run_with::<T, u64>(&BoxStrips::new(&job), out),
-        TableKind::Float => run_common::<T, f64>(job, out, isa),
+        TableKind::U32 if const { T::TYPE.is_integer() } => run_common::<T, u32>(job, out, isa),
+        TableKind::U64 if const { T::TYPE.is_integer() } => run_with::<T, u64>(&BoxStrips::new(&job), out),
+        TableKind::Float if const { T::TYPE.is_integer() } => run_with::<T, f64>(&BoxStrips::new(&job), out),
+        _ => run_common::<T, f64>(job, out, isa),
     }
 }
 
@@ -913,16 +919,22 @@ mod tests {
             let kind = accumulator::<T>(height, width, params.border, params.size.at(0, 0));
             match (self, kind) {
                 (PathOnly::ColumnSums(isa), kind) => {
+                    // The sums `run_for` gives this path, and only those
+                    // compiled (see there).
                     let served = match kind {
-                        TableKind::U32 => setup.by_column_sums::<u32>(*isa, out),
-                        TableKind::Float => setup.by_column_sums::<f64>(*isa, out),
-                        TableKind::U64 => false,
+                        TableKind::U32 if const { T::TYPE.is_integer() } => setup.by_column_sums::<u32>(*isa, out),
+                        TableKind::Float if const { !T::TYPE.is_integer() } => setup.by_column_sums::<f64>(*isa, out),
+                        _ => false,
                     };
                     assert!(served, "the column-sums path does not serve {height} x {width}");
                 }
-                (PathOnly::General, TableKind::U32) => run_with::<T, u32>(&setup, out),
-                (PathOnly::General, TableKind::U64) => run_with::<T, u64>(&setup, out),
-                (PathOnly::General, TableKind::Float) => run_with::<T, f64>(&setup, out),
+                (PathOnly::General, TableKind::U32) if const { T::TYPE.is_integer() } => {
+                    run_with::<T, u32>(&setup, out)
+                }
+                (PathOnly::General, TableKind::U64) if const { T::TYPE.is_integer() } => {
+                    run_with::<T, u64>(&setup, out)
+                }
+                (PathOnly::General, _) => run_with::<T, f64>(&setup, out),
             }
             Ok(())
         }
