@@ -957,8 +957,10 @@ impl EndTaps<'_> {
 /// ([`crate::prefix::difference_sums_f64_rows`]), whose additions within a
 /// vector go in another order: the sums may differ in their last bits from
 /// `horizontal_four` (a unit test bounds them). Elsewhere the same
-/// additions in the same order as `horizontal_four` and then
-/// [`ColumnSum::means`], so the same bits (the unit test compares them).
+/// additions in the same order as `horizontal_four`, eight samples of a
+/// row handed at a time to means computed over arrays (which the compiler
+/// vectorises), as [`ColumnSum::means`] computes them, so the same bits
+/// (the unit test compares them).
 /// Window sums before and after the plain steps go through `window`
 /// (scratch of a row each).
 ///
@@ -967,7 +969,7 @@ impl EndTaps<'_> {
 /// form alike; `sums` then carry the border's pixel past their end
 /// ([`EndTaps`]).
 ///
-/// The vector form also asks the cache for the rows `ahead` (the next
+/// The eight-sample form also asks the cache for the rows `ahead` (the next
 /// group's entering and leaving rows), a line per row as its own rows
 /// advance: the next column step then finds them in the cache instead of
 /// waiting for memory (the B4 bench, `f32` gray radius 16, shows the gain;
@@ -1023,8 +1025,8 @@ fn window_means_four<T: Sample, const C: usize, const END_TAPS: bool>(
             (rows.weight_y.map(|weight_y| 1.0 / (weight_y * weight_x)), len)
         };
         let (enter_at, leave_at) = ((plain.start + n) * C, (plain.start - n - 1) * C);
-        // Eight samples at a time where `rows.isa` has the vector form,
-        // asking for the lines of the rows `ahead` as it goes; whole
+        // Eight samples at a time (in vectors where `rows.isa` has
+        // AVX-512), asking for the lines of the rows `ahead` as it goes; whole
         // vectors of whole pixels, so the rest below starts at channel 0.
         let done = crate::prefix::difference_sums_f64_rows(
             rows.isa,
