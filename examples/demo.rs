@@ -21,6 +21,8 @@
 //! it is timed on that crop only.
 
 use std::error::Error;
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -248,16 +250,29 @@ fn size_map(side: usize, largest: f32) -> Array2<f32> {
 
 fn save_rgb(image: &Array3<u8>, path: &Path) -> Result<(), Box<dyn Error>> {
     let (h, w, _) = image.dim();
-    let pixels = image.iter().copied().collect();
-    let png = image::RgbImage::from_raw(w as u32, h as u32, pixels).ok_or("RGB buffer of the wrong length")?;
-    png.save(path)?;
-    Ok(())
+    let pixels: Vec<u8> = image.iter().copied().collect();
+    save_png(path, (w, h), png::ColorType::Rgb, &pixels)
 }
 
 fn save_gray(image: &Array2<u8>, path: &Path) -> Result<(), Box<dyn Error>> {
     let (h, w) = image.dim();
-    let pixels = image.iter().copied().collect();
-    let png = image::GrayImage::from_raw(w as u32, h as u32, pixels).ok_or("gray buffer of the wrong length")?;
-    png.save(path)?;
+    let pixels: Vec<u8> = image.iter().copied().collect();
+    save_png(path, (w, h), png::ColorType::Grayscale, &pixels)
+}
+
+/// Writes 8-bit `pixels` (rows of `width` pixels of `color`) as a PNG file.
+fn save_png(
+    path: &Path,
+    (width, height): (usize, usize),
+    color: png::ColorType,
+    pixels: &[u8],
+) -> Result<(), Box<dyn Error>> {
+    let file = BufWriter::new(File::create(path)?);
+    let mut encoder = png::Encoder::new(file, u32::try_from(width)?, u32::try_from(height)?);
+    encoder.set_color(color);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
     Ok(())
 }
