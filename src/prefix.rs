@@ -111,9 +111,11 @@ pub(crate) const F64_ROWS: usize = 4;
 /// the four rows interleaved (four independent chains of additions, each
 /// one lane permutation and one add per eight samples); returns how many
 /// samples of each row it did (the most eights in `len`) and leaves in
-/// `accs` the sums after them. Elsewhere the sums go one sample at a time
-/// (an SSE2 form of two lanes was no faster on B4), and only `rows.sums`
-/// takes them in vectors; the same count done.
+/// `accs` the sums after them. Elsewhere the sums go one sample at a time,
+/// as the caller's own additions would (an SSE2 form of the shift-adds,
+/// two lanes, was no faster on B4), and `rows.sums` still takes them
+/// eight at a time, so that what it computes from them is vectorised; the
+/// count returned is the same.
 ///
 /// With AVX-512 the sums within a vector are shift-adds (lanes C, 2C and
 /// 4C apart), so the additions are not in the order of one sample at a
