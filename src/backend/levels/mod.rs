@@ -108,28 +108,31 @@
 //! borders; a pyramid over its budget is refused. Computing a group of
 //! rows of a grid takes the rows of the finer plane it reads. Output rows
 //! go in strips, as many rows as fit a strip's budget of per-pixel
-//! buffers (32 to 512 rows): its rows of the image and the few around
+//! buffers (32 to 128 rows): its rows of the image and the few around
 //! them, one level at a time (with a copy of the part of the band or grid
-//! it reads), the blend's sums and weights in `f64`, a blend record of
-//! 20 bytes per pixel, and for each row the columns that read each level.
+//! it reads), the blend's sums and shares in `f64`, and per pixel its four
+//! weights in `f32` and at most one run (a row's pixels whose blends start
+//! at the same level, which read the same levels in the same places).
 
 mod pyramid;
 mod weights;
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use ndarray::{ArrayView3, ArrayViewMut3, Axis, s};
 use rayon::prelude::*;
 
 use self::pyramid::{AxisPlan, Extension, Plane, octave, span};
-use self::weights::{BLENDED, Blend, blend, level_sigma};
+use self::weights::{BLENDED, Blend, Blender, blend, level_sigma};
 use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
 use crate::kernel::{GaussianTaps, Kernel, Size};
 use crate::non_finite::NonFinite;
 use crate::sample::Sample;
-use crate::strips::{Band, for_each_strip};
+use crate::strips::{Band, as_contiguous, for_each_strip};
 
 /// The Gaussian of a per-pixel (or uniform) sigma as a blend of four
 /// uniform Gaussian levels from a stack of four per octave; a bounded
@@ -211,6 +214,12 @@ impl RunSamples for Levels {
             row_plan: &row_plan,
             col_plan: &col_plan,
             grids,
+            along: match (&lines, uniform_level(job.params().size, limit)) {
+                (Some(_), None) => (0..=last_level(limit.min(f64::from(job.largest_size()))))
+                    .map(|_| OnceLock::new())
+                    .collect(),
+                _ => Vec::new(),
+            },
             lines,
         };
         let strip = strip_rows(width, channels, rows.len());
@@ -223,10 +232,13 @@ impl RunSamples for Levels {
 
 /// Bytes the per-pixel buffers of one strip take at most (its band, its
 /// level planes, its blends and sums): the strip's height follows from
-/// it, within [`MIN_STRIP_ROWS`] ..= [`MAX_STRIP_ROWS`].
-const STRIP_BUDGET: usize = 48 << 20;
+/// it, within [`MIN_STRIP_ROWS`] ..= [`MAX_STRIP_ROWS`]. Each level of a
+/// strip adds into its sums over the pixels that read it, so the budget is
+/// kept near the size of a core's caches rather than of memory: short
+/// strips are also more tasks for the threads to share.
+const STRIP_BUDGET: usize = 16 << 20;
 const MIN_STRIP_ROWS: usize = 32;
-const MAX_STRIP_ROWS: usize = 512;
+const MAX_STRIP_ROWS: usize = 128;
 
 /// Output rows per strip for `width` pixels of `channels` values per row
 /// and `height` rows: as many as [`STRIP_BUDGET`] holds. The pyramid is
@@ -235,8 +247,8 @@ const MAX_STRIP_ROWS: usize = 512;
 /// It depends on the request only, never on the thread count.
 fn strip_rows(width: usize, channels: usize, height: usize) -> usize {
     // The band and three level planes of f32, the sums of f64, and per
-    // pixel a weight of f64 and a blend.
-    let per_pixel = channels * (4 * 4 + 8) + 8 + size_of::<PixelBlend>();
+    // pixel a share of f64 and a blend.
+    let per_pixel = channels * (4 * 4 + 8) + 8 + BLEND_BYTES;
     let per_row = width.saturating_mul(per_pixel).max(1);
     (STRIP_BUDGET / per_row)
         .clamp(MIN_STRIP_ROWS, MAX_STRIP_ROWS)
@@ -251,6 +263,8 @@ struct Source<'a, T> {
     border: Border,
     /// The image column each column of a band reads, if any.
     columns: Vec<Option<usize>>,
+    /// The image position of a band's first column.
+    first: i64,
     scale: f64,
     /// Whether any sample is not finite.
     non_finite: bool,
@@ -260,24 +274,23 @@ impl<'a, T: Sample> Source<'a, T> {
     fn new(input: ArrayView3<'a, T>, border: Border, col_plan: &AxisPlan) -> Self {
         let width = input.dim().1;
         let columns = col_plan.input.clone().map(|q| border.map_index(q, width)).collect();
-        let (largest, non_finite) = input
-            .axis_iter(Axis(0))
-            .into_par_iter()
-            .map(|row| {
-                row.iter().fold((0.0f64, false), |(largest, non_finite), s| {
-                    let s = s.to_f64();
-                    if s.is_finite() {
-                        (largest.max(s.abs()), non_finite)
-                    } else {
-                        (largest, true)
-                    }
-                })
-            })
-            .reduce(|| (0.0, false), |a, b| (a.0.max(b.0), a.1 || b.1));
+        // Integer samples are finite and at most their type's largest
+        // value, whose scale serves as well as the image's own: a power of
+        // two moves no rounding of the planes' floating point values.
+        let (largest, non_finite) = if T::TYPE.is_integer() {
+            (T::MAX, false)
+        } else {
+            input
+                .axis_iter(Axis(0))
+                .into_par_iter()
+                .map_init(Vec::new, |scratch, row| scan(as_contiguous(row, scratch)))
+                .reduce(|| (0.0, false), |a, b| (a.0.max(b.0), a.1 || b.1))
+        };
         Source {
             input,
             border,
             columns,
+            first: col_plan.input.start,
             scale: unit_scale(largest),
             non_finite,
         }
@@ -286,26 +299,74 @@ impl<'a, T: Sample> Source<'a, T> {
     /// The band's rows at `positions` (image coordinates, any range), every
     /// column of the column plan's input.
     fn band(&self, positions: Range<i64>) -> Plane {
-        let (height, _, channels) = self.input.dim();
+        let (height, width, channels) = self.input.dim();
         let mut band = Plane::zeros(span(&positions), self.columns.len(), channels);
+        // The band's columns that are the image's own, in its order: one
+        // run of samples per row where the image's rows are contiguous.
+        let direct = (-self.first).clamp(0, self.columns.len() as i64) as usize
+            ..(width as i64 - self.first).clamp(0, self.columns.len() as i64) as usize;
+        let image_columns = (direct.start as i64 + self.first) as usize..(direct.end as i64 + self.first) as usize;
         for (r, q) in positions.enumerate() {
             let Some(m) = self.border.map_index(q, height) else {
                 continue;
             };
             let source = self.input.index_axis(Axis(0), m);
             let band_row = band.row_mut(r);
-            for (mapped, pixel) in self.columns.iter().zip(band_row.chunks_exact_mut(channels)) {
-                let Some(n) = *mapped else { continue };
-                for (v, s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
-                    let s = s.to_f64();
-                    if s.is_finite() {
-                        *v = (s * self.scale) as f32;
+            let run = source.slice(s![image_columns.clone(), ..]);
+            let skip = match run.as_slice() {
+                Some(samples) => {
+                    let values = &mut band_row[direct.start * channels..direct.end * channels];
+                    for (v, &s) in values.iter_mut().zip(samples) {
+                        *v = self.scaled(s);
                     }
+                    direct.clone()
+                }
+                None => 0..0,
+            };
+            for (i, (mapped, pixel)) in self.columns.iter().zip(band_row.chunks_exact_mut(channels)).enumerate() {
+                let Some(n) = *mapped else { continue };
+                if skip.contains(&i) {
+                    continue;
+                }
+                for (v, &s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
+                    *v = self.scaled(s);
                 }
             }
         }
         band
     }
+
+    /// A sample as the planes hold it: scaled, 0 where it is not finite.
+    #[inline(always)]
+    fn scaled(&self, sample: T) -> f32 {
+        let s = sample.to_f64();
+        if s.is_finite() { (s * self.scale) as f32 } else { 0.0 }
+    }
+}
+
+/// The largest finite |sample| of `samples` and whether any is not finite.
+fn scan<T: Sample>(samples: &[T]) -> (f64, bool) {
+    // Independent maxima for consecutive samples, so that each does not
+    // wait on the one before.
+    const LANES: usize = 8;
+    let mut largest = [0.0f64; LANES];
+    let mut non_finite = false;
+    let mut add = |m: &mut f64, s: T| {
+        let a = s.to_f64().abs();
+        let finite = a <= f64::MAX;
+        non_finite |= !finite;
+        *m = if finite && a > *m { a } else { *m };
+    };
+    let mut chunks = samples.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (m, &s) in largest.iter_mut().zip(chunk) {
+            add(m, s);
+        }
+    }
+    for &s in chunks.remainder() {
+        add(&mut largest[0], s);
+    }
+    (largest.into_iter().fold(0.0, f64::max), non_finite)
 }
 
 /// The in-image indicators of both axes and their pyramids, over the
@@ -338,31 +399,9 @@ struct Whole<'a, T> {
     col_plan: &'a AxisPlan,
     grids: Vec<Plane>,
     lines: Option<Lines>,
-}
-
-/// A pixel's blend as a strip holds it: the first level, and the weights
-/// in `f32` (their rounding moves an output by far less than the
-/// tolerance), in half the bytes of a [`Blend`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct PixelBlend {
-    first: u16,
-    weights: [f32; BLENDED],
-}
-
-impl PixelBlend {
-    fn first(&self) -> usize {
-        usize::from(self.first)
-    }
-}
-
-impl From<Blend> for PixelBlend {
-    fn from(blend: Blend) -> Self {
-        PixelBlend {
-            // The last level is below 200 for any finite sigma.
-            first: blend.first as u16,
-            weights: blend.weights.map(|w| w as f32),
-        }
-    }
+    /// The level of the column indicator for each level of the stack, once
+    /// a strip has asked for it (only where the border needs them).
+    along: Vec<OnceLock<Vec<f64>>>,
 }
 
 /// The last level the blend of `sigma` reads.
@@ -433,28 +472,28 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usiz
     }
 }
 
-/// The level `(sigma, k)` of the indicators down the strip's rows (of
-/// `row_plan`, the strip's) and along the columns, or ones where the
-/// border needs none.
-fn indicator_levels<T>(whole: &Whole<'_, T>, level: (f64, usize), row_plan: &AxisPlan) -> (Vec<f64>, Vec<f64>) {
+/// The level `(sigma, k)` of the row indicator down the strip's rows (of
+/// `row_plan`, the strip's), or ones where the border needs none.
+fn row_indicator<T>(whole: &Whole<'_, T>, level: (f64, usize), row_plan: &AxisPlan) -> Vec<f64> {
     match &whole.lines {
-        Some(Lines {
-            rows: (row_line, row_grids),
-            cols: (col_line, col_grids),
-        }) => (
-            pyramid::indicator_level(level, row_line, row_grids, whole.row_plan, row_plan.output.clone()),
-            pyramid::indicator_level(
-                level,
-                col_line,
-                col_grids,
-                whole.col_plan,
-                whole.col_plan.output.clone(),
-            ),
-        ),
-        None => (
-            vec![1.0; span(&row_plan.output)],
-            vec![1.0; span(&whole.col_plan.output)],
-        ),
+        Some(lines) => {
+            let (line, grids) = &lines.rows;
+            pyramid::indicator_level(level, line, grids, whole.row_plan, row_plan.output.clone())
+        }
+        None => vec![1.0; span(&row_plan.output)],
+    }
+}
+
+/// The level `(sigma, k)` of the column indicator along the image's
+/// columns, or ones where the border needs none.
+fn column_indicator<T>(whole: &Whole<'_, T>, level: (f64, usize)) -> Vec<f64> {
+    let output = whole.col_plan.output.clone();
+    match &whole.lines {
+        Some(lines) => {
+            let (line, grids) = &lines.cols;
+            pyramid::indicator_level(level, line, grids, whole.col_plan, output)
+        }
+        None => vec![1.0; span(&output)],
     }
 }
 
@@ -468,25 +507,29 @@ fn uniform_strip<T: Sample>(
     out: ArrayViewMut3<'_, T>,
     level: (f64, usize),
 ) {
-    let channels = job.input().dim().2;
     let row_plan = whole.row_plan.strip(rows.start as i64..rows.end as i64);
     let band = whole.source.band(row_plan.input.clone());
     let axes = [(Axis(0), &row_plan), (Axis(1), whole.col_plan)];
     let outputs = [row_plan.output.clone(), whole.col_plan.output.clone()];
     let plane = pyramid::level(level, &band, &whole.grids, &axes, &outputs);
-    let (down, along) = indicator_levels(whole, level, &row_plan);
-    write_strip(job, whole, rows, out, |local, x, sums| {
-        let at = x * channels;
-        for (sum, &v) in sums.iter_mut().zip(&plane.row(local)[at..at + channels]) {
+    let down = row_indicator(whole, level, &row_plan);
+    let along = column_indicator(whole, level);
+    write_strip(job, whole, rows, out, |local, sums, weights| {
+        for (sum, &v) in sums.iter_mut().zip(plane.row(local)) {
             *sum = f64::from(v);
         }
-        down[local] * along[x]
+        for (weight, &along) in weights.iter_mut().zip(&along) {
+            *weight = down[local] * along;
+        }
     });
 }
 
 /// The strip of a per-pixel sigma (or a uniform one that no single level
 /// gives), each sigma capped at `limit`: the blend of the four levels
-/// around each pixel's sigma.
+/// around each pixel's sigma. Each level is computed over the rows and
+/// columns that hold the pixels reading it, and added run by run, a run
+/// reading one of its four weights as one slice; every pixel adds its
+/// levels in increasing order, whatever the runs.
 fn blended_strip<T: Sample>(
     job: &Job<'_, T>,
     whole: &Whole<'_, T>,
@@ -495,84 +538,206 @@ fn blended_strip<T: Sample>(
     limit: f64,
 ) {
     let (_, width, channels) = job.input().dim();
-    // Runs of one sigma (a uniform sigma, or flat parts of a map) look
-    // their blend up once.
-    let mut previous: Option<(u32, PixelBlend)> = None;
-    let blends: Vec<PixelBlend> = rows
-        .clone()
-        .flat_map(|y| (0..width).map(move |x| (y, x)))
-        .map(|(y, x)| {
-            let sigma = job.size_at(y, x);
-            match previous {
-                Some((bits, b)) if bits == sigma.to_bits() => b,
-                _ => {
-                    let b = PixelBlend::from(blend(f64::from(sigma).min(limit)));
-                    previous = Some((sigma.to_bits(), b));
-                    b
-                }
-            }
-        })
-        .collect();
-    let first = blends.iter().map(PixelBlend::first).min().unwrap_or(0);
-    let last = blends.iter().map(PixelBlend::first).max().unwrap_or(0) + BLENDED - 1;
+    let blends = StripBlends::new(job, rows.clone(), limit);
     let row_plan = whole.row_plan.strip(rows.start as i64..rows.end as i64);
     let band = whole.source.band(row_plan.input.clone());
     let axes = [(Axis(0), &row_plan), (Axis(1), whole.col_plan)];
-
-    let strip_len = rows.len();
-    let count = last + 1 - first;
-    let spans = level_spans(&blends, width, first..last + 1);
-    let regions = level_regions(&spans, count);
-    let mut sums = vec![0.0f64; strip_len * width * channels];
-    let mut weights = vec![0.0f64; strip_len * width];
-    for (j, region) in (first..=last).zip(&regions) {
-        let Some((ys, xs)) = region else { continue };
+    let mut sums = vec![0.0f64; rows.len() * width * channels];
+    let clip_shares = whole.lines.is_some();
+    let mut shares = vec![0.0f64; if clip_shares { rows.len() * width } else { 0 }];
+    for j in blends.levels() {
+        let Some((ys, xs)) = blends.region(j) else { continue };
         let outputs = [
             (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
             xs.start as i64..xs.end as i64,
         ];
         let level = (level_sigma(j), octave(j));
         let plane = pyramid::level(level, &band, &whole.grids, &axes, &outputs);
-        let (down, along) = indicator_levels(whole, level, &row_plan);
-        for (r, y) in ys.clone().enumerate() {
-            let plane_row = plane.row(r);
-            let blends = &blends[y * width..(y + 1) * width];
-            let sums = &mut sums[y * width * channels..(y + 1) * width * channels];
-            let weights = &mut weights[y * width..(y + 1) * width];
-            for x in spans[y * count + j - first].clone() {
-                let i = x - xs.start;
-                let b = &blends[x];
-                let Some(&w) = j.checked_sub(b.first()).and_then(|k| b.weights.get(k)) else {
-                    continue;
-                };
-                let w = f64::from(w);
-                let pixel = &plane_row[i * channels..(i + 1) * channels];
-                for (sum, &v) in sums[x * channels..(x + 1) * channels].iter_mut().zip(pixel) {
-                    *sum += w * f64::from(v);
-                }
-                weights[x] += w * down[y] * along[x];
+        let down = row_indicator(whole, level, &row_plan);
+        // Every strip reads the same columns of each level.
+        let along = whole.along.get(j).map_or_else(
+            || Cow::Owned(column_indicator(whole, level)),
+            |cell| Cow::Borrowed(cell.get_or_init(|| column_indicator(whole, level)).as_slice()),
+        );
+        for (k, run) in blends.runs_reading(j) {
+            let (y, cols) = (run.row as usize, run.cols.start as usize..run.cols.end as usize);
+            let pixels = y * width + cols.start..y * width + cols.end;
+            let weights = &blends.weights[k][pixels.clone()];
+            let from = (cols.start - xs.start) * channels;
+            let level_row = &plane.row(y - ys.start)[from..from + cols.len() * channels];
+            add_weighted(
+                &mut sums[pixels.start * channels..pixels.end * channels],
+                weights,
+                level_row,
+            );
+            if clip_shares {
+                add_shares(&mut shares[pixels], weights, down[y], &along[cols]);
             }
         }
     }
-    write_strip(job, whole, rows, out, |local, x, pixel| {
-        let at = (local * width + x) * channels;
-        pixel.copy_from_slice(&sums[at..at + channels]);
-        weights[local * width + x]
+    write_strip(job, whole, rows, out, |local, row_sums, row_shares| {
+        let at = local * width;
+        row_sums.copy_from_slice(&sums[at * channels..(at + width) * channels]);
+        if clip_shares {
+            row_shares.copy_from_slice(&shares[at..at + width]);
+        }
     });
 }
 
-/// Writes the outputs of image `rows` into `out` from
-/// `pixel(local row, column, sums)`, which sets the pixel's sums per
-/// channel (of the scaled input) and returns its weight (the Clip
-/// denominator; the share of a Constant border that the image covers).
-/// Pixels whose windows reach a non-finite sample are then set as
-/// `Naive` sets them.
+/// A run of pixels of one strip row whose blends start at the same level.
+#[derive(Debug, Clone, PartialEq)]
+struct Run {
+    /// The row, local to the strip.
+    row: u32,
+    cols: Range<u32>,
+}
+
+/// The blends of a strip's pixels: the weights apart by their place in
+/// the blend (so that a run of pixels reads one level's weights as one
+/// slice), and the runs of pixels whose blends start at the same level,
+/// grouped by that level.
+struct StripBlends {
+    /// `weights[k]`: each pixel's weight of the k-th level of its blend,
+    /// row by row.
+    weights: [Vec<f32>; BLENDED],
+    /// The smallest first level.
+    low: usize,
+    /// `runs[f - low]`: the runs whose blends start at level f, row by row.
+    runs: Vec<Vec<Run>>,
+}
+
+/// Bytes per pixel a strip's blends take at most (one run per pixel).
+const BLEND_BYTES: usize = BLENDED * size_of::<f32>() + size_of::<Run>() + size_of::<u16>();
+
+impl StripBlends {
+    /// The blends of image `rows`, each sigma capped at `limit`.
+    fn new<T: Sample>(job: &Job<'_, T>, rows: Range<usize>, limit: f64) -> Self {
+        let width = job.input().dim().1;
+        let sizes = job.sizes();
+        let pixels = rows.len() * width;
+        let mut weights: [Vec<f32>; BLENDED] = std::array::from_fn(|_| Vec::with_capacity(pixels));
+        let mut firsts: Vec<u16> = Vec::with_capacity(pixels);
+        let mut scratch = Vec::new();
+        let mut blender = Blender::new();
+        // A row's blends, then moved apart by their place in the blend.
+        let mut row_blends: Vec<Blend> = Vec::with_capacity(width);
+        for y in rows.clone() {
+            row_blends.clear();
+            let mut add = |sigma: f32| blender.blend(f64::from(sigma).min(limit));
+            match sizes.row(y, 0..width, &mut scratch) {
+                Some(sigmas) => row_blends.extend(sigmas.iter().map(|&sigma| add(sigma))),
+                None => row_blends.extend((0..width).map(|x| add(job.size_at(y, x)))),
+            }
+            // The weights' rounding to f32 moves an output by far less
+            // than the tolerance.
+            for (k, plane) in weights.iter_mut().enumerate() {
+                plane.extend(row_blends.iter().map(|b| b.weights[k] as f32));
+            }
+            // The last level is below 200 for any finite sigma.
+            firsts.extend(row_blends.iter().map(|b| b.first as u16));
+        }
+        let low = firsts.iter().copied().min().map_or(0, usize::from);
+        let high = firsts.iter().copied().max().map_or(0, usize::from);
+        let mut runs: Vec<Vec<Run>> = vec![Vec::new(); high + 1 - low];
+        for (row, firsts) in firsts.chunks(width.max(1)).enumerate() {
+            let mut x = 0;
+            while x < firsts.len() {
+                let first = firsts[x];
+                let end = x + firsts[x..].iter().take_while(|&&f| f == first).count();
+                runs[usize::from(first) - low].push(Run {
+                    row: row as u32,
+                    cols: x as u32..end as u32,
+                });
+                x = end;
+            }
+        }
+        StripBlends { weights, low, runs }
+    }
+
+    /// The levels that some blend reads.
+    fn levels(&self) -> Range<usize> {
+        self.low..self.low + self.runs.len() + BLENDED - 1
+    }
+
+    /// The first levels of the blends that read level `j`.
+    fn firsts_reading(&self, j: usize) -> Range<usize> {
+        let low = j.saturating_sub(BLENDED - 1).max(self.low);
+        low..(j + 1).min(self.low + self.runs.len()).max(low)
+    }
+
+    /// The runs whose blends read level `j`, each with the place of `j`
+    /// in its blends.
+    fn runs_reading(&self, j: usize) -> impl Iterator<Item = (usize, &Run)> {
+        self.firsts_reading(j)
+            .flat_map(move |f| self.runs[f - self.low].iter().map(move |run| (j - f, run)))
+    }
+
+    /// The rows (local to the strip) and columns that hold every pixel
+    /// whose blend reads level `j`, or none: the part of the level the
+    /// strip computes.
+    fn region(&self, j: usize) -> Option<(Range<usize>, Range<usize>)> {
+        let mut region: Option<(Range<usize>, Range<usize>)> = None;
+        for f in self.firsts_reading(j) {
+            let runs = &self.runs[f - self.low];
+            let (Some(top), Some(bottom)) = (runs.first(), runs.last()) else {
+                continue;
+            };
+            let rows = top.row as usize..bottom.row as usize + 1;
+            let start = runs.iter().map(|run| run.cols.start).min().unwrap_or(0) as usize;
+            let end = runs.iter().map(|run| run.cols.end).max().unwrap_or(0) as usize;
+            region = Some(match region {
+                None => (rows, start..end),
+                Some((ys, xs)) => (
+                    ys.start.min(rows.start)..ys.end.max(rows.end),
+                    xs.start.min(start)..xs.end.max(end),
+                ),
+            });
+        }
+        region
+    }
+}
+
+/// `sums += weight * level` pixel by pixel along a run of a row (`sums`
+/// and `level` hold the run's channels, pixel after pixel).
+fn add_weighted(sums: &mut [f64], weights: &[f32], level: &[f32]) {
+    if sums.len() == weights.len() {
+        for ((sum, &w), &v) in sums.iter_mut().zip(weights).zip(level) {
+            *sum += f64::from(w) * f64::from(v);
+        }
+        return;
+    }
+    let channels = sums.len() / weights.len().max(1);
+    for ((sums, &w), pixel) in sums
+        .chunks_exact_mut(channels)
+        .zip(weights)
+        .zip(level.chunks_exact(channels))
+    {
+        for (sum, &v) in sums.iter_mut().zip(pixel) {
+            *sum += f64::from(w) * f64::from(v);
+        }
+    }
+}
+
+/// `shares += weight * down * along` along a run of a row: the share of
+/// the blended kernel that the image covers.
+fn add_shares(shares: &mut [f64], weights: &[f32], down: f64, along: &[f64]) {
+    for ((share, &w), &along) in shares.iter_mut().zip(weights).zip(along) {
+        *share += f64::from(w) * down * along;
+    }
+}
+
+/// Writes the outputs of image `rows` into `out` from `fill(local row,
+/// sums, weights)`, which sets the row's sums (of the scaled input, pixel
+/// after pixel, every channel) and, where the border reads nothing
+/// outside the image, each pixel's weight (the Clip denominator; the
+/// share of a Constant border that the image covers). Pixels whose
+/// windows reach a non-finite sample are then set as `Naive` sets them.
 fn write_strip<T: Sample>(
     job: &Job<'_, T>,
     whole: &Whole<'_, T>,
     rows: Range<usize>,
     mut out: ArrayViewMut3<'_, T>,
-    pixel: impl Fn(usize, usize, &mut [f64]) -> f64,
+    fill: impl Fn(usize, &mut [f64], &mut [f64]),
 ) {
     let input = job.input();
     let (height, width, channels) = input.dim();
@@ -583,18 +748,36 @@ fn write_strip<T: Sample>(
     });
     // A power of two (or its inverse), so the sums are unscaled exactly.
     let unscale = 1.0 / whole.source.scale;
-    let mut row = Vec::with_capacity(width * channels);
-    let mut sums = vec![0.0f64; channels];
+    let mut row = vec![T::default(); width * channels];
+    let mut sums = vec![0.0f64; width * channels];
+    let mut weights = vec![1.0f64; width];
     for (y, mut out_row) in rows.clone().zip(out.outer_iter_mut()) {
         let local = y - rows.start;
-        row.clear();
-        for x in 0..width {
-            let weight = pixel(local, x, &mut sums);
-            match border {
-                Border::Clip => row.extend(sums.iter().map(|s| T::from_f64(s * unscale / weight))),
-                // The weights sum to 1: what the image does not cover reads c.
-                Border::Constant(c) => row.extend(sums.iter().map(|s| T::from_f64(s * unscale + c * (1.0 - weight)))),
-                _ => row.extend(sums.iter().map(|&s| T::from_f64(s * unscale))),
+        fill(local, &mut sums, &mut weights);
+        let pixels = row
+            .chunks_exact_mut(channels)
+            .zip(sums.chunks_exact(channels))
+            .zip(&weights);
+        match border {
+            Border::Clip => {
+                for ((out, sums), &weight) in pixels {
+                    for (o, &s) in out.iter_mut().zip(sums) {
+                        *o = T::from_f64(s * unscale / weight);
+                    }
+                }
+            }
+            // The weights sum to 1: what the image does not cover reads c.
+            Border::Constant(c) => {
+                for ((out, sums), &weight) in pixels {
+                    for (o, &s) in out.iter_mut().zip(sums) {
+                        *o = T::from_f64(s * unscale + c * (1.0 - weight));
+                    }
+                }
+            }
+            _ => {
+                for (o, &s) in row.iter_mut().zip(&sums) {
+                    *o = T::from_f64(s * unscale);
+                }
             }
         }
         if let Some(counts) = &counts {
@@ -616,52 +799,6 @@ fn unit_scale(largest: f64) -> f64 {
     } else {
         1.0
     }
-}
-
-/// For each row of the strip (local to it) and each level of `levels`,
-/// the columns from the first to the last pixel of the row whose `blends`
-/// (row by row, `width` per row) use that level, empty where none: row
-/// y's spans start at y * `levels.len()`. The blend of a level then
-/// visits only the columns that read it in each row.
-fn level_spans(blends: &[PixelBlend], width: usize, levels: Range<usize>) -> Vec<Range<usize>> {
-    let count = levels.len();
-    let mut spans = vec![0..0; blends.len() / width.max(1) * count];
-    for (row, spans) in blends.chunks(width.max(1)).zip(spans.chunks_mut(count.max(1))) {
-        // Runs of one first level along the row widen the spans once.
-        let mut x = 0;
-        while x < row.len() {
-            let first = row[x].first();
-            let end = x + row[x..].iter().take_while(|b| b.first() == first).count();
-            for span in &mut spans[first - levels.start..first - levels.start + BLENDED] {
-                *span = if span.start >= span.end {
-                    x..end
-                } else {
-                    span.start.min(x)..span.end.max(end)
-                };
-            }
-            x = end;
-        }
-    }
-    spans
-}
-
-/// For each of `count` levels, the rows and columns of the strip that
-/// hold its `spans` (from [`level_spans`]), or none: a level is then
-/// computed only where it is read.
-fn level_regions(spans: &[Range<usize>], count: usize) -> Vec<Option<(Range<usize>, Range<usize>)>> {
-    let mut regions: Vec<Option<(Range<usize>, Range<usize>)>> = vec![None; count];
-    for (y, row) in spans.chunks(count.max(1)).enumerate() {
-        for (region, span) in regions.iter_mut().zip(row) {
-            if span.is_empty() {
-                continue;
-            }
-            *region = Some(match region.take() {
-                None => (y..y + 1, span.clone()),
-                Some((ys, xs)) => (ys.start..y + 1, xs.start.min(span.start)..xs.end.max(span.end)),
-            });
-        }
-    }
-    regions
 }
 
 #[cfg(test)]
@@ -933,6 +1070,58 @@ mod tests {
                 for size in [Size::Uniform(40.0), Size::Uniform(300.0), Size::map(&map)] {
                     let params = Params::new(Kernel::Gaussian, size).with_border(border);
                     assert_near_naive(&image, &params, &format!("{border:?} {channels} channels"));
+                }
+            }
+        }
+    }
+
+    /// Each pixel of a strip lies in exactly one run for each of the four
+    /// levels its blend reads, which gives the place of that level in the
+    /// blend, and in that level's region; no run reads another level.
+    #[test]
+    fn runs_hold_each_pixel_once_for_each_level_it_reads() {
+        let (height, width) = (11, 37);
+        // Flat parts, ramps, jumps between far sigmas, and sigma 0.
+        let sigma = Array2::from_shape_fn((height, width), |(y, x)| match (x / 6 + y) % 4 {
+            0 => 0.0,
+            1 => 0.4 * x as f32,
+            2 => 3.3,
+            _ => (y * x) as f32 * 0.91,
+        });
+        let image = Array3::<f32>::zeros((height, width, 1));
+        let params = Params::new(Kernel::Gaussian, Size::map(&sigma));
+        let maxima = crate::filter::validate_params::<f32>(&params, (height, width), 1).unwrap();
+        let limit = sigma_limit(params.border, height, width);
+        let job = Job::validated(image.view(), 0..height, params.reborrow(), &maxima);
+        for rows in [0..height, 3..8, 10..11] {
+            let blends = StripBlends::new(&job, rows.clone(), limit);
+            let mut seen = Array3::<u32>::zeros((rows.len(), width, 256));
+            for j in blends.levels() {
+                let region = blends.region(j);
+                for (k, run) in blends.runs_reading(j) {
+                    let (ys, xs) = region.clone().expect("a level that runs read has a region");
+                    let y = run.row as usize;
+                    for x in run.cols.start as usize..run.cols.end as usize {
+                        assert!(
+                            ys.contains(&y) && xs.contains(&x),
+                            "level {j}: ({y}, {x}) outside {ys:?} x {xs:?}"
+                        );
+                        let exact = blend(f64::from(sigma[[rows.start + y, x]]).min(limit));
+                        assert_eq!(j - k, exact.first, "level {j}, pixel ({y}, {x})");
+                        assert_eq!(blends.weights[k][y * width + x], exact.weights[k] as f32);
+                        seen[[y, x, j]] += 1;
+                    }
+                }
+            }
+            for ((y, x), &s) in sigma.slice(s![rows.clone(), ..]).indexed_iter() {
+                let first = blend(f64::from(s).min(limit)).first;
+                for j in 0..256 {
+                    let reads = (first..first + BLENDED).contains(&j);
+                    assert_eq!(
+                        seen[[y, x, j]],
+                        u32::from(reads),
+                        "rows {rows:?}, pixel ({y}, {x}), level {j}"
+                    );
                 }
             }
         }

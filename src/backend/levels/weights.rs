@@ -105,24 +105,68 @@ pub(crate) struct Blend {
 
 /// The blend for `sigma` (finite, >= 0), from the table.
 pub(crate) fn blend(sigma: f64) -> Blend {
-    let (i, t) = interval(sigma);
-    let row = if i < TABULATED {
-        i
-    } else {
-        SCALE_FREE_INTERVAL + (i - SCALE_FREE_INTERVAL) % PER_OCTAVE
-    };
-    let table = &tables()[row];
-    let at = t * TABLE_STEPS as f64;
-    let step = (at.floor() as usize).min(TABLE_STEPS - 1);
-    let frac = at - step as f64;
-    let (a, b) = (&table[step], &table[step + 1]);
-    let mut weights = [0.0; BLENDED];
-    for (w, (&a, &b)) in weights.iter_mut().zip(a.iter().zip(b)) {
-        *w = a + frac * (b - a);
+    Blender::new().blend(sigma)
+}
+
+/// Blends of many sigmas, one after another: the interval of the last one
+/// is kept, so that the next sigma in it (a neighbour in a smooth map)
+/// skips the search for its interval.
+pub(crate) struct Blender {
+    /// The interval i of the last sigma, with sigma_i and sigma_(i+1).
+    interval: usize,
+    low: f64,
+    high: f64,
+    /// 1 / (sigma_(i+1) - sigma_i).
+    scale: f64,
+    /// The table of the interval's weights.
+    table: &'static [[f64; BLENDED]; TABLE_STEPS + 1],
+}
+
+impl Blender {
+    pub(crate) fn new() -> Self {
+        Blender {
+            interval: 0,
+            low: level_sigma(0),
+            high: level_sigma(1),
+            scale: 1.0 / (level_sigma(1) - level_sigma(0)),
+            table: &tables()[0],
+        }
     }
-    Blend {
-        first: first_blended(i),
-        weights,
+
+    /// The blend for `sigma` (finite, >= 0).
+    #[inline]
+    pub(crate) fn blend(&mut self, sigma: f64) -> Blend {
+        if !(self.low <= sigma && sigma < self.high) {
+            self.enter(sigma);
+        }
+        let t = ((sigma - self.low) * self.scale).clamp(0.0, 1.0);
+        // t * TABLE_STEPS is not negative: its truncation is its floor.
+        let at = t * TABLE_STEPS as f64;
+        let step = (at as usize).min(TABLE_STEPS - 1);
+        let frac = at - step as f64;
+        let (a, b) = (&self.table[step], &self.table[step + 1]);
+        Blend {
+            first: first_blended(self.interval),
+            weights: std::array::from_fn(|k| a[k] + frac * (b[k] - a[k])),
+        }
+    }
+
+    /// Moves to the interval of `sigma`.
+    #[cold]
+    fn enter(&mut self, sigma: f64) {
+        let (i, _) = interval(sigma);
+        let row = if i < TABULATED {
+            i
+        } else {
+            SCALE_FREE_INTERVAL + (i - SCALE_FREE_INTERVAL) % PER_OCTAVE
+        };
+        *self = Blender {
+            interval: i,
+            low: level_sigma(i),
+            high: level_sigma(i + 1),
+            scale: 1.0 / (level_sigma(i + 1) - level_sigma(i)),
+            table: &tables()[row],
+        };
     }
 }
 
