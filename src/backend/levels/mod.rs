@@ -246,9 +246,9 @@ const MAX_STRIP_ROWS: usize = 128;
 /// being short, beyond the few nodes each level reads past its rows.
 /// It depends on the request only, never on the thread count.
 fn strip_rows(width: usize, channels: usize, height: usize) -> usize {
-    // The band and three level planes of f32, the sums of f64, and per
+    // The band and four level planes of f32, the sums of f64, and per
     // pixel a share of f64 and a blend.
-    let per_pixel = channels * (4 * 4 + 8) + 8 + BLEND_BYTES;
+    let per_pixel = channels * (5 * 4 + 8) + 8 + BLEND_BYTES;
     let per_row = width.saturating_mul(per_pixel).max(1);
     (STRIP_BUDGET / per_row)
         .clamp(MIN_STRIP_ROWS, MAX_STRIP_ROWS)
@@ -545,33 +545,58 @@ fn blended_strip<T: Sample>(
     let mut sums = vec![0.0f64; rows.len() * width * channels];
     let clip_shares = whole.lines.is_some();
     let mut shares = vec![0.0f64; if clip_shares { rows.len() * width } else { 0 }];
-    for j in blends.levels() {
-        let Some((ys, xs)) = blends.region(j) else { continue };
-        let outputs = [
-            (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
-            xs.start as i64..xs.end as i64,
-        ];
-        let level = (level_sigma(j), octave(j));
-        let plane = pyramid::level(level, &band, &whole.grids, &axes, &outputs);
-        let down = row_indicator(whole, level, &row_plan);
-        // Every strip reads the same columns of each level.
-        let along = whole.along.get(j).map_or_else(
-            || Cow::Owned(column_indicator(whole, level)),
-            |cell| Cow::Borrowed(cell.get_or_init(|| column_indicator(whole, level)).as_slice()),
-        );
-        for (k, run) in blends.runs_reading(j) {
+    // The four levels the runs of the current first level read, level j
+    // in slot j % BLENDED: each level is computed once, when the first
+    // runs that read it come, and dropped when the runs have moved past it.
+    let mut slots: [Option<StripLevel>; BLENDED] = Default::default();
+    for (f, runs) in blends.runs_by_first() {
+        if runs.is_empty() {
+            continue;
+        }
+        for j in f..f + BLENDED {
+            let slot = &mut slots[j % BLENDED];
+            if slot.as_ref().is_none_or(|level| level.j != j) {
+                *slot = blends.region(j).map(|region| {
+                    let level = (level_sigma(j), octave(j));
+                    let (ys, xs) = region;
+                    let outputs = [
+                        (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
+                        xs.start as i64..xs.end as i64,
+                    ];
+                    // Every strip reads the same columns of each level.
+                    let along = whole.along.get(j).map_or_else(
+                        || Cow::Owned(column_indicator(whole, level)),
+                        |cell| Cow::Borrowed(cell.get_or_init(|| column_indicator(whole, level)).as_slice()),
+                    );
+                    StripLevel {
+                        j,
+                        plane: pyramid::level(level, &band, &whole.grids, &axes, &outputs),
+                        first: (ys.start, xs.start),
+                        down: row_indicator(whole, level, &row_plan),
+                        along,
+                    }
+                });
+            }
+        }
+        let levels: [&StripLevel; BLENDED] = std::array::from_fn(|k| {
+            slots[(f + k) % BLENDED]
+                .as_ref()
+                .expect("the region of a level that a run reads holds the run")
+        });
+        for run in runs {
             let (y, cols) = (run.row as usize, run.cols.start as usize..run.cols.end as usize);
             let pixels = y * width + cols.start..y * width + cols.end;
-            let weights = &blends.weights[k][pixels.clone()];
-            let from = (cols.start - xs.start) * channels;
-            let level_row = &plane.row(y - ys.start)[from..from + cols.len() * channels];
-            add_weighted(
+            let weights: [&[f32]; BLENDED] = std::array::from_fn(|k| &blends.weights[k][pixels.clone()]);
+            let values = levels.map(|level| level.values(y, cols.clone(), channels));
+            blend_run(
                 &mut sums[pixels.start * channels..pixels.end * channels],
                 weights,
-                level_row,
+                values,
             );
             if clip_shares {
-                add_shares(&mut shares[pixels], weights, down[y], &along[cols]);
+                let down = levels.map(|level| level.down[y]);
+                let along = levels.map(|level| &level.along[cols.clone()]);
+                blend_shares(&mut shares[pixels], weights, down, along);
             }
         }
     }
@@ -654,22 +679,18 @@ impl StripBlends {
         StripBlends { weights, low, runs }
     }
 
-    /// The levels that some blend reads.
-    fn levels(&self) -> Range<usize> {
-        self.low..self.low + self.runs.len() + BLENDED - 1
-    }
-
     /// The first levels of the blends that read level `j`.
     fn firsts_reading(&self, j: usize) -> Range<usize> {
         let low = j.saturating_sub(BLENDED - 1).max(self.low);
         low..(j + 1).min(self.low + self.runs.len()).max(low)
     }
 
-    /// The runs whose blends read level `j`, each with the place of `j`
-    /// in its blends.
-    fn runs_reading(&self, j: usize) -> impl Iterator<Item = (usize, &Run)> {
-        self.firsts_reading(j)
-            .flat_map(move |f| self.runs[f - self.low].iter().map(move |run| (j - f, run)))
+    /// The runs of each first level, from the lowest.
+    fn runs_by_first(&self) -> impl Iterator<Item = (usize, &[Run])> {
+        self.runs
+            .iter()
+            .enumerate()
+            .map(|(i, runs)| (self.low + i, runs.as_slice()))
     }
 
     /// The rows (local to the strip) and columns that hold every pixel
@@ -697,32 +718,62 @@ impl StripBlends {
     }
 }
 
-/// `sums += weight * level` pixel by pixel along a run of a row (`sums`
-/// and `level` hold the run's channels, pixel after pixel).
-fn add_weighted(sums: &mut [f64], weights: &[f32], level: &[f32]) {
-    if sums.len() == weights.len() {
-        for ((sum, &w), &v) in sums.iter_mut().zip(weights).zip(level) {
-            *sum += f64::from(w) * f64::from(v);
+/// A level of a strip over the rows and columns its runs read: its
+/// values, and the levels of the indicators (ones where the border needs
+/// none) down the strip's rows and along the image's columns.
+struct StripLevel<'a> {
+    j: usize,
+    plane: Plane,
+    /// The strip row and image column of the plane's first value.
+    first: (usize, usize),
+    down: Vec<f64>,
+    along: Cow<'a, [f64]>,
+}
+
+impl StripLevel<'_> {
+    /// The values of strip row `y` at columns `cols`, every channel.
+    fn values(&self, y: usize, cols: Range<usize>, channels: usize) -> &[f32] {
+        let from = (cols.start - self.first.1) * channels;
+        &self.plane.row(y - self.first.0)[from..from + cols.len() * channels]
+    }
+}
+
+/// `sums = sum_k weights_k * levels_k` along a run of a row, the levels
+/// added in their order (`sums` and the levels hold the run's channels,
+/// pixel after pixel).
+fn blend_run(sums: &mut [f64], weights: [&[f32]; BLENDED], levels: [&[f32]; BLENDED]) {
+    let term = |k: usize, i: usize, v: usize| f64::from(weights[k][i]) * f64::from(levels[k][v]);
+    let n = sums.len();
+    if n == weights[0].len() {
+        // Every slice cut to the run's length, so that the loop holds no
+        // bounds checks and the compiler turns it into vector instructions.
+        let [w0, w1, w2, w3] = weights.map(|w| &w[..n]);
+        let [l0, l1, l2, l3] = levels.map(|l| &l[..n]);
+        for i in 0..n {
+            let term = |w: &[f32], l: &[f32]| f64::from(w[i]) * f64::from(l[i]);
+            sums[i] = ((term(w0, l0) + term(w1, l1)) + term(w2, l2)) + term(w3, l3);
         }
         return;
     }
-    let channels = sums.len() / weights.len().max(1);
-    for ((sums, &w), pixel) in sums
-        .chunks_exact_mut(channels)
-        .zip(weights)
-        .zip(level.chunks_exact(channels))
-    {
-        for (sum, &v) in sums.iter_mut().zip(pixel) {
-            *sum += f64::from(w) * f64::from(v);
+    let channels = sums.len() / weights[0].len().max(1);
+    for (i, pixel) in sums.chunks_exact_mut(channels).enumerate() {
+        for (ch, sum) in pixel.iter_mut().enumerate() {
+            let v = i * channels + ch;
+            *sum = ((term(0, i, v) + term(1, i, v)) + term(2, i, v)) + term(3, i, v);
         }
     }
 }
 
-/// `shares += weight * down * along` along a run of a row: the share of
-/// the blended kernel that the image covers.
-fn add_shares(shares: &mut [f64], weights: &[f32], down: f64, along: &[f64]) {
-    for ((share, &w), &along) in shares.iter_mut().zip(weights).zip(along) {
-        *share += f64::from(w) * down * along;
+/// `shares = sum_k weights_k * down_k * along_k` along a run of a row: the
+/// share of the blended kernel that the image covers.
+fn blend_shares(shares: &mut [f64], weights: [&[f32]; BLENDED], down: [f64; BLENDED], along: [&[f64]; BLENDED]) {
+    let n = shares.len();
+    let [w0, w1, w2, w3] = weights.map(|w| &w[..n]);
+    let [a0, a1, a2, a3] = along.map(|a| &a[..n]);
+    let [d0, d1, d2, d3] = down;
+    for i in 0..n {
+        let term = |w: &[f32], d: f64, a: &[f64]| f64::from(w[i]) * d * a[i];
+        shares[i] = ((term(w0, d0, a0) + term(w1, d1, a1)) + term(w2, d2, a2)) + term(w3, d3, a3);
     }
 }
 
@@ -759,6 +810,13 @@ fn write_strip<T: Sample>(
             .zip(sums.chunks_exact(channels))
             .zip(&weights);
         match border {
+            // One sample per pixel: the same loop without the pixels'
+            // chunks, which the compiler turns into vector instructions.
+            Border::Clip if channels == 1 => {
+                for ((o, &s), &weight) in row.iter_mut().zip(&sums).zip(&weights) {
+                    *o = T::from_f64(s * unscale / weight);
+                }
+            }
             Border::Clip => {
                 for ((out, sums), &weight) in pixels {
                     for (o, &s) in out.iter_mut().zip(sums) {
@@ -784,8 +842,9 @@ fn write_strip<T: Sample>(
             let extent = |x: usize| GaussianTaps::new(job.size_at(y, x)).extent();
             counts.patch_row(border, (y, 0), extent, &mut row);
         }
-        for (o, v) in out_row.iter_mut().zip(&row) {
-            *o = *v;
+        match out_row.as_slice_mut() {
+            Some(out) => out.copy_from_slice(&row),
+            None => out_row.iter_mut().zip(&row).for_each(|(o, v)| *o = *v),
         }
     }
 }
@@ -1075,11 +1134,11 @@ mod tests {
         }
     }
 
-    /// Each pixel of a strip lies in exactly one run for each of the four
-    /// levels its blend reads, which gives the place of that level in the
-    /// blend, and in that level's region; no run reads another level.
+    /// Each pixel of a strip lies in exactly one run, that of its blend's
+    /// first level, with its blend's weights, and in the region of each
+    /// level its blend reads.
     #[test]
-    fn runs_hold_each_pixel_once_for_each_level_it_reads() {
+    fn runs_hold_each_pixel_once_within_the_regions_of_its_levels() {
         let (height, width) = (11, 37);
         // Flat parts, ramps, jumps between far sigmas, and sigma 0.
         let sigma = Array2::from_shape_fn((height, width), |(y, x)| match (x / 6 + y) % 4 {
@@ -1095,35 +1154,27 @@ mod tests {
         let job = Job::validated(image.view(), 0..height, params.reborrow(), &maxima);
         for rows in [0..height, 3..8, 10..11] {
             let blends = StripBlends::new(&job, rows.clone(), limit);
-            let mut seen = Array3::<u32>::zeros((rows.len(), width, 256));
-            for j in blends.levels() {
-                let region = blends.region(j);
-                for (k, run) in blends.runs_reading(j) {
-                    let (ys, xs) = region.clone().expect("a level that runs read has a region");
+            let mut seen = Array2::<u32>::zeros((rows.len(), width));
+            for (f, runs) in blends.runs_by_first() {
+                for run in runs {
                     let y = run.row as usize;
                     for x in run.cols.start as usize..run.cols.end as usize {
-                        assert!(
-                            ys.contains(&y) && xs.contains(&x),
-                            "level {j}: ({y}, {x}) outside {ys:?} x {xs:?}"
-                        );
                         let exact = blend(f64::from(sigma[[rows.start + y, x]]).min(limit));
-                        assert_eq!(j - k, exact.first, "level {j}, pixel ({y}, {x})");
-                        assert_eq!(blends.weights[k][y * width + x], exact.weights[k] as f32);
-                        seen[[y, x, j]] += 1;
+                        assert_eq!(f, exact.first, "rows {rows:?}, pixel ({y}, {x})");
+                        for (k, w) in exact.weights.iter().enumerate() {
+                            assert_eq!(blends.weights[k][y * width + x], *w as f32);
+                            let (ys, xs) = blends.region(f + k).expect("a level that a run reads has a region");
+                            assert!(
+                                ys.contains(&y) && xs.contains(&x),
+                                "level {}: ({y}, {x}) outside {ys:?} x {xs:?}",
+                                f + k
+                            );
+                        }
+                        seen[[y, x]] += 1;
                     }
                 }
             }
-            for ((y, x), &s) in sigma.slice(s![rows.clone(), ..]).indexed_iter() {
-                let first = blend(f64::from(s).min(limit)).first;
-                for j in 0..256 {
-                    let reads = (first..first + BLENDED).contains(&j);
-                    assert_eq!(
-                        seen[[y, x, j]],
-                        u32::from(reads),
-                        "rows {rows:?}, pixel ({y}, {x}), level {j}"
-                    );
-                }
-            }
+            assert!(seen.iter().all(|&n| n == 1), "rows {rows:?}: {seen:?}");
         }
     }
 
