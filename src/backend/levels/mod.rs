@@ -112,7 +112,10 @@
 //! them, one level at a time (with a copy of the part of the band or grid
 //! it reads), the blend's sums and shares in `f64`, and per pixel its four
 //! weights in `f32` and at most one run (a row's pixels whose blends start
-//! at the same level, which read the same levels in the same places).
+//! at the same level, which read the same levels in the same places). A
+//! strip holds at most four levels at a time. Each thread keeps the
+//! buffers of the planes it drops, up to 32 MiB, for its next planes; each
+//! thread frees them once the call is done, when it next takes work.
 
 mod pyramid;
 mod weights;
@@ -226,6 +229,11 @@ impl RunSamples for Levels {
         for_each_strip(out, rows.start, strip, |rows, strip| {
             run_strip(&job, &whole, rows, strip)
         });
+        // The threads' spare buffers go back to the allocator once the
+        // call is done: each thread frees its own when it next comes to it.
+        drop(whole);
+        pyramid::free_spares();
+        rayon::spawn_broadcast(|_| pyramid::free_spares());
         Ok(())
     }
 }

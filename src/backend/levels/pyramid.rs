@@ -18,6 +18,7 @@
 //! prefilter's recursion [`PREFILTER_PAD`] nodes past what is read, whose
 //! weight there is below 1e-9.
 
+use std::cell::RefCell;
 use std::ops::Range;
 
 use ndarray::Axis;
@@ -319,13 +320,15 @@ pub(crate) struct Plane {
 }
 
 impl Plane {
-    /// A plane of zeros.
+    /// A plane of zeros, in a spare buffer of this thread where one is
+    /// large enough.
     pub(crate) fn zeros(rows: usize, cols: usize, channels: usize) -> Self {
+        let len = rows * cols * channels;
         Plane {
             rows,
             cols,
             channels,
-            data: vec![0.0f32; rows * cols * channels],
+            data: take_spare(len).unwrap_or_else(|| vec![0.0f32; len]),
         }
     }
 
@@ -395,6 +398,60 @@ impl Plane {
         }
         out
     }
+}
+
+impl Drop for Plane {
+    fn drop(&mut self) {
+        keep_spare(std::mem::take(&mut self.data));
+    }
+}
+
+thread_local! {
+    /// The buffers of this thread's dropped planes, for its next ones: a
+    /// strip's planes then take the memory of the strip before it instead
+    /// of memory the allocator has just handed back to the system, which
+    /// every first write would fault in again.
+    static SPARES: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The most values the spare buffers of a thread hold, all together; a
+/// buffer that would pass it is freed.
+const SPARE_VALUES: usize = (32 << 20) / size_of::<f32>();
+
+/// The smallest spare buffer of this thread that holds `len` values, as
+/// `len` zeros.
+fn take_spare(len: usize) -> Option<Vec<f32>> {
+    SPARES.with(|spares| {
+        let mut spares = spares.borrow_mut();
+        let best = (0..spares.len())
+            .filter(|&i| spares[i].capacity() >= len)
+            .min_by_key(|&i| spares[i].capacity())?;
+        let mut buffer = spares.swap_remove(best);
+        buffer.clear();
+        buffer.resize(len, 0.0);
+        Some(buffer)
+    })
+}
+
+/// Keeps `buffer` as a spare of this thread if the spares stay within
+/// [`SPARE_VALUES`].
+fn keep_spare(buffer: Vec<f32>) {
+    if buffer.capacity() == 0 {
+        return;
+    }
+    // `try_with`: a plane dropped while the thread exits frees its buffer.
+    let _ = SPARES.try_with(|spares| {
+        let mut spares = spares.borrow_mut();
+        let held: usize = spares.iter().map(Vec::capacity).sum();
+        if held + buffer.capacity() <= SPARE_VALUES {
+            spares.push(buffer);
+        }
+    });
+}
+
+/// Frees the spare buffers of this thread.
+pub(crate) fn free_spares() {
+    let _ = SPARES.try_with(|spares| spares.borrow_mut().clear());
 }
 
 /// `out += weight * input`, value by value (a loop the compiler turns
@@ -910,6 +967,24 @@ pub(crate) fn indicator_grids(line: &Plane, plan: &AxisPlan, top: usize) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A plane made from a dropped plane's buffer holds zeros, whatever the
+    /// buffer held, and the spares are freed on request.
+    #[test]
+    fn planes_in_spare_buffers_are_zeros() {
+        free_spares();
+        let mut used = Plane::zeros(3, 5, 2);
+        used.data.iter_mut().for_each(|v| *v = 7.5);
+        let at = used.data.as_ptr();
+        drop(used);
+        let plane = Plane::zeros(2, 5, 2);
+        assert_eq!(plane.data.as_ptr(), at, "the spare buffer serves the next plane");
+        assert!(plane.data.iter().all(|&v| v == 0.0), "{:?}", plane.data);
+        assert_eq!(plane.data.len(), 20);
+        drop(plane);
+        free_spares();
+        assert!(take_spare(1).is_none());
+    }
 
     /// Rows of every length around the vector widths, with terms of mixed
     /// signs and magnitudes: the vector paths (the build's, sixteen and
