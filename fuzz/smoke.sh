@@ -4,7 +4,7 @@
 #
 #   fuzz/smoke.sh          # 60 s per target
 #   fuzz/smoke.sh 600      # 10 minutes per target
-#   fuzz/smoke.sh --dev 20 # an unoptimised build, 20 s per target (CI)
+#   fuzz/smoke.sh --dev 10 # an unoptimised build, 10 s per target (CI)
 #
 # Installs cargo-fuzz if it is missing. Each target starts from its corpus
 # in fuzz/corpus/TARGET (kept between runs, not committed) and the seeds
