@@ -324,18 +324,20 @@ impl<'a, T: Sample> Source<'a, T> {
             let skip = match run.as_slice() {
                 Some(samples) => {
                     let values = &mut band_row[direct.start * channels..direct.end * channels];
+                    // The scale in a local: the loop then reads no field
+                    // through `self`, and the compiler vectorises it.
+                    let scale = self.scale;
                     for (v, &s) in values.iter_mut().zip(samples) {
-                        *v = self.scaled(s);
+                        *v = scaled(s, scale);
                     }
                     direct.clone()
                 }
                 None => 0..0,
             };
-            for (i, (mapped, pixel)) in self.columns.iter().zip(band_row.chunks_exact_mut(channels)).enumerate() {
-                let Some(n) = *mapped else { continue };
-                if skip.contains(&i) {
-                    continue;
-                }
+            // The other columns one pixel at a time.
+            for i in (0..skip.start).chain(skip.end..self.columns.len()) {
+                let Some(n) = self.columns[i] else { continue };
+                let pixel = &mut band_row[i * channels..(i + 1) * channels];
                 for (v, &s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
                     *v = self.scaled(s);
                 }
@@ -347,8 +349,20 @@ impl<'a, T: Sample> Source<'a, T> {
     /// A sample as the planes hold it: scaled, 0 where it is not finite.
     #[inline(always)]
     fn scaled(&self, sample: T) -> f32 {
-        let s = sample.to_f64();
-        if s.is_finite() { (s * self.scale) as f32 } else { 0.0 }
+        scaled(sample, self.scale)
+    }
+}
+
+/// `sample` as the planes hold it: times `scale`, 0 where it is not
+/// finite (integer samples always are).
+#[inline(always)]
+fn scaled<T: Sample>(sample: T, scale: f64) -> f32 {
+    let s = sample.to_f64();
+    let value = (s * scale) as f32;
+    if T::TYPE.is_integer() || s.is_finite() {
+        value
+    } else {
+        0.0
     }
 }
 
