@@ -578,13 +578,23 @@ fn blended_strip<T: Sample>(
         for j in f..f + BLENDED {
             let slot = &mut slots[j % BLENDED];
             if slot.as_ref().is_none_or(|level| level.j != j) {
-                *slot = blends.region(j).map(|region| {
-                    let level = (level_sigma(j), octave(j));
-                    let (ys, xs) = region;
-                    let outputs = [
-                        (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
-                        xs.start as i64..xs.end as i64,
-                    ];
+                let level = (level_sigma(j), octave(j));
+                let pieces = blends.pieces(j, PIECE_GAP << level.1);
+                *slot = (!pieces.is_empty()).then(|| {
+                    let pieces = pieces
+                        .into_iter()
+                        .map(|(ys, xs)| {
+                            let outputs = [
+                                (rows.start + ys.start) as i64..(rows.start + ys.end) as i64,
+                                xs.start as i64..xs.end as i64,
+                            ];
+                            LevelPiece {
+                                plane: pyramid::level(level, &band, &whole.grids, &axes, &outputs),
+                                first: (ys.start, xs.start),
+                                end: xs.end,
+                            }
+                        })
+                        .collect();
                     // Every strip reads the same columns of each level.
                     let along = whole.along.get(j).map_or_else(
                         || Cow::Owned(column_indicator(whole, level)),
@@ -592,8 +602,7 @@ fn blended_strip<T: Sample>(
                     );
                     StripLevel {
                         j,
-                        plane: pyramid::level(level, &band, &whole.grids, &axes, &outputs),
-                        first: (ys.start, xs.start),
+                        pieces,
                         down: row_indicator(whole, level, &row_plan),
                         along,
                     }
@@ -603,7 +612,7 @@ fn blended_strip<T: Sample>(
         let levels: [&StripLevel; BLENDED] = std::array::from_fn(|k| {
             slots[(f + k) % BLENDED]
                 .as_ref()
-                .expect("the region of a level that a run reads holds the run")
+                .expect("the pieces of a level that a run reads hold the run")
         });
         for run in runs {
             let (y, cols) = (run.row as usize, run.cols.start as usize..run.cols.end as usize);
@@ -715,48 +724,90 @@ impl StripBlends {
             .map(|(i, runs)| (self.low + i, runs.as_slice()))
     }
 
-    /// The rows (local to the strip) and columns that hold every pixel
-    /// whose blend reads level `j`, or none: the part of the level the
-    /// strip computes.
-    fn region(&self, j: usize) -> Option<(Range<usize>, Range<usize>)> {
-        let mut region: Option<(Range<usize>, Range<usize>)> = None;
-        for f in self.firsts_reading(j) {
-            let runs = &self.runs[f - self.low];
-            let (Some(top), Some(bottom)) = (runs.first(), runs.last()) else {
+    /// The parts of the strip that the level `j` is computed over: they
+    /// hold every pixel whose blend reads it, in column order, none
+    /// sharing a column, as (rows local to the strip, columns). The columns
+    /// those pixels take are joined across gaps of at most `gap` columns,
+    /// and each part spans the rows of its pixels: a level read on both
+    /// sides of a valley of smaller sigmas is not computed across it.
+    fn pieces(&self, j: usize, gap: usize) -> Vec<(Range<usize>, Range<usize>)> {
+        let runs = || {
+            self.firsts_reading(j)
+                .flat_map(|f| &self.runs[f - self.low])
+                .map(|run| (run.row as usize, run.cols.start as usize..run.cols.end as usize))
+        };
+        let Some(width) = runs().map(|(_, cols)| cols.end).max() else {
+            return Vec::new();
+        };
+        // How many runs start and end at each column.
+        let mut edges = vec![0i64; width + 1];
+        for (_, cols) in runs() {
+            edges[cols.start] += 1;
+            edges[cols.end] -= 1;
+        }
+        let mut columns: Vec<Range<usize>> = Vec::new();
+        let mut depth = 0;
+        for (x, &edge) in edges[..width].iter().enumerate() {
+            depth += edge;
+            if depth == 0 {
                 continue;
-            };
-            let rows = top.row as usize..bottom.row as usize + 1;
-            let start = runs.iter().map(|run| run.cols.start).min().unwrap_or(0) as usize;
-            let end = runs.iter().map(|run| run.cols.end).max().unwrap_or(0) as usize;
-            region = Some(match region {
-                None => (rows, start..end),
-                Some((ys, xs)) => (
-                    ys.start.min(rows.start)..ys.end.max(rows.end),
-                    xs.start.min(start)..xs.end.max(end),
-                ),
+            }
+            match columns.last_mut() {
+                Some(last) if x <= last.end + gap => last.end = x + 1,
+                _ => columns.push(x..x + 1),
+            }
+        }
+        let mut rows: Vec<Option<Range<usize>>> = vec![None; columns.len()];
+        for (y, cols) in runs() {
+            let piece = columns.partition_point(|c| c.end <= cols.start);
+            let held = &mut rows[piece];
+            *held = Some(match held.take() {
+                None => y..y + 1,
+                Some(r) => r.start.min(y)..r.end.max(y + 1),
             });
         }
-        region
+        rows.into_iter()
+            .zip(columns)
+            .filter_map(|(ys, xs)| ys.map(|ys| (ys, xs)))
+            .collect()
     }
 }
 
-/// A level of a strip over the rows and columns its runs read: its
-/// values, and the levels of the indicators (ones where the border needs
-/// none) down the strip's rows and along the image's columns.
+/// Columns between two parts of a strip that read a level of octave k,
+/// in nodes of that octave's grid (2^k columns each), past which the
+/// parts are computed apart: each part's level reads a margin of nodes
+/// on either side (the reach of its blurs and its prefilter's padding),
+/// so a narrower gap costs less to compute than to skip.
+const PIECE_GAP: usize = 64;
+
+/// A level of a strip over the parts its runs read
+/// ([`StripBlends::pieces`]): its values, and the levels of the
+/// indicators (ones where the border needs none) down the strip's rows and
+/// along the image's columns.
 struct StripLevel<'a> {
     j: usize,
-    plane: Plane,
-    /// The strip row and image column of the plane's first value.
-    first: (usize, usize),
+    /// In column order.
+    pieces: Vec<LevelPiece>,
     down: Vec<f64>,
     along: Cow<'a, [f64]>,
 }
 
+/// The values of a level over one part of a strip.
+struct LevelPiece {
+    plane: Plane,
+    /// The strip row and image column of the plane's first value.
+    first: (usize, usize),
+    /// The image column past the plane's last.
+    end: usize,
+}
+
 impl StripLevel<'_> {
-    /// The values of strip row `y` at columns `cols`, every channel.
+    /// The values of strip row `y` at columns `cols` (within one piece),
+    /// every channel.
     fn values(&self, y: usize, cols: Range<usize>, channels: usize) -> &[f32] {
-        let from = (cols.start - self.first.1) * channels;
-        &self.plane.row(y - self.first.0)[from..from + cols.len() * channels]
+        let piece = &self.pieces[self.pieces.partition_point(|p| p.end <= cols.start)];
+        let from = (cols.start - piece.first.1) * channels;
+        &piece.plane.row(y - piece.first.0)[from..from + cols.len() * channels]
     }
 }
 
@@ -1185,18 +1236,45 @@ mod tests {
                         assert_eq!(f, exact.first, "rows {rows:?}, pixel ({y}, {x})");
                         for (k, w) in exact.weights.iter().enumerate() {
                             assert_eq!(blends.weights[k][y * width + x], *w as f32);
-                            let (ys, xs) = blends.region(f + k).expect("a level that a run reads has a region");
-                            assert!(
-                                ys.contains(&y) && xs.contains(&x),
-                                "level {}: ({y}, {x}) outside {ys:?} x {xs:?}",
-                                f + k
-                            );
+                            for gap in [0, 3, width] {
+                                let pieces = blends.pieces(f + k, gap);
+                                let holding: Vec<_> = pieces.iter().filter(|(_, xs)| xs.contains(&x)).collect();
+                                assert!(
+                                    matches!(holding[..], [(ys, _)] if ys.contains(&y)),
+                                    "level {}, gap {gap}: ({y}, {x}) not in one of {pieces:?}",
+                                    f + k
+                                );
+                            }
                         }
                         seen[[y, x]] += 1;
                     }
                 }
             }
             assert!(seen.iter().all(|&n| n == 1), "rows {rows:?}: {seen:?}");
+            // The pieces keep their order and their gaps, and every run
+            // lies within one.
+            for j in 0..60 {
+                for gap in [0, 3, width] {
+                    let pieces = blends.pieces(j, gap);
+                    for pair in pieces.windows(2) {
+                        assert!(
+                            pair[0].1.end + gap < pair[1].1.start,
+                            "level {j}, gap {gap}: {pieces:?}"
+                        );
+                    }
+                    for f in blends.firsts_reading(j) {
+                        for run in &blends.runs[f - blends.low] {
+                            let (y, cols) = (run.row as usize, run.cols.start as usize..run.cols.end as usize);
+                            assert!(
+                                pieces
+                                    .iter()
+                                    .any(|(ys, xs)| ys.contains(&y) && xs.start <= cols.start && cols.end <= xs.end),
+                                "level {j}, gap {gap}: {run:?} in none of {pieces:?}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 

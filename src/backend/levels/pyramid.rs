@@ -328,7 +328,19 @@ impl Plane {
             rows,
             cols,
             channels,
-            data: take_spare(len).unwrap_or_else(|| vec![0.0f32; len]),
+            data: take_spare(len, true).unwrap_or_else(|| vec![0.0f32; len]),
+        }
+    }
+
+    /// A plane whose every value the caller writes before it reads any:
+    /// a spare buffer's values are left as they were.
+    fn scratch(rows: usize, cols: usize, channels: usize) -> Self {
+        let len = rows * cols * channels;
+        Plane {
+            rows,
+            cols,
+            channels,
+            data: take_spare(len, false).unwrap_or_else(|| vec![0.0f32; len]),
         }
     }
 
@@ -344,11 +356,12 @@ impl Plane {
         &mut self.data[r * len..(r + 1) * len]
     }
 
-    /// A plane of the same pixels with `len` positions along `axis`.
+    /// A plane of the same pixels with `len` positions along `axis`, for
+    /// the caller to write whole ([`Plane::scratch`]).
     fn resized(&self, axis: Axis, len: usize) -> Self {
         match axis.index() {
-            0 => Plane::zeros(len, self.cols, self.channels),
-            _ => Plane::zeros(self.rows, len, self.channels),
+            0 => Plane::scratch(len, self.cols, self.channels),
+            _ => Plane::scratch(self.rows, len, self.channels),
         }
     }
 
@@ -364,10 +377,11 @@ impl Plane {
     /// row held is at `first`) as a pass reads them, those past the rows
     /// held as `outside` says, as a plane of their own.
     fn rows_read(&self, first: i64, outside: Outside, positions: Range<i64>) -> Self {
-        let mut out = Plane::zeros(span(&positions), self.cols, self.channels);
+        let mut out = Plane::scratch(span(&positions), self.cols, self.channels);
         for (r, p) in positions.enumerate() {
-            if let Some(m) = outside.read(p - first, self.rows as i64) {
-                out.row_mut(r).copy_from_slice(self.row(m));
+            match outside.read(p - first, self.rows as i64) {
+                Some(m) => out.row_mut(r).copy_from_slice(self.row(m)),
+                None => out.row_mut(r).fill(0.0),
             }
         }
         out
@@ -375,7 +389,7 @@ impl Plane {
 
     /// The rows `rows` and columns `cols`, as a plane of their own.
     fn window(&self, rows: Range<usize>, cols: Range<usize>) -> Self {
-        let mut out = Plane::zeros(rows.len(), cols.len(), self.channels);
+        let mut out = Plane::scratch(rows.len(), cols.len(), self.channels);
         let c = self.channels;
         for (r, from) in rows.enumerate() {
             out.row_mut(r)
@@ -419,15 +433,17 @@ thread_local! {
 const SPARE_VALUES: usize = (32 << 20) / size_of::<f32>();
 
 /// The smallest spare buffer of this thread that holds `len` values, as
-/// `len` zeros.
-fn take_spare(len: usize) -> Option<Vec<f32>> {
+/// `len` zeros if `zeroed`, else as `len` values of any kind.
+fn take_spare(len: usize, zeroed: bool) -> Option<Vec<f32>> {
     SPARES.with(|spares| {
         let mut spares = spares.borrow_mut();
         let best = (0..spares.len())
             .filter(|&i| spares[i].capacity() >= len)
             .min_by_key(|&i| spares[i].capacity())?;
         let mut buffer = spares.swap_remove(best);
-        buffer.clear();
+        if zeroed {
+            buffer.clear();
+        }
         buffer.resize(len, 0.0);
         Some(buffer)
     })
@@ -463,14 +479,15 @@ fn add_scaled(out: &mut [f32], weight: f32, input: &[f32]) {
     }
 }
 
-/// `out += sum_i weight_i * input[offset_i ..]` over `terms` of
-/// (weight_i, offset_i), value by value, every run of `input` at least as
-/// long as `out` (the rows of a plane, or shifts of one gathered row): a
-/// vector of values at a time (AVX-512's sixteen lanes where the CPU has
-/// them), summing every term in registers before it is stored. The terms
-/// are added in their order, each product rounded and then added, as
-/// [`weighted_sum_scalar`] adds them, so the result does not depend on
-/// the vectors used.
+/// `out = sum_i weight_i * input[offset_i ..]` over `terms` of
+/// (weight_i, offset_i), value by value (0 for no terms), every run of
+/// `input` at least as long as `out` (the rows of a plane, or shifts of
+/// one gathered row): a vector of values at a time (AVX-512's sixteen
+/// lanes where the CPU has them), summing every term in registers before
+/// it is stored; what `out` held is never read, so it needs no zeroing.
+/// The terms are added in their order, each product rounded and then
+/// added, as [`weighted_sum_scalar`] adds them, so the result does not
+/// depend on the vectors used.
 fn weighted_sum(out: &mut [f32], input: &[f32], terms: &[(f32, usize)]) {
     let isa = Isa::detect();
     #[cfg(target_arch = "x86_64")]
@@ -502,9 +519,13 @@ avx512_copy! {
 fn weighted_sum_in<L: Lanes>(lanes: L, out: &mut [f32], input: &[f32], terms: &[(f32, usize)]) {
     let n = L::LANES;
     let vectors = out.len() / n * n;
+    let Some((&(weight, offset), rest)) = terms.split_first() else {
+        out.fill(0.0);
+        return;
+    };
     for start in (0..vectors).step_by(n) {
-        let mut sums = lanes.load_floats(&out[start..]);
-        for &(weight, offset) in terms {
+        let mut sums = lanes.splat_floats(weight) * lanes.load_floats(&input[offset + start..]);
+        for &(weight, offset) in rest {
             sums = sums + lanes.splat_floats(weight) * lanes.load_floats(&input[offset + start..]);
         }
         lanes.store_floats(sums, &mut out[start..]);
@@ -516,9 +537,13 @@ fn weighted_sum_in<L: Lanes>(lanes: L, out: &mut [f32], input: &[f32], terms: &[
 /// run: the twin that the vectors must equal.
 #[inline(always)]
 fn weighted_sum_scalar(out: &mut [f32], input: &[f32], terms: &[(f32, usize)], from: usize) {
+    let Some((&(weight, offset), rest)) = terms.split_first() else {
+        out.fill(0.0);
+        return;
+    };
     for (i, o) in out.iter_mut().enumerate() {
-        let mut sum = *o;
-        for &(weight, offset) in terms {
+        let mut sum = weight * input[offset + from + i];
+        for &(weight, offset) in rest {
             sum += weight * input[offset + from + i];
         }
         *o = sum;
@@ -639,29 +664,51 @@ fn prefilter(plane: &mut Plane, axis: Axis) {
         plane.data.iter_mut().for_each(|v| *v *= 6.0);
         return;
     }
+    // Along a row each channel of each row is a recursion of its own. Their
+    // steps are dependent within one line and not across lines, so the
+    // lines go a group at a time, each step taken for every line of the
+    // group before the next (the same operations per line, in the same
+    // order, as line by line).
     let c = plane.channels;
-    for r in 0..plane.rows {
-        let row = plane.row_mut(r);
-        for ch in 0..c {
-            let at = |k: usize| k * c + ch;
-            let mut start = 0.0f32;
-            let mut power = 1.0f32;
-            for k in 0..settle {
-                start += power * row[at(k)];
-                power *= z;
+    let len = plane.cols * c;
+    let starts: Vec<usize> = (0..plane.rows)
+        .flat_map(|r| (0..c).map(move |ch| r * len + ch))
+        .collect();
+    let data = &mut plane.data;
+    let factor = z / (z * z - 1.0);
+    for group in starts.chunks(LINES) {
+        let mut first = [0.0f32; LINES];
+        let mut power = 1.0f32;
+        for k in 0..settle {
+            for (s, &b) in first.iter_mut().zip(group) {
+                *s += power * data[b + k * c];
             }
-            row[at(0)] = start;
-            for k in 1..n {
-                row[at(k)] += z * row[at(k - 1)];
-            }
-            row[at(n - 1)] = z / (z * z - 1.0) * (row[at(n - 1)] + z * row[at(n - 2)]);
-            for k in (0..n - 1).rev() {
-                row[at(k)] = z * (row[at(k + 1)] - row[at(k)]);
+            power *= z;
+        }
+        for (&s, &b) in first.iter().zip(group) {
+            data[b] = s;
+        }
+        for k in 1..n {
+            for &b in group {
+                data[b + k * c] += z * data[b + (k - 1) * c];
             }
         }
-        row.iter_mut().for_each(|v| *v *= 6.0);
+        for &b in group {
+            let (last, before) = (b + (n - 1) * c, b + (n - 2) * c);
+            data[last] = factor * (data[last] + z * data[before]);
+        }
+        for k in (0..n - 1).rev() {
+            for &b in group {
+                data[b + k * c] = z * (data[b + (k + 1) * c] - data[b + k * c]);
+            }
+        }
     }
+    data.iter_mut().for_each(|v| *v *= 6.0);
 }
+
+/// Recursions of the prefilter along a row taken together (see
+/// [`prefilter`]).
+const LINES: usize = 16;
 
 /// The cubic B-spline at `t`.
 fn bspline(t: f64) -> f64 {
@@ -740,7 +787,6 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         let row = output.row_mut(r);
         for phase in &phases {
             let sums = &mut sums[..phase.count * c];
-            sums.fill(0.0);
             weighted_sum(sums, &padded, &phase.terms);
             for (pixel, at) in sums.chunks_exact(c).zip((phase.first * c..).step_by(stride)) {
                 row[at..at + c].copy_from_slice(pixel);
@@ -782,7 +828,8 @@ where
         let taps = if k == 1 { &base } else { &grow };
         let nodes = down.grids[k - 1].clone();
         let width = across.map_or(cols, |plan| span(&plan.grids[k - 1]));
-        let mut grid = Plane::zeros(span(&nodes), width, channels);
+        // Every group below writes its nodes whole.
+        let mut grid = Plane::scratch(span(&nodes), width, channels);
         let finer = out.last();
         let group = (GRID_ROWS * width * channels).max(1);
         grid.data.par_chunks_mut(group).enumerate().for_each(|(index, values)| {
@@ -983,7 +1030,7 @@ mod tests {
         assert_eq!(plane.data.len(), 20);
         drop(plane);
         free_spares();
-        assert!(take_spare(1).is_none());
+        assert!(take_spare(1, true).is_none());
     }
 
     /// Rows of every length around the vector widths, with terms of mixed
@@ -1002,6 +1049,10 @@ mod tests {
                 let start: Vec<f32> = (0..len).map(|_| value()).collect();
                 let mut scalar = start.clone();
                 weighted_sum_scalar(&mut scalar, &input, &terms, 0);
+                // What `out` held is not read: no terms give zeros.
+                if count == 0 {
+                    assert!(scalar.iter().all(|&v| v == 0.0), "{scalar:?}");
+                }
                 let mut results = Vec::new();
                 let mut out = start.clone();
                 weighted_sum(&mut out, &input, &terms);
