@@ -124,11 +124,11 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use ndarray::{ArrayView3, ArrayViewMut3, Axis, s};
+use ndarray::{ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, s};
 use rayon::prelude::*;
 
 use self::pyramid::{AxisPlan, Extension, Plane, octave, span};
-use self::weights::{BLENDED, Blend, Blender, blend, level_sigma};
+use self::weights::{BLENDED, Blender, blend, level_sigma};
 use crate::border::Border;
 use crate::error::Error;
 use crate::filter::{Filter, Job, Request, RunSamples, Support, TypedJob};
@@ -556,7 +556,7 @@ fn blended_strip<T: Sample>(
     job: &Job<'_, T>,
     whole: &Whole<'_, T>,
     rows: Range<usize>,
-    out: ArrayViewMut3<'_, T>,
+    mut out: ArrayViewMut3<'_, T>,
     limit: f64,
 ) {
     let (_, width, channels) = job.input().dim();
@@ -631,13 +631,17 @@ fn blended_strip<T: Sample>(
             }
         }
     }
-    write_strip(job, whole, rows, out, |local, row_sums, row_shares| {
+    let mut writer = RowWriter::new(job, whole, &rows);
+    for (local, out_row) in out.outer_iter_mut().enumerate() {
         let at = local * width;
-        row_sums.copy_from_slice(&sums[at * channels..(at + width) * channels]);
-        if clip_shares {
-            row_shares.copy_from_slice(&shares[at..at + width]);
-        }
-    });
+        let shares = if clip_shares { &shares[at..at + width] } else { &[] };
+        writer.write(
+            rows.start + local,
+            &sums[at * channels..(at + width) * channels],
+            shares,
+            out_row,
+        );
+    }
 }
 
 /// A run of pixels of one strip row whose blends start at the same level.
@@ -663,7 +667,16 @@ struct StripBlends {
 }
 
 /// Bytes per pixel a strip's blends take at most (one run per pixel).
-const BLEND_BYTES: usize = BLENDED * size_of::<f32>() + size_of::<Run>() + size_of::<u16>();
+const BLEND_BYTES: usize = BLENDED * size_of::<f32>() + size_of::<Run>();
+
+/// Adds the run of strip `row` at `cols`, whose blends start at level
+/// `first`, to `runs` (by first level).
+fn push_run(runs: &mut Vec<Vec<Run>>, first: usize, row: usize, cols: Range<u32>) {
+    if runs.len() <= first {
+        runs.resize_with(first + 1, Vec::new);
+    }
+    runs[first].push(Run { row: row as u32, cols });
+}
 
 impl StripBlends {
     /// The blends of image `rows`, each sigma capped at `limit`.
@@ -672,41 +685,44 @@ impl StripBlends {
         let sizes = job.sizes();
         let pixels = rows.len() * width;
         let mut weights: [Vec<f32>; BLENDED] = std::array::from_fn(|_| Vec::with_capacity(pixels));
-        let mut firsts: Vec<u16> = Vec::with_capacity(pixels);
+        // The runs by their first level (below 200 for any finite sigma).
+        let mut runs: Vec<Vec<Run>> = Vec::new();
         let mut scratch = Vec::new();
         let mut blender = Blender::new();
-        // A row's blends, then moved apart by their place in the blend.
-        let mut row_blends: Vec<Blend> = Vec::with_capacity(width);
-        for y in rows.clone() {
-            row_blends.clear();
-            let mut add = |sigma: f32| blender.blend(f64::from(sigma).min(limit));
-            match sizes.row(y, 0..width, &mut scratch) {
-                Some(sigmas) => row_blends.extend(sigmas.iter().map(|&sigma| add(sigma))),
-                None => row_blends.extend((0..width).map(|x| add(job.size_at(y, x)))),
+        for (row, y) in rows.enumerate() {
+            let sigmas = match sizes.row(y, 0..width, &mut scratch) {
+                Some(sigmas) => Cow::Borrowed(sigmas),
+                None => Cow::Owned((0..width).map(|x| job.size_at(y, x)).collect()),
+            };
+            // One pass per row: each pixel's weights, and the run it
+            // closes where its first level differs from the one before.
+            let at = weights[0].len();
+            for plane in &mut weights {
+                plane.resize(at + width, 0.0);
             }
-            // The weights' rounding to f32 moves an output by far less
-            // than the tolerance.
-            for (k, plane) in weights.iter_mut().enumerate() {
-                plane.extend(row_blends.iter().map(|b| b.weights[k] as f32));
+            let [w0, w1, w2, w3] = weights.each_mut().map(|plane| &mut plane[at..at + width]);
+            let mut run: Option<(usize, u32)> = None;
+            for (x, &sigma) in sigmas[..width].iter().enumerate() {
+                // The weights in f32 move an output by far less than the
+                // tolerance.
+                let (first, [a, b, c, d]) = blender.narrow_blend(f64::from(sigma).min(limit));
+                (w0[x], w1[x], w2[x], w3[x]) = (a, b, c, d);
+                match run {
+                    Some((current, _)) if current == first => {}
+                    _ => {
+                        if let Some((current, start)) = run {
+                            push_run(&mut runs, current, row, start..x as u32);
+                        }
+                        run = Some((first, x as u32));
+                    }
+                }
             }
-            // The last level is below 200 for any finite sigma.
-            firsts.extend(row_blends.iter().map(|b| b.first as u16));
+            if let Some((first, start)) = run {
+                push_run(&mut runs, first, row, start..width as u32);
+            }
         }
-        let low = firsts.iter().copied().min().map_or(0, usize::from);
-        let high = firsts.iter().copied().max().map_or(0, usize::from);
-        let mut runs: Vec<Vec<Run>> = vec![Vec::new(); high + 1 - low];
-        for (row, firsts) in firsts.chunks(width.max(1)).enumerate() {
-            let mut x = 0;
-            while x < firsts.len() {
-                let first = firsts[x];
-                let end = x + firsts[x..].iter().take_while(|&&f| f == first).count();
-                runs[usize::from(first) - low].push(Run {
-                    row: row as u32,
-                    cols: x as u32..end as u32,
-                });
-                x = end;
-            }
-        }
+        let low = runs.iter().position(|runs| !runs.is_empty()).unwrap_or(0);
+        runs.drain(..low);
         StripBlends { weights, low, runs }
     }
 
@@ -851,11 +867,8 @@ fn blend_shares(shares: &mut [f64], weights: [&[f32]; BLENDED], down: [f64; BLEN
 }
 
 /// Writes the outputs of image `rows` into `out` from `fill(local row,
-/// sums, weights)`, which sets the row's sums (of the scaled input, pixel
-/// after pixel, every channel) and, where the border reads nothing
-/// outside the image, each pixel's weight (the Clip denominator; the
-/// share of a Constant border that the image covers). Pixels whose
-/// windows reach a non-finite sample are then set as `Naive` sets them.
+/// sums, weights)`, which sets the row's sums and weights (see
+/// [`RowWriter::write`]).
 fn write_strip<T: Sample>(
     job: &Job<'_, T>,
     whole: &Whole<'_, T>,
@@ -863,30 +876,63 @@ fn write_strip<T: Sample>(
     mut out: ArrayViewMut3<'_, T>,
     fill: impl Fn(usize, &mut [f64], &mut [f64]),
 ) {
-    let input = job.input();
-    let (height, width, channels) = input.dim();
-    let border = job.params().border;
-    let counts = whole.source.non_finite.then(|| {
-        let halo = GaussianTaps::new(job.largest_size()).extent().min(height as i64) as usize;
-        NonFinite::build(&input, Band::of(&rows, halo, height, border))
-    });
-    // A power of two (or its inverse), so the sums are unscaled exactly.
-    let unscale = 1.0 / whole.source.scale;
-    let mut row = vec![T::default(); width * channels];
+    let (_, width, channels) = job.input().dim();
+    let mut writer = RowWriter::new(job, whole, &rows);
     let mut sums = vec![0.0f64; width * channels];
     let mut weights = vec![1.0f64; width];
-    for (y, mut out_row) in rows.clone().zip(out.outer_iter_mut()) {
-        let local = y - rows.start;
+    for (local, out_row) in out.outer_iter_mut().enumerate() {
         fill(local, &mut sums, &mut weights);
+        writer.write(rows.start + local, &sums, &weights, out_row);
+    }
+}
+
+/// Writes output rows of a strip from their sums.
+struct RowWriter<'j, 'a, T> {
+    job: &'j Job<'a, T>,
+    /// Where the image has non-finite samples, their counts over the
+    /// strip's rows and the rows its windows reach.
+    counts: Option<NonFinite>,
+    /// A power of two (or its inverse), so the sums are unscaled exactly.
+    unscale: f64,
+    row: Vec<T>,
+}
+
+impl<'j, 'a, T: Sample> RowWriter<'j, 'a, T> {
+    fn new(job: &'j Job<'a, T>, whole: &Whole<'_, T>, rows: &Range<usize>) -> Self {
+        let input = job.input();
+        let (height, width, channels) = input.dim();
+        let counts = whole.source.non_finite.then(|| {
+            let halo = GaussianTaps::new(job.largest_size()).extent().min(height as i64) as usize;
+            NonFinite::build(&input, Band::of(rows, halo, height, job.params().border))
+        });
+        RowWriter {
+            job,
+            counts,
+            unscale: 1.0 / whole.source.scale,
+            row: vec![T::default(); width * channels],
+        }
+    }
+
+    /// Writes the output of image row `y` into `out_row` from its `sums`
+    /// (of the scaled input, pixel after pixel, every channel) and, where
+    /// the border reads nothing outside the image, each pixel's weight
+    /// (the Clip denominator; the share of a Constant border that the
+    /// image covers; the other borders read none). Pixels whose windows
+    /// reach a non-finite sample are then set as `Naive` sets them.
+    fn write(&mut self, y: usize, sums: &[f64], weights: &[f64], mut out_row: ArrayViewMut2<'_, T>) {
+        let channels = self.job.input().dim().2;
+        let border = self.job.params().border;
+        let unscale = self.unscale;
+        let row = &mut self.row;
         let pixels = row
             .chunks_exact_mut(channels)
             .zip(sums.chunks_exact(channels))
-            .zip(&weights);
+            .zip(weights);
         match border {
             // One sample per pixel: the same loop without the pixels'
             // chunks, which the compiler turns into vector instructions.
             Border::Clip if channels == 1 => {
-                for ((o, &s), &weight) in row.iter_mut().zip(&sums).zip(&weights) {
+                for ((o, &s), &weight) in row.iter_mut().zip(sums).zip(weights) {
                     *o = T::from_f64(s * unscale / weight);
                 }
             }
@@ -906,18 +952,19 @@ fn write_strip<T: Sample>(
                 }
             }
             _ => {
-                for (o, &s) in row.iter_mut().zip(&sums) {
+                for (o, &s) in row.iter_mut().zip(sums) {
                     *o = T::from_f64(s * unscale);
                 }
             }
         }
-        if let Some(counts) = &counts {
+        if let Some(counts) = &self.counts {
+            let job = self.job;
             let extent = |x: usize| GaussianTaps::new(job.size_at(y, x)).extent();
-            counts.patch_row(border, (y, 0), extent, &mut row);
+            counts.patch_row(border, (y, 0), extent, row);
         }
         match out_row.as_slice_mut() {
-            Some(out) => out.copy_from_slice(&row),
-            None => out_row.iter_mut().zip(&row).for_each(|(o, v)| *o = *v),
+            Some(out) => out.copy_from_slice(row),
+            None => out_row.iter_mut().zip(row.iter()).for_each(|(o, v)| *o = *v),
         }
     }
 }
@@ -1235,7 +1282,8 @@ mod tests {
                         let exact = blend(f64::from(sigma[[rows.start + y, x]]).min(limit));
                         assert_eq!(f, exact.first, "rows {rows:?}, pixel ({y}, {x})");
                         for (k, w) in exact.weights.iter().enumerate() {
-                            assert_eq!(blends.weights[k][y * width + x], *w as f32);
+                            let held = f64::from(blends.weights[k][y * width + x]);
+                            assert!((held - w).abs() <= 1e-6 * w.abs().max(1.0), "{held} against {w}");
                             for gap in [0, 3, width] {
                                 let pieces = blends.pieces(f + k, gap);
                                 let holding: Vec<_> = pieces.iter().filter(|(_, xs)| xs.contains(&x)).collect();

@@ -777,7 +777,6 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         })
         .collect();
     let mut sums = vec![0.0f32; span(&held) * c];
-    let stride = h as usize * c;
     for r in 0..coarse.rows {
         if within.start < within.end {
             let into = (first + within.start - held.start) as usize * c;
@@ -788,12 +787,35 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         for phase in &phases {
             let sums = &mut sums[..phase.count * c];
             weighted_sum(sums, &padded, &phase.terms);
-            for (pixel, at) in sums.chunks_exact(c).zip((phase.first * c..).step_by(stride)) {
+            scatter(row, sums, phase.first, h as usize, c);
+        }
+    }
+    output
+}
+
+/// Writes the pixels of `values` (`c` values each) to every `h`-th pixel
+/// of `row` from pixel `first`. The usual channel counts copy pixels of a
+/// size the compiler knows, in place; a slice copy of a size known only
+/// at run time is a call per pixel.
+fn scatter(row: &mut [f32], values: &[f32], first: usize, h: usize, c: usize) {
+    match c {
+        1 => scatter_pixels::<1>(row, values, first, h),
+        3 => scatter_pixels::<3>(row, values, first, h),
+        4 => scatter_pixels::<4>(row, values, first, h),
+        _ => {
+            for (pixel, at) in values.chunks_exact(c).zip((first * c..).step_by(h * c)) {
                 row[at..at + c].copy_from_slice(pixel);
             }
         }
     }
-    output
+}
+
+/// [`scatter`] for pixels of `C` values.
+fn scatter_pixels<const C: usize>(row: &mut [f32], values: &[f32], first: usize, h: usize) {
+    let out = row[first * C..].chunks_mut(h * C);
+    for (pixel, out) in values.chunks_exact(C).zip(out) {
+        out[..C].copy_from_slice(pixel);
+    }
 }
 
 /// Nodes of a grid computed together along the rows: each group gathers

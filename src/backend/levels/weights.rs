@@ -120,6 +120,8 @@ pub(crate) struct Blender {
     scale: f64,
     /// The table of the interval's weights.
     table: &'static [[f64; BLENDED]; TABLE_STEPS + 1],
+    /// The same table in `f32`.
+    narrow: &'static [[f32; BLENDED]; TABLE_STEPS + 1],
 }
 
 impl Blender {
@@ -130,12 +132,42 @@ impl Blender {
             high: level_sigma(1),
             scale: 1.0 / (level_sigma(1) - level_sigma(0)),
             table: &tables()[0],
+            narrow: &narrow_tables()[0],
         }
     }
 
     /// The blend for `sigma` (finite, >= 0).
     #[inline]
     pub(crate) fn blend(&mut self, sigma: f64) -> Blend {
+        let (step, frac) = self.table_point(sigma);
+        let (a, b) = (&self.table[step], &self.table[step + 1]);
+        Blend {
+            first: first_blended(self.interval),
+            weights: std::array::from_fn(|k| a[k] + frac * (b[k] - a[k])),
+        }
+    }
+
+    /// The first level and the weights of the blend for `sigma` (finite,
+    /// not negative) in `f32`, as the strips hold them: interpolated in
+    /// `f32` from the table rounded to `f32`, so within a few units of
+    /// `f32`'s last place of [`Blender::blend`]'s (the four weights are
+    /// then one vector's operations).
+    #[inline]
+    pub(crate) fn narrow_blend(&mut self, sigma: f64) -> (usize, [f32; BLENDED]) {
+        let (step, frac) = self.table_point(sigma);
+        let (a, b) = (&self.narrow[step], &self.narrow[step + 1]);
+        let frac = frac as f32;
+        (
+            first_blended(self.interval),
+            std::array::from_fn(|k| a[k] + frac * (b[k] - a[k])),
+        )
+    }
+
+    /// The table step of `sigma` (finite, >= 0) in its interval, which
+    /// becomes the current one, and where it lies between that step and
+    /// the next, 0 to 1.
+    #[inline(always)]
+    fn table_point(&mut self, sigma: f64) -> (usize, f64) {
         if !(self.low <= sigma && sigma < self.high) {
             self.enter(sigma);
         }
@@ -143,12 +175,7 @@ impl Blender {
         // t * TABLE_STEPS is not negative: its truncation is its floor.
         let at = t * TABLE_STEPS as f64;
         let step = (at as usize).min(TABLE_STEPS - 1);
-        let frac = at - step as f64;
-        let (a, b) = (&self.table[step], &self.table[step + 1]);
-        Blend {
-            first: first_blended(self.interval),
-            weights: std::array::from_fn(|k| a[k] + frac * (b[k] - a[k])),
-        }
+        (step, at - step as f64)
     }
 
     /// Moves to the interval of `sigma`.
@@ -166,6 +193,7 @@ impl Blender {
             high: level_sigma(i + 1),
             scale: 1.0 / (level_sigma(i + 1) - level_sigma(i)),
             table: &tables()[row],
+            narrow: &narrow_tables()[row],
         };
     }
 }
@@ -187,6 +215,17 @@ fn tables() -> &'static Table {
                 }
                 rows
             })
+            .collect()
+    })
+}
+
+/// [`tables`] rounded to `f32`.
+fn narrow_tables() -> &'static [[[f32; BLENDED]; TABLE_STEPS + 1]] {
+    static NARROW: OnceLock<Vec<[[f32; BLENDED]; TABLE_STEPS + 1]>> = OnceLock::new();
+    NARROW.get_or_init(|| {
+        tables()
+            .iter()
+            .map(|rows| rows.map(|row| row.map(|w| w as f32)))
             .collect()
     })
 }
@@ -303,6 +342,30 @@ mod tests {
                 worst = worst.max(tail.abs());
             }
             assert!(worst < 5e-4, "sigma {sigma}: step error {worst}");
+        }
+    }
+
+    /// The `f32` blends are the blends, to a few units of `f32`'s last
+    /// place, for sigmas in any order (the interval kept or not).
+    #[test]
+    fn narrow_blends_are_the_blends_rounded() {
+        let mut blender = Blender::new();
+        let mut next = crate::test_numbers(0xb1e4d);
+        for k in 0..3000 {
+            let sigma = match k % 3 {
+                0 => 0.011 * k as f64,
+                1 => (next() % 1_000_000) as f64 / 997.0,
+                _ => level_sigma(k % 70) * (1.0 + (k % 5) as f64 * 1e-9),
+            };
+            let exact = blend(sigma);
+            let (first, weights) = blender.narrow_blend(sigma);
+            assert_eq!(first, exact.first, "{sigma}");
+            for (w, e) in weights.iter().zip(exact.weights) {
+                assert!(
+                    (f64::from(*w) - e).abs() <= 1e-6 * e.abs().max(1.0),
+                    "{sigma}: {weights:?} {exact:?}"
+                );
+            }
         }
     }
 }
