@@ -308,48 +308,50 @@ impl<'a, T: Sample> Source<'a, T> {
     /// column of the column plan's input.
     fn band(&self, positions: Range<i64>) -> Plane {
         let (height, width, channels) = self.input.dim();
-        let mut band = Plane::zeros(span(&positions), self.columns.len(), channels);
-        // The band's columns that are the image's own, in its order: one
-        // run of samples per row where the image's rows are contiguous.
-        let direct = (-self.first).clamp(0, self.columns.len() as i64) as usize
-            ..(width as i64 - self.first).clamp(0, self.columns.len() as i64) as usize;
+        let columns = self.columns.len();
+        // Every value is written below, 0 where the border reads nothing.
+        let mut band = Plane::scratch(span(&positions), columns, channels);
+        // The band's columns that are the image's own, in its order, and
+        // those that the border maps into the image.
+        let direct = (-self.first).clamp(0, columns as i64) as usize
+            ..(width as i64 - self.first).clamp(0, columns as i64) as usize;
         let image_columns = (direct.start as i64 + self.first) as usize..(direct.end as i64 + self.first) as usize;
+        let mapped: Vec<(usize, usize)> = (0..direct.start)
+            .chain(direct.end..columns)
+            .filter_map(|i| self.columns[i].map(|n| (i, n)))
+            .collect();
+        // Each row's samples in the band's order (zeros where the border
+        // reads nothing), then converted in one loop, which the compiler
+        // turns into vector instructions (the scale in a local, not read
+        // through `self`).
+        let mut samples = vec![T::default(); columns * channels];
+        let mut scratch = Vec::new();
+        let scale = self.scale;
         for (r, q) in positions.enumerate() {
+            let band_row = band.row_mut(r);
             let Some(m) = self.border.map_index(q, height) else {
+                band_row.fill(0.0);
                 continue;
             };
-            let source = self.input.index_axis(Axis(0), m);
-            let band_row = band.row_mut(r);
-            let run = source.slice(s![image_columns.clone(), ..]);
-            let skip = match run.as_slice() {
-                Some(samples) => {
-                    let values = &mut band_row[direct.start * channels..direct.end * channels];
-                    // The scale in a local: the loop then reads no field
-                    // through `self`, and the compiler vectorises it.
-                    let scale = self.scale;
-                    for (v, &s) in values.iter_mut().zip(samples) {
-                        *v = scaled(s, scale);
-                    }
-                    direct.clone()
+            let source = as_contiguous(self.input.index_axis(Axis(0), m), &mut scratch);
+            samples[direct.start * channels..direct.end * channels]
+                .copy_from_slice(&source[image_columns.start * channels..image_columns.end * channels]);
+            // One sample per pixel: no slice copies (a call each).
+            if channels == 1 {
+                for &(i, n) in &mapped {
+                    samples[i] = source[n];
                 }
-                None => 0..0,
-            };
-            // The other columns one pixel at a time.
-            for i in (0..skip.start).chain(skip.end..self.columns.len()) {
-                let Some(n) = self.columns[i] else { continue };
-                let pixel = &mut band_row[i * channels..(i + 1) * channels];
-                for (v, &s) in pixel.iter_mut().zip(source.index_axis(Axis(0), n)) {
-                    *v = self.scaled(s);
+            } else {
+                for &(i, n) in &mapped {
+                    samples[i * channels..(i + 1) * channels]
+                        .copy_from_slice(&source[n * channels..(n + 1) * channels]);
                 }
+            }
+            for (v, &s) in band_row.iter_mut().zip(&samples) {
+                *v = scaled(s, scale);
             }
         }
         band
-    }
-
-    /// A sample as the planes hold it: scaled, 0 where it is not finite.
-    #[inline(always)]
-    fn scaled(&self, sample: T) -> f32 {
-        scaled(sample, self.scale)
     }
 }
 
@@ -571,6 +573,7 @@ fn blended_strip<T: Sample>(
     // in slot j % BLENDED: each level is computed once, when the first
     // runs that read it come, and dropped when the runs have moved past it.
     let mut slots: [Option<StripLevel>; BLENDED] = Default::default();
+    let mut edges = Vec::new();
     for (f, runs) in blends.runs_by_first() {
         if runs.is_empty() {
             continue;
@@ -579,7 +582,7 @@ fn blended_strip<T: Sample>(
             let slot = &mut slots[j % BLENDED];
             if slot.as_ref().is_none_or(|level| level.j != j) {
                 let level = (level_sigma(j), octave(j));
-                let pieces = blends.pieces(j, PIECE_GAP << level.1);
+                let pieces = blends.pieces(j, PIECE_GAP << level.1, &mut edges);
                 *slot = (!pieces.is_empty()).then(|| {
                     let pieces = pieces
                         .into_iter()
@@ -746,7 +749,8 @@ impl StripBlends {
     /// those pixels take are joined across gaps of at most `gap` columns,
     /// and each part spans the rows of its pixels: a level read on both
     /// sides of a valley of smaller sigmas is not computed across it.
-    fn pieces(&self, j: usize, gap: usize) -> Vec<(Range<usize>, Range<usize>)> {
+    /// `edges` is a scratch buffer of zeros, left as zeros.
+    fn pieces(&self, j: usize, gap: usize, edges: &mut Vec<i32>) -> Vec<(Range<usize>, Range<usize>)> {
         let runs = || {
             self.firsts_reading(j)
                 .flat_map(|f| &self.runs[f - self.low])
@@ -756,7 +760,9 @@ impl StripBlends {
             return Vec::new();
         };
         // How many runs start and end at each column.
-        let mut edges = vec![0i64; width + 1];
+        if edges.len() <= width {
+            edges.resize(width + 1, 0);
+        }
         for (_, cols) in runs() {
             edges[cols.start] += 1;
             edges[cols.end] -= 1;
@@ -775,6 +781,7 @@ impl StripBlends {
         }
         let mut rows: Vec<Option<Range<usize>>> = vec![None; columns.len()];
         for (y, cols) in runs() {
+            (edges[cols.start], edges[cols.end]) = (0, 0);
             let piece = columns.partition_point(|c| c.end <= cols.start);
             let held = &mut rows[piece];
             *held = Some(match held.take() {
@@ -1274,6 +1281,7 @@ mod tests {
         let job = Job::validated(image.view(), 0..height, params.reborrow(), &maxima);
         for rows in [0..height, 3..8, 10..11] {
             let blends = StripBlends::new(&job, rows.clone(), limit);
+            let mut edges = Vec::new();
             let mut seen = Array2::<u32>::zeros((rows.len(), width));
             for (f, runs) in blends.runs_by_first() {
                 for run in runs {
@@ -1285,7 +1293,7 @@ mod tests {
                             let held = f64::from(blends.weights[k][y * width + x]);
                             assert!((held - w).abs() <= 1e-6 * w.abs().max(1.0), "{held} against {w}");
                             for gap in [0, 3, width] {
-                                let pieces = blends.pieces(f + k, gap);
+                                let pieces = blends.pieces(f + k, gap, &mut edges);
                                 let holding: Vec<_> = pieces.iter().filter(|(_, xs)| xs.contains(&x)).collect();
                                 assert!(
                                     matches!(holding[..], [(ys, _)] if ys.contains(&y)),
@@ -1303,7 +1311,8 @@ mod tests {
             // lies within one.
             for j in 0..60 {
                 for gap in [0, 3, width] {
-                    let pieces = blends.pieces(j, gap);
+                    let pieces = blends.pieces(j, gap, &mut edges);
+                    assert!(edges.iter().all(|&e| e == 0));
                     for pair in pieces.windows(2) {
                         assert!(
                             pair[0].1.end + gap < pair[1].1.start,

@@ -334,7 +334,7 @@ impl Plane {
 
     /// A plane whose every value the caller writes before it reads any:
     /// a spare buffer's values are left as they were.
-    fn scratch(rows: usize, cols: usize, channels: usize) -> Self {
+    pub(crate) fn scratch(rows: usize, cols: usize, channels: usize) -> Self {
         let len = rows * cols * channels;
         Plane {
             rows,
