@@ -94,9 +94,10 @@
 //! of the interpolating cubic spline's two axes, below sqrt(3) each). At
 //! sigma 32 (K = 3) that is below 1e-4 of the range, at sigma 2^20 below
 //! 3e-4. The blend adds four levels with weights of sum 1 and small
-//! overshoot in `f64`, the Clip and Constant denominators come from `f32`
-//! indicators with the same bound, and integer samples are rounded once,
-//! at the end. Non-finite samples are set to 0 in the levels, and every pixel whose
+//! overshoot in `f32` (four products and three sums, each rounded: a few
+//! u of the range for each unit of the weights' l1 norm), the Clip and
+//! Constant denominators come from `f32` indicators with the same
+//! bounds, and integer samples are rounded once, at the end. Non-finite samples are set to 0 in the levels, and every pixel whose
 //! window (half-width ceil(4 sigma)) reaches one is then set as `Naive`
 //! sets it, so a NaN stays within its windows.
 //!
@@ -110,7 +111,7 @@
 //! go in strips, as many rows as fit a strip's budget of per-pixel
 //! buffers (32 to 128 rows): its rows of the image and the few around
 //! them, one level at a time (with a copy of the part of the band or grid
-//! it reads), the blend's sums and shares in `f64`, and per pixel its four
+//! it reads), the blend's sums and shares in `f32`, and per pixel its four
 //! weights in `f32` and at most one run (a row's pixels whose blends start
 //! at the same level, which read the same levels in the same places). A
 //! strip holds at most four levels at a time. Each thread keeps the
@@ -254,9 +255,9 @@ const MAX_STRIP_ROWS: usize = 128;
 /// being short, beyond the few nodes each level reads past its rows.
 /// It depends on the request only, never on the thread count.
 fn strip_rows(width: usize, channels: usize, height: usize) -> usize {
-    // The band and four level planes of f32, the sums of f64, and per
-    // pixel a share of f64 and a blend.
-    let per_pixel = channels * (5 * 4 + 8) + 8 + BLEND_BYTES;
+    // The band, four level planes and the sums of f32, and per pixel a
+    // share of f32 and a blend.
+    let per_pixel = channels * (6 * 4) + 4 + BLEND_BYTES;
     let per_row = width.saturating_mul(per_pixel).max(1);
     (STRIP_BUDGET / per_row)
         .clamp(MIN_STRIP_ROWS, MAX_STRIP_ROWS)
@@ -425,7 +426,7 @@ struct Whole<'a, T> {
     lines: Option<Lines>,
     /// The level of the column indicator for each level of the stack, once
     /// a strip has asked for it (only where the border needs them).
-    along: Vec<OnceLock<Vec<f64>>>,
+    along: Vec<OnceLock<Vec<f32>>>,
 }
 
 /// The last level the blend of `sigma` reads.
@@ -498,7 +499,7 @@ fn run_strip<T: Sample>(job: &Job<'_, T>, whole: &Whole<'_, T>, rows: Range<usiz
 
 /// The level `(sigma, k)` of the row indicator down the strip's rows (of
 /// `row_plan`, the strip's), or ones where the border needs none.
-fn row_indicator<T>(whole: &Whole<'_, T>, level: (f64, usize), row_plan: &AxisPlan) -> Vec<f64> {
+fn row_indicator<T>(whole: &Whole<'_, T>, level: (f64, usize), row_plan: &AxisPlan) -> Vec<f32> {
     match &whole.lines {
         Some(lines) => {
             let (line, grids) = &lines.rows;
@@ -510,7 +511,7 @@ fn row_indicator<T>(whole: &Whole<'_, T>, level: (f64, usize), row_plan: &AxisPl
 
 /// The level `(sigma, k)` of the column indicator along the image's
 /// columns, or ones where the border needs none.
-fn column_indicator<T>(whole: &Whole<'_, T>, level: (f64, usize)) -> Vec<f64> {
+fn column_indicator<T>(whole: &Whole<'_, T>, level: (f64, usize)) -> Vec<f32> {
     let output = whole.col_plan.output.clone();
     match &whole.lines {
         Some(lines) => {
@@ -528,7 +529,7 @@ fn uniform_strip<T: Sample>(
     job: &Job<'_, T>,
     whole: &Whole<'_, T>,
     rows: Range<usize>,
-    out: ArrayViewMut3<'_, T>,
+    mut out: ArrayViewMut3<'_, T>,
     level: (f64, usize),
 ) {
     let row_plan = whole.row_plan.strip(rows.start as i64..rows.end as i64);
@@ -538,14 +539,14 @@ fn uniform_strip<T: Sample>(
     let plane = pyramid::level(level, &band, &whole.grids, &axes, &outputs);
     let down = row_indicator(whole, level, &row_plan);
     let along = column_indicator(whole, level);
-    write_strip(job, whole, rows, out, |local, sums, weights| {
-        for (sum, &v) in sums.iter_mut().zip(plane.row(local)) {
-            *sum = f64::from(v);
-        }
+    let mut writer = RowWriter::new(job, whole, &rows);
+    let mut weights = vec![0.0f32; along.len()];
+    for (local, out_row) in out.outer_iter_mut().enumerate() {
         for (weight, &along) in weights.iter_mut().zip(&along) {
             *weight = down[local] * along;
         }
-    });
+        writer.write(rows.start + local, plane.row(local), &weights, out_row);
+    }
 }
 
 /// The strip of a per-pixel sigma (or a uniform one that no single level
@@ -566,9 +567,10 @@ fn blended_strip<T: Sample>(
     let row_plan = whole.row_plan.strip(rows.start as i64..rows.end as i64);
     let band = whole.source.band(row_plan.input.clone());
     let axes = [(Axis(0), &row_plan), (Axis(1), whole.col_plan)];
-    let mut sums = vec![0.0f64; rows.len() * width * channels];
+    // Every pixel lies in one run, which writes its sums and share.
+    let mut sums = Plane::scratch(rows.len(), width, channels);
     let clip_shares = whole.lines.is_some();
-    let mut shares = vec![0.0f64; if clip_shares { rows.len() * width } else { 0 }];
+    let mut shares = Plane::scratch(if clip_shares { rows.len() } else { 0 }, width, 1);
     // The four levels the runs of the current first level read, level j
     // in slot j % BLENDED: each level is computed once, when the first
     // runs that read it come, and dropped when the runs have moved past it.
@@ -623,24 +625,28 @@ fn blended_strip<T: Sample>(
             let weights: [&[f32]; BLENDED] = std::array::from_fn(|k| &blends.weights[k][pixels.clone()]);
             let values = levels.map(|level| level.values(y, cols.clone(), channels));
             blend_run(
-                &mut sums[pixels.start * channels..pixels.end * channels],
+                &mut sums.values_mut()[pixels.start * channels..pixels.end * channels],
                 weights,
                 values,
             );
             if clip_shares {
                 let down = levels.map(|level| level.down[y]);
                 let along = levels.map(|level| &level.along[cols.clone()]);
-                blend_shares(&mut shares[pixels], weights, down, along);
+                blend_shares(&mut shares.values_mut()[pixels], weights, down, along);
             }
         }
     }
     let mut writer = RowWriter::new(job, whole, &rows);
     for (local, out_row) in out.outer_iter_mut().enumerate() {
         let at = local * width;
-        let shares = if clip_shares { &shares[at..at + width] } else { &[] };
+        let shares = if clip_shares {
+            &shares.values()[at..at + width]
+        } else {
+            &[]
+        };
         writer.write(
             rows.start + local,
-            &sums[at * channels..(at + width) * channels],
+            &sums.values()[at * channels..(at + width) * channels],
             shares,
             out_row,
         );
@@ -811,8 +817,8 @@ struct StripLevel<'a> {
     j: usize,
     /// In column order.
     pieces: Vec<LevelPiece>,
-    down: Vec<f64>,
-    along: Cow<'a, [f64]>,
+    down: Vec<f32>,
+    along: Cow<'a, [f32]>,
 }
 
 /// The values of a level over one part of a strip.
@@ -837,8 +843,7 @@ impl StripLevel<'_> {
 /// `sums = sum_k weights_k * levels_k` along a run of a row, the levels
 /// added in their order (`sums` and the levels hold the run's channels,
 /// pixel after pixel).
-fn blend_run(sums: &mut [f64], weights: [&[f32]; BLENDED], levels: [&[f32]; BLENDED]) {
-    let term = |k: usize, i: usize, v: usize| f64::from(weights[k][i]) * f64::from(levels[k][v]);
+fn blend_run(sums: &mut [f32], weights: [&[f32]; BLENDED], levels: [&[f32]; BLENDED]) {
     let n = sums.len();
     if n == weights[0].len() {
         // Every slice cut to the run's length, so that the loop holds no
@@ -846,12 +851,12 @@ fn blend_run(sums: &mut [f64], weights: [&[f32]; BLENDED], levels: [&[f32]; BLEN
         let [w0, w1, w2, w3] = weights.map(|w| &w[..n]);
         let [l0, l1, l2, l3] = levels.map(|l| &l[..n]);
         for i in 0..n {
-            let term = |w: &[f32], l: &[f32]| f64::from(w[i]) * f64::from(l[i]);
-            sums[i] = ((term(w0, l0) + term(w1, l1)) + term(w2, l2)) + term(w3, l3);
+            sums[i] = ((w0[i] * l0[i] + w1[i] * l1[i]) + w2[i] * l2[i]) + w3[i] * l3[i];
         }
         return;
     }
     let channels = sums.len() / weights[0].len().max(1);
+    let term = |k: usize, i: usize, v: usize| weights[k][i] * levels[k][v];
     for (i, pixel) in sums.chunks_exact_mut(channels).enumerate() {
         for (ch, sum) in pixel.iter_mut().enumerate() {
             let v = i * channels + ch;
@@ -862,34 +867,14 @@ fn blend_run(sums: &mut [f64], weights: [&[f32]; BLENDED], levels: [&[f32]; BLEN
 
 /// `shares = sum_k weights_k * down_k * along_k` along a run of a row: the
 /// share of the blended kernel that the image covers.
-fn blend_shares(shares: &mut [f64], weights: [&[f32]; BLENDED], down: [f64; BLENDED], along: [&[f64]; BLENDED]) {
+fn blend_shares(shares: &mut [f32], weights: [&[f32]; BLENDED], down: [f32; BLENDED], along: [&[f32]; BLENDED]) {
     let n = shares.len();
     let [w0, w1, w2, w3] = weights.map(|w| &w[..n]);
     let [a0, a1, a2, a3] = along.map(|a| &a[..n]);
     let [d0, d1, d2, d3] = down;
     for i in 0..n {
-        let term = |w: &[f32], d: f64, a: &[f64]| f64::from(w[i]) * d * a[i];
+        let term = |w: &[f32], d: f32, a: &[f32]| w[i] * d * a[i];
         shares[i] = ((term(w0, d0, a0) + term(w1, d1, a1)) + term(w2, d2, a2)) + term(w3, d3, a3);
-    }
-}
-
-/// Writes the outputs of image `rows` into `out` from `fill(local row,
-/// sums, weights)`, which sets the row's sums and weights (see
-/// [`RowWriter::write`]).
-fn write_strip<T: Sample>(
-    job: &Job<'_, T>,
-    whole: &Whole<'_, T>,
-    rows: Range<usize>,
-    mut out: ArrayViewMut3<'_, T>,
-    fill: impl Fn(usize, &mut [f64], &mut [f64]),
-) {
-    let (_, width, channels) = job.input().dim();
-    let mut writer = RowWriter::new(job, whole, &rows);
-    let mut sums = vec![0.0f64; width * channels];
-    let mut weights = vec![1.0f64; width];
-    for (local, out_row) in out.outer_iter_mut().enumerate() {
-        fill(local, &mut sums, &mut weights);
-        writer.write(rows.start + local, &sums, &weights, out_row);
     }
 }
 
@@ -926,7 +911,7 @@ impl<'j, 'a, T: Sample> RowWriter<'j, 'a, T> {
     /// (the Clip denominator; the share of a Constant border that the
     /// image covers; the other borders read none). Pixels whose windows
     /// reach a non-finite sample are then set as `Naive` sets them.
-    fn write(&mut self, y: usize, sums: &[f64], weights: &[f64], mut out_row: ArrayViewMut2<'_, T>) {
+    fn write(&mut self, y: usize, sums: &[f32], weights: &[f32], mut out_row: ArrayViewMut2<'_, T>) {
         let channels = self.job.input().dim().2;
         let border = self.job.params().border;
         let unscale = self.unscale;
@@ -940,13 +925,13 @@ impl<'j, 'a, T: Sample> RowWriter<'j, 'a, T> {
             // chunks, which the compiler turns into vector instructions.
             Border::Clip if channels == 1 => {
                 for ((o, &s), &weight) in row.iter_mut().zip(sums).zip(weights) {
-                    *o = T::from_f64(s * unscale / weight);
+                    *o = T::from_f64(f64::from(s) * unscale / f64::from(weight));
                 }
             }
             Border::Clip => {
                 for ((out, sums), &weight) in pixels {
                     for (o, &s) in out.iter_mut().zip(sums) {
-                        *o = T::from_f64(s * unscale / weight);
+                        *o = T::from_f64(f64::from(s) * unscale / f64::from(weight));
                     }
                 }
             }
@@ -954,13 +939,13 @@ impl<'j, 'a, T: Sample> RowWriter<'j, 'a, T> {
             Border::Constant(c) => {
                 for ((out, sums), &weight) in pixels {
                     for (o, &s) in out.iter_mut().zip(sums) {
-                        *o = T::from_f64(s * unscale + c * (1.0 - weight));
+                        *o = T::from_f64(f64::from(s) * unscale + c * (1.0 - f64::from(weight)));
                     }
                 }
             }
             _ => {
                 for (o, &s) in row.iter_mut().zip(sums) {
-                    *o = T::from_f64(s * unscale);
+                    *o = T::from_f64(f64::from(s) * unscale);
                 }
             }
         }

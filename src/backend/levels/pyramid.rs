@@ -344,6 +344,16 @@ impl Plane {
         }
     }
 
+    /// Every value, row after row.
+    pub(crate) fn values(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Every value, row after row, to write.
+    pub(crate) fn values_mut(&mut self) -> &mut [f32] {
+        &mut self.data
+    }
+
     /// The values of one row, pixel by pixel.
     pub(crate) fn row(&self, r: usize) -> &[f32] {
         let len = self.cols * self.channels;
@@ -1013,9 +1023,9 @@ pub(crate) fn indicator_level(
     grids: &[Plane],
     plan: &AxisPlan,
     output: Range<i64>,
-) -> Vec<f64> {
+) -> Vec<f32> {
     let level = level((sigma, k), line, grids, &[(Axis(0), plan)], &[output]);
-    level.data.iter().map(|&v| f64::from(v)).collect()
+    level.data.clone()
 }
 
 /// The indicator of an axis of `len` positions over the plan's input band.
