@@ -319,7 +319,7 @@ impl<'a, T: Sample> Source<'a, T> {
         let image_columns = (direct.start as i64 + self.first) as usize..(direct.end as i64 + self.first) as usize;
         let mapped: Vec<(usize, usize)> = (0..direct.start)
             .chain(direct.end..columns)
-            .filter_map(|i| self.columns[i].map(|n| (i, n)))
+            .filter_map(|i| self.columns[i].map(|n| (i * channels, n * channels)))
             .collect();
         // Each row's samples in the band's order (zeros where the border
         // reads nothing), then converted in one loop, which the compiler
@@ -337,17 +337,7 @@ impl<'a, T: Sample> Source<'a, T> {
             let source = as_contiguous(self.input.index_axis(Axis(0), m), &mut scratch);
             samples[direct.start * channels..direct.end * channels]
                 .copy_from_slice(&source[image_columns.start * channels..image_columns.end * channels]);
-            // One sample per pixel: no slice copies (a call each).
-            if channels == 1 {
-                for &(i, n) in &mapped {
-                    samples[i] = source[n];
-                }
-            } else {
-                for &(i, n) in &mapped {
-                    samples[i * channels..(i + 1) * channels]
-                        .copy_from_slice(&source[n * channels..(n + 1) * channels]);
-                }
-            }
+            pyramid::copy_pixels(&mut samples, source, &mapped, channels);
             for (v, &s) in band_row.iter_mut().zip(&samples) {
                 *v = scaled(s, scale);
             }

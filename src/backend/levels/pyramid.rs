@@ -323,24 +323,24 @@ impl Plane {
     /// A plane of zeros, in a spare buffer of this thread where one is
     /// large enough.
     pub(crate) fn zeros(rows: usize, cols: usize, channels: usize) -> Self {
-        let len = rows * cols * channels;
-        Plane {
-            rows,
-            cols,
-            channels,
-            data: take_spare(len, true).unwrap_or_else(|| vec![0.0f32; len]),
-        }
+        Plane::in_spare(rows, cols, channels, true)
     }
 
     /// A plane whose every value the caller writes before it reads any:
     /// a spare buffer's values are left as they were.
     pub(crate) fn scratch(rows: usize, cols: usize, channels: usize) -> Self {
+        Plane::in_spare(rows, cols, channels, false)
+    }
+
+    /// A plane in a spare buffer of this thread where one is large enough
+    /// (its values zeros if `zeroed`), else in a new buffer of zeros.
+    fn in_spare(rows: usize, cols: usize, channels: usize, zeroed: bool) -> Self {
         let len = rows * cols * channels;
         Plane {
             rows,
             cols,
             channels,
-            data: take_spare(len, false).unwrap_or_else(|| vec![0.0f32; len]),
+            data: take_spare(len, zeroed).unwrap_or_else(|| vec![0.0f32; len]),
         }
     }
 
@@ -629,9 +629,7 @@ fn correlate(
             let from = run.start as usize * c..run.end as usize * c;
             gathered[into..into + from.len()].copy_from_slice(&source[from]);
         }
-        for &(into, from) in &copies {
-            gathered[into..into + c].copy_from_slice(&source[from..from + c]);
-        }
+        copy_pixels(&mut gathered, source, &copies, c);
         weighted_sum(output.row_mut(r), &gathered, &terms);
     }
     output
@@ -801,6 +799,28 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         }
     }
     output
+}
+
+/// Copies a pixel of `c` values from `input` to `out` for each pair of
+/// (`out` offset, `input` offset). The usual channel counts copy pixels
+/// of a size the compiler knows, in place; a slice copy of a size known
+/// only at run time is a call per pixel.
+pub(crate) fn copy_pixels<T: Copy>(out: &mut [T], input: &[T], pairs: &[(usize, usize)], c: usize) {
+    match c {
+        1 => pairs.iter().for_each(|&(to, from)| out[to] = input[from]),
+        3 => copy_fixed_pixels::<T, 3>(out, input, pairs),
+        4 => copy_fixed_pixels::<T, 4>(out, input, pairs),
+        _ => pairs
+            .iter()
+            .for_each(|&(to, from)| out[to..to + c].copy_from_slice(&input[from..from + c])),
+    }
+}
+
+/// [`copy_pixels`] for pixels of `C` values.
+fn copy_fixed_pixels<T: Copy, const C: usize>(out: &mut [T], input: &[T], pairs: &[(usize, usize)]) {
+    for &(to, from) in pairs {
+        out[to..to + C].copy_from_slice(&input[from..from + C]);
+    }
 }
 
 /// Writes the pixels of `values` (`c` values each) to every `h`-th pixel
