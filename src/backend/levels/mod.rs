@@ -337,7 +337,7 @@ impl<'a, T: Sample> Source<'a, T> {
             let source = as_contiguous(self.input.index_axis(Axis(0), m), &mut scratch);
             samples[direct.start * channels..direct.end * channels]
                 .copy_from_slice(&source[image_columns.start * channels..image_columns.end * channels]);
-            pyramid::copy_pixels(&mut samples, source, &mapped, channels);
+            pyramid::copy_pixels(&mut samples, source, mapped.iter().copied(), channels);
             for (v, &s) in band_row.iter_mut().zip(&samples) {
                 *v = scaled(s, scale);
             }

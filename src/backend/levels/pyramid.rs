@@ -629,7 +629,7 @@ fn correlate(
             let from = run.start as usize * c..run.end as usize * c;
             gathered[into..into + from.len()].copy_from_slice(&source[from]);
         }
-        copy_pixels(&mut gathered, source, &copies, c);
+        copy_pixels(&mut gathered, source, copies.iter().copied(), c);
         weighted_sum(output.row_mut(r), &gathered, &terms);
     }
     output
@@ -795,7 +795,9 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
         for phase in &phases {
             let sums = &mut sums[..phase.count * c];
             weighted_sum(sums, &padded, &phase.terms);
-            scatter(row, sums, phase.first, h as usize, c);
+            // Every h-th pixel of the row from the phase's first.
+            let pairs = (0..phase.count).map(|m| ((phase.first + m * h as usize) * c, m * c));
+            copy_pixels(row, sums, pairs, c);
         }
     }
     output
@@ -805,46 +807,25 @@ fn upsample(coarse: &Plane, first: i64, h: i64, out: Range<i64>, axis: Axis) -> 
 /// (`out` offset, `input` offset). The usual channel counts copy pixels
 /// of a size the compiler knows, in place; a slice copy of a size known
 /// only at run time is a call per pixel.
-pub(crate) fn copy_pixels<T: Copy>(out: &mut [T], input: &[T], pairs: &[(usize, usize)], c: usize) {
+pub(crate) fn copy_pixels<T: Copy>(
+    out: &mut [T],
+    input: &[T],
+    pairs: impl IntoIterator<Item = (usize, usize)>,
+    c: usize,
+) {
+    let pairs = pairs.into_iter();
     match c {
-        1 => pairs.iter().for_each(|&(to, from)| out[to] = input[from]),
+        1 => pairs.for_each(|(to, from)| out[to] = input[from]),
         3 => copy_fixed_pixels::<T, 3>(out, input, pairs),
         4 => copy_fixed_pixels::<T, 4>(out, input, pairs),
-        _ => pairs
-            .iter()
-            .for_each(|&(to, from)| out[to..to + c].copy_from_slice(&input[from..from + c])),
+        _ => pairs.for_each(|(to, from)| out[to..to + c].copy_from_slice(&input[from..from + c])),
     }
 }
 
 /// [`copy_pixels`] for pixels of `C` values.
-fn copy_fixed_pixels<T: Copy, const C: usize>(out: &mut [T], input: &[T], pairs: &[(usize, usize)]) {
-    for &(to, from) in pairs {
+fn copy_fixed_pixels<T: Copy, const C: usize>(out: &mut [T], input: &[T], pairs: impl Iterator<Item = (usize, usize)>) {
+    for (to, from) in pairs {
         out[to..to + C].copy_from_slice(&input[from..from + C]);
-    }
-}
-
-/// Writes the pixels of `values` (`c` values each) to every `h`-th pixel
-/// of `row` from pixel `first`. The usual channel counts copy pixels of a
-/// size the compiler knows, in place; a slice copy of a size known only
-/// at run time is a call per pixel.
-fn scatter(row: &mut [f32], values: &[f32], first: usize, h: usize, c: usize) {
-    match c {
-        1 => scatter_pixels::<1>(row, values, first, h),
-        3 => scatter_pixels::<3>(row, values, first, h),
-        4 => scatter_pixels::<4>(row, values, first, h),
-        _ => {
-            for (pixel, at) in values.chunks_exact(c).zip((first * c..).step_by(h * c)) {
-                row[at..at + c].copy_from_slice(pixel);
-            }
-        }
-    }
-}
-
-/// [`scatter`] for pixels of `C` values.
-fn scatter_pixels<const C: usize>(row: &mut [f32], values: &[f32], first: usize, h: usize) {
-    let out = row[first * C..].chunks_mut(h * C);
-    for (pixel, out) in values.chunks_exact(C).zip(out) {
-        out[..C].copy_from_slice(pixel);
     }
 }
 
