@@ -11,7 +11,7 @@
 use crate::arch::Isa;
 #[cfg(target_feature = "sse2")]
 use crate::arch::sse2;
-pub(crate) use crate::arch::{DIFFERENCE_LANES, DifferenceRows, F64_LANES};
+pub(crate) use crate::arch::{DIFFERENCE_LANES, DifferenceRows, F64_LANES, U32DifferenceRow};
 
 /// A value that running sums add up: wrapping for integers (the values of
 /// a summed-area table and of running column sums).
@@ -73,8 +73,8 @@ pub(crate) fn running_sums_u32(values: &mut [u32], acc: &mut [u32], channels: us
 }
 
 /// The running sums per channel (wrapping) of `len` samples given sixteen
-/// at a time by `differences(i)` (samples `i..i + 16`; whole pixels of
-/// `channels` samples), from `acc`: `take_sums(i, sums)` is given the sums of
+/// at a time by `row.differences(i)` (samples `i..i + 16`; whole pixels of
+/// `channels` samples), from `acc`: `row.sums(i, sums)` is given the sums of
 /// samples `i..i + 16`, and nothing is written. Returns how many samples
 /// were summed (the most sixteens in `len`), and leaves in `acc` the sums
 /// after them. A sliding window's sums (the differences of the entering
@@ -87,18 +87,17 @@ pub(crate) fn difference_sums_u32(
     len: usize,
     acc: &mut [u32],
     channels: usize,
-    differences: impl FnMut(usize) -> [u32; DIFFERENCE_LANES],
-    take_sums: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
+    row: &mut impl U32DifferenceRow,
 ) -> usize {
     #[cfg(target_feature = "sse2")]
     match channels {
-        1 => return sse2::difference_sums::<1>(len, acc, differences, take_sums),
-        2 => return sse2::difference_sums::<2>(len, acc, differences, take_sums),
-        3 => return sse2::difference_sums::<3>(len, acc, differences, take_sums),
-        4 => return sse2::difference_sums::<4>(len, acc, differences, take_sums),
+        1 => return sse2::difference_sums::<1>(len, acc, row),
+        2 => return sse2::difference_sums::<2>(len, acc, row),
+        3 => return sse2::difference_sums::<3>(len, acc, row),
+        4 => return sse2::difference_sums::<4>(len, acc, row),
         _ => {}
     }
-    difference_sums_scalar(len, acc, channels, differences, take_sums)
+    difference_sums_scalar(len, acc, channels, row)
 }
 
 /// Rows that [`difference_sums_f64_rows`] sums at once.
@@ -203,22 +202,16 @@ fn difference_sums_f64_blocks(differences: &[f64], acc: &mut [f64], channels: us
 
 /// [`difference_sums_u32`] one sample at a time.
 #[inline(always)]
-fn difference_sums_scalar(
-    len: usize,
-    acc: &mut [u32],
-    channels: usize,
-    mut differences: impl FnMut(usize) -> [u32; DIFFERENCE_LANES],
-    mut take_sums: impl FnMut(usize, [u32; DIFFERENCE_LANES]),
-) -> usize {
+fn difference_sums_scalar(len: usize, acc: &mut [u32], channels: usize, row: &mut impl U32DifferenceRow) -> usize {
     let len = len / DIFFERENCE_LANES * DIFFERENCE_LANES;
     for i in (0..len).step_by(DIFFERENCE_LANES) {
-        let mut sums = differences(i);
+        let mut sums = row.differences(i);
         for (j, sum) in sums.iter_mut().enumerate() {
             let ch = (i + j) % channels;
             acc[ch] = acc[ch].wrapping_add(*sum);
             *sum = acc[ch];
         }
-        take_sums(i, sums);
+        row.sums(i, sums);
     }
     len
 }
@@ -488,12 +481,22 @@ mod tests {
 
     fn dispatched(differences: &[u32], acc: &mut [u32], channels: usize, sums: &mut [u32]) -> Option<usize> {
         let (input, output) = slices(differences, sums);
-        Some(difference_sums_u32(differences.len(), acc, channels, input, output))
+        Some(difference_sums_u32(
+            differences.len(),
+            acc,
+            channels,
+            &mut (input, output),
+        ))
     }
 
     fn scalar(differences: &[u32], acc: &mut [u32], channels: usize, sums: &mut [u32]) -> Option<usize> {
         let (input, output) = slices(differences, sums);
-        Some(difference_sums_scalar(differences.len(), acc, channels, input, output))
+        Some(difference_sums_scalar(
+            differences.len(),
+            acc,
+            channels,
+            &mut (input, output),
+        ))
     }
 
     /// A vector form of [`crate::arch`], for 1 to 4 channels.
@@ -504,10 +507,10 @@ mod tests {
                 let (input, output) = slices(differences, sums);
                 let len = differences.len();
                 match channels {
-                    1 => Some(crate::arch::$($form)::+::<1>(len, acc, input, output)),
-                    2 => Some(crate::arch::$($form)::+::<2>(len, acc, input, output)),
-                    3 => Some(crate::arch::$($form)::+::<3>(len, acc, input, output)),
-                    4 => Some(crate::arch::$($form)::+::<4>(len, acc, input, output)),
+                    1 => Some(crate::arch::$($form)::+::<1>(len, acc, &mut (input, output))),
+                    2 => Some(crate::arch::$($form)::+::<2>(len, acc, &mut (input, output))),
+                    3 => Some(crate::arch::$($form)::+::<3>(len, acc, &mut (input, output))),
+                    4 => Some(crate::arch::$($form)::+::<4>(len, acc, &mut (input, output))),
                     _ => None,
                 }
             }

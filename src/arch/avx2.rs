@@ -3,6 +3,7 @@
 //! [`super::sse2`]'s four-lane sums.
 
 use super::DIFFERENCE_LANES as LANES;
+use super::U32DifferenceRow;
 use super::sse2::{after, before_row};
 use safe_arch::{m128i, zeroed_m128i};
 
@@ -26,12 +27,7 @@ const fn carry_picks<const C: usize>() -> [i32; 4] {
 /// into the upper one). One lane permutation and one add per eight
 /// samples on the chain.
 #[inline(always)]
-pub(crate) fn difference_sums<const C: usize>(
-    len: usize,
-    acc: &mut [u32],
-    mut differences: impl FnMut(usize) -> [u32; LANES],
-    mut take_sums: impl FnMut(usize, [u32; LANES]),
-) -> usize {
+pub(crate) fn difference_sums<const C: usize>(len: usize, acc: &mut [u32], row: &mut impl U32DifferenceRow) -> usize {
     use safe_arch::{
         add_i32_m256i, byte_shl_imm_u128_m256i as shift_bytes, m256i, shuffle_abi_i128z_all_m256i,
         shuffle_ai_i32_half_m256i, shuffle_av_i32_all_m256i,
@@ -44,7 +40,7 @@ pub(crate) fn difference_sums<const C: usize>(
     // The sums of the four samples before, in the upper half.
     let mut before = bytemuck::cast::<[m128i; 2], m256i>([zeroed_m128i(), before_row::<C>(acc)]);
     for i in (0..len).step_by(LANES) {
-        let sums = bytemuck::cast::<[u32; LANES], [m256i; 2]>(differences(i)).map(|d| {
+        let sums = bytemuck::cast::<[u32; LANES], [m256i; 2]>(row.differences(i)).map(|d| {
             let halves = match C {
                 1 => {
                     let d = add_i32_m256i(d, shift_bytes::<4>(d));
@@ -65,7 +61,7 @@ pub(crate) fn difference_sums<const C: usize>(
             before = add_i32_m256i(within, shuffle_av_i32_all_m256i(before, before_lanes));
             before
         });
-        take_sums(i, bytemuck::cast::<[m256i; 2], [u32; LANES]>(sums));
+        row.sums(i, bytemuck::cast::<[m256i; 2], [u32; LANES]>(sums));
     }
     after::<C>(bytemuck::cast::<m256i, [m128i; 2]>(before)[1], len, acc);
     len

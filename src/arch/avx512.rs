@@ -13,7 +13,7 @@ use std::arch::x86_64::{
     _mm512_cvtepi64_epi32, _mm512_cvtepu8_epi32, _mm512_cvttps_epi32, _mm512_div_ps, _mm512_inserti64x4,
     _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps, _mm512_mullo_epi32, _mm512_permutex2var_epi32,
     _mm512_permutex2var_pd, _mm512_permutexvar_epi32, _mm512_permutexvar_pd, _mm512_set1_epi32, _mm512_set1_ps,
-    _mm512_setzero_pd, _mm512_setzero_si512, _mm512_sub_epi32, _mm512_sub_ps,
+    _mm512_setzero_pd, _mm512_setzero_si512, _mm512_sllv_epi32, _mm512_sub_epi32, _mm512_sub_ps,
 };
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -182,6 +182,11 @@ impl Lanes for Avx512 {
         // SAFETY: as in `splat`.
         Ints(unsafe { _mm512_mask_add_epi32(lowered, up, lowered, one.0) })
     }
+    #[inline(always)]
+    fn shift_left(self, ints: Ints, shift: u32) -> Ints {
+        // SAFETY: as in `splat`.
+        Ints(unsafe { _mm512_sllv_epi32(ints.0, self.splat(shift as i32).0) })
+    }
 }
 
 impl ByteLanes for Avx512 {
@@ -194,6 +199,17 @@ impl ByteLanes for Avx512 {
             Ints(unsafe { _mm512_cvtepu8_epi32(bytes) })
         };
         widened(entering) - widened(leaving)
+    }
+
+    /// Each byte widened, added, then multiplied in 32 bits.
+    #[inline(always)]
+    fn byte_sums_times(self, a: &[u8], b: &[u8], weight: u16) -> Ints {
+        let widened = |bytes: &[u8]| {
+            let bytes = bytemuck::cast::<[u8; 16], __m128i>(bytes[..16].try_into().expect("16 bytes"));
+            // SAFETY: an `Avx512` exists only where the CPU has AVX-512.
+            Ints(unsafe { _mm512_cvtepu8_epi32(bytes) })
+        };
+        (widened(a) + widened(b)) * self.splat(i32::from(weight))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use wide::{f32x8, f32x16, i16x16, i32x8, i32x16, u8x16};
+use wide::{f32x8, f32x16, i16x16, i16x32, i32x8, i32x16, u8x16};
 
 /// An instruction set's vectors of [`Lanes::LANES`] lanes: `i32` lanes
 /// ([`Lanes::Ints`], whose `+ - *` wrap), `f32` lanes ([`Lanes::Floats`])
@@ -71,6 +71,8 @@ pub(crate) trait Lanes: Copy {
     fn floats_at_least(self, a: Self::Floats, b: Self::Floats) -> Self::Mask;
     /// `ints - 1` in the lanes of `down`, `+ 1` in those of `up`.
     fn step(self, ints: Self::Ints, down: Self::Mask, up: Self::Mask) -> Self::Ints;
+    /// Each lane shifted left by `shift` bits (below 32), wrapping.
+    fn shift_left(self, ints: Self::Ints, shift: u32) -> Self::Ints;
 }
 
 /// `wide`'s vectors, of `V`'s lane count: the build target's own
@@ -148,6 +150,10 @@ macro_rules! portable_lanes {
                 floats.fast_trunc_int()
             }
             #[inline(always)]
+            fn shift_left(self, ints: $ints, shift: u32) -> $ints {
+                ints << shift
+            }
+            #[inline(always)]
             fn less(self, a: $ints, b: $ints) -> $ints {
                 a.simd_lt(b)
             }
@@ -180,6 +186,11 @@ pub(crate) trait ByteLanes: Lanes {
     /// `entering - leaving`, each the first sixteen bytes of the slice, in
     /// `i32` lanes (exact).
     fn byte_differences(self, entering: &[u8], leaving: &[u8]) -> Self::Ints;
+    /// `(a + b) weight`, `a` and `b` the first sixteen bytes of the slices,
+    /// in `i32` lanes: exact for a `weight` below 2^15 (the sums are below
+    /// 2^9, so each lane is one 16-bit product where a 32-bit multiply
+    /// takes several instructions without SSE4.1).
+    fn byte_sums_times(self, a: &[u8], b: &[u8], weight: u16) -> Self::Ints;
 }
 
 impl ByteLanes for Portable<i32x16> {
@@ -189,6 +200,18 @@ impl ByteLanes for Portable<i32x16> {
     fn byte_differences(self, entering: &[u8], leaving: &[u8]) -> i32x16 {
         let bytes = |row: &[u8]| i16x16::from(u8x16::new(row[..16].try_into().expect("16 bytes")));
         i32x16::from_i16x16(bytes(entering) - bytes(leaving))
+    }
+
+    /// The sums in `i16`, widened; then each lane's low half times the
+    /// weight plus its high half (zero) times zero: one multiply-add of
+    /// 16-bit pairs per vector.
+    #[inline(always)]
+    fn byte_sums_times(self, a: &[u8], b: &[u8], weight: u16) -> i32x16 {
+        debug_assert!(weight < 1 << 15);
+        let bytes = |row: &[u8]| i16x16::from(u8x16::new(row[..16].try_into().expect("16 bytes")));
+        let sums = bytemuck::cast::<i32x16, i16x32>(i32x16::from_i16x16(bytes(a) + bytes(b)));
+        let weights = bytemuck::cast::<i32x16, i16x32>(i32x16::splat(i32::from(weight)));
+        sums.dot(weights)
     }
 }
 

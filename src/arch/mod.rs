@@ -30,6 +30,34 @@ pub(crate) use lanes::{ByteLanes, LaneEntry, Lanes, Portable};
 /// window's `u32` differences (`crate::prefix::difference_sums_u32`).
 pub(crate) const DIFFERENCE_LANES: usize = 16;
 
+/// What the running sums of a sliding window's `u32` differences
+/// (`crate::prefix::difference_sums_u32`) read and write,
+/// [`DIFFERENCE_LANES`] samples at a time. Implementations mark both
+/// methods `#[inline(always)]`: a closure in their place was a call per
+/// sixteen samples where the compiler judged the caller too large (the
+/// fractional `u8` radius of `RunningSum`). A pair of closures is one too.
+pub(crate) trait U32DifferenceRow {
+    /// The differences of samples `i..i + 16`.
+    fn differences(&mut self, i: usize) -> [u32; DIFFERENCE_LANES];
+    /// Takes the running sums of samples `i..i + 16`.
+    fn sums(&mut self, i: usize, sums: [u32; DIFFERENCE_LANES]);
+}
+
+impl<D, S> U32DifferenceRow for (D, S)
+where
+    D: FnMut(usize) -> [u32; DIFFERENCE_LANES],
+    S: FnMut(usize, [u32; DIFFERENCE_LANES]),
+{
+    #[inline(always)]
+    fn differences(&mut self, i: usize) -> [u32; DIFFERENCE_LANES] {
+        (self.0)(i)
+    }
+    #[inline(always)]
+    fn sums(&mut self, i: usize, sums: [u32; DIFFERENCE_LANES]) {
+        (self.1)(i, sums)
+    }
+}
+
 /// Samples per row and call of [`DifferenceRows`] (one AVX-512 vector of
 /// `f64`).
 pub(crate) const F64_LANES: usize = 8;

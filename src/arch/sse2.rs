@@ -11,6 +11,7 @@
 //! ([`super::avx2`], [`super::avx512`]).
 
 use super::DIFFERENCE_LANES as LANES;
+use super::U32DifferenceRow;
 use safe_arch::{
     add_i32_m128i as add, byte_shl_imm_u128_m128i as shift_bytes, m128i, shuffle_ai_f32_all_m128i as shuffle,
     unpack_high_i8_m128i, unpack_high_i16_m128i, unpack_low_i8_m128i, unpack_low_i16_m128i, zeroed_m128i,
@@ -119,18 +120,13 @@ pub(crate) fn table_row<const C: usize, S: crate::prefix::NarrowSample>(
 /// See [`crate::prefix::difference_sums_u32`]: the widest form the target
 /// has. Every form the target has is compiled, and tested.
 #[inline(always)]
-pub(crate) fn difference_sums<const C: usize>(
-    len: usize,
-    acc: &mut [u32],
-    differences: impl FnMut(usize) -> [u32; LANES],
-    take_sums: impl FnMut(usize, [u32; LANES]),
-) -> usize {
+pub(crate) fn difference_sums<const C: usize>(len: usize, acc: &mut [u32], row: &mut impl U32DifferenceRow) -> usize {
     #[cfg(target_feature = "avx512f")]
-    return difference_sums_avx512::<C>(len, acc, differences, take_sums);
+    return difference_sums_avx512::<C>(len, acc, row);
     #[cfg(all(target_feature = "avx2", not(target_feature = "avx512f")))]
-    return super::avx2::difference_sums::<C>(len, acc, differences, take_sums);
+    return super::avx2::difference_sums::<C>(len, acc, row);
     #[cfg(not(target_feature = "avx2"))]
-    return difference_sums_sse2::<C>(len, acc, differences, take_sums);
+    return difference_sums_sse2::<C>(len, acc, row);
 }
 
 /// See [`crate::prefix::difference_sums_u32`]: four vectors of four lanes.
@@ -139,17 +135,16 @@ pub(crate) fn difference_sums<const C: usize>(
 pub(crate) fn difference_sums_sse2<const C: usize>(
     len: usize,
     acc: &mut [u32],
-    mut differences: impl FnMut(usize) -> [u32; LANES],
-    mut take_sums: impl FnMut(usize, [u32; LANES]),
+    row: &mut impl U32DifferenceRow,
 ) -> usize {
     let len = len / LANES * LANES;
     let mut before = before_row::<C>(acc);
     for i in (0..len).step_by(LANES) {
-        let sums = bytemuck::cast::<[u32; LANES], [m128i; 4]>(differences(i)).map(|d| {
+        let sums = bytemuck::cast::<[u32; LANES], [m128i; 4]>(row.differences(i)).map(|d| {
             before = add(within::<C>(d), carry::<C>(before));
             before
         });
-        take_sums(i, bytemuck::cast::<[m128i; 4], [u32; LANES]>(sums));
+        row.sums(i, bytemuck::cast::<[m128i; 4], [u32; LANES]>(sums));
     }
     after::<C>(before, len, acc);
     len
@@ -162,30 +157,29 @@ pub(crate) fn difference_sums_sse2<const C: usize>(
 pub(crate) fn difference_sums_avx512<const C: usize>(
     len: usize,
     acc: &mut [u32],
-    differences: impl FnMut(usize) -> [u32; LANES],
-    take_sums: impl FnMut(usize, [u32; LANES]),
+    row: &mut impl U32DifferenceRow,
 ) -> usize {
     use super::Lanes;
     use super::avx512::{Avx512, DifferenceRow, Ints};
 
-    /// The caller's closures as a [`DifferenceRow`].
-    struct Closures<D, S>(D, S);
+    /// The caller's row as a [`DifferenceRow`].
+    struct Arrays<'r, R>(&'r mut R);
 
-    impl<D: FnMut(usize) -> [u32; LANES], S: FnMut(usize, [u32; LANES])> DifferenceRow for Closures<D, S> {
+    impl<R: U32DifferenceRow> DifferenceRow for Arrays<'_, R> {
         #[inline(always)]
         fn differences(&mut self, lanes: Avx512, i: usize) -> Ints {
-            lanes.load(&(self.0)(i))
+            lanes.load(&self.0.differences(i))
         }
         #[inline(always)]
         fn sums(&mut self, lanes: Avx512, i: usize, sums: Ints) {
             let mut out = [0; LANES];
             lanes.store(sums, &mut out);
-            (self.1)(i, out);
+            self.0.sums(i, out);
         }
     }
 
     let lanes = super::Isa::target().avx512_lanes().expect("the build targets AVX-512");
-    super::avx512::difference_sums_u32::<C>(lanes, len, acc, &mut Closures(differences, take_sums))
+    super::avx512::difference_sums_u32::<C>(lanes, len, acc, &mut Arrays(row))
 }
 
 /// See [`crate::prefix::running_sums_u32`].

@@ -602,7 +602,7 @@ impl<T: Sample> BoxStrips<'_, T> {
             let (top, bottom) = self.rows_slide.outer(y);
             let top = top.map(|m| self.image_row(m, &mut entering_copy));
             let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
-            fixed_point.blend_columns(&column_sums, top, bottom, &mut blended[..row_len]);
+            fixed_point.blend_columns(isa, &column_sums, top, bottom, &mut blended[..row_len]);
             let (row, past) = blended.split_at_mut(row_len);
             match self.cols_slide.read(width as i64) {
                 Some(m) => past.copy_from_slice(&row[m * channels..(m + 1) * channels]),
@@ -1288,7 +1288,10 @@ fn window_means_short<T: Sample, const C: usize>(
 /// sum and window sum in `f64`.
 ///
 /// The shift is the largest that keeps every window sum below 2^31 (the
-/// vector lanes convert them to `f32` as `i32`). Only f is rounded: the
+/// vector lanes convert them to `f32` as `i32`), and at most
+/// [`FIXED_POINT_SHIFT`], so that `edge` and the sum of two end samples
+/// are 16-bit numbers: their product is then one 16-bit multiply per lane,
+/// where a 32-bit one is several without SSE4.1. Only f is rounded: the
 /// end rows' weight moves by at most 2^-shift / 2, which moves a mean by
 /// at most `T::MAX` 2^-shift / (n + 1) (two end rows of samples up to
 /// `T::MAX` against at least n + 1 rows of weight); the form serves only
@@ -1298,7 +1301,7 @@ fn window_means_short<T: Sample, const C: usize>(
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FixedPoint {
     shift: u32,
-    edge: u32,
+    edge: u16,
     /// f itself, which the horizontal end taps and the weights take.
     weight: f64,
 }
@@ -1306,6 +1309,11 @@ pub(super) struct FixedPoint {
 /// The largest change of a mean (in units of the sample) that
 /// [`FixedPoint`]'s rounding of f may cause.
 const FIXED_POINT_ERROR: f64 = 1.0 / 8.0;
+
+/// The largest shift of [`FixedPoint`]: f 2^shift rounds to at most 2^14,
+/// a 16-bit number, and `u8` samples still meet [`FIXED_POINT_ERROR`] at
+/// every radius (`u8::MAX` 2^-14 is below an eighth).
+const FIXED_POINT_SHIFT: u32 = 14;
 
 impl FixedPoint {
     /// The fixed point of the radius `taps` for samples `T` of `channels`
@@ -1320,7 +1328,7 @@ impl FixedPoint {
         // 2n + 3 positions along each axis.
         let largest = T::MAX * (2.0 * n + 3.0) * (2.0 * n + 3.0);
         let limit = (1u64 << 31) as f64;
-        let shift = (0..=24)
+        let shift = (0..=FIXED_POINT_SHIFT)
             .rev()
             .find(|&shift| largest * (1u64 << shift) as f64 <= limit - 1.0)?;
         let scale = (1u64 << shift) as f64;
@@ -1329,7 +1337,7 @@ impl FixedPoint {
         }
         Some(FixedPoint {
             shift,
-            edge: (taps.edge_weight * scale).round() as u32,
+            edge: (taps.edge_weight * scale).round() as u16,
             weight: taps.edge_weight,
         })
     }
@@ -1348,15 +1356,27 @@ impl FixedPoint {
 
     /// `blended = (sums << shift) + edge (top + bottom)`, sample by sample,
     /// where `top` and `bottom` are the window's end rows (absent: none
-    /// read there).
+    /// read there). Rows of bytes with both ends go a vector at a time
+    /// ([`Self::blend_bytes`]).
     #[inline(always)]
-    fn blend_columns<T: Sample>(self, sums: &[u32], top: Option<&[T]>, bottom: Option<&[T]>, blended: &mut [u32]) {
-        let (shift, edge) = (self.shift, self.edge);
+    fn blend_columns<T: Sample>(
+        self,
+        isa: Isa,
+        sums: &[u32],
+        top: Option<&[T]>,
+        bottom: Option<&[T]>,
+        blended: &mut [u32],
+    ) {
+        let (shift, edge) = (self.shift, u32::from(self.edge));
         let value = u32::from_sample::<T>;
         match (top, bottom) {
             (Some(top), Some(bottom)) => {
-                let ends = top.iter().zip(bottom);
-                for ((out, &sum), (&t, &b)) in blended.iter_mut().zip(sums).zip(ends) {
+                let done = match (T::as_bytes(top), T::as_bytes(bottom)) {
+                    (Some(top), Some(bottom)) => self.blend_bytes(isa, sums, (top, bottom), blended),
+                    _ => 0,
+                };
+                let ends = top[done..].iter().zip(&bottom[done..]);
+                for ((out, &sum), (&t, &b)) in blended[done..].iter_mut().zip(&sums[done..]).zip(ends) {
                     *out = (sum << shift) + edge * (value(t) + value(b));
                 }
             }
@@ -1371,6 +1391,42 @@ impl FixedPoint {
                 }
             }
         }
+    }
+
+    /// [`Self::blend_columns`] of two end rows of bytes, sixteen samples
+    /// at a time (in AVX-512 where `isa` calls for the strip's AVX-512
+    /// copy); returns how many samples it did (the most sixteens).
+    #[inline(always)]
+    fn blend_bytes(self, isa: Isa, sums: &[u32], ends: (&[u8], &[u8]), blended: &mut [u32]) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(lanes) = isa.avx512_copy_lanes() {
+            return self.blend_bytes_in_lanes(lanes, sums, ends, blended);
+        }
+        let _ = isa;
+        self.blend_bytes_in_lanes(Portable::<wide::i32x16>::new(), sums, ends, blended)
+    }
+
+    /// [`Self::blend_bytes`] a vector of `lanes` at a time.
+    #[inline(always)]
+    fn blend_bytes_in_lanes<L: ByteLanes>(
+        self,
+        lanes: L,
+        sums: &[u32],
+        (top, bottom): (&[u8], &[u8]),
+        blended: &mut [u32],
+    ) -> usize {
+        let n = L::LANES;
+        let len = blended.len().min(sums.len()).min(top.len()).min(bottom.len());
+        let vectors = len / n * n;
+        let chunks = blended[..vectors]
+            .chunks_exact_mut(n)
+            .zip(sums[..vectors].chunks_exact(n))
+            .zip(top[..vectors].chunks_exact(n).zip(bottom[..vectors].chunks_exact(n)));
+        for ((out, sums), (top, bottom)) in chunks {
+            let scaled = lanes.shift_left(lanes.load(sums), self.shift);
+            lanes.store(scaled + lanes.byte_sums_times(top, bottom, self.edge), out);
+        }
+        vectors
     }
 }
 
@@ -1763,34 +1819,44 @@ fn plain_window_sums<const C: usize>(
     means: &mut impl PlainMeans,
 ) -> usize {
     let len = entering.len().min(leaving.len());
+    let windows = &mut LaneWindows {
+        entering,
+        leaving,
+        means,
+    };
     #[cfg(target_arch = "x86_64")]
     if let Some(lanes) = isa.avx512_copy_lanes() {
-        let windows = &mut LaneWindows {
-            entering,
-            leaving,
-            means,
-        };
         return crate::arch::avx512::difference_sums_u32::<C>(lanes, len, acc, windows);
     }
     let _ = isa;
-    let lanes = Portable::<wide::i32x16>::new();
-    let differences = |i: usize| {
-        let mut differences = [0; LANES];
-        lanes.store(column_differences(lanes, entering, leaving, i), &mut differences);
-        differences
-    };
-    crate::prefix::difference_sums_u32(len, acc, C, differences, |i, sums| {
-        means.write(lanes, i, lanes.load(&sums));
-    })
+    crate::prefix::difference_sums_u32(len, acc, C, windows)
 }
 
-/// [`plain_window_sums`]'s rows as the AVX-512 running sums read and write
-/// them.
-#[cfg(target_arch = "x86_64")]
+/// [`plain_window_sums`]'s rows as the running sums read and write them.
 struct LaneWindows<'a, 'm, M> {
     entering: &'a [u32],
     leaving: &'a [u32],
     means: &'m mut M,
+}
+
+/// The vectors of a portable build's windows.
+const PORTABLE: Portable<wide::i32x16> = Portable::new();
+
+impl<M: PlainMeans> crate::arch::U32DifferenceRow for LaneWindows<'_, '_, M> {
+    #[inline(always)]
+    fn differences(&mut self, i: usize) -> [u32; LANES] {
+        let mut differences = [0; LANES];
+        PORTABLE.store(
+            column_differences(PORTABLE, self.entering, self.leaving, i),
+            &mut differences,
+        );
+        differences
+    }
+
+    #[inline(always)]
+    fn sums(&mut self, i: usize, sums: [u32; LANES]) {
+        self.means.write(PORTABLE, i, PORTABLE.load(&sums));
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -2247,6 +2313,40 @@ mod tests {
                     let mut vector = vec![0; len];
                     assert!(u32::step_bytes(isa, &previous, &mut vector, &entering, &leaving));
                     assert_eq!(vector, scalar, "{len} samples, round {round}, {isa:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn vector_byte_blend_equals_the_scalar_blend() {
+        let mut next_number = crate::test_numbers(0x6a09_e667_f3bc_c909);
+        let taps = |radius: f32| BoxTaps::new(radius);
+        // Radii whose shifts span the cap and the smallest.
+        for radius in [0.5, 1.25, 3.5, 16.75, 100.5, 400.5] {
+            let fixed_point = FixedPoint::new::<u8>(taps(radius), 1).expect("a u8 radius");
+            assert!(fixed_point.shift <= FIXED_POINT_SHIFT && fixed_point.edge <= 1 << FIXED_POINT_SHIFT);
+            // Column sums of the n window: below 255 (2n + 1).
+            let largest = 255 * (2 * taps(radius).inner as u32 + 1);
+            for len in 0..=70 {
+                let sums: Vec<u32> = (0..len).map(|_| next_number() as u32 % (largest + 1)).collect();
+                let mut byte = || match next_number() % 4 {
+                    0 => 0,
+                    1 => 255,
+                    _ => next_number() as u8,
+                };
+                let top: Vec<u8> = (0..len).map(|_| byte()).collect();
+                let bottom: Vec<u8> = (0..len).map(|_| byte()).collect();
+                let expect: Vec<u32> = (0..len)
+                    .map(|i| {
+                        let ends = top[i] as u32 + bottom[i] as u32;
+                        (sums[i] << fixed_point.shift) + fixed_point.edge as u32 * ends
+                    })
+                    .collect();
+                for isa in [Isa::target(), Isa::detect()] {
+                    let mut blended = vec![0; len];
+                    fixed_point.blend_columns(isa, &sums, Some(&top[..]), Some(&bottom[..]), &mut blended);
+                    assert_eq!(blended, expect, "radius {radius}, {len} samples, {isa:?}");
                 }
             }
         }
