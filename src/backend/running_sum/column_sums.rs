@@ -18,11 +18,15 @@
 //! `u8` samples of 1 to 4 channels both stay exact `u32` sums in fixed
 //! point ([`FixedPoint`]), in the same vector running sums as a whole
 //! radius's `u32` windows, and the end columns are blended in `f32` once
-//! per output sample; elsewhere the sums are `f64`, in the same vector loop
-//! as a whole radius's `f64` windows ([`window_means_four`]), for other
-//! integer samples with f rounded so that those sums are exact. The general
-//! path computes the same means for integer samples from its own exact
-//! sums ([`IntegerBlend`]), so a tile gets the whole image's bits.
+//! per output sample. Other integer samples whose window sums stay below
+//! 2^31 (`u16` radii below 90) keep the n window's sums and its end rows'
+//! sums apart, both exact `u32` running sums in vectors, and blend the
+//! four whole numbers of each window in `f32` once per output sample
+//! ([`IntegerBlend::Parts`]). Elsewhere the sums are `f64`, in the same
+//! vector loop as a whole radius's `f64` windows ([`window_means_four`]),
+//! for integer samples with f rounded so that those sums are exact. The
+//! general path computes the same means for integer samples from its own
+//! exact sums ([`IntegerBlend`]), so a tile gets the whole image's bits.
 //!
 //! A strip runs in a copy compiled for AVX-512 where the CPU has it and
 //! the build does not target it ([`crate::arch`]); in that copy the `u8`
@@ -454,6 +458,14 @@ impl<T: Sample> BoxStrips<'_, T> {
                     Some(IntegerBlend::Fixed(fixed_point)) if const { T::TYPE.is_integer() } => {
                         return self.fixed_point_strip(isa, fixed_point, rows, out_strip);
                     }
+                    // Whole radii's column sums (`u32`) are the ones that
+                    // fit `Parts`' sums; others never meet it.
+                    Some(IntegerBlend::Parts { edge_weight })
+                        if const { T::TYPE.is_integer() && A::LARGEST == u32::MAX as u128 } =>
+                    {
+                        return self.parts_strip(isa, edge_weight, rows, out_strip);
+                    }
+                    Some(IntegerBlend::Parts { edge_weight }) => edge_weight as f64,
                     Some(IntegerBlend::Dyadic { edge_weight }) => edge_weight,
                     _ => f,
                 };
@@ -630,6 +642,112 @@ impl<T: Sample> BoxStrips<'_, T> {
                         &mut row_buffer,
                         ahead,
                     );
+                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
+                        .expect("row buffer has the row's shape");
+                    out_row.assign(&values);
+                }
+            }
+        }
+        true
+    }
+
+    /// [`Self::column_strip`] for a fractional radius n + f of integer
+    /// samples in [`IntegerBlend::Parts`]: per output row, the exact `u32`
+    /// column sums of the n window and of its two end rows (`ends`), the
+    /// horizontal window sums of each in `u32`, and each mean from the four
+    /// whole numbers of its [`BlendParts`] in `f32` ([`parts_means`]). Every
+    /// running sum is a `u32` vector, where the blended sums of the `f64`
+    /// form run a sample at a time without AVX-512. Integer samples are
+    /// always finite: always `true`.
+    #[inline(always)]
+    fn parts_strip(&self, isa: Isa, f: f32, rows: Range<usize>, mut out_strip: ArrayViewMut3<'_, T>) -> bool {
+        let (width, channels) = (self.cols_slide.len, self.channels);
+        let row_len = width * channels;
+        let n = self.taps.inner;
+        let blend = |slide: &Slide, p: usize| blended_weight(slide, n, f as f64, p);
+        let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
+        let mut inverse = vec![0.0; row_len];
+        let mut weight_y = f64::NAN;
+        let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
+        // Each row of sums with the pixel the border reads past the row's
+        // end (see `EndTaps`).
+        let (mut column_sums, mut next_sums) = (vec![0u32; row_len + channels], vec![0u32; row_len + channels]);
+        self.first_column_sums(
+            rows.start,
+            &mut column_sums[..row_len],
+            &mut entering_copy,
+            u32::from_sample,
+        );
+        let mut ends = vec![0u32; row_len + channels];
+        let (mut window, mut ends_window) = (vec![0u32; row_len], vec![0u32; row_len]);
+        // Output rows of a strided strip go through here.
+        let mut row_buffer = vec![T::default(); row_len];
+        let past = self.cols_slide.read(width as i64);
+        let with_past = |row: &mut [u32]| {
+            let (row, beyond) = row.split_at_mut(row_len);
+            match past {
+                Some(m) => beyond.copy_from_slice(&row[m * channels..(m + 1) * channels]),
+                None => beyond.fill(0),
+            }
+        };
+        let value = u32::from_sample::<T>;
+        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
+            if y != rows.start {
+                let (enter, leave) = self.rows_slide.step(y);
+                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
+                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
+                let previous = &column_sums[..row_len];
+                step_column_sums(isa, previous, &mut next_sums[..row_len], entering, leaving, value);
+                std::mem::swap(&mut column_sums, &mut next_sums);
+            }
+            with_past(&mut column_sums);
+            let (top, bottom) = self.rows_slide.outer(y);
+            let top = top.map(|m| self.image_row(m, &mut entering_copy));
+            let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
+            match (top, bottom) {
+                (Some(top), Some(bottom)) => {
+                    for ((end, &t), &b) in ends.iter_mut().zip(top).zip(bottom) {
+                        *end = value(t) + value(b);
+                    }
+                }
+                (Some(row), None) | (None, Some(row)) => {
+                    for (end, &s) in ends.iter_mut().zip(row) {
+                        *end = value(s);
+                    }
+                }
+                (None, None) => ends.fill(0),
+            }
+            with_past(&mut ends);
+            let steps = &self.col_steps;
+            horizontal(
+                &ends[..row_len],
+                |sum| sum,
+                &self.cols_slide,
+                steps,
+                channels,
+                &mut ends_window,
+                None,
+            );
+            let row_weight = blend(&self.rows_slide, y);
+            if row_weight != weight_y {
+                weight_y = row_weight;
+                for (inverse, &weight_x) in inverse.iter_mut().zip(&blend_x) {
+                    *inverse = parts_inverse(weight_y, weight_x);
+                }
+            }
+            let row = PartsRow {
+                columns: &column_sums,
+                ends: &ends,
+                ends_window: &ends_window,
+                edge_weight: f,
+                inverse: &inverse,
+            };
+            let ahead = self.rows_ahead(y + 1, &rows);
+            let axis = (&self.cols_slide, steps);
+            match out_row.as_slice_mut() {
+                Some(out) => parts_means(isa, &row, axis, channels, &mut window, out, ahead),
+                None => {
+                    parts_means(isa, &row, axis, channels, &mut window, &mut row_buffer, ahead);
                     let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
                         .expect("row buffer has the row's shape");
                     out_row.assign(&values);
@@ -1447,6 +1565,16 @@ pub(super) enum IntegerBlend {
     /// additions. The last step, the window sum plus f times its end
     /// columns, is one expression of exact values.
     Dyadic { edge_weight: f64 },
+    /// The four whole numbers of each window's [`BlendParts`] and f in
+    /// `f32` ([`parts_mean`]), where every window sum of the n + 1 window
+    /// stays below 2^31 (so the `u32` sums are exact and convert to `f32`
+    /// as `i32`): `u16` radii below 90, and `u8` past [`FixedPoint`]'s
+    /// radii. Every value on the way is at most the blended window sum,
+    /// `T::MAX` times the window's weight, so each of the thirteen
+    /// roundings to `f32` (f, four conversions, seven products and sums,
+    /// the inverse) moves the mean by at most about 2^-24 `T::MAX`: less
+    /// than 0.06 for `u16`, so the means stay within 1 of the exact ones.
+    Parts { edge_weight: f32 },
 }
 
 /// A window of an [`IntegerBlend`] in four exact whole numbers: the sum
@@ -1476,6 +1604,11 @@ impl IntegerBlend {
         let n = taps.inner as f64;
         // The largest blended window sum, before the shift.
         let largest = T::MAX * (2.0 * n + 3.0) * (2.0 * n + 3.0);
+        if largest < SUM_LIMIT as f64 {
+            return Some(IntegerBlend::Parts {
+                edge_weight: taps.edge_weight as f32,
+            });
+        }
         let shift = (0..=30)
             .rev()
             .find(|&shift| largest * (1u64 << shift) as f64 <= (1u64 << 53) as f64)?;
@@ -1494,6 +1627,7 @@ impl IntegerBlend {
         match self {
             IntegerBlend::Fixed(fixed_point) => fixed_point.weight,
             IntegerBlend::Dyadic { edge_weight } => edge_weight,
+            IntegerBlend::Parts { edge_weight } => edge_weight as f64,
         }
     }
 
@@ -1512,6 +1646,11 @@ impl IntegerBlend {
                 let taps = blend(parts.taps, parts.end_taps);
                 let inverse = fixed_point.inverse(weight_y, weight_x);
                 T::from_whole(tap_mean(sum, taps, fixed_point.weight as f32, inverse))
+            }
+            IntegerBlend::Parts { edge_weight } => {
+                // Whole numbers below 2^31 (`Parts`' bound).
+                let parts = [parts.sums, parts.ends, parts.taps, parts.end_taps].map(|part| part as u32);
+                T::from_whole(parts_mean(parts, edge_weight, parts_inverse(weight_y, weight_x)))
             }
             IntegerBlend::Dyadic { edge_weight: f } => {
                 let sum = parts.sums + f * parts.ends;
@@ -1664,6 +1803,190 @@ impl<T: Sample> PlainMeans for TapMeans<'_, T> {
         let taps = lanes.load(&self.lefts[i..]) + lanes.load(&self.rights[i..]);
         let inverse = lanes.splat_floats(self.inverse);
         let means = tap_means_lanes(lanes, sums, taps, self.edge_weight, inverse);
+        for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
+            *out = T::from_whole(mean);
+        }
+    }
+}
+
+/// 1 / the weight of a window of `weight_y` rows and `weight_x` columns,
+/// as [`parts_mean`] takes it.
+#[inline(always)]
+fn parts_inverse(weight_y: f64, weight_x: f64) -> f32 {
+    (1.0 / (weight_y * weight_x)) as f32
+}
+
+/// The mean of an [`IntegerBlend::Parts`] window from its parts (`sums`,
+/// `ends`, `taps`, `end_taps`: see [`BlendParts`]), rounded (ties up):
+/// the n window plus f times its end rows, plus f times its end columns
+/// (with their end rows). The scalar twin of [`parts_means_lanes`]: the
+/// same `f32` operations in the same order, so the same values.
+#[inline(always)]
+fn parts_mean(parts: [u32; 4], edge_weight: f32, inverse: f32) -> u32 {
+    let [sums, ends, taps, end_taps] = parts.map(|part| part as i32 as f32);
+    let sum = sums + edge_weight * ends;
+    let taps = taps + edge_weight * end_taps;
+    ((sum + edge_weight * taps) * inverse + 0.5) as u32
+}
+
+/// [`parts_mean`] on vectors of lanes.
+#[inline(always)]
+fn parts_means_lanes<L: Lanes>(lanes: L, parts: [L::Ints; 4], edge_weight: f32, inverse: L::Floats) -> L::Ints {
+    let [sums, ends, taps, end_taps] = parts.map(|part| lanes.to_floats(part));
+    let f = lanes.splat_floats(edge_weight);
+    let sum = sums + f * ends;
+    let taps = taps + f * end_taps;
+    lanes.truncate((sum + f * taps) * inverse + lanes.splat_floats(0.5))
+}
+
+/// What [`parts_means`] needs of an output row: the `u32` sums of the
+/// [`BlendParts`] of its windows.
+struct PartsRow<'a> {
+    /// The column sums of the n window, then the pixel past the row's end.
+    columns: &'a [u32],
+    /// The sums of the window's two end rows, per column, then idem.
+    ends: &'a [u32],
+    /// The horizontal window sums of `ends`, of half-width n.
+    ends_window: &'a [u32],
+    edge_weight: f32,
+    /// Per sample, 1 / the blended window's weight ([`parts_inverse`]).
+    inverse: &'a [f32],
+}
+
+/// The horizontal windows of one row of [`PartsRow`] column sums and
+/// their means into `out`: [`parts_means_of`] for 1 to 4 channels, one
+/// sample at a time for more.
+#[inline(always)]
+fn parts_means<T: Sample>(
+    isa: Isa,
+    row: &PartsRow<'_>,
+    axis: (&Slide, &AxisSteps),
+    channels: usize,
+    window: &mut [u32],
+    out: &mut [T],
+    ahead: [&[T]; 2],
+) {
+    match channels {
+        1 => parts_means_of::<T, 1>(isa, row, axis, window, out, ahead),
+        2 => parts_means_of::<T, 2>(isa, row, axis, window, out, ahead),
+        3 => parts_means_of::<T, 3>(isa, row, axis, window, out, ahead),
+        4 => parts_means_of::<T, 4>(isa, row, axis, window, out, ahead),
+        _ => parts_means_scalar(row, axis, channels, window, out),
+    }
+}
+
+/// [`parts_means`] one sample at a time: the window sums of the whole row
+/// into `window`, then each mean ([`parts_edge_means`]). The scalar twin
+/// of [`parts_means_of`].
+fn parts_means_scalar<T: Sample>(
+    row: &PartsRow<'_>,
+    (slide, steps): (&Slide, &AxisSteps),
+    channels: usize,
+    window: &mut [u32],
+    out: &mut [T],
+) {
+    let row_len = out.len();
+    horizontal(&row.columns[..row_len], |sum| sum, slide, steps, channels, window, None);
+    parts_edge_means(row, steps, channels, window, out, 0..row_len);
+}
+
+/// [`parts_means`] for `C` channels: over the plain steps the exact `u32`
+/// running sums of the column sums go sixteen at a time
+/// ([`plain_window_sums`]) straight to their means ([`PartsMeans`]); the
+/// windows before and after them through `window` (scratch of a row), one
+/// sample at a time, with the end columns the border rule reads. Asks the
+/// cache for the rows `ahead` as it goes.
+#[inline(always)]
+fn parts_means_of<T: Sample, const C: usize>(
+    isa: Isa,
+    row: &PartsRow<'_>,
+    (slide, steps): (&Slide, &AxisSteps),
+    window: &mut [u32],
+    out: &mut [T],
+    ahead: [&[T]; 2],
+) {
+    let identity = |sum: u32| sum;
+    let row_len = slide.len * C;
+    let columns = row.columns;
+    let plain = plain_steps(slide);
+    let mut acc = horizontal_start(&columns[..row_len], identity, slide, steps, C, window);
+    let samples = plain.start * C..plain.end * C;
+    if !plain.is_empty() {
+        let (n, len) = (slide.half as usize, samples.len());
+        let entering = &columns[(plain.start + n) * C..][..len];
+        let leaving = &columns[(plain.start - n - 1) * C..][..len];
+        let mut means = PartsMeans {
+            row,
+            first: samples.start,
+            reach: (n + 1) * C,
+            out: &mut out[samples.clone()],
+            ahead,
+        };
+        let done = plain_window_sums::<C>(isa, entering, leaving, &mut acc[..C], &mut means);
+        for i in done..len {
+            let ch = i % C;
+            acc[ch] = acc[ch].wrapping_add(entering[i]).wrapping_sub(leaving[i]);
+            window[samples.start + i] = acc[ch];
+        }
+        parts_edge_means(row, steps, C, window, out, samples.start + done..samples.end);
+    }
+    horizontal_finish(&columns[..row_len], identity, slide, steps, C, window, None, acc);
+    parts_edge_means(row, steps, C, window, out, 0..samples.start);
+    parts_edge_means(row, steps, C, window, out, samples.end..row_len);
+}
+
+/// The means of the samples `range` of a [`PartsRow`] from their window
+/// sums `window`, one at a time, with the end columns the border rule
+/// reads.
+#[inline(always)]
+fn parts_edge_means<T: Sample>(
+    row: &PartsRow<'_>,
+    steps: &AxisSteps,
+    channels: usize,
+    window: &[u32],
+    out: &mut [T],
+    range: Range<usize>,
+) {
+    for i in range {
+        let (left, right) = steps.outer[i / channels];
+        let taps = |sums: &[u32]| {
+            let tap = |m: Option<usize>| m.map_or(0, |m| sums[m * channels + i % channels]);
+            tap(left) + tap(right)
+        };
+        let parts = [window[i], row.ends_window[i], taps(row.columns), taps(row.ends)];
+        out[i] = T::from_whole(parts_mean(parts, row.edge_weight, row.inverse[i]));
+    }
+}
+
+/// [`parts_means_of`]'s means of the plain windows' sums, whose end
+/// columns lie `reach` samples either side (in the row, or for the last
+/// window at the pixel past it), asking the cache for a line of the rows
+/// `ahead` per line of samples.
+struct PartsMeans<'a, T> {
+    row: &'a PartsRow<'a>,
+    /// The row's sample of the first plain window.
+    first: usize,
+    reach: usize,
+    /// The output samples of the plain windows.
+    out: &'a mut [T],
+    ahead: [&'a [T]; 2],
+}
+
+impl<T: Sample> PlainMeans for PartsMeans<'_, T> {
+    #[inline(always)]
+    fn write<L: Lanes>(&mut self, lanes: L, i: usize, sums: L::Ints) {
+        crate::cache::prefetch_rows(&self.ahead, i, L::LANES);
+        let (row, at) = (self.row, self.first + i);
+        let (lefts, rights) = (at - self.reach, at + self.reach);
+        let taps = |sums: &[u32]| lanes.load(&sums[lefts..]) + lanes.load(&sums[rights..]);
+        let parts = [
+            sums,
+            lanes.load(&row.ends_window[at..]),
+            taps(row.columns),
+            taps(row.ends),
+        ];
+        let inverse = lanes.load_floats(&row.inverse[at..]);
+        let means = parts_means_lanes(lanes, parts, row.edge_weight, inverse);
         for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
             *out = T::from_whole(mean);
         }
@@ -2347,6 +2670,99 @@ mod tests {
                     let mut blended = vec![0; len];
                     fixed_point.blend_columns(isa, &sums, Some(&top[..]), Some(&bottom[..]), &mut blended);
                     assert_eq!(blended, expect, "radius {radius}, {len} samples, {isa:?}");
+                }
+            }
+        }
+    }
+
+    /// The parts' means of a row (sixteen at a time over the plain steps,
+    /// with the build target's vectors and with AVX-512 where the CPU has
+    /// it) against their scalar twin (`horizontal`'s window sums, then
+    /// `parts_mean` of each with its end columns read through the border
+    /// rule), and against the exact mean of its parts within the bound of
+    /// `IntegerBlend::Parts`. Every length to a few vectors past the plain
+    /// steps, 1-5 channels, each border; sums near the top of their range.
+    #[test]
+    fn parts_means_equal_their_scalar_twin() {
+        let mut next_number = crate::test_numbers(0x3c6e_f372_fe94_f82b);
+        for len in 1..=45usize {
+            for half in [0i64, 1, 2, 7, 16] {
+                for channels in 1..=5 {
+                    for border in crate::PLAIN_BORDERS {
+                        let slide = Slide { border, half, len };
+                        let steps = AxisSteps::new(&slide, true);
+                        let row_len = len * channels;
+                        // Rows of samples up to u16::MAX, as the sums of
+                        // 2 half + 1 rows (columns) and of two rows (ends).
+                        let top = u16::MAX as u64;
+                        let mut sample_row = |rows: u64| -> Vec<u32> {
+                            (0..row_len)
+                                .map(|_| match next_number() % 4 {
+                                    0 => 0,
+                                    1 => (rows * top) as u32,
+                                    _ => (next_number() % (rows * top + 1)) as u32,
+                                })
+                                .collect()
+                        };
+                        let with_past = |mut row: Vec<u32>| {
+                            let past: Vec<u32> = match slide.read(len as i64) {
+                                Some(m) => row[m * channels..(m + 1) * channels].to_vec(),
+                                None => vec![0; channels],
+                            };
+                            row.extend(past);
+                            row
+                        };
+                        let columns = with_past(sample_row(2 * half as u64 + 1));
+                        let ends = with_past(sample_row(2));
+                        let mut ends_window = vec![0; row_len];
+                        horizontal(
+                            &ends[..row_len],
+                            |sum| sum,
+                            &slide,
+                            &steps,
+                            channels,
+                            &mut ends_window,
+                            None,
+                        );
+                        let edge_weight = [0.0625f32, 0.5, 0.984_375][next_number() as usize % 3];
+                        let weight = |p: usize| blended_weight(&slide, half, edge_weight as f64, p);
+                        let weight_y = (2 * half + 1) as f64 + 2.0 * edge_weight as f64;
+                        let inverse: Vec<f32> = (0..row_len)
+                            .map(|i| parts_inverse(weight_y, weight(i / channels)))
+                            .collect();
+                        let row = PartsRow {
+                            columns: &columns,
+                            ends: &ends,
+                            ends_window: &ends_window,
+                            edge_weight,
+                            inverse: &inverse,
+                        };
+                        let axis = (&slide, &steps);
+                        let mut scratch = vec![0; row_len];
+                        let mut expect = vec![0u16; row_len];
+                        parts_means_scalar(&row, axis, channels, &mut scratch, &mut expect);
+                        // The exact means of the parts, from the window sums.
+                        for (i, &got) in expect.iter().enumerate() {
+                            let (left, right) = steps.outer[i / channels];
+                            let taps = |sums: &[u32]| {
+                                let tap =
+                                    |m: Option<usize>| m.map_or(0.0, |m| sums[m * channels + i % channels] as f64);
+                                tap(left) + tap(right)
+                            };
+                            let f = edge_weight as f64;
+                            let blended =
+                                scratch[i] as f64 + f * ends_window[i] as f64 + f * (taps(&columns) + f * taps(&ends));
+                            let exact = blended / (weight_y * weight(i / channels));
+                            // Rounding, and the bound of `IntegerBlend::Parts`.
+                            assert!((got as f64 - exact).abs() < 0.5 + 0.06, "{got} against {exact}");
+                        }
+                        let ahead = vec![0u16; row_len];
+                        for isa in [Isa::target(), Isa::detect()] {
+                            let mut got = vec![0u16; row_len];
+                            parts_means(isa, &row, axis, channels, &mut scratch, &mut got, [&ahead[..]; 2]);
+                            assert_eq!(got, expect, "{len} x {channels}, half {half}, {border:?}, {isa:?}");
+                        }
+                    }
                 }
             }
         }
