@@ -570,11 +570,11 @@ impl<T: Sample> BoxStrips<'_, T> {
     }
 
     /// [`Self::column_strip`] for a fractional radius n + f of integer
-    /// samples in [`FixedPoint`]: per output row, the `u32` column sums of
-    /// the n window, blended with the window's two end rows in fixed point
-    /// ([`FixedPoint::blend_columns`]), then the horizontal windows of the
-    /// blended sums with their end taps and their means
-    /// ([`fixed_point_means`]). Every sum is an exact integer, so no
+    /// samples in [`FixedPoint`]: per output row ([`Self::fractional_rows`]),
+    /// the `u32` column sums of the n window, blended with the window's two
+    /// end rows in fixed point ([`FixedPoint::blend_columns`]), then the
+    /// horizontal windows of the blended sums with their end taps and their
+    /// means ([`fixed_point_means`]). Every sum is an exact integer, so no
     /// sample is ever non-finite: always `true`.
     #[inline(always)]
     fn fixed_point_strip(
@@ -582,95 +582,105 @@ impl<T: Sample> BoxStrips<'_, T> {
         isa: Isa,
         fixed_point: FixedPoint,
         rows: Range<usize>,
-        mut out_strip: ArrayViewMut3<'_, T>,
+        out_strip: ArrayViewMut3<'_, T>,
     ) -> bool {
-        let (width, channels) = (self.cols_slide.len, self.channels);
-        let row_len = width * channels;
-        let (n, f) = (self.taps.inner, fixed_point.weight);
-        let blend = |slide: &Slide, p: usize| blended_weight(slide, n, f, p);
-        let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
-        let mut means = FixedPointRow {
-            edge_weight: f as f32,
-            inverse: vec![0.0; row_len],
-        };
-        let mut weight_y = f64::NAN;
-        let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
-        let (mut column_sums, mut next_sums) = (vec![0u32; row_len], vec![0u32; row_len]);
-        self.first_column_sums(rows.start, &mut column_sums, &mut entering_copy, u32::from_sample);
+        let row_len = self.cols_slide.len * self.channels;
+        let mut inverses = RowInverses::new(self, fixed_point.weight, |weight_y, weight_x| {
+            fixed_point.inverse(weight_y, weight_x)
+        });
         // The blended column sums, with the pixel the border reads past the
         // row's end (see `EndTaps`).
-        let mut blended = vec![0u32; row_len + channels];
+        let mut blended = vec![0u32; row_len + self.channels];
         let mut window = vec![0u32; row_len];
-        // Output rows of a strided strip go through here.
-        let mut row_buffer = vec![T::default(); row_len];
-        for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
-            if y != rows.start {
-                let (enter, leave) = self.rows_slide.step(y);
-                let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
-                let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
-                step_column_sums(isa, &column_sums, &mut next_sums, entering, leaving, u32::from_sample);
-                std::mem::swap(&mut column_sums, &mut next_sums);
+        let past = self.cols_slide.read(self.cols_slide.len as i64);
+        self.fractional_rows(isa, rows, out_strip, |y, column_sums, (top, bottom), ahead, out| {
+            let (row, beyond) = blended.split_at_mut(row_len);
+            fixed_point.blend_columns(isa, &column_sums[..row_len], top, bottom, row);
+            match past {
+                Some(m) => beyond.copy_from_slice(&row[m * self.channels..(m + 1) * self.channels]),
+                None => beyond.fill(0),
             }
-            let (top, bottom) = self.rows_slide.outer(y);
-            let top = top.map(|m| self.image_row(m, &mut entering_copy));
-            let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
-            fixed_point.blend_columns(isa, &column_sums, top, bottom, &mut blended[..row_len]);
-            let (row, past) = blended.split_at_mut(row_len);
-            match self.cols_slide.read(width as i64) {
-                Some(m) => past.copy_from_slice(&row[m * channels..(m + 1) * channels]),
-                None => past.fill(0),
-            }
-            let row_weight = blend(&self.rows_slide, y);
-            if row_weight != weight_y {
-                weight_y = row_weight;
-                for (inverse, &weight_x) in means.inverse.iter_mut().zip(&blend_x) {
-                    *inverse = fixed_point.inverse(weight_y, weight_x);
-                }
-            }
-            let ahead = self.rows_ahead(y + 1, &rows);
+            let means = FixedPointRow {
+                edge_weight: fixed_point.weight as f32,
+                inverse: inverses.of_row(y),
+            };
             let axis = (&self.cols_slide, &self.col_steps);
-            match out_row.as_slice_mut() {
-                Some(out) => fixed_point_means(isa, &blended, axis, channels, &means, &mut window, out, ahead),
-                None => {
-                    fixed_point_means(
-                        isa,
-                        &blended,
-                        axis,
-                        channels,
-                        &means,
-                        &mut window,
-                        &mut row_buffer,
-                        ahead,
-                    );
-                    let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
-                        .expect("row buffer has the row's shape");
-                    out_row.assign(&values);
-                }
-            }
-        }
+            fixed_point_means(isa, &blended, axis, self.channels, &means, &mut window, out, ahead);
+        });
         true
     }
 
     /// [`Self::column_strip`] for a fractional radius n + f of integer
-    /// samples in [`IntegerBlend::Parts`]: per output row, the exact `u32`
-    /// column sums of the n window and of its two end rows (`ends`), the
-    /// horizontal window sums of each in `u32`, and each mean from the four
-    /// whole numbers of its [`BlendParts`] in `f32` ([`parts_means`]). Every
-    /// running sum is a `u32` vector, where the blended sums of the `f64`
-    /// form run a sample at a time without AVX-512. Integer samples are
-    /// always finite: always `true`.
+    /// samples in [`IntegerBlend::Parts`]: per output row
+    /// ([`Self::fractional_rows`]), the exact `u32` column sums of the n
+    /// window and of its two end rows (`ends`), the horizontal window sums
+    /// of each in `u32`, and each mean from the four whole numbers of its
+    /// [`BlendParts`] in `f32` ([`parts_means`]). Every running sum is a
+    /// `u32` vector, where the blended sums of the `f64` form run a sample
+    /// at a time without AVX-512. Integer samples are always finite: always
+    /// `true`.
     #[inline(always)]
-    fn parts_strip(&self, isa: Isa, f: f32, rows: Range<usize>, mut out_strip: ArrayViewMut3<'_, T>) -> bool {
+    fn parts_strip(&self, isa: Isa, f: f32, rows: Range<usize>, out_strip: ArrayViewMut3<'_, T>) -> bool {
+        let (channels, row_len) = (self.channels, self.cols_slide.len * self.channels);
+        let mut inverses = RowInverses::new(self, f as f64, parts_inverse);
+        // The end rows' sums, with the pixel past the row's end as the
+        // column sums have it.
+        let mut ends = vec![0u32; row_len + channels];
+        let (mut window, mut ends_window) = (vec![0u32; row_len], vec![0u32; row_len]);
+        let past = self.cols_slide.read(self.cols_slide.len as i64);
+        self.fractional_rows(isa, rows, out_strip, |y, column_sums, (top, bottom), ahead, out| {
+            let value = u32::from_sample::<T>;
+            let (row, beyond) = ends.split_at_mut(row_len);
+            match (top, bottom) {
+                (Some(top), Some(bottom)) => {
+                    for ((end, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
+                        *end = value(t) + value(b);
+                    }
+                }
+                (Some(end_row), None) | (None, Some(end_row)) => {
+                    for (end, &s) in row.iter_mut().zip(end_row) {
+                        *end = value(s);
+                    }
+                }
+                (None, None) => row.fill(0),
+            }
+            match past {
+                Some(m) => beyond.copy_from_slice(&row[m * channels..(m + 1) * channels]),
+                None => beyond.fill(0),
+            }
+            let (slide, steps) = (&self.cols_slide, &self.col_steps);
+            horizontal(&*row, |sum| sum, slide, steps, channels, &mut ends_window, None);
+            let row = PartsRow {
+                columns: column_sums,
+                ends: &ends,
+                ends_window: &ends_window,
+                edge_weight: f,
+                inverse: inverses.of_row(y),
+            };
+            parts_means(isa, &row, (slide, steps), channels, &mut window, out, ahead);
+        });
+        true
+    }
+
+    /// The output rows of a strip of a fractional radius whose column sums
+    /// are `u32` ([`Self::fixed_point_strip`], [`Self::parts_strip`]), one
+    /// at a time: steps the column sums of the n window to each row, reads
+    /// its two end rows through the border rule (absent: none read there),
+    /// and hands them to `row_means` with the rows to ask the cache for and
+    /// the output row (through a buffer where the strip is strided). The
+    /// column sums end with the pixel the border reads past the row's end
+    /// (0 where it reads none).
+    #[inline(always)]
+    fn fractional_rows(
+        &self,
+        isa: Isa,
+        rows: Range<usize>,
+        mut out_strip: ArrayViewMut3<'_, T>,
+        mut row_means: impl FnMut(usize, &[u32], (Option<&[T]>, Option<&[T]>), [&[T]; 2], &mut [T]),
+    ) {
         let (width, channels) = (self.cols_slide.len, self.channels);
         let row_len = width * channels;
-        let n = self.taps.inner;
-        let blend = |slide: &Slide, p: usize| blended_weight(slide, n, f as f64, p);
-        let blend_x: Vec<f64> = (0..row_len).map(|i| blend(&self.cols_slide, i / channels)).collect();
-        let mut inverse = vec![0.0; row_len];
-        let mut weight_y = f64::NAN;
         let (mut entering_copy, mut leaving_copy) = (Vec::new(), Vec::new());
-        // Each row of sums with the pixel the border reads past the row's
-        // end (see `EndTaps`).
         let (mut column_sums, mut next_sums) = (vec![0u32; row_len + channels], vec![0u32; row_len + channels]);
         self.first_column_sums(
             rows.start,
@@ -678,83 +688,44 @@ impl<T: Sample> BoxStrips<'_, T> {
             &mut entering_copy,
             u32::from_sample,
         );
-        let mut ends = vec![0u32; row_len + channels];
-        let (mut window, mut ends_window) = (vec![0u32; row_len], vec![0u32; row_len]);
+        let past = self.cols_slide.read(width as i64);
         // Output rows of a strided strip go through here.
         let mut row_buffer = vec![T::default(); row_len];
-        let past = self.cols_slide.read(width as i64);
-        let with_past = |row: &mut [u32]| {
-            let (row, beyond) = row.split_at_mut(row_len);
-            match past {
-                Some(m) => beyond.copy_from_slice(&row[m * channels..(m + 1) * channels]),
-                None => beyond.fill(0),
-            }
-        };
-        let value = u32::from_sample::<T>;
         for (y, mut out_row) in rows.clone().zip(out_strip.axis_iter_mut(Axis(0))) {
             if y != rows.start {
                 let (enter, leave) = self.rows_slide.step(y);
                 let entering = enter.map(|m| self.image_row(m, &mut entering_copy));
                 let leaving = leave.map(|m| self.image_row(m, &mut leaving_copy));
                 let previous = &column_sums[..row_len];
-                step_column_sums(isa, previous, &mut next_sums[..row_len], entering, leaving, value);
+                step_column_sums(
+                    isa,
+                    previous,
+                    &mut next_sums[..row_len],
+                    entering,
+                    leaving,
+                    u32::from_sample,
+                );
                 std::mem::swap(&mut column_sums, &mut next_sums);
             }
-            with_past(&mut column_sums);
+            let (sums, beyond) = column_sums.split_at_mut(row_len);
+            match past {
+                Some(m) => beyond.copy_from_slice(&sums[m * channels..(m + 1) * channels]),
+                None => beyond.fill(0),
+            }
             let (top, bottom) = self.rows_slide.outer(y);
             let top = top.map(|m| self.image_row(m, &mut entering_copy));
             let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
-            match (top, bottom) {
-                (Some(top), Some(bottom)) => {
-                    for ((end, &t), &b) in ends.iter_mut().zip(top).zip(bottom) {
-                        *end = value(t) + value(b);
-                    }
-                }
-                (Some(row), None) | (None, Some(row)) => {
-                    for (end, &s) in ends.iter_mut().zip(row) {
-                        *end = value(s);
-                    }
-                }
-                (None, None) => ends.fill(0),
-            }
-            with_past(&mut ends);
-            let steps = &self.col_steps;
-            horizontal(
-                &ends[..row_len],
-                |sum| sum,
-                &self.cols_slide,
-                steps,
-                channels,
-                &mut ends_window,
-                None,
-            );
-            let row_weight = blend(&self.rows_slide, y);
-            if row_weight != weight_y {
-                weight_y = row_weight;
-                for (inverse, &weight_x) in inverse.iter_mut().zip(&blend_x) {
-                    *inverse = parts_inverse(weight_y, weight_x);
-                }
-            }
-            let row = PartsRow {
-                columns: &column_sums,
-                ends: &ends,
-                ends_window: &ends_window,
-                edge_weight: f,
-                inverse: &inverse,
-            };
             let ahead = self.rows_ahead(y + 1, &rows);
-            let axis = (&self.cols_slide, steps);
             match out_row.as_slice_mut() {
-                Some(out) => parts_means(isa, &row, axis, channels, &mut window, out, ahead),
+                Some(out) => row_means(y, &column_sums, (top, bottom), ahead, out),
                 None => {
-                    parts_means(isa, &row, axis, channels, &mut window, &mut row_buffer, ahead);
+                    row_means(y, &column_sums, (top, bottom), ahead, &mut row_buffer);
                     let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
                         .expect("row buffer has the row's shape");
                     out_row.assign(&values);
                 }
             }
         }
-        true
     }
 
     /// The column sums of output row `y`'s n window (`sums`) plus f times
@@ -1663,11 +1634,11 @@ impl IntegerBlend {
 
 /// What [`fixed_point_means`] needs of an output row besides its blended
 /// column sums.
-struct FixedPointRow {
+struct FixedPointRow<'a> {
     /// f, the weight of each end column.
     edge_weight: f32,
     /// Per sample, 1 / (2^shift times the blended window's weight).
-    inverse: Vec<f32>,
+    inverse: &'a [f32],
 }
 
 /// The mean of a [`FixedPoint`] window: its window sum of half-width n
@@ -1806,6 +1777,51 @@ impl<T: Sample> PlainMeans for TapMeans<'_, T> {
         for (out, mean) in self.out[i..][..L::LANES].iter_mut().zip(lanes.values(means)) {
             *out = T::from_whole(mean);
         }
+    }
+}
+
+/// Per sample, 1 / the blended weight of an output row's windows, in the
+/// form its means take: computed again only where the row's weight
+/// changes (the rows whose windows the border clips).
+struct RowInverses<F> {
+    /// Per sample, the blended weight along the row.
+    weight_x: Vec<f64>,
+    weight_y: f64,
+    inverse: Vec<f32>,
+    /// The inverse of the weights of a row and a column.
+    of_weights: F,
+    /// n and f, the blended weight along the columns' parameters.
+    taps: (i64, f64),
+    rows_slide: Slide,
+}
+
+impl<F: Fn(f64, f64) -> f32> RowInverses<F> {
+    fn new<T: Sample>(strips: &BoxStrips<'_, T>, f: f64, of_weights: F) -> Self {
+        let (n, channels, cols) = (strips.taps.inner, strips.channels, &strips.cols_slide);
+        let weight_x: Vec<f64> = (0..cols.len * channels)
+            .map(|i| blended_weight(cols, n, f, i / channels))
+            .collect();
+        RowInverses {
+            inverse: vec![0.0; weight_x.len()],
+            weight_x,
+            weight_y: f64::NAN,
+            of_weights,
+            taps: (n, f),
+            rows_slide: strips.rows_slide,
+        }
+    }
+
+    /// The inverses of output row `y`.
+    fn of_row(&mut self, y: usize) -> &[f32] {
+        let (n, f) = self.taps;
+        let weight_y = blended_weight(&self.rows_slide, n, f, y);
+        if weight_y != self.weight_y {
+            self.weight_y = weight_y;
+            for (inverse, &weight_x) in self.inverse.iter_mut().zip(&self.weight_x) {
+                *inverse = (self.of_weights)(weight_y, weight_x);
+            }
+        }
+        &self.inverse
     }
 }
 
@@ -2483,7 +2499,7 @@ mod tests {
                         let uniform = plain.start..plain.end.saturating_sub(1);
                         let row = FixedPointRow {
                             edge_weight,
-                            inverse: (0..row_len)
+                            inverse: &(0..row_len)
                                 .map(|i| {
                                     let apart = if uniform.contains(&(i / channels)) {
                                         0
@@ -2492,7 +2508,7 @@ mod tests {
                                     };
                                     255.0 / (largest as f32 * (2 * half + 3 + apart as i64) as f32)
                                 })
-                                .collect(),
+                                .collect::<Vec<f32>>(),
                         };
                         let mut window = vec![0; row_len];
                         horizontal(&sums[..row_len], |sum| sum, &slide, &steps, channels, &mut window, None);
