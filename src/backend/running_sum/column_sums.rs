@@ -445,7 +445,7 @@ impl<T: Sample> BoxStrips<'_, T> {
         // each is called from one place, and the `const` conditions keep
         // what a sample type never takes out of its compiled copy: integer
         // samples are always finite (`non_finite` is `None` for them), and
-        // only they blend in fixed point.
+        // only they blend in fixed point or in parts.
         match (f > 0.0, non_finite.is_some()) {
             (true, true) if const { !T::TYPE.is_integer() } => {
                 self.fractional_strip_with(isa, f, rows, out_strip, non_finite, finite_sum::<T, A>)
@@ -458,8 +458,9 @@ impl<T: Sample> BoxStrips<'_, T> {
                     Some(IntegerBlend::Fixed(fixed_point)) if const { T::TYPE.is_integer() } => {
                         return self.fixed_point_strip(isa, fixed_point, rows, out_strip);
                     }
-                    // Whole radii's column sums (`u32`) are the ones that
-                    // fit `Parts`' sums; others never meet it.
+                    // `Parts` serves window sums below 2^31 only, whose
+                    // accumulator is always `u32`: with `f64` sums this never
+                    // happens (the arm below only keeps the match whole).
                     Some(IntegerBlend::Parts { edge_weight })
                         if const { T::TYPE.is_integer() && A::LARGEST == u32::MAX as u128 } =>
                     {
