@@ -33,9 +33,9 @@ pub(crate) const DIFFERENCE_LANES: usize = 16;
 /// What the running sums of a sliding window's `u32` differences
 /// (`crate::prefix::difference_sums_u32`) read and write,
 /// [`DIFFERENCE_LANES`] samples at a time. Implementations mark both
-/// methods `#[inline(always)]`: a closure in their place was a call per
-/// sixteen samples where the compiler judged the caller too large (the
-/// fractional `u8` radius of `RunningSum`). A pair of closures is one too.
+/// methods `#[inline(always)]`: a closure in their place stays a call per
+/// sixteen samples wherever the compiler judges the caller too large (as
+/// the strips of `RunningSum` are). A pair of closures is one too.
 pub(crate) trait U32DifferenceRow {
     /// The differences of samples `i..i + 16`.
     fn differences(&mut self, i: usize) -> [u32; DIFFERENCE_LANES];

@@ -595,12 +595,8 @@ impl<T: Sample> BoxStrips<'_, T> {
         let mut window = vec![0u32; row_len];
         let past = self.cols_slide.read(self.cols_slide.len as i64);
         self.fractional_rows(isa, rows, out_strip, |y, column_sums, (top, bottom), ahead, out| {
-            let (row, beyond) = blended.split_at_mut(row_len);
-            fixed_point.blend_columns(isa, &column_sums[..row_len], top, bottom, row);
-            match past {
-                Some(m) => beyond.copy_from_slice(&row[m * self.channels..(m + 1) * self.channels]),
-                None => beyond.fill(0),
-            }
+            fixed_point.blend_columns(isa, &column_sums[..row_len], top, bottom, &mut blended[..row_len]);
+            with_past(&mut blended, self.channels, past);
             let means = FixedPointRow {
                 edge_weight: fixed_point.weight as f32,
                 inverse: inverses.of_row(y),
@@ -631,7 +627,7 @@ impl<T: Sample> BoxStrips<'_, T> {
         let past = self.cols_slide.read(self.cols_slide.len as i64);
         self.fractional_rows(isa, rows, out_strip, |y, column_sums, (top, bottom), ahead, out| {
             let value = u32::from_sample::<T>;
-            let (row, beyond) = ends.split_at_mut(row_len);
+            let row = &mut ends[..row_len];
             match (top, bottom) {
                 (Some(top), Some(bottom)) => {
                     for ((end, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
@@ -645,12 +641,17 @@ impl<T: Sample> BoxStrips<'_, T> {
                 }
                 (None, None) => row.fill(0),
             }
-            match past {
-                Some(m) => beyond.copy_from_slice(&row[m * channels..(m + 1) * channels]),
-                None => beyond.fill(0),
-            }
+            with_past(&mut ends, channels, past);
             let (slide, steps) = (&self.cols_slide, &self.col_steps);
-            horizontal(&*row, |sum| sum, slide, steps, channels, &mut ends_window, None);
+            horizontal(
+                &ends[..row_len],
+                |sum| sum,
+                slide,
+                steps,
+                channels,
+                &mut ends_window,
+                None,
+            );
             let row = PartsRow {
                 columns: column_sums,
                 ends: &ends,
@@ -708,11 +709,7 @@ impl<T: Sample> BoxStrips<'_, T> {
                 );
                 std::mem::swap(&mut column_sums, &mut next_sums);
             }
-            let (sums, beyond) = column_sums.split_at_mut(row_len);
-            match past {
-                Some(m) => beyond.copy_from_slice(&sums[m * channels..(m + 1) * channels]),
-                None => beyond.fill(0),
-            }
+            with_past(&mut column_sums, channels, past);
             let (top, bottom) = self.rows_slide.outer(y);
             let top = top.map(|m| self.image_row(m, &mut entering_copy));
             let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
@@ -1781,6 +1778,19 @@ impl<T: Sample> PlainMeans for TapMeans<'_, T> {
     }
 }
 
+/// Sets the last pixel of `row` (a row of sums of `channels` channels and
+/// one more pixel) to pixel `past`, the one the border rule reads beyond
+/// the row's end (0 where it reads none), so that plain windows find
+/// their end taps by offset alone.
+#[inline(always)]
+fn with_past(row: &mut [u32], channels: usize, past: Option<usize>) {
+    let (sums, beyond) = row.split_at_mut(row.len() - channels);
+    match past {
+        Some(m) => beyond.copy_from_slice(&sums[m * channels..(m + 1) * channels]),
+        None => beyond.fill(0),
+    }
+}
+
 /// Per sample, 1 / the blended weight of an output row's windows, in the
 /// form its means take: computed again only where the row's weight
 /// changes (the rows whose windows the border clips).
@@ -2721,7 +2731,7 @@ mod tests {
                                 })
                                 .collect()
                         };
-                        let with_past = |mut row: Vec<u32>| {
+                        let and_past = |mut row: Vec<u32>| {
                             let past: Vec<u32> = match slide.read(len as i64) {
                                 Some(m) => row[m * channels..(m + 1) * channels].to_vec(),
                                 None => vec![0; channels],
@@ -2729,8 +2739,8 @@ mod tests {
                             row.extend(past);
                             row
                         };
-                        let columns = with_past(sample_row(2 * half as u64 + 1));
-                        let ends = with_past(sample_row(2));
+                        let columns = and_past(sample_row(2 * half as u64 + 1));
+                        let ends = and_past(sample_row(2));
                         let mut ends_window = vec![0; row_len];
                         horizontal(
                             &ends[..row_len],
