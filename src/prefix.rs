@@ -142,7 +142,11 @@ pub(crate) fn difference_sums_f64_rows(
 /// [`difference_sums_f64_rows`] without AVX-512: the sums one sample at a
 /// time, in the order of the caller's own additions (so the same bits),
 /// handed over eight at a time so that `rows.sums` takes them in vectors.
-/// The four rows are four independent chains of additions.
+/// The four rows are four independent chains of additions. For 1 to 4
+/// channels the sums are kept in locals whose channel every lane knows at
+/// compile time, so they stay in registers: a sum kept in memory waits on
+/// its own store at every sample (the f32 RGB rows of
+/// `benches/pixel_types.py --tables uniform` show it).
 #[inline(always)]
 fn running_sums_f64_rows(
     len: usize,
@@ -150,6 +154,13 @@ fn running_sums_f64_rows(
     channels: usize,
     rows: &mut impl DifferenceRows,
 ) -> usize {
+    match channels {
+        1 => return running_sums_f64_rows_of::<1>(len, accs, rows),
+        2 => return running_sums_f64_rows_of::<2>(len, accs, rows),
+        3 => return running_sums_f64_rows_of::<3>(len, accs, rows),
+        4 => return running_sums_f64_rows_of::<4>(len, accs, rows),
+        _ => {}
+    }
     let done = len / F64_LANES * F64_LANES;
     for i in (0..done).step_by(F64_LANES) {
         for (r, acc) in accs.iter_mut().enumerate() {
@@ -161,6 +172,38 @@ fn running_sums_f64_rows(
                 *sum = acc[ch];
             }
             rows.sums(r, i, sums);
+        }
+    }
+    done
+}
+
+/// [`running_sums_f64_rows`] for `C` channels: each row's sums are `C`
+/// locals, the one of lane k being local k mod C, so that every lane's
+/// local is known at compile time; after each eight samples the locals
+/// turn by 8 mod C, as lane 0 of the next eight is that many channels on.
+#[inline(always)]
+fn running_sums_f64_rows_of<const C: usize>(
+    len: usize,
+    accs: [&mut [f64]; F64_ROWS],
+    rows: &mut impl DifferenceRows,
+) -> usize {
+    let done = len / F64_LANES * F64_LANES;
+    let mut locals: [[f64; C]; F64_ROWS] = std::array::from_fn(|r| std::array::from_fn(|ch| accs[r][ch]));
+    for i in (0..done).step_by(F64_LANES) {
+        for (r, local) in locals.iter_mut().enumerate() {
+            let differences = rows.differences(r, i);
+            let sums = std::array::from_fn(|k| {
+                local[k % C] += differences[k];
+                local[k % C]
+            });
+            local.rotate_left(F64_LANES % C);
+            rows.sums(r, i, sums);
+        }
+    }
+    // Local j holds channel (done + j) mod C.
+    for (acc, local) in accs.into_iter().zip(locals) {
+        for (j, sum) in local.into_iter().enumerate() {
+            acc[(done + j) % C] = sum;
         }
     }
     done
