@@ -14,7 +14,10 @@
 //! an [`Isa`] that says whether AVX-512 may be used. An [`Isa`] with
 //! AVX-512 exists only where the CPU has it: where the build targets it, or
 //! where [`Isa::detect`] found it; it hands out the [`avx512::Avx512`]
-//! value that the AVX-512 vectors are made through.
+//! value that the AVX-512 vectors are made through. Where the CPU has AVX2
+//! and not AVX-512, a few of those loops take a copy compiled for AVX2
+//! ([`avx2_copy`]): what they compute over plain arrays becomes 256-bit
+//! vectors there, the same operations in the same order.
 
 #[cfg(target_feature = "avx2")]
 pub(crate) mod avx2;
@@ -89,10 +92,24 @@ macro_rules! avx512_copy {
 }
 pub(crate) use avx512_copy;
 
+/// Defines a function compiled for AVX2 (with FMA): the features
+/// [`Isa::detect`] checks for [`Isa::needs_avx2_copy`]. Calling it is
+/// `unsafe`: the caller must hold an [`Isa`] that needs it. x86_64 only.
+macro_rules! avx2_copy {
+    ($(#[$meta:meta])* $vis:vis unsafe fn $($rest:tt)*) => {
+        $(#[$meta])*
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+        $vis unsafe fn $($rest)*
+    };
+}
+pub(crate) use avx2_copy;
+
 /// Which instruction sets a call may use beyond those of the build target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Isa {
     avx512: bool,
+    avx2: bool,
 }
 
 impl Isa {
@@ -106,6 +123,11 @@ impl Isa {
                 target_feature = "avx512cd",
                 target_feature = "avx512dq",
                 target_feature = "avx512vl",
+            )),
+            avx2: cfg!(all(
+                target_arch = "x86_64",
+                target_feature = "avx2",
+                target_feature = "fma"
             )),
         }
     }
@@ -128,8 +150,10 @@ impl Isa {
                 && has!("bmi2")
                 && has!("lzcnt")
                 && has!("popcnt");
+            let avx2 = has!("avx2") && has!("fma") && has!("bmi1") && has!("bmi2") && has!("lzcnt") && has!("popcnt");
             Isa {
                 avx512: avx512 || Self::target().avx512,
+                avx2: avx2 || Self::target().avx2,
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
@@ -148,6 +172,14 @@ impl Isa {
     #[inline(always)]
     pub(crate) fn needs_avx512_copy(self) -> bool {
         self.avx512 && !Self::target().avx512
+    }
+
+    /// Whether a call with this `Isa` should go through a copy compiled
+    /// for AVX2: the CPU has it, the build does not target it, and no
+    /// AVX-512 copy takes the call.
+    #[inline(always)]
+    pub(crate) fn needs_avx2_copy(self) -> bool {
+        self.avx2 && !Self::target().avx2 && !self.avx512
     }
 
     /// The AVX-512 vectors, where [`Isa::avx512`].
@@ -185,6 +217,19 @@ mod tests {
             assert!(Isa::detect().avx512());
         }
         assert!(!Isa::target().needs_avx512_copy());
+        assert!(!Isa::target().needs_avx2_copy());
+        // At most one copy takes a call.
+        let detected = Isa::detect();
+        assert!(!(detected.needs_avx2_copy() && detected.needs_avx512_copy()));
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(
+            detected.needs_avx2_copy(),
+            {
+                use std::arch::is_x86_feature_detected as has;
+                has!("avx2") && has!("fma") && has!("bmi1") && has!("bmi2") && has!("lzcnt") && has!("popcnt")
+            } && !detected.avx512()
+                && !cfg!(all(target_feature = "avx2", target_feature = "fma"))
+        );
         assert_eq!(
             Isa::detect().needs_avx512_copy(),
             Isa::detect().avx512() && !Isa::target().avx512()

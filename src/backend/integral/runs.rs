@@ -23,7 +23,7 @@ use wide::{f32x8, i32x8};
 
 use super::fractional::{blend_small, blend_small_lanes};
 use super::row_plan::Geometry;
-use crate::arch::{Isa, LaneEntry, Lanes, Portable, avx512_copy};
+use crate::arch::{Isa, LaneEntry, Lanes, Portable, avx2_copy, avx512_copy};
 use crate::cache;
 use crate::kernel::MAX_EXTENT;
 use crate::quotient::{quotient, quotient_lanes};
@@ -377,6 +377,11 @@ fn means_small_for<T: Sample, E: LaneEntry>(
         // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
         return unsafe { means_small_avx512(isa, windows, values, sizes, out) };
     }
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx2_copy() {
+        // SAFETY: an `Isa` that needs an AVX2 copy exists only where the CPU has AVX2.
+        return unsafe { means_small_avx2(windows, values, sizes, out) };
+    }
     let _ = isa;
     means_small(Portable::<i32x8>::new(), windows, values, sizes, out)
 }
@@ -395,6 +400,26 @@ avx512_copy! {
     }
 }
 
+avx2_copy! {
+    /// [`means_small`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 (an [`Isa`] that needs its copy).
+    unsafe fn means_small_avx2<T: Sample, E: LaneEntry>(windows: &RunWindows, values: &[E], sizes: &[f32], out: &mut [T]) {
+        means_small(Portable::<i32x8>::new(), windows, values, sizes, out)
+    }
+}
+
+avx2_copy! {
+    /// [`means_float`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 (an [`Isa`] that needs its copy).
+    unsafe fn means_float_avx2<T: Sample, A: TableValue>(windows: &RunWindows, values: &[A], sizes: &[f32], out: &mut [T]) {
+        means_float(windows, values, sizes, out)
+    }
+}
+
 /// [`means_float`] for the instruction sets of `isa`, as [`means_small_for`].
 fn means_float_for<T: Sample, A: TableValue>(
     isa: Isa,
@@ -407,6 +432,11 @@ fn means_float_for<T: Sample, A: TableValue>(
     if isa.needs_avx512_copy() {
         // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
         return unsafe { means_float_avx512(windows, values, sizes, out) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if isa.needs_avx2_copy() {
+        // SAFETY: an `Isa` that needs an AVX2 copy exists only where the CPU has AVX2.
+        return unsafe { means_float_avx2(windows, values, sizes, out) };
     }
     let _ = isa;
     means_float(windows, values, sizes, out)

@@ -47,7 +47,7 @@ use ndarray::{ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 use super::{
     AxisSteps, BoxStrips, Slide, horizontal, horizontal_finish, horizontal_four, horizontal_start, plain_steps,
 };
-use crate::arch::{ByteLanes, DifferenceRows, Isa, Lanes, Portable, avx512_copy};
+use crate::arch::{ByteLanes, DifferenceRows, Isa, Lanes, Portable, avx2_copy, avx512_copy};
 use crate::border::Border;
 use crate::kernel::BoxTaps;
 use crate::non_finite::NonFinite;
@@ -410,6 +410,11 @@ impl<T: Sample> BoxStrips<'_, T> {
             // SAFETY: an `Isa` with AVX-512 exists only where the CPU has it.
             return unsafe { self.column_strip_avx512::<A>(isa, weights, rows, out_strip, non_finite) };
         }
+        #[cfg(target_arch = "x86_64")]
+        if isa.needs_avx2_copy() {
+            // SAFETY: an `Isa` that needs an AVX2 copy exists only where the CPU has AVX2.
+            return unsafe { self.column_strip_avx2::<A>(isa, weights, rows, out_strip, non_finite) };
+        }
         self.column_strip_for::<A>(isa, weights, rows, out_strip, non_finite)
     }
 
@@ -419,6 +424,23 @@ impl<T: Sample> BoxStrips<'_, T> {
         /// # Safety
         /// `isa` must have AVX-512.
         unsafe fn column_strip_avx512<A: ColumnSum>(
+            &self,
+            isa: Isa,
+            weights: &[f64],
+            rows: Range<usize>,
+            out_strip: ArrayViewMut3<'_, T>,
+            non_finite: Option<&NonFinite>,
+        ) -> bool {
+            self.column_strip_for::<A>(isa, weights, rows, out_strip, non_finite)
+        }
+    }
+
+    avx2_copy! {
+        /// [`Self::column_strip_for`] compiled for AVX2.
+        ///
+        /// # Safety
+        /// The CPU must have AVX2 (an `isa` that needs its copy).
+        unsafe fn column_strip_avx2<A: ColumnSum>(
             &self,
             isa: Isa,
             weights: &[f64],
