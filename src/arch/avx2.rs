@@ -8,6 +8,7 @@ use super::sse2::{after, before_row};
 use safe_arch::{m128i, zeroed_m128i};
 
 /// The lanes `carry` picks, in the order of its shuffle.
+#[cfg_attr(target_feature = "avx512f", allow(dead_code))]
 const fn carry_picks<const C: usize>() -> [i32; 4] {
     match C {
         1 => [3, 3, 3, 3],
@@ -26,6 +27,7 @@ const fn carry_picks<const C: usize>() -> [i32; 4] {
 /// `carry(carry(k))` (what is carried into the lower half carries on
 /// into the upper one). One lane permutation and one add per eight
 /// samples on the chain.
+#[cfg_attr(target_feature = "avx512f", allow(dead_code))]
 #[inline(always)]
 pub(crate) fn difference_sums<const C: usize>(len: usize, acc: &mut [u32], row: &mut impl U32DifferenceRow) -> usize {
     use safe_arch::{
