@@ -13,7 +13,7 @@ use std::arch::x86_64::{
     _mm512_cvtepi64_epi32, _mm512_cvtepu8_epi32, _mm512_cvttps_epi32, _mm512_div_ps, _mm512_inserti64x4,
     _mm512_mask_add_epi32, _mm512_mask_sub_epi32, _mm512_mul_ps, _mm512_mullo_epi32, _mm512_permutex2var_epi32,
     _mm512_permutex2var_pd, _mm512_permutexvar_epi32, _mm512_permutexvar_pd, _mm512_set1_epi32, _mm512_set1_ps,
-    _mm512_setzero_pd, _mm512_setzero_si512, _mm512_sllv_epi32, _mm512_sub_epi32, _mm512_sub_ps,
+    _mm512_setzero_pd, _mm512_setzero_si512, _mm512_sllv_epi32, _mm512_sub_epi32, _mm512_sub_ps, _mm512_xor_ps,
 };
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -82,9 +82,12 @@ impl Neg for Floats {
     type Output = Floats;
     #[inline(always)]
     fn neg(self) -> Floats {
+        // The sign bit flipped, as `wide` negates (0 - x would give +0
+        // for +0, and keep a NaN's sign).
         // SAFETY: a value of `Floats` exists only where the CPU has AVX-512.
-        let zero = Floats(unsafe { _mm512_set1_ps(0.0) });
-        zero - self
+        let sign = unsafe { _mm512_set1_ps(-0.0) };
+        // SAFETY: as above.
+        Floats(unsafe { _mm512_xor_ps(self.0, sign) })
     }
 }
 
