@@ -116,8 +116,9 @@ megapixels per second (Mpx/s), criterion's estimate (the slope of its
 linear sampling where it has one, else the mean); higher is better. The
 cases are defined in [docs/DEFINITION.md](docs/DEFINITION.md). `default` is
 the portable build (x86-64 with SSE2, which the `wide` crate compiles to
-without flags; AVX-512 copies of the hottest loops are taken where the CPU
-has it); `native` is `RUSTFLAGS="-C target-cpu=native"`. Columns name the
+without flags; copies of the hottest loops compiled for AVX-512, or for
+AVX2 where the CPU has it and not AVX-512, are taken where the CPU has
+them); `native` is `RUSTFLAGS="-C target-cpu=native"`. Columns name the
 backend or peer and its thread count (1t, 2t, ...).
 
 To regenerate, on a quiet machine, for each build:

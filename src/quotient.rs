@@ -174,9 +174,10 @@ enum Division {
 
 /// The quotients of `division` of `sums` by their `weights` and `inverses`
 /// (in the form the quotient takes), each written to `out` through
-/// `store`: sixteen at a time in AVX-512 where `isa` calls for it (a CPU
-/// with AVX-512, a build that does not target it), then eight at a time in
-/// `wide`'s vectors, the rest one by one (the same values).
+/// `store`: sixteen at a time in AVX-512, or eight in AVX2, where `isa`
+/// calls for it (a CPU with it, a build that does not target it), then
+/// eight at a time in `wide`'s vectors, the rest one by one (the same
+/// values).
 #[inline(always)]
 fn each_quotient<O>(
     isa: Isa,
@@ -189,6 +190,10 @@ fn each_quotient<O>(
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if let Some(lanes) = isa.avx512_copy_lanes() {
+        done = quotients_in_lanes(lanes, division, (sums, weights, inverses), &mut out[..len], store);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(lanes) = isa.avx2_copy_lanes() {
         done = quotients_in_lanes(lanes, division, (sums, weights, inverses), &mut out[..len], store);
     }
     let _ = isa;
@@ -431,8 +436,9 @@ mod tests {
         }
     }
 
-    /// The quotients of `sums` by `weight` from the 16-lane forms of
-    /// [`quotient_rounded_up`]: `wide`'s, and AVX-512's where the CPU has it.
+    /// The quotients of `sums` by `weight` from the vector forms of
+    /// [`quotient_rounded_up`]: `wide`'s, and AVX-512's or AVX2's where the
+    /// CPU has it and the build does not target it.
     fn rounded_up_in_vectors(sums: &[u32], weight: u32, inverse: f32) -> Vec<(&'static str, Vec<u32>)> {
         let padded: Vec<u32> = sums.iter().copied().chain([0; 15]).collect();
         fn form<L: Lanes>(lanes: L, padded: &[u32], weight: u32, inverse: f32) -> Vec<u32> {
@@ -447,6 +453,10 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         if let Some(lanes) = Isa::detect().avx512_lanes() {
             forms.push(("avx512", form(lanes, &padded, weight, inverse)));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(lanes) = Isa::detect().avx2_copy_lanes() {
+            forms.push(("avx2", form(lanes, &padded, weight, inverse)));
         }
         forms
     }

@@ -1,8 +1,8 @@
 //! The small vector abstraction that the vector loops are written over
 //! once: [`Lanes`], a value that can make and convert vectors of `i32` and
 //! `f32` lanes, implemented with `wide` ([`Portable`]: whatever vectors
-//! the build targets) and, on x86_64, with AVX-512 ([`super::avx512::Avx512`],
-//! which only a checked CPU can make).
+//! the build targets) and, on x86_64, with AVX-512 ([`super::avx512::Avx512`])
+//! and AVX2 ([`super::avx2_lanes::Avx2`]), which only a checked CPU can make.
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -181,12 +181,12 @@ macro_rules! portable_lanes {
 portable_lanes!(i32x8, f32x8, 8);
 portable_lanes!(i32x16, f32x16, 16);
 
-/// [`Lanes`] of sixteen that also widen bytes.
+/// [`Lanes`] that also widen bytes, a vector's lanes at a time.
 pub(crate) trait ByteLanes: Lanes {
-    /// `entering - leaving`, each the first sixteen bytes of the slice, in
-    /// `i32` lanes (exact).
+    /// `entering - leaving`, each the first [`Lanes::LANES`] bytes of the
+    /// slice, in `i32` lanes (exact).
     fn byte_differences(self, entering: &[u8], leaving: &[u8]) -> Self::Ints;
-    /// `(a + b) weight`, `a` and `b` the first sixteen bytes of the slices,
+    /// `(a + b) weight`, `a` and `b` the first [`Lanes::LANES`] bytes of the slices,
     /// in `i32` lanes: exact for a `weight` below 2^15 (the sums are below
     /// 2^9, so each lane is one 16-bit product where a 32-bit multiply
     /// takes several instructions without SSE4.1).

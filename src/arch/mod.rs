@@ -3,8 +3,8 @@
 //! build targets, and AVX-512 where the CPU running a portable build has
 //! it), the small vector abstraction the vector loops are written over once
 //! ([`Lanes`], with `wide`'s [`Portable`] vectors and, on x86_64,
-//! [`avx512::Avx512`]), and the loops that need one instruction set's own
-//! lane shuffles ([`sse2`] and [`avx512`]).
+//! [`avx512::Avx512`] and [`avx2_lanes::Avx2`]), and the loops that need
+//! one instruction set's own lane shuffles ([`sse2`] and [`avx512`]).
 //!
 //! `wide` and `cfg(target_feature)` pick instructions when the crate is
 //! compiled, so a portable x86-64 build (SSE2) would leave the AVX-512 of
@@ -15,12 +15,15 @@
 //! AVX-512 exists only where the CPU has it: where the build targets it, or
 //! where [`Isa::detect`] found it; it hands out the [`avx512::Avx512`]
 //! value that the AVX-512 vectors are made through. Where the CPU has AVX2
-//! and not AVX-512, a few of those loops take a copy compiled for AVX2
+//! and not AVX-512, the same loops take a copy compiled for AVX2
 //! ([`avx2_copy`]): what they compute over plain arrays becomes 256-bit
-//! vectors there, the same operations in the same order.
+//! vectors there, and their [`Lanes`] are [`avx2_lanes::Avx2`]'s, the same
+//! operations in the same order.
 
 #[cfg(target_feature = "avx2")]
 pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2_lanes;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 mod lanes;
@@ -180,6 +183,17 @@ impl Isa {
     #[inline(always)]
     pub(crate) fn needs_avx2_copy(self) -> bool {
         self.avx2 && !Self::target().avx2 && !self.avx512
+    }
+
+    /// The AVX2 vectors, where [`Isa::needs_avx2_copy`]: for the loops
+    /// over [`Lanes`] inside the copies compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) fn avx2_copy_lanes(self) -> Option<avx2_lanes::Avx2> {
+        // SAFETY: an `Isa` that needs an AVX2 copy exists only where the
+        // CPU has every feature the copy enables (`detect` found them).
+        self.needs_avx2_copy()
+            .then(|| unsafe { avx2_lanes::Avx2::new_unchecked() })
     }
 
     /// The AVX-512 vectors, where [`Isa::avx512`].

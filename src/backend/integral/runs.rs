@@ -380,7 +380,7 @@ fn means_small_for<T: Sample, E: LaneEntry>(
     #[cfg(target_arch = "x86_64")]
     if isa.needs_avx2_copy() {
         // SAFETY: an `Isa` that needs an AVX2 copy exists only where the CPU has AVX2.
-        return unsafe { means_small_avx2(windows, values, sizes, out) };
+        return unsafe { means_small_avx2(isa, windows, values, sizes, out) };
     }
     let _ = isa;
     means_small(Portable::<i32x8>::new(), windows, values, sizes, out)
@@ -401,12 +401,15 @@ avx512_copy! {
 }
 
 avx2_copy! {
-    /// [`means_small`] compiled for AVX2.
+    /// [`means_small`] compiled for AVX2, on its vectors.
     ///
     /// # Safety
     /// The CPU must have AVX2 (an [`Isa`] that needs its copy).
-    unsafe fn means_small_avx2<T: Sample, E: LaneEntry>(windows: &RunWindows, values: &[E], sizes: &[f32], out: &mut [T]) {
-        means_small(Portable::<i32x8>::new(), windows, values, sizes, out)
+    unsafe fn means_small_avx2<T: Sample, E: LaneEntry>(isa: Isa, windows: &RunWindows, values: &[E], sizes: &[f32], out: &mut [T]) {
+        match isa.avx2_copy_lanes() {
+            Some(lanes) => means_small(lanes, windows, values, sizes, out),
+            None => means_small(Portable::<i32x8>::new(), windows, values, sizes, out),
+        }
     }
 }
 

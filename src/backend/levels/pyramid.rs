@@ -25,9 +25,9 @@ use ndarray::Axis;
 use rayon::prelude::*;
 
 use super::weights::{PER_OCTAVE, extent, normalised_taps};
-#[cfg(target_arch = "x86_64")]
-use crate::arch::avx512_copy;
 use crate::arch::{Isa, Lanes, Portable};
+#[cfg(target_arch = "x86_64")]
+use crate::arch::{avx2_copy, avx512_copy};
 
 /// The sigma where the pyramid starts.
 pub(crate) const START: f64 = 4.0;
@@ -506,6 +506,12 @@ fn weighted_sum(out: &mut [f32], input: &[f32], terms: &[(f32, usize)]) {
         unsafe { weighted_sum_avx512(isa, out, input, terms) };
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(lanes) = isa.avx2_copy_lanes() {
+        // SAFETY: an `Avx2` exists only where the CPU has AVX2.
+        unsafe { weighted_sum_avx2(lanes, out, input, terms) };
+        return;
+    }
     let _ = isa;
     weighted_sum_in(Portable::<wide::i32x16>::new(), out, input, terms);
 }
@@ -520,6 +526,16 @@ avx512_copy! {
             Some(lanes) => weighted_sum_in(lanes, out, input, terms),
             None => weighted_sum_in(Portable::<wide::i32x16>::new(), out, input, terms),
         }
+    }
+}
+
+avx2_copy! {
+    /// [`weighted_sum`] compiled for AVX2, on its vectors.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 (as `lanes` proves).
+    unsafe fn weighted_sum_avx2(lanes: crate::arch::avx2_lanes::Avx2, out: &mut [f32], input: &[f32], terms: &[(f32, usize)]) {
+        weighted_sum_in(lanes, out, input, terms)
     }
 }
 

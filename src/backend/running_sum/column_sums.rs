@@ -608,24 +608,19 @@ impl<T: Sample> BoxStrips<'_, T> {
         out_strip: ArrayViewMut3<'_, T>,
     ) -> bool {
         let row_len = self.cols_slide.len * self.channels;
-        let mut inverses = RowInverses::new(self, fixed_point.weight, |weight_y, weight_x| {
+        let inverses = RowInverses::new(self, fixed_point.weight, move |weight_y, weight_x| {
             fixed_point.inverse(weight_y, weight_x)
         });
-        // The blended column sums, with the pixel the border reads past the
-        // row's end (see `EndTaps`).
-        let mut blended = vec![0u32; row_len + self.channels];
-        let mut window = vec![0u32; row_len];
-        let past = self.cols_slide.read(self.cols_slide.len as i64);
-        self.fractional_rows(isa, rows, out_strip, |y, column_sums, (top, bottom), ahead, out| {
-            fixed_point.blend_columns(isa, &column_sums[..row_len], top, bottom, &mut blended[..row_len]);
-            with_past(&mut blended, self.channels, past);
-            let means = FixedPointRow {
-                edge_weight: fixed_point.weight as f32,
-                inverse: inverses.of_row(y),
-            };
-            let axis = (&self.cols_slide, &self.col_steps);
-            fixed_point_means(isa, &blended, axis, self.channels, &means, &mut window, out, ahead);
-        });
+        let mut row_means = FixedPointRows {
+            strips: self,
+            isa,
+            fixed_point,
+            inverses,
+            blended: vec![0u32; row_len + self.channels],
+            window: vec![0u32; row_len],
+            past: self.cols_slide.read(self.cols_slide.len as i64),
+        };
+        self.fractional_rows(isa, rows, out_strip, &mut row_means);
         true
     }
 
@@ -641,48 +636,17 @@ impl<T: Sample> BoxStrips<'_, T> {
     #[inline(always)]
     fn parts_strip(&self, isa: Isa, f: f32, rows: Range<usize>, out_strip: ArrayViewMut3<'_, T>) -> bool {
         let (channels, row_len) = (self.channels, self.cols_slide.len * self.channels);
-        let mut inverses = RowInverses::new(self, f as f64, parts_inverse);
-        // The end rows' sums, with the pixel past the row's end as the
-        // column sums have it.
-        let mut ends = vec![0u32; row_len + channels];
-        let (mut window, mut ends_window) = (vec![0u32; row_len], vec![0u32; row_len]);
-        let past = self.cols_slide.read(self.cols_slide.len as i64);
-        self.fractional_rows(isa, rows, out_strip, |y, column_sums, (top, bottom), ahead, out| {
-            let value = u32::from_sample::<T>;
-            let row = &mut ends[..row_len];
-            match (top, bottom) {
-                (Some(top), Some(bottom)) => {
-                    for ((end, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
-                        *end = value(t) + value(b);
-                    }
-                }
-                (Some(end_row), None) | (None, Some(end_row)) => {
-                    for (end, &s) in row.iter_mut().zip(end_row) {
-                        *end = value(s);
-                    }
-                }
-                (None, None) => row.fill(0),
-            }
-            with_past(&mut ends, channels, past);
-            let (slide, steps) = (&self.cols_slide, &self.col_steps);
-            horizontal(
-                &ends[..row_len],
-                |sum| sum,
-                slide,
-                steps,
-                channels,
-                &mut ends_window,
-                None,
-            );
-            let row = PartsRow {
-                columns: column_sums,
-                ends: &ends,
-                ends_window: &ends_window,
-                edge_weight: f,
-                inverse: inverses.of_row(y),
-            };
-            parts_means(isa, &row, (slide, steps), channels, &mut window, out, ahead);
-        });
+        let mut row_means = PartsRows {
+            strips: self,
+            isa,
+            edge_weight: f,
+            inverses: RowInverses::new(self, f as f64, parts_inverse),
+            ends: vec![0u32; row_len + channels],
+            window: vec![0u32; row_len],
+            ends_window: vec![0u32; row_len],
+            past: self.cols_slide.read(self.cols_slide.len as i64),
+        };
+        self.fractional_rows(isa, rows, out_strip, &mut row_means);
         true
     }
 
@@ -700,7 +664,7 @@ impl<T: Sample> BoxStrips<'_, T> {
         isa: Isa,
         rows: Range<usize>,
         mut out_strip: ArrayViewMut3<'_, T>,
-        mut row_means: impl FnMut(usize, &[u32], (Option<&[T]>, Option<&[T]>), [&[T]; 2], &mut [T]),
+        row_means: &mut impl FractionalRowMeans<T>,
     ) {
         let (width, channels) = (self.cols_slide.len, self.channels);
         let row_len = width * channels;
@@ -737,9 +701,9 @@ impl<T: Sample> BoxStrips<'_, T> {
             let bottom = bottom.map(|m| self.image_row(m, &mut leaving_copy));
             let ahead = self.rows_ahead(y + 1, &rows);
             match out_row.as_slice_mut() {
-                Some(out) => row_means(y, &column_sums, (top, bottom), ahead, out),
+                Some(out) => row_means.row_means(y, &column_sums, (top, bottom), ahead, out),
                 None => {
-                    row_means(y, &column_sums, (top, bottom), ahead, &mut row_buffer);
+                    row_means.row_means(y, &column_sums, (top, bottom), ahead, &mut row_buffer);
                     let values = ArrayView2::from_shape((width, channels), &row_buffer[..])
                         .expect("row buffer has the row's shape");
                     out_row.assign(&values);
@@ -1014,6 +978,134 @@ impl<T: Sample> BoxStrips<'_, T> {
                 }
             }
         }
+    }
+}
+
+/// What [`BoxStrips::fractional_rows`] does with each output row: its
+/// column sums of the n window, its two end rows, the rows to ask the
+/// cache for, and the output row. A trait whose method is inlined, not a
+/// closure: a closure is a function of its own, compiled without the
+/// instruction sets of the strip's AVX2 or AVX-512 copy, so the vector
+/// intrinsics it reaches would be calls.
+trait FractionalRowMeans<T> {
+    fn row_means(
+        &mut self,
+        y: usize,
+        column_sums: &[u32],
+        ends: (Option<&[T]>, Option<&[T]>),
+        ahead: [&[T]; 2],
+        out: &mut [T],
+    );
+}
+
+/// [`BoxStrips::fixed_point_strip`]'s rows: the column sums blended with
+/// the two end rows in fixed point, then the horizontal windows and means.
+struct FixedPointRows<'s, 'a, T, F> {
+    strips: &'s BoxStrips<'a, T>,
+    isa: Isa,
+    fixed_point: FixedPoint,
+    inverses: RowInverses<F>,
+    /// The blended column sums, with the pixel the border reads past the
+    /// row's end (see `EndTaps`).
+    blended: Vec<u32>,
+    window: Vec<u32>,
+    past: Option<usize>,
+}
+
+impl<T: Sample, F: Fn(f64, f64) -> f32> FractionalRowMeans<T> for FixedPointRows<'_, '_, T, F> {
+    #[inline(always)]
+    fn row_means(
+        &mut self,
+        y: usize,
+        column_sums: &[u32],
+        (top, bottom): (Option<&[T]>, Option<&[T]>),
+        ahead: [&[T]; 2],
+        out: &mut [T],
+    ) {
+        let (strips, isa, fixed_point) = (self.strips, self.isa, self.fixed_point);
+        let row_len = strips.cols_slide.len * strips.channels;
+        fixed_point.blend_columns(isa, &column_sums[..row_len], top, bottom, &mut self.blended[..row_len]);
+        with_past(&mut self.blended, strips.channels, self.past);
+        let means = FixedPointRow {
+            edge_weight: fixed_point.weight as f32,
+            inverse: self.inverses.of_row(y),
+        };
+        let axis = (&strips.cols_slide, &strips.col_steps);
+        fixed_point_means(
+            isa,
+            &self.blended,
+            axis,
+            strips.channels,
+            &means,
+            &mut self.window,
+            out,
+            ahead,
+        );
+    }
+}
+
+/// [`BoxStrips::parts_strip`]'s rows: the end rows' sums and their
+/// horizontal windows beside the column sums', then each mean from its
+/// parts.
+struct PartsRows<'s, 'a, T, F> {
+    strips: &'s BoxStrips<'a, T>,
+    isa: Isa,
+    edge_weight: f32,
+    inverses: RowInverses<F>,
+    /// The end rows' sums, with the pixel past the row's end as the
+    /// column sums have it.
+    ends: Vec<u32>,
+    window: Vec<u32>,
+    ends_window: Vec<u32>,
+    past: Option<usize>,
+}
+
+impl<T: Sample, F: Fn(f64, f64) -> f32> FractionalRowMeans<T> for PartsRows<'_, '_, T, F> {
+    #[inline(always)]
+    fn row_means(
+        &mut self,
+        y: usize,
+        column_sums: &[u32],
+        (top, bottom): (Option<&[T]>, Option<&[T]>),
+        ahead: [&[T]; 2],
+        out: &mut [T],
+    ) {
+        let strips = self.strips;
+        let (channels, row_len) = (strips.channels, strips.cols_slide.len * strips.channels);
+        let value = u32::from_sample::<T>;
+        let row = &mut self.ends[..row_len];
+        match (top, bottom) {
+            (Some(top), Some(bottom)) => {
+                for ((end, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
+                    *end = value(t) + value(b);
+                }
+            }
+            (Some(end_row), None) | (None, Some(end_row)) => {
+                for (end, &s) in row.iter_mut().zip(end_row) {
+                    *end = value(s);
+                }
+            }
+            (None, None) => row.fill(0),
+        }
+        with_past(&mut self.ends, channels, self.past);
+        let (slide, steps) = (&strips.cols_slide, &strips.col_steps);
+        horizontal(
+            &self.ends[..row_len],
+            |sum| sum,
+            slide,
+            steps,
+            channels,
+            &mut self.ends_window,
+            None,
+        );
+        let row = PartsRow {
+            columns: column_sums,
+            ends: &self.ends,
+            ends_window: &self.ends_window,
+            edge_weight: self.edge_weight,
+            inverse: self.inverses.of_row(y),
+        };
+        parts_means(self.isa, &row, (slide, steps), channels, &mut self.window, out, ahead);
     }
 }
 
@@ -1509,6 +1601,10 @@ impl FixedPoint {
     fn blend_bytes(self, isa: Isa, sums: &[u32], ends: (&[u8], &[u8]), blended: &mut [u32]) -> usize {
         #[cfg(target_arch = "x86_64")]
         if let Some(lanes) = isa.avx512_copy_lanes() {
+            return self.blend_bytes_in_lanes(lanes, sums, ends, blended);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(lanes) = isa.avx2_copy_lanes() {
             return self.blend_bytes_in_lanes(lanes, sums, ends, blended);
         }
         let _ = isa;
@@ -2103,6 +2199,10 @@ fn step_bytes_u32(isa: Isa, previous: &[u32], next: &mut [u32], entering: &[u8],
     let vectors = 'vectors: {
         #[cfg(target_arch = "x86_64")]
         if let Some(lanes) = isa.avx512_copy_lanes() {
+            break 'vectors step_bytes_in_lanes(lanes, rows);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(lanes) = isa.avx2_copy_lanes() {
             break 'vectors step_bytes_in_lanes(lanes, rows);
         }
         let _ = isa;
