@@ -12,82 +12,14 @@ use std::arch::x86_64::{
     _mm256_mul_ps, _mm256_mullo_epi32, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_si256, _mm256_sllv_epi32,
     _mm256_sub_epi32, _mm256_sub_ps, _mm256_xor_ps,
 };
-use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use super::lanes::{ByteLanes, Lanes};
 
-/// The right to use AVX2 (with the features of [`super::avx2_copy`]):
-/// made only where the CPU has them.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Avx2 {
-    /// Keeps the value from being made outside this module.
-    _checked: (),
-}
-
-impl Avx2 {
-    /// The right to use AVX2, for a caller that has checked the CPU.
-    ///
-    /// # Safety
-    /// The CPU must have every feature that [`super::avx2_copy`] enables.
-    #[inline(always)]
-    pub(super) const unsafe fn new_unchecked() -> Self {
-        Avx2 { _checked: () }
-    }
-}
-
-/// Eight `i32` lanes; made only through an [`Avx2`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ints(__m256i);
-
-/// Eight `f32` lanes; made only through an [`Avx2`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Floats(__m256);
-
-/// A binary operator on a lane type, one intrinsic.
-macro_rules! operator {
-    ($trait:ident, $method:ident, $lanes:ident, $intrinsic:ident) => {
-        impl $trait for $lanes {
-            type Output = $lanes;
-            #[inline(always)]
-            fn $method(self, other: $lanes) -> $lanes {
-                // SAFETY: a value of the lane type exists only where the
-                // CPU has AVX2 (made through an `Avx2`).
-                $lanes(unsafe { $intrinsic(self.0, other.0) })
-            }
-        }
-    };
-}
-
-operator!(Add, add, Ints, _mm256_add_epi32);
-operator!(Sub, sub, Ints, _mm256_sub_epi32);
-operator!(Mul, mul, Ints, _mm256_mullo_epi32);
-operator!(Add, add, Floats, _mm256_add_ps);
-operator!(Sub, sub, Floats, _mm256_sub_ps);
-operator!(Mul, mul, Floats, _mm256_mul_ps);
-operator!(Div, div, Floats, _mm256_div_ps);
-
-impl Neg for Ints {
-    type Output = Ints;
-    #[inline(always)]
-    fn neg(self) -> Ints {
-        // SAFETY: a value of `Ints` exists only where the CPU has AVX2.
-        let zero = Ints(unsafe { _mm256_setzero_si256() });
-        zero - self
-    }
-}
-
-impl Neg for Floats {
-    type Output = Floats;
-    #[inline(always)]
-    fn neg(self) -> Floats {
-        // The sign bit flipped, as `wide` negates (0 - x would give +0
-        // for +0, and keep a NaN's sign).
-        // SAFETY: a value of `Floats` exists only where the CPU has AVX2.
-        let sign = unsafe { _mm256_set1_ps(-0.0) };
-        // SAFETY: as above.
-        Floats(unsafe { _mm256_xor_ps(self.0, sign) })
-    }
-}
+super::intrinsic_lanes!(
+    "AVX2", Avx2, __m256i, __m256,
+    ints: [_mm256_add_epi32, _mm256_sub_epi32, _mm256_mullo_epi32, _mm256_setzero_si256],
+    floats: [_mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_div_ps, _mm256_xor_ps, _mm256_set1_ps]
+);
 
 impl Lanes for Avx2 {
     const LANES: usize = 8;

@@ -15,81 +15,14 @@ use std::arch::x86_64::{
     _mm512_permutex2var_pd, _mm512_permutexvar_epi32, _mm512_permutexvar_pd, _mm512_set1_epi32, _mm512_set1_ps,
     _mm512_setzero_pd, _mm512_setzero_si512, _mm512_sllv_epi32, _mm512_sub_epi32, _mm512_sub_ps, _mm512_xor_ps,
 };
-use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use super::lanes::{ByteLanes, Lanes};
 
-/// The right to use AVX-512: made only where the CPU has it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Avx512 {
-    /// Keeps the value from being made outside this module.
-    _checked: (),
-}
-
-impl Avx512 {
-    /// The right to use AVX-512, for a caller that has checked the CPU.
-    ///
-    /// # Safety
-    /// The CPU must have every feature that [`super::Isa::detect`] checks.
-    #[inline(always)]
-    pub(super) const unsafe fn new_unchecked() -> Self {
-        Avx512 { _checked: () }
-    }
-}
-
-/// Sixteen `i32` lanes; made only through an [`Avx512`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ints(__m512i);
-
-/// Sixteen `f32` lanes; made only through an [`Avx512`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Floats(__m512);
-
-/// A binary operator on a lane type, one intrinsic.
-macro_rules! operator {
-    ($trait:ident, $method:ident, $lanes:ident, $intrinsic:ident) => {
-        impl $trait for $lanes {
-            type Output = $lanes;
-            #[inline(always)]
-            fn $method(self, other: $lanes) -> $lanes {
-                // SAFETY: a value of the lane type exists only where the
-                // CPU has AVX-512 (made through an `Avx512`).
-                $lanes(unsafe { $intrinsic(self.0, other.0) })
-            }
-        }
-    };
-}
-
-operator!(Add, add, Ints, _mm512_add_epi32);
-operator!(Sub, sub, Ints, _mm512_sub_epi32);
-operator!(Mul, mul, Ints, _mm512_mullo_epi32);
-operator!(Add, add, Floats, _mm512_add_ps);
-operator!(Sub, sub, Floats, _mm512_sub_ps);
-operator!(Mul, mul, Floats, _mm512_mul_ps);
-operator!(Div, div, Floats, _mm512_div_ps);
-
-impl Neg for Ints {
-    type Output = Ints;
-    #[inline(always)]
-    fn neg(self) -> Ints {
-        // SAFETY: a value of `Ints` exists only where the CPU has AVX-512.
-        let zero = Ints(unsafe { _mm512_setzero_si512() });
-        zero - self
-    }
-}
-
-impl Neg for Floats {
-    type Output = Floats;
-    #[inline(always)]
-    fn neg(self) -> Floats {
-        // The sign bit flipped, as `wide` negates (0 - x would give +0
-        // for +0, and keep a NaN's sign).
-        // SAFETY: a value of `Floats` exists only where the CPU has AVX-512.
-        let sign = unsafe { _mm512_set1_ps(-0.0) };
-        // SAFETY: as above.
-        Floats(unsafe { _mm512_xor_ps(self.0, sign) })
-    }
-}
+super::intrinsic_lanes!(
+    "AVX-512", Avx512, __m512i, __m512,
+    ints: [_mm512_add_epi32, _mm512_sub_epi32, _mm512_mullo_epi32, _mm512_setzero_si512],
+    floats: [_mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_div_ps, _mm512_xor_ps, _mm512_set1_ps]
+);
 
 impl Lanes for Avx512 {
     const LANES: usize = 16;

@@ -108,6 +108,90 @@ macro_rules! avx2_copy {
 }
 pub(crate) use avx2_copy;
 
+/// An instruction set's vector types for [`Lanes`], in the module that
+/// invokes it: the token (`$token`, the right to use `$isa`, made only
+/// through its `unsafe` constructor), `Ints` and `Floats` (one vector of
+/// `i32` or `f32` lanes, made only through the token), their `+ - *` (and
+/// `/` for floats), one intrinsic each, and negation (integers from zero;
+/// floats by flipping the sign bit, as `wide` negates). The `Lanes` methods
+/// are each instruction set's own.
+#[cfg(target_arch = "x86_64")]
+macro_rules! intrinsic_lanes {
+    (
+        $isa:literal, $token:ident, $ints:ty, $floats:ty,
+        ints: [$add:ident, $sub:ident, $mul:ident, $zero:ident],
+        floats: [$add_f:ident, $sub_f:ident, $mul_f:ident, $div_f:ident, $xor_f:ident, $splat_f:ident]
+    ) => {
+        #[doc = concat!("The right to use ", $isa, ": made only where the CPU has it.")]
+        #[derive(Debug, Clone, Copy)]
+        pub(crate) struct $token {
+            /// Keeps the value from being made outside this module.
+            _checked: (),
+        }
+
+        impl $token {
+            #[doc = concat!("The right to use ", $isa, ", for a caller that has checked the CPU.")]
+            ///
+            /// # Safety
+            /// The CPU must have every feature its copies enable.
+            #[inline(always)]
+            pub(super) const unsafe fn new_unchecked() -> Self {
+                $token { _checked: () }
+            }
+        }
+
+        #[doc = concat!("`i32` lanes of one ", $isa, " vector; made only through the token.")]
+        #[derive(Debug, Clone, Copy)]
+        pub(crate) struct Ints($ints);
+
+        #[doc = concat!("`f32` lanes of one ", $isa, " vector; made only through the token.")]
+        #[derive(Debug, Clone, Copy)]
+        pub(crate) struct Floats($floats);
+
+        $crate::arch::intrinsic_lanes!(@operator $isa, Add, add, Ints, $add);
+        $crate::arch::intrinsic_lanes!(@operator $isa, Sub, sub, Ints, $sub);
+        $crate::arch::intrinsic_lanes!(@operator $isa, Mul, mul, Ints, $mul);
+        $crate::arch::intrinsic_lanes!(@operator $isa, Add, add, Floats, $add_f);
+        $crate::arch::intrinsic_lanes!(@operator $isa, Sub, sub, Floats, $sub_f);
+        $crate::arch::intrinsic_lanes!(@operator $isa, Mul, mul, Floats, $mul_f);
+        $crate::arch::intrinsic_lanes!(@operator $isa, Div, div, Floats, $div_f);
+
+        impl std::ops::Neg for Ints {
+            type Output = Ints;
+            #[inline(always)]
+            fn neg(self) -> Ints {
+                // SAFETY: a value of `Ints` exists only where the CPU has the instruction set.
+                let zero = Ints(unsafe { $zero() });
+                zero - self
+            }
+        }
+
+        impl std::ops::Neg for Floats {
+            type Output = Floats;
+            #[inline(always)]
+            fn neg(self) -> Floats {
+                // SAFETY: a value of `Floats` exists only where the CPU has the instruction set.
+                let sign = unsafe { $splat_f(-0.0) };
+                // SAFETY: as above.
+                Floats(unsafe { $xor_f(self.0, sign) })
+            }
+        }
+    };
+    (@operator $isa:literal, $trait:ident, $method:ident, $lanes:ident, $intrinsic:ident) => {
+        impl std::ops::$trait for $lanes {
+            type Output = $lanes;
+            #[inline(always)]
+            fn $method(self, other: $lanes) -> $lanes {
+                // SAFETY: a value of the lane type exists only where the
+                // CPU has the instruction set (made through the token).
+                $lanes(unsafe { $intrinsic(self.0, other.0) })
+            }
+        }
+    };
+}
+#[cfg(target_arch = "x86_64")]
+pub(crate) use intrinsic_lanes;
+
 /// Which instruction sets a call may use beyond those of the build target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Isa {
